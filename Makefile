@@ -1,0 +1,53 @@
+# Two commands on a fresh Debian/Ubuntu machine:  `make run` (the app)  and  `make test` (the suite).
+# Both are idempotent: set-up steps are skipped when already done.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PORT    ?= 8501
+ADDRESS ?= 127.0.0.1
+export HF_HUB_OFFLINE = 1
+
+.PHONY: run test setup setup-test data browser unit integration browser-tests bench clean-venv
+
+run: setup
+	$(VENV)/bin/streamlit run app/main.py --server.address $(ADDRESS) --server.port $(PORT) \
+		--server.headless true --browser.gatherUsageStats false
+
+test: setup-test
+	$(PY) -m pytest
+
+unit: setup
+	$(PY) -m pytest -m "not integration and not browser"
+
+integration: setup
+	$(PY) -m pytest -m integration
+
+browser-tests: setup-test
+	$(PY) -m pytest -m browser
+
+setup: data $(VENV)/.installed
+
+setup-test: setup browser $(VENV)/.installed-test
+
+# Fashion-MNIST from Debian's package (skipped when present, or when PRISM_DATA_DIR points at the IDX files)
+data:
+	@if [ -z "$$PRISM_DATA_DIR" ] && [ ! -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ]; then \
+		if command -v apt-get >/dev/null; then $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q dataset-fashion-mnist; \
+		else echo "No apt-get: put the Fashion-MNIST IDX files in a folder and set PRISM_DATA_DIR"; exit 1; fi; fi
+
+browser:
+	@if ! command -v chromium >/dev/null; then \
+		if command -v apt-get >/dev/null; then $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; \
+		else echo "No apt-get: install Chromium and put it on PATH for the browser tests"; exit 1; fi; fi
+
+$(VENV)/.installed: requirements.txt
+	[ -x $(PY) ] || python3 -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(PY) -m pip install -q -r requirements-test.txt
+	touch $@
+
+clean-venv:
+	rm -rf $(VENV)

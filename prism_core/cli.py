@@ -1,0 +1,163 @@
+"""`python -m prism_core <command>`: the same library functions the app calls, with tqdm and tables."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .data import DataError, get_dataset
+from .runstore import RunError
+from .synthesis.config import ConfigError
+from .synthesis.engine import SynthesisError
+from .teachers import TeacherError
+
+
+def _table(rows: list[dict], columns: list[str]) -> str:
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) if rows else len(c) for c in columns}
+    line = "  ".join(c.ljust(widths[c]) for c in columns)
+    body = ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
+    return "\n".join([line, "  ".join("-" * widths[c] for c in columns), *body])
+
+
+def cmd_teachers_list(args: argparse.Namespace) -> int:
+    from .teachers.catalog import teacher_rows
+    rows = teacher_rows(Path(args.zoo))
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    else:
+        print(_table(rows, ["name", "family", "source", "params_M", "bn_layers", "test_top1", "size_MB", "roles"]))
+    return 0
+
+
+def cmd_teachers_train(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from .teachers.zoo import ZOO_RECIPES, train_zoo_teacher
+    from .training import TrainConfig
+    dataset = get_dataset(args.dataset)
+    names = args.only.split(",") if args.only else list(ZOO_RECIPES)
+    for name in names:
+        cfg = ZOO_RECIPES.get(name, TrainConfig())
+        if args.epochs:
+            cfg = replace(cfg, epochs=args.epochs)
+        for event in train_zoo_teacher(name, dataset, Path(args.out), cfg, device=args.device):
+            if event.get("done"):
+                print(f"{name}: test top-1 {event['test_top1']:.2f}% in {event['seconds']:.0f} s", flush=True)
+            else:
+                print(f"{name}: epoch {event['epoch']} loss {event['train_loss']:.4f} test top-1 {event['test_top1']:.2f}%",
+                      flush=True)
+    return 0
+
+
+def _csv(text: str | None, cast=str):
+    return None if text is None else tuple(cast(t) for t in text.split(",") if t.strip())
+
+
+def synth_config_from_args(args: argparse.Namespace):
+    from .synthesis import SynthConfig
+    cfg = SynthConfig.from_json(Path(args.config).read_text()) if args.config else SynthConfig(method=args.method)
+    overrides = {
+        "method": args.method, "primary": args.primary, "bn_pool": _csv(args.bn_pool), "selection": args.selection,
+        "reselect_every": args.reselect_every, "subset_rule": args.subset_rule, "subset_k": args.subset_k,
+        "ipc": args.ipc, "classes": _csv(args.classes, int), "iterations": args.iterations, "lr": args.lr,
+        "r_bn": args.r_bn, "init": args.init, "batch_formation": args.batch_formation, "batch_size": args.batch_size,
+        "seed": args.seed, "device": args.device, "weights": args.weights, "dataset": args.dataset,
+        "vary_iterations": args.vary_iterations, "jitter": args.jitter,
+    }
+    if args.exclude_primary:
+        overrides["include_primary"] = False
+    return cfg.replace(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
+    from .distributed import shard_from_env
+    from .synthesis import synthesize
+    cfg = synth_config_from_args(args)
+    shard = shard_from_env()
+    bar, summary = None, {}
+    for event in synthesize(cfg, args.out, resume=args.resume, overwrite=args.overwrite, shard=shard):
+        kind = event["kind"]
+        if kind == "start":
+            total = sum(1 for _ in event["todo"])
+            print(f"{event['config']['method']}: {event['batches']} batches in the plan, {event['already_done']} already "
+                  f"finished here, {total} to do -> {event['run']}", file=sys.stderr)
+            bar = tqdm(total=total, unit="batch", disable=shard[0] != 0 and not sys.stderr.isatty())
+        elif kind == "step" and bar is not None:
+            bar.set_postfix_str(f"b{event['batch']} step {event['step']}/{event['iterations']} "
+                                + " ".join(f"{k}={v:.3g}" for k, v in event["losses"].items() if "/" not in k)
+                                + f" {event['img_per_s']:.0f} img-it/s")
+        elif kind == "batch":
+            bar.update(1)
+            summary = event["record"]["final_losses"]
+        elif kind == "done":
+            bar.close()
+            print(f"done: {event['batches']} batches in {event['seconds']:.1f} s; last batch losses: "
+                  + ", ".join(f"{k}={v:.4g}" for k, v in summary.items() if "/" not in k), file=sys.stderr)
+    return 0
+
+
+def _add_synth_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", help="a JSON config file (flags override its values)")
+    p.add_argument("--method", choices=["sre2l", "prism", "gvbsm"])
+    p.add_argument("--primary", help="the logit (CE) teacher, e.g. resnet18")
+    p.add_argument("--bn-pool", help="comma-separated BN teachers (PRISM pool / G-VBSM backbones)")
+    p.add_argument("--selection", choices=["pre", "intra"])
+    p.add_argument("--reselect-every", type=int, help="intra selection: re-draw S every K steps")
+    p.add_argument("--subset-rule", choices=["official", "k"])
+    p.add_argument("--subset-k", type=int)
+    p.add_argument("--exclude-primary", action="store_true", help="PRISM: keep the primary out of the BN set")
+    p.add_argument("--ipc", type=int, help="images per class")
+    p.add_argument("--classes", help="comma-separated class ids (default: all)")
+    p.add_argument("--iterations", type=int)
+    p.add_argument("--vary-iterations", action=argparse.BooleanOptionalAction, default=None)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--r-bn", type=float)
+    p.add_argument("--jitter", type=int)
+    p.add_argument("--init", choices=["noise", "real"])
+    p.add_argument("--batch-formation", choices=["cross-class", "class-grouped"])
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--weights", help="zoo (default), pretrained, random, or a checkpoint path")
+    p.add_argument("--dataset")
+    p.add_argument("--device")
+    p.add_argument("--out", required=True, help="run directory")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--resume", action="store_true", help="continue an existing run with its stored configuration")
+    g.add_argument("--overwrite", action="store_true", help="replace an existing run")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .teachers import ZOO_DIR
+    parser = argparse.ArgumentParser(prog="python -m prism_core", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    teachers = sub.add_parser("teachers", help="the teacher registry and zoo").add_subparsers(dest="action", required=True)
+    p = teachers.add_parser("list", help="print the registry and the zoo as a table")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--zoo", default=str(ZOO_DIR), help="zoo folder (manifest.json + weights)")
+    p.set_defaults(func=cmd_teachers_list)
+    p = teachers.add_parser("train", help="train zoo teachers on a dataset (seeded)")
+    p.add_argument("--dataset", default="fashion_mnist", help="fashion_mnist or folder:/path/to/imagefolder")
+    p.add_argument("--only", default="", help="comma-separated architectures (default: the whole zoo recipe list)")
+    p.add_argument("--epochs", type=int, default=0, help="override the recipe's epochs")
+    p.add_argument("--out", default=str(ZOO_DIR), help="zoo folder to write")
+    p.add_argument("--device", default="cpu")
+    p.set_defaults(func=cmd_teachers_train)
+    p = sub.add_parser("synth", help="synthesise a distilled dataset (SRe2L, PRISM, G-VBSM)")
+    _add_synth_args(p)
+    p.set_defaults(func=cmd_synth)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (DataError, TeacherError, ConfigError, RunError, SynthesisError, ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

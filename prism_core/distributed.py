@@ -1,0 +1,12 @@
+"""torchrun support: each rank takes every WORLD_SIZE-th batch of the plan; no per-step communication."""
+from __future__ import annotations
+
+import os
+
+
+def shard_from_env() -> tuple[int, int]:
+    """(rank, world size) from torchrun's environment; (0, 1) for a plain process. Global RANK, not LOCAL_RANK."""
+    rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+    if not 0 <= rank < world:
+        raise ValueError(f"RANK={rank} is outside WORLD_SIZE={world}")
+    return rank, world

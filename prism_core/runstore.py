@@ -1,0 +1,199 @@
+"""The run store: one directory per run, written so that a crash never leaves a run that looks
+complete but is not.
+
+    config.json              the resolved configuration, teacher identities, versions
+    status.json              queued / running / finished / cancelled / failed (+ error); a dead
+                             writer's "running" reads as interrupted
+    images/<NNN_class>/<k>.png   lossless PNGs in ImageFolder layout
+    pixels/batch_<i>.safetensors the final float pixels (normalised space) of batch i
+    batches/<i>.json         written last, atomically: batch i is finished iff this file exists
+    events.jsonl             loss terms per step at a stride, for plots
+
+Every file is written to a temporary name and renamed into place.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import torch
+from PIL import Image
+from safetensors.torch import load_file, save_file
+
+
+_NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+STATES = ("queued", "running", "finished", "cancelled", "failed", "interrupted")
+
+
+class RunError(ValueError):
+    """A run directory cannot be used as asked; the message says why."""
+
+
+def check_run_name(name: str) -> str:
+    """A run name is one path component: letters, digits, '.', '_', '-' (no '/', no '..')."""
+    if not _NAME_OK.match(name or "") or ".." in name:
+        raise RunError(f"invalid run name {name!r}: use letters, digits, '.', '_' and '-' only (no '/' or '..')")
+    return name
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_json(path: Path, obj: Any) -> None:
+    atomic_write(path, (json.dumps(obj, indent=1) + "\n").encode())
+
+
+def class_folder(cls: int, name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "class"
+    return f"{cls:03d}_{slug}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+class Run:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    # --- configuration -----------------------------------------------------------------------
+    def exists(self) -> bool:
+        return (self.path / "config.json").is_file()
+
+    def record(self) -> dict[str, Any]:
+        try:
+            return json.loads((self.path / "config.json").read_text())
+        except (OSError, json.JSONDecodeError) as err:
+            raise RunError(f"{self.path}: config.json is missing or damaged ({err})") from None
+
+    def config(self):
+        from .synthesis.config import SynthConfig
+        return SynthConfig.from_dict(self.record()["config"])
+
+    def create(self, record: dict[str, Any]) -> None:
+        (self.path / "batches").mkdir(parents=True, exist_ok=True)
+        for sub in ("images", "pixels"):
+            (self.path / sub).mkdir(exist_ok=True)
+        atomic_json(self.path / "config.json", record)
+
+    def delete(self) -> None:
+        shutil.rmtree(self.path)
+
+    # --- status --------------------------------------------------------------------------------
+    def set_status(self, state: str, **info: Any) -> None:
+        assert state in STATES, state
+        atomic_json(self.path / "status.json", {"state": state, "pid": os.getpid(), "host": socket.gethostname(),
+                                                "updated": time.time(), **info})
+
+    def status(self) -> dict[str, Any]:
+        try:
+            status = json.loads((self.path / "status.json").read_text())
+        except FileNotFoundError:
+            status = {"state": "interrupted" if self.exists() else "missing"}
+        except (OSError, json.JSONDecodeError) as err:
+            return {"state": "damaged", "error": f"status.json unreadable ({err})"}
+        if status.get("state") == "running" and status.get("host") == socket.gethostname() \
+                and not _pid_alive(int(status.get("pid", -1))):
+            status["state"] = "interrupted"
+        status["batches_done"] = len(self.finished())
+        return status
+
+    # --- batches -------------------------------------------------------------------------------
+    def finished(self) -> dict[int, dict[str, Any]]:
+        """Finished batches: those whose record file exists (written after their images)."""
+        out = {}
+        for f in sorted((self.path / "batches").glob("*.json")):
+            try:
+                rec = json.loads(f.read_text())
+                out[int(rec["index"])] = rec
+            except (OSError, ValueError, KeyError):
+                continue  # a damaged record means the batch is not finished; it will be redone
+        return out
+
+    def image_path(self, cls: int, class_name: str, k: int) -> Path:
+        return self.path / "images" / class_folder(cls, class_name) / f"{k:03d}.png"
+
+    def write_batch(self, index: int, pixels: torch.Tensor, images01: torch.Tensor, classes: Iterable[int],
+                    ipc_indices: Iterable[int], class_names: tuple[str, ...], record: dict[str, Any]) -> None:
+        classes, ipc_indices = list(classes), list(ipc_indices)
+        u8 = (images01.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+        for img, c, k in zip(u8, classes, ipc_indices):
+            path = self.image_path(c, class_names[c], k)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            from io import BytesIO
+            buf = BytesIO()
+            Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img).save(buf, format="PNG")
+            atomic_write(path, buf.getvalue())
+        tensors = {"x": pixels.detach().float().cpu().contiguous(), "classes": torch.tensor(classes),
+                   "ipc": torch.tensor(ipc_indices)}
+        tmp = self.path / "pixels" / f".batch_{index:05d}.{os.getpid()}.tmp"
+        save_file(tensors, str(tmp))
+        os.replace(tmp, self.path / "pixels" / f"batch_{index:05d}.safetensors")
+        atomic_json(self.path / "batches" / f"{index:05d}.json", {"index": index, **record})
+
+    def pixels(self) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+        """All finished images' float pixels with their classes and IPC indices, sorted by (class, k)."""
+        xs, cs, ks = [], [], []
+        for index in sorted(self.finished()):
+            t = load_file(str(self.path / "pixels" / f"batch_{index:05d}.safetensors"))
+            xs.append(t["x"])
+            cs.append(t["classes"].numpy())
+            ks.append(t["ipc"].numpy())
+        if not xs:
+            raise RunError(f"{self.path}: no finished batches yet")
+        x, c, k = torch.cat(xs), np.concatenate(cs), np.concatenate(ks)
+        order = np.lexsort((k, c))
+        return x[torch.as_tensor(order)], c[order], k[order]
+
+    # --- events --------------------------------------------------------------------------------
+    def append_events(self, events: list[dict[str, Any]]) -> None:
+        if events:
+            with open(self.path / "events.jsonl", "a") as f:
+                f.write("".join(json.dumps(e) + "\n" for e in events))
+
+    def events(self) -> list[dict[str, Any]]:
+        out = []
+        try:
+            lines = (self.path / "events.jsonl").read_text().splitlines()
+        except FileNotFoundError:
+            return out
+        for line in lines:
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # a line cut by a crash
+        return out
+
+
+def list_runs(root: Path | str) -> list[Run]:
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return [Run(p) for p in sorted(root.iterdir()) if p.is_dir() and (p / "config.json").is_file()]

@@ -1,0 +1,58 @@
+"""The references' augmentation: one RandomResizedCrop and flip shared by the whole batch, then a roll.
+
+Parameters come from a seeded generator so that a batch's trajectory is reproducible.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class CropFlipRoll:
+    size: int
+    scale: tuple[float, float] = (0.08, 1.0)
+    ratio: tuple[float, float] = (3 / 4, 4 / 3)
+    flip: bool = True
+    jitter: int = 0
+
+    def sample(self, height: int, width: int, gen: torch.Generator) -> tuple[int, int, int, int, bool, int, int]:
+        """(top, left, h, w, flip, dy, dx), following torchvision's RandomResizedCrop.get_params."""
+        def uniform(lo: float, hi: float) -> float:
+            return lo + (hi - lo) * float(torch.rand((), generator=gen))
+
+        area = height * width
+        log_ratio = (math.log(self.ratio[0]), math.log(self.ratio[1]))
+        crop = None
+        for _ in range(10):
+            target = area * uniform(*self.scale)
+            aspect = math.exp(uniform(*log_ratio))
+            w, h = round(math.sqrt(target * aspect)), round(math.sqrt(target / aspect))
+            if 0 < w <= width and 0 < h <= height:
+                top = int(torch.randint(0, height - h + 1, (), generator=gen))
+                left = int(torch.randint(0, width - w + 1, (), generator=gen))
+                crop = (top, left, h, w)
+                break
+        if crop is None:  # fall back to a central crop, as torchvision does
+            in_ratio = width / height
+            w, h = (width, round(width / self.ratio[0])) if in_ratio < self.ratio[0] else \
+                   (round(height * self.ratio[1]), height) if in_ratio > self.ratio[1] else (width, height)
+            crop = ((height - h) // 2, (width - w) // 2, h, w)
+        flip = self.flip and bool(torch.rand((), generator=gen) < 0.5)
+        dy = int(torch.randint(0, self.jitter + 1, (), generator=gen)) if self.jitter else 0
+        dx = int(torch.randint(0, self.jitter + 1, (), generator=gen)) if self.jitter else 0
+        return (*crop, flip, dy, dx)
+
+    def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        top, left, h, w, flip, dy, dx = self.sample(x.shape[-2], x.shape[-1], gen)
+        x = x[..., top:top + h, left:left + w]
+        if (h, w) != (self.size, self.size):
+            x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False)
+        if flip:
+            x = x.flip(-1)
+        if dy or dx:
+            x = torch.roll(x, shifts=(dy, dx), dims=(-2, -1))
+        return x

@@ -1,0 +1,292 @@
+"""The synthesis engine: one loop for SRe2L, PRISM and G-VBSM, as a generator of progress events.
+
+    for event in synthesize(config, run_dir): ...
+
+Events are plain dicts with a "kind": "start", "step" (loss terms at a stride), "preview" (uint8
+images at a stride), "batch" (a batch finished and written), "done". The CLI, the app and the tests
+all consume the same stream. Losses stay on the device between logging strides.
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import math
+import random
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import torch
+
+from ..data import Dataset, class_indices, get_dataset, real_image_indices
+from ..runstore import Run, RunError
+from ..teachers import Teacher, TeacherError, create_teacher, get_spec
+from ..teachers.registry import bn_layer_count
+from .augment import CropFlipRoll
+from .config import ConfigError, SynthConfig, validate
+from .hooks import StatHook, TeacherStats, attached, bn_hooks
+from .objectives import (CrossEntropy, DataDensification, Objective, PixelL2, StatAlignment, StepContext,
+                         TotalVariationL2)
+from .plan import BatchSpec, make_plan
+from .recipes import resolve
+from .refstats import conv_layers, conv_reference_stats
+from .selection import draw_bn_set
+
+
+class SynthesisError(RuntimeError):
+    """A batch could not be optimised (e.g. a non-finite loss); finished batches are kept."""
+
+
+@dataclass
+class Prepared:
+    """Everything a run needs, checked before anything is written to disk."""
+    config: SynthConfig
+    dataset: Dataset
+    teachers: dict[str, Teacher]
+    plan: list[BatchSpec]
+
+
+def _stat_teachers(cfg: SynthConfig) -> list[str]:
+    if cfg.method == "sre2l":
+        return [cfg.primary]
+    pool = list(cfg.bn_pool)
+    return list(dict.fromkeys(([cfg.primary] if cfg.method == "prism" and cfg.include_primary else []) + pool))
+
+
+def prepare(cfg: SynthConfig) -> Prepared:
+    """Resolve defaults and validate everything, loading the teachers; raises before any run exists."""
+    dataset = get_dataset(cfg.dataset)
+    info = dataset.info
+    cfg = resolve(cfg, info.image_size, info.num_classes)
+    validate(cfg, info.num_classes)
+    names = [cfg.primary] + [n for n in _stat_teachers(cfg) if n != cfg.primary]
+    for name in names:
+        get_spec(name)  # unknown architecture: a clear error before anything loads
+    for name in _stat_teachers(cfg):
+        if bn_layer_count(name) == 0:
+            raise ConfigError(f"{name} has no BatchNorm layers, so it cannot be a BN teacher; "
+                              f"use it as the primary (logit) teacher instead, or remove it from the BN pool")
+    if cfg.method == "prism" and not cfg.bn_pool and not cfg.include_primary:
+        raise ConfigError("PRISM with the primary excluded needs at least one BN teacher in the pool")
+    if cfg.method == "gvbsm" and not cfg.bn_pool:
+        raise ConfigError("G-VBSM needs at least one backbone in bn_pool")
+    if cfg.init == "real":
+        train = dataset.split("train")
+        short = {c: len(class_indices(train, c)) for c in cfg.classes if len(class_indices(train, c)) < cfg.ipc}
+        if short:
+            raise ConfigError(f"real-image init needs {cfg.ipc} training images per class, but classes {short} "
+                              "have fewer; lower the IPC or use noise init")
+    device = torch.device(cfg.device)
+    teachers = {}
+    for name in names:
+        teachers[name] = create_teacher(name, info, weights=cfg.weights, device=device)
+    return Prepared(cfg, dataset, teachers, make_plan(cfg))
+
+
+def run_record(p: Prepared) -> dict[str, Any]:
+    versions = {pkg: importlib.metadata.version(pkg) for pkg in ("torch", "timm", "torchvision", "numpy")}
+    from .. import __version__
+    return {"config": p.config.to_dict(), "teachers": {n: t.identity() for n, t in p.teachers.items()},
+            "plan": {"batches": len(p.plan), "images": sum(len(b.classes) for b in p.plan)},
+            "versions": {"prism_core": __version__, **versions}, "created": time.time()}
+
+
+class _Stopped(Exception):
+    pass
+
+
+def synthesize(cfg: SynthConfig | Prepared, run_dir: Path | str | None = None, *, resume: bool = False,
+               overwrite: bool = False, stop: threading.Event | Callable[[], bool] | None = None,
+               shard: tuple[int, int] = (0, 1)) -> Iterator[dict[str, Any]]:
+    """Optimise every batch of the plan (this process's shard of it), yielding progress events.
+
+    With `run_dir`, batches are written to the run store as they finish; re-running on an interrupted
+    run continues after its finished batches. A different configuration in an existing run is refused
+    unless `resume` (keep the stored configuration) or `overwrite` (start afresh) is given.
+    """
+    prepared = cfg if isinstance(cfg, Prepared) else prepare(cfg)
+    should_stop = stop.is_set if isinstance(stop, threading.Event) else (stop or (lambda: False))
+    run = Run(run_dir) if run_dir is not None else None
+    done: dict[int, dict] = {}
+    if run is not None:
+        prepared, done = _open_run(run, prepared, resume, overwrite, primary_rank=shard[0] == 0)
+    cfg, plan = prepared.config, prepared.plan
+    mine = [b for b in plan if b.index % shard[1] == shard[0]]
+    todo = [b for b in mine if b.index not in done]
+    total_images = sum(len(b.classes) * b.iterations for b in todo)
+    yield {"kind": "start", "config": cfg.to_dict(), "batches": len(plan), "todo": [b.index for b in todo],
+           "already_done": len(mine) - len(todo), "run": str(run.path) if run else None}
+    if run is not None and shard[0] == 0:
+        run.set_status("running", batches_total=len(plan))
+    image_iters_done, t0 = 0, time.perf_counter()
+    try:
+        for spec in todo:
+            for event in _optimise_batch(prepared, spec, should_stop):
+                if event["kind"] == "step":
+                    rate = (image_iters_done + event["step"] * len(spec.classes)) / max(time.perf_counter() - t0, 1e-9)
+                    event["img_per_s"] = rate
+                    event["eta_s"] = (total_images - image_iters_done - event["step"] * len(spec.classes)) / max(rate, 1e-9)
+                    if run is not None:
+                        run.append_events([{k: v for k, v in event.items() if k != "images"}])
+                if event["kind"] == "batch":
+                    image_iters_done += len(spec.classes) * spec.iterations
+                    if run is not None:
+                        info = prepared.dataset.info
+                        run.write_batch(spec.index, event.pop("pixels"), event.pop("images01"), spec.classes,
+                                        spec.ipc_indices, info.class_names, event["record"])
+                    else:
+                        event.pop("images01")
+                yield event
+    except _Stopped:
+        if run is not None:
+            run.set_status("cancelled", batches_total=len(plan))
+        yield {"kind": "cancelled", "batches_done": len(done) + 0}
+        return
+    except SynthesisError as err:
+        if run is not None:
+            run.set_status("failed", error=str(err), batches_total=len(plan))
+        raise
+    except OSError as err:
+        msg = f"writing the run failed ({err.strerror or err}); finished batches are kept in {run.path if run else '-'}"
+        if run is not None:
+            try:
+                run.set_status("failed", error=msg, batches_total=len(plan))
+            except OSError:
+                pass
+        raise SynthesisError(msg) from None
+    except BaseException as err:
+        if run is not None and not isinstance(err, GeneratorExit):
+            try:
+                run.set_status("failed", error=f"{type(err).__name__}: {err}", batches_total=len(plan))
+            except OSError:
+                pass
+        raise
+    if run is not None and shard[0] == 0 and len(run.finished()) == len(plan):
+        run.set_status("finished", batches_total=len(plan))
+    yield {"kind": "done", "seconds": time.perf_counter() - t0, "batches": len(todo)}
+
+
+def _open_run(run: Run, p: Prepared, resume: bool, overwrite: bool, primary_rank: bool) -> tuple[Prepared, dict]:
+    if run.exists() and overwrite and primary_rank:
+        run.delete()
+    if not run.exists():
+        if primary_rank:
+            run.create(run_record(p))
+            run.set_status("queued", batches_total=len(p.plan))
+        return p, {}
+    stored = run.config()
+    if stored != p.config:
+        if not resume:
+            diff = {k: (v, getattr(p.config, k)) for k, v in stored.to_dict().items()
+                    if v != p.config.to_dict()[k]}
+            raise RunError(f"{run.path} holds a run with a different configuration ({', '.join(diff)} differ); "
+                           "pass --resume to continue it as stored, --overwrite to replace it, or choose another --out")
+        p = prepare(stored)
+    return p, run.finished()
+
+
+def _init_pixels(p: Prepared, spec: BatchSpec, gen: torch.Generator, device: torch.device) -> torch.Tensor:
+    info = p.dataset.info
+    shape = (len(spec.classes), info.channels, info.image_size, info.image_size)
+    if p.config.init == "real":
+        split = p.dataset.split("train")
+        x = info.normalize(split.load(real_image_indices(split, list(zip(spec.classes, spec.ipc_indices)))))
+    else:
+        x = torch.randn(shape, generator=gen)
+    return x.to(device)
+
+
+def _stat_hooks(p: Prepared, name: str) -> TeacherStats:
+    cfg, teacher = p.config, p.teachers[name]
+    if cfg.method != "gvbsm":
+        return TeacherStats(name, bn_hooks(teacher.model.net, cfg.first_bn_multiplier))
+    # G-VBSM: BN and conv-input hooks with EMA; x first_multiplier on the first hooked module (conv1 for a ResNet)
+    refs = dict(zip(conv_layers(teacher.model.net),
+                    conv_reference_stats(teacher, p.dataset, cfg.stats_images, device=cfg.device)))
+    bn = {h.module: h for h in bn_hooks(teacher.model.net, 1.0, ema_alpha=cfg.ema_alpha)}
+    hooks = []
+    for module in teacher.model.net.modules():
+        if module in bn:
+            hooks.append(bn[module])
+        elif module in refs:
+            hooks.append(StatHook(module, refs[module], patches=True, ema_alpha=cfg.ema_alpha))
+    hooks[0].multiplier = cfg.first_bn_multiplier
+    return TeacherStats(name, hooks)
+
+
+def build_objective(cfg: SynthConfig) -> Objective:
+    terms = [CrossEntropy("ce"), StatAlignment("bn" if cfg.method != "gvbsm" else "stats", cfg.r_bn),
+             TotalVariationL2("tv_l2", cfg.tv_l2), PixelL2("l2", cfg.l2)]
+    if cfg.method == "gvbsm":
+        terms.append(DataDensification("dd", cfg.dd_weight, tau=cfg.dd_tau))
+    return Objective(terms)
+
+
+def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool]) -> Iterator[dict[str, Any]]:
+    cfg, info = p.config, p.dataset.info
+    device = torch.device(cfg.device)
+    gen = torch.Generator().manual_seed(spec.seed)
+    rng = random.Random(spec.seed)
+    torch.manual_seed(spec.seed)
+    x = _init_pixels(p, spec, gen, device).requires_grad_(True)
+    targets = torch.tensor(spec.classes, device=device)
+    lo, hi = info.pixel_bounds(x)
+    opt = torch.optim.Adam([x], lr=cfg.lr, betas=(0.5, 0.9), eps=1e-8)
+    augment = CropFlipRoll(info.image_size, cfg.crop_scale, flip=cfg.flip, jitter=cfg.jitter)
+    objective = build_objective(cfg)
+    stats = {name: _stat_hooks(p, name) for name in (spec.bn_set if cfg.method != "sre2l" else [cfg.primary])}
+    bn_set, sets_used = list(spec.bn_set), {}
+    last: dict[str, torch.Tensor] = {}
+    for step in range(spec.iterations):
+        if should_stop():
+            raise _Stopped()
+        if cfg.method == "prism" and cfg.selection == "intra" and step % cfg.reselect_every == 0 and step > 0:
+            bn_set = draw_bn_set(cfg.primary, cfg.bn_pool, cfg.subset_rule, cfg.subset_k, cfg.include_primary, rng)
+        if cfg.method == "gvbsm":
+            ce_name = spec.bn_set[step % len(spec.bn_set)]
+            active = [ce_name]
+        else:
+            ce_name, active = cfg.primary, bn_set
+        key = "+".join(active)
+        sets_used[key] = sets_used.get(key, 0) + 1
+        for group in opt.param_groups:
+            group["lr"] = 0.5 * (1 + math.cos(math.pi * step / spec.iterations)) * cfg.lr
+        x_aug = augment(x, gen)
+        with attached([stats[n] for n in active]):
+            logits = p.teachers[ce_name].model(x_aug)  # one forward serves CE and, if in S, its own BN term
+            for name in active:
+                if name != ce_name:
+                    p.teachers[name].model(x_aug)
+            stat_losses = {n: stats[n].take() for n in active}
+        total, report = objective(StepContext(x, x_aug, targets, logits, stat_losses))
+        opt.zero_grad(set_to_none=True)
+        total.backward()
+        opt.step()
+        with torch.no_grad():
+            x.data = torch.maximum(torch.minimum(x, hi), lo)
+        last = {"total": total.detach(), **report}
+        final = step == spec.iterations - 1
+        if step % cfg.log_every == 0 or final:
+            values = {k: float(v) for k, v in last.items()}
+            bad = [k for k, v in values.items() if not math.isfinite(v)]
+            if bad:
+                raise SynthesisError(f"batch {spec.index}: the loss became non-finite at step {step} "
+                                     f"(terms: {', '.join(bad)}); the batch was stopped and earlier batches are kept. "
+                                     "Lower the learning rate or the loss weights.")
+            yield {"kind": "step", "batch": spec.index, "step": step + 1, "iterations": spec.iterations,
+                   "lr": opt.param_groups[0]["lr"], "bn_set": active, "ce_teacher": ce_name, "losses": values}
+        if cfg.preview_every and (step % cfg.preview_every == 0 or final):
+            yield {"kind": "preview", "batch": spec.index, "step": step + 1, "classes": list(spec.classes),
+                   "ipc": list(spec.ipc_indices), "images": _to_uint8(info.denormalize(x.detach()))}
+    for ts in stats.values():
+        ts.reset()
+    images01 = info.denormalize(x.detach()).clamp(0, 1)
+    record = {"classes": list(spec.classes), "ipc_indices": list(spec.ipc_indices), "seed": spec.seed,
+              "iterations": spec.iterations, "bn_set_drawn": list(spec.bn_set), "bn_sets_used": sets_used,
+              "final_losses": {k: float(v) for k, v in last.items()}}
+    yield {"kind": "batch", "batch": spec.index, "record": record, "pixels": x.detach().cpu(), "images01": images01.cpu()}
+
+
+def _to_uint8(x01: torch.Tensor) -> torch.Tensor:
+    return (x01.clamp(0, 1) * 255).round().to(torch.uint8).cpu()

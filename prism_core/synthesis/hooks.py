@@ -1,0 +1,107 @@
+"""Feature-statistics hooks: each hooked layer reports how far the synthetic batch's statistics are
+from its targets, as un-squared L2 norms (methods.md section 0).
+
+`StatHook`s live only inside `attached(...)`, which always removes them: no hook outlives a run.
+"""
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from typing import Iterator, Sequence
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+PATCH = 16
+
+
+def patch_stats(a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """G-VBSM's patch statistics: resize up to a multiple of 16, then mean/var per 16x16 grid cell."""
+    n, c, h, w = a.shape
+    gh, gw = math.ceil(h / PATCH), math.ceil(w / PATCH)
+    if (gh * PATCH, gw * PATCH) != (h, w):
+        a = F.interpolate(a, size=(gh * PATCH, gw * PATCH), mode="bilinear", align_corners=False)
+    cells = a.reshape(n, c, gh, PATCH, gw, PATCH).permute(2, 4, 0, 1, 3, 5).reshape(gh * gw, -1)
+    var, mean = torch.var_mean(cells, dim=1, unbiased=False)
+    return mean, var
+
+
+def layer_stats(a: torch.Tensor, patches: bool) -> list[torch.Tensor]:
+    """Channel mean and biased variance over (N, H, W); with `patches`, also the patch mean and variance."""
+    var, mean = torch.var_mean(a, dim=(0, 2, 3), unbiased=False)
+    return [mean, var, *patch_stats(a)] if patches else [mean, var]
+
+
+class StatHook:
+    """Forward hook computing sum_i ||stat_i - target_i||_2 for one layer's input.
+
+    With `ema_alpha`, the matched statistic is G-VBSM's straight-through EMA:
+    ema_t = a*ema_{t-1} + (1-a)*s_t (no gradient), used as ema_t + (s_t - s_t.detach()).
+    """
+
+    def __init__(self, module: nn.Module, targets: Sequence[torch.Tensor], patches: bool, multiplier: float = 1.0,
+                 ema_alpha: float | None = None):
+        self.module, self.targets, self.patches = module, list(targets), patches
+        self.multiplier, self.ema_alpha = multiplier, ema_alpha
+        self.ema: list[torch.Tensor] | None = None
+        self.loss: torch.Tensor | None = None
+        self.handle = None
+
+    def __call__(self, module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        stats = layer_stats(inputs[0].float(), self.patches)
+        if self.ema_alpha is not None:
+            detached = [s.detach() for s in stats]
+            a = self.ema_alpha
+            self.ema = detached if self.ema is None else [a * e + (1 - a) * s for e, s in zip(self.ema, detached)]
+            stats = [e + (s - s.detach()) for e, s in zip(self.ema, stats)]
+        loss = sum(torch.linalg.vector_norm(s - t.to(s)) for s, t in zip(stats, self.targets))
+        self.loss = self.multiplier * loss
+
+    def reset(self) -> None:
+        self.ema, self.loss = None, None
+
+
+def bn_hooks(model: nn.Module, first_multiplier: float, ema_alpha: float | None = None) -> list[StatHook]:
+    """One hook per BatchNorm2d, matched to its running statistics; the first one weighted x first_multiplier."""
+    layers = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    return [StatHook(m, [m.running_mean, m.running_var], patches=False,
+                     multiplier=first_multiplier if i == 0 else 1.0, ema_alpha=ema_alpha)
+            for i, m in enumerate(layers)]
+
+
+class TeacherStats:
+    """All hooks of one teacher; `take()` returns the summed loss of the last forward and clears it."""
+
+    def __init__(self, name: str, hooks: list[StatHook]):
+        self.name, self.hooks = name, hooks
+
+    def take(self) -> torch.Tensor:
+        losses = [h.loss for h in self.hooks if h.loss is not None]
+        if not losses:
+            raise RuntimeError(f"teacher {self.name}: no statistics were captured (was it forwarded inside attached()?)")
+        for h in self.hooks:
+            h.loss = None
+        return torch.stack(losses).sum()
+
+    def reset(self) -> None:
+        for h in self.hooks:
+            h.reset()
+
+
+@contextmanager
+def attached(stats: Sequence[TeacherStats]) -> Iterator[Sequence[TeacherStats]]:
+    """Register every hook for the duration of the block; remove them all on any exit."""
+    handles = []
+    try:
+        for ts in stats:
+            for h in ts.hooks:
+                h.handle = h.module.register_forward_hook(h)
+                handles.append(h.handle)
+        yield stats
+    finally:
+        for handle in handles:
+            handle.remove()
+        for ts in stats:
+            for h in ts.hooks:
+                h.handle = None

@@ -1,0 +1,126 @@
+"""Where a teacher's weights come from: the shipped zoo, a user checkpoint, or hub-pretrained.
+
+Loading never unpickles arbitrary objects: safetensors, or torch files with `weights_only=True`.
+Zoo files are checked against the sha256 in the manifest before use.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import socket
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .registry import TeacherError, TeacherSpec
+
+ZOO_DIR = Path(__file__).resolve().parents[2] / "assets" / "teachers"
+MANIFEST = "manifest.json"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_manifest(zoo_dir: Path = ZOO_DIR) -> dict[str, Any]:
+    path = Path(zoo_dir) / MANIFEST
+    if not path.is_file():
+        raise TeacherError(f"{path} is missing: train a zoo with `python -m prism_core teachers train`")
+    try:
+        manifest = json.loads(path.read_text())
+        manifest["teachers"]
+    except (json.JSONDecodeError, KeyError, TypeError) as err:
+        raise TeacherError(f"{path} is not a valid zoo manifest ({err}); restore it from git or retrain") from None
+    return manifest
+
+
+def load_state_dict(path: Path) -> dict[str, torch.Tensor]:
+    """Read a checkpoint safely; a pickle payload or a corrupt file is refused with a clear message."""
+    path = Path(path)
+    if not path.is_file():
+        raise TeacherError(f"checkpoint {path} does not exist")
+    if path.suffix == ".safetensors":
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+        try:
+            return load_file(str(path))
+        except (SafetensorError, OSError, ValueError) as err:
+            raise TeacherError(f"{path}: corrupt safetensors file ({err})") from None
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise TeacherError(
+            f"{path}: refused to load: the file holds pickled Python objects beyond plain tensors, which could run "
+            f"code. Re-save it as a state_dict (or safetensors). Detail: {str(err).splitlines()[0]}") from None
+    except (RuntimeError, EOFError, OSError, ValueError) as err:
+        raise TeacherError(f"{path}: not a readable torch checkpoint ({str(err).splitlines()[0]})") from None
+    for key in ("state_dict", "model", "model_state_dict"):
+        if isinstance(obj, dict) and isinstance(obj.get(key), dict):
+            obj = obj[key]
+    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise TeacherError(f"{path}: expected a state_dict (name -> tensor)")
+    return {k.removeprefix("module."): v for k, v in obj.items()}
+
+
+def zoo_weights(name: str, zoo_dir: Path = ZOO_DIR) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    entry = read_manifest(zoo_dir)["teachers"].get(name)
+    if entry is None:
+        raise TeacherError(f"teacher {name!r} is not in the zoo at {zoo_dir}; `python -m prism_core teachers list` shows it")
+    path = Path(zoo_dir) / entry["file"]
+    if not path.is_file():
+        raise TeacherError(f"{path} is missing; restore it from git or retrain with: {entry.get('train_command', '')}")
+    digest = sha256_file(path)
+    if digest != entry["sha256"]:
+        raise TeacherError(f"{path}: sha256 {digest[:12]}... does not match the manifest ({entry['sha256'][:12]}...); "
+                           "the file was altered or corrupted: restore it from git or retrain")
+    return load_state_dict(path), entry
+
+
+def _network_reachable(host: str, timeout: float = 2.0) -> bool:
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def pretrained_weights(spec: TeacherSpec) -> dict[str, torch.Tensor]:
+    """ImageNet weights from the local timm/torchvision cache, or a download only when one is possible.
+
+    Fails within seconds offline (HF_HUB_OFFLINE=1 or no route), instead of hub retries that stall for a minute.
+    """
+    how = ("Provide them with `--checkpoint FILE` (safetensors or a state_dict), or fill the cache on a machine "
+           f"with network access ({'HF_HOME / ~/.cache/huggingface' if spec.source == 'timm' else 'TORCH_HOME / ~/.cache/torch'}) "
+           "and copy it here.")
+    offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
+    if spec.source == "timm":
+        import timm
+        cfg = timm.models.get_pretrained_cfg(spec.constructor)
+        repo = getattr(cfg, "hf_hub_id", None) if cfg else None
+        if not repo:
+            raise TeacherError(f"{spec.name}: timm has no pretrained weights for {spec.constructor}. {how}")
+        from huggingface_hub import try_to_load_from_cache
+        for fname in ("model.safetensors", "pytorch_model.bin"):
+            cached = try_to_load_from_cache(repo, fname)
+            if isinstance(cached, str):
+                return load_state_dict(Path(cached))
+        if offline or not _network_reachable("huggingface.co"):
+            raise TeacherError(f"{spec.name}: pretrained weights ({repo}) are not cached and the hub is unreachable. {how}")
+        model = timm.create_model(spec.constructor, pretrained=True)
+        return model.state_dict()
+    import torchvision
+    weights = torchvision.models.get_model_weights(spec.constructor).DEFAULT
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
+    if cached.is_file():
+        return load_state_dict(cached)
+    if offline or not _network_reachable("download.pytorch.org"):
+        raise TeacherError(f"{spec.name}: torchvision weights {weights} are not cached at {cached} and the network is "
+                           f"unreachable. {how}")
+    return torchvision.models.get_model(spec.constructor, weights=weights).state_dict()

@@ -1,0 +1,103 @@
+"""Train the shipped teacher zoo: fp16 safetensors plus a manifest anyone can load without prism_core."""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import torch
+from safetensors.torch import save_file
+
+from ..data import Dataset
+from ..training import TrainConfig, top1, train_classifier
+from .teacher import InputAdapter
+from .registry import bn_layers, build_network, get_spec
+from .weights import MANIFEST, ZOO_DIR, read_manifest, sha256_file
+
+# Per-architecture recipes, sized for 2 CPU cores (epochs) and the accuracy bar (ResNet-18 >= 92 %, others >= 89 %).
+ZOO_RECIPES: dict[str, TrainConfig] = {
+    "resnet18": TrainConfig(epochs=6),
+    "convnext_atto": TrainConfig(epochs=5, optimizer="adamw", lr=2e-3, weight_decay=0.05),
+    "shufflenet_v2_x0_5": TrainConfig(epochs=6),
+    "mobilenetv2_050": TrainConfig(epochs=6),
+    "regnetx_002": TrainConfig(epochs=5),
+    "lcnet_050": TrainConfig(epochs=6),
+    "ghostnet_050": TrainConfig(epochs=4),
+}
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _round_to_fp16(net: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """fp16 copy of the weights, loaded back so the manifest's accuracy is that of the shipped file."""
+    state = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in net.state_dict().items()}
+    net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
+    return state
+
+
+def train_zoo_teacher(name: str, dataset: Dataset, out_dir: Path = ZOO_DIR, cfg: TrainConfig | None = None,
+                      device: str = "cpu") -> Iterator[dict]:
+    """Train one teacher, then write its weights and manifest entry (atomically). Yields epoch events."""
+    spec, info = get_spec(name), dataset.info
+    cfg = cfg or ZOO_RECIPES.get(name, TrainConfig())
+    torch.manual_seed(cfg.seed)
+    net = build_network(spec, info.num_classes, info.channels)
+    model = InputAdapter(net, info, info.mean, info.std, repeat=spec.model_channels(info.channels) // info.channels)
+    start = time.perf_counter()
+    history = []
+    for event in train_classifier(model, dataset, cfg, device=device, desc=name):
+        history.append(event)
+        yield {"teacher": name, **event}
+    seconds = time.perf_counter() - start
+    net.cpu()
+    state = _round_to_fp16(net)
+    acc = top1(model.cpu(), dataset.split("test"), info)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    file = f"{name}.safetensors"
+    tmp = out_dir / f".{file}.tmp"
+    save_file(state, str(tmp), metadata={"architecture": name, "dataset": info.name})
+    os.replace(tmp, out_dir / file)
+    entry = {
+        "architecture": name,
+        "family": spec.family,
+        "source": spec.source,
+        "constructor": spec.constructor,
+        "kwargs": spec.constructor_kwargs(info.num_classes, info.channels),
+        "dataset": info.name,
+        "input": {"size": info.image_size, "channels": info.channels, "mean": list(info.mean), "std": list(info.std),
+                  "repeat_to_channels": spec.model_channels(info.channels)},
+        "params": sum(p.numel() for p in net.parameters()),
+        "bn_layers": len(bn_layers(net)),
+        "test_top1": round(acc, 2),
+        "file": file,
+        "bytes": (out_dir / file).stat().st_size,
+        "sha256": sha256_file(out_dir / file),
+        "train_config": cfg.to_dict(),
+        "train_history": history,
+        "train_seconds": round(seconds, 1),
+        "train_threads": torch.get_num_threads(),
+        "train_command": f"python -m prism_core teachers train --only {name}"
+                         + (f" --dataset {shlex.quote(info.name)}" if info.name != "fashion_mnist" else ""),
+        "torch": torch.__version__,
+    }
+    try:
+        manifest = read_manifest(out_dir)
+    except Exception:
+        manifest = {"dataset": info.name, "teachers": {}}
+    manifest["teachers"][name] = entry
+    manifest["teachers"] = dict(sorted(manifest["teachers"].items()))
+    manifest["loading"] = ("Without prism_core: build `constructor` from `source` (timm.create_model(constructor, **kwargs) "
+                           "or torchvision.models.get_model(constructor, **kwargs)), load_state_dict(safetensors.torch."
+                           "load_file(file)) cast to float32; feed (x/255 padded to size, minus mean, over std), "
+                           "repeated to `repeat_to_channels`.")
+    atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+    yield {"teacher": name, "done": True, "test_top1": acc, "seconds": seconds, "command": " ".join(sys.argv)}
+

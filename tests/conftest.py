@@ -1,0 +1,30 @@
+import gzip
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_idx(path: Path, array: np.ndarray, gz: bool = True) -> Path:
+    header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(">" + "I" * array.ndim, *array.shape)
+    data = header + array.astype(np.uint8).tobytes()
+    path.write_bytes(gzip.compress(data) if gz else data)
+    return path
+
+
+@pytest.fixture
+def tiny_idx_dir(tmp_path: Path) -> Path:
+    """A Fashion-MNIST-shaped IDX folder: 3 images per class in train, 2 in test, pixel value = label * 20."""
+    rng = np.random.default_rng(0)
+    for prefix, per_class in (("train", 3), ("t10k", 2)):
+        labels = np.repeat(np.arange(10), per_class)
+        rng.shuffle(labels)
+        images = (labels[:, None, None] * 20 + np.zeros((1, 28, 28))).astype(np.uint8)
+        write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images)
+        write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    return tmp_path
