@@ -129,6 +129,13 @@ def _add_synth_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--overwrite", action="store_true", help="replace an existing run")
 
 
+def cmd_teachers_rescore(args: argparse.Namespace) -> int:
+    from .teachers.zoo import rescore_zoo
+    for name, (full, subset) in rescore_zoo(get_dataset(args.dataset), Path(args.zoo)).items():
+        print(f"{name}: test top-1 {full:.2f}% (first 2,000: {subset:.2f}%)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .teachers import ZOO_DIR
     parser = argparse.ArgumentParser(prog="python -m prism_core", description=__doc__)
@@ -145,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(ZOO_DIR), help="zoo folder to write")
     p.add_argument("--device", default="cpu")
     p.set_defaults(func=cmd_teachers_train)
+    p = teachers.add_parser("rescore", help="re-measure the zoo's test accuracy and record it in the manifest")
+    p.add_argument("--dataset", default="fashion_mnist")
+    p.add_argument("--zoo", default=str(ZOO_DIR))
+    p.set_defaults(func=cmd_teachers_rescore)
     p = sub.add_parser("synth", help="synthesise a distilled dataset (SRe2L, PRISM, G-VBSM)")
     _add_synth_args(p)
     p.set_defaults(func=cmd_synth)

@@ -235,7 +235,7 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
     opt = torch.optim.Adam([x], lr=cfg.lr, betas=(0.5, 0.9), eps=1e-8)
     augment = CropFlipRoll(info.image_size, cfg.crop_scale, flip=cfg.flip, jitter=cfg.jitter)
     objective = build_objective(cfg)
-    stats = {name: _stat_hooks(p, name) for name in (spec.bn_set if cfg.method != "sre2l" else [cfg.primary])}
+    stats = {name: _stat_hooks(p, name) for name in _stat_teachers(cfg)}
     bn_set, sets_used = list(spec.bn_set), {}
     last: dict[str, torch.Tensor] = {}
     for step in range(spec.iterations):

@@ -94,7 +94,9 @@ def create_teacher(name: str, info: DatasetInfo, weights: str = "zoo", zoo_dir: 
     else:
         path = Path(weights)
         state, digest = load_state_dict(path), sha256_file(path) if path.is_file() else ""
-    net = build_network(spec, info.num_classes, info.channels)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)  # "random" weights are the same in every process, so runs with them are reproducible
+        net = build_network(spec, info.num_classes, info.channels)
     if state is not None:
         state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
         try:

@@ -1,0 +1,134 @@
+"""The engine end to end on small configurations (random-weight teachers: fast and independent of the zoo)."""
+import numpy as np
+import pytest
+import torch
+
+from prism_core import data
+from prism_core.data import FashionMNIST
+from prism_core.runstore import Run, RunError
+from prism_core.synthesis import ConfigError, SynthConfig, SynthesisError, prepare, synthesize
+from prism_core.teachers import TeacherError
+
+SMALL = dict(weights="random", ipc=2, classes=(0, 1, 2), iterations=4, log_every=1,
+             bn_pool=("mobilenetv2_050", "shufflenet_v2_x0_5", "lcnet_050"))
+
+
+def run_pixels(cfg, run_dir=None, **kw):
+    events = list(synthesize(cfg, run_dir, **kw))
+    return events, {e["batch"]: e for e in events if e["kind"] == "batch"}
+
+
+def test_same_seed_gives_identical_images_and_another_seed_differs():
+    cfg = SynthConfig(method="prism", seed=3, **SMALL)
+    _, a = run_pixels(cfg)
+    _, b = run_pixels(cfg)
+    _, c = run_pixels(cfg.replace(seed=4))
+    assert all(torch.equal(a[i]["pixels"], b[i]["pixels"]) for i in a)
+    assert not torch.equal(a[0]["pixels"], c[0]["pixels"])
+    assert a[0]["record"]["bn_set_drawn"] == b[0]["record"]["bn_set_drawn"]
+
+
+def test_pre_keeps_the_bn_set_fixed_and_intra_redraws_it():
+    _, pre = run_pixels(SynthConfig(method="prism", selection="pre", seed=0, **dict(SMALL, iterations=12)))
+    for e in pre.values():
+        assert list(e["record"]["bn_sets_used"]) == ["+".join(e["record"]["bn_set_drawn"])]
+    _, intra = run_pixels(SynthConfig(method="prism", selection="intra", reselect_every=1, seed=0,
+                                      **dict(SMALL, iterations=12)))
+    assert all(len(e["record"]["bn_sets_used"]) > 1 for e in intra.values())
+    assert all(sum(e["record"]["bn_sets_used"].values()) == 12 for e in intra.values())
+
+
+def test_step_events_report_every_term_per_teacher():
+    events, _ = run_pixels(SynthConfig(method="prism", seed=0, preview_every=2, **SMALL))
+    steps = [e for e in events if e["kind"] == "step"]
+    assert {"ce", "bn", "total"} <= set(steps[0]["losses"])
+    assert {f"stats/{t}" for t in steps[0]["bn_set"]} <= set(steps[0]["losses"])
+    assert steps[-1]["eta_s"] >= 0 and steps[-1]["img_per_s"] > 0
+    previews = [e for e in events if e["kind"] == "preview"]
+    assert previews and previews[0]["images"].dtype == torch.uint8 and previews[0]["images"].shape[1:] == (1, 32, 32)
+
+
+@pytest.mark.parametrize("method", ["sre2l", "gvbsm"])
+def test_other_recipes_run(method, tmp_path, monkeypatch):
+    monkeypatch.setenv("PRISM_CACHE_DIR", str(tmp_path))
+    cfg = SynthConfig(method=method, weights="random", ipc=2, classes=(0, 1), iterations=3, stats_images=64, log_every=1,
+                      bn_pool=("resnet18", "lcnet_050") if method == "gvbsm" else None)
+    events, batches = run_pixels(cfg)
+    assert batches
+    steps = [e for e in events if e["kind"] == "step"]
+    if method == "gvbsm":
+        assert [s["ce_teacher"] for s in steps[:3]] == ["resnet18", "lcnet_050", "resnet18"]  # round-robin
+        assert "dd" in steps[0]["losses"]
+
+
+def test_no_hook_stays_on_a_teacher_after_a_run():
+    p = prepare(SynthConfig(method="prism", seed=0, **SMALL))
+    list(synthesize(p))
+    for t in p.teachers.values():
+        assert all(not m._forward_hooks for m in t.model.modules())
+
+
+def test_run_store_layout_resume_and_refusal(tmp_path):
+    import torchvision
+    cfg = SynthConfig(method="prism", seed=1, **SMALL)
+    _, ref = run_pixels(cfg)
+    stop_after_first = {"n": 0}
+
+    def stop():
+        return bool(list((tmp_path / "r" / "batches").glob("*.json")))
+
+    events, _ = run_pixels(cfg, tmp_path / "r", stop=stop)
+    run = Run(tmp_path / "r")
+    assert events[-1]["kind"] == "cancelled" and run.status()["state"] == "cancelled"
+    assert len(run.finished()) == 1
+    events, _ = run_pixels(cfg, tmp_path / "r")  # same command again: continues after the finished batch
+    assert events[0]["already_done"] == 1 and run.status()["state"] == "finished"
+    x, classes, ks = run.pixels()
+    expected = torch.cat([ref[i]["pixels"] for i in sorted(ref)])
+    assert torch.equal(torch.sort(x.flatten(1), 0)[0], torch.sort(expected.flatten(1), 0)[0])
+    folder = torchvision.datasets.ImageFolder(str(tmp_path / "r" / "images"))
+    assert len(folder) == 6 and folder.classes[0].startswith("000_")
+    assert run.config() == prepare(cfg).config  # config.json round-trips to the resolved configuration
+    with pytest.raises(RunError, match="different configuration"):
+        list(synthesize(cfg.replace(seed=2), tmp_path / "r"))
+    events, _ = run_pixels(cfg.replace(seed=2), tmp_path / "r", overwrite=True)
+    assert Run(tmp_path / "r").config().seed == 2
+
+
+@pytest.mark.parametrize("changes, match", [
+    (dict(primary="resnet19"), "unknown architecture"),
+    (dict(bn_pool=("convnext_atto",)), "no BatchNorm"),
+    (dict(ipc=0), "ipc must be a positive"),
+    (dict(ipc=5000), "beyond the limit"),
+    (dict(iterations=0), "iterations must be"),
+    (dict(classes=()), "class list is empty"),
+    (dict(classes=(3, 12)), "outside 0..9"),
+    (dict(lr=float("nan")), "lr must be a finite"),
+])
+def test_bad_input_is_refused_before_anything_is_written(changes, match, tmp_path):
+    with pytest.raises((ConfigError, TeacherError), match=match):
+        list(synthesize(SynthConfig(method="prism", **dict(SMALL, **changes)), tmp_path / "run"))
+    assert not (tmp_path / "run").exists()
+
+
+def test_teacher_with_another_class_count_is_refused(tmp_path):
+    from prism_core.teachers.registry import build_network, get_spec
+    torch.save(build_network(get_spec("resnet18"), 100, 1).state_dict(), tmp_path / "r18.pt")
+    with pytest.raises(TeacherError, match="10 classes"):
+        list(synthesize(SynthConfig(method="sre2l", **dict(SMALL, weights=str(tmp_path / "r18.pt"))), tmp_path / "run"))
+    assert not (tmp_path / "run").exists()
+
+
+def test_ipc_beyond_the_real_images_is_refused(tiny_idx_dir, monkeypatch, tmp_path):
+    monkeypatch.setitem(data._CACHE, "fashion_mnist@None", FashionMNIST(tiny_idx_dir))
+    with pytest.raises(ConfigError, match="real-image init needs 4"):
+        list(synthesize(SynthConfig(method="prism", init="real", **dict(SMALL, ipc=4)), tmp_path / "run"))
+    assert not (tmp_path / "run").exists()
+
+
+def test_non_finite_loss_stops_the_batch_and_keeps_finished_ones(tmp_path):
+    cfg = SynthConfig(method="sre2l", r_bn=1e39, **SMALL)
+    with pytest.raises(SynthesisError, match=r"non-finite at step 0 \(terms: .*bn"):
+        list(synthesize(cfg, tmp_path / "run"))
+    status = Run(tmp_path / "run").status()
+    assert status["state"] == "failed" and "non-finite" in status["error"]

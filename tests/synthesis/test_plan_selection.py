@@ -1,0 +1,61 @@
+import random
+from collections import Counter
+
+import pytest
+
+from prism_core.synthesis import SynthConfig, make_plan, resolve
+from prism_core.synthesis.selection import draw_bn_set
+
+POOL = ("a", "b", "c", "d")
+
+
+def cfg(**kw):
+    return resolve(SynthConfig(**kw), image_size=32, num_classes=10)
+
+
+def test_official_rule_distribution_matches_the_reference_code():
+    rng = random.Random(0)
+    sizes = Counter(len(draw_bn_set("p", POOL, "official", 0, True, rng)) for _ in range(8000))
+    for size, p in ((1, 1 / 8), (2, 3 / 8), (3, 3 / 8), (4, 1 / 8)):
+        assert abs(sizes[size] / 8000 - p) < 0.02
+
+
+def test_k_rule_and_primary_exclusion():
+    rng = random.Random(0)
+    for _ in range(50):
+        s = draw_bn_set("p", POOL, "k", 3, True, rng)
+        assert s[0] == "p" and len(s) == 3 and len(set(s)) == 3
+        s = draw_bn_set("p", POOL, "official", 0, False, rng)
+        assert "p" not in s and 1 <= len(s) <= 3
+
+
+def test_cross_class_plan_and_shared_pre_selection():
+    plan = make_plan(cfg(method="prism", ipc=3, batch_size=4, seed=1))
+    assert [b.ipc_indices[0] for b in plan] == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert all(len(set(b.ipc_indices)) == 1 for b in plan)
+    assert plan[0].classes == (0, 1, 2, 3) and plan[2].classes == (8, 9)
+    for k in range(3):  # one S per IPC index, as the official code draws it
+        assert len({b.bn_set for b in plan if b.ipc_indices[0] == k}) == 1
+    assert make_plan(cfg(method="prism", ipc=3, batch_size=4, seed=1)) == plan  # seeded and reproducible
+    assert len({b.seed for b in plan}) == len(plan)
+
+
+def test_class_grouped_plan():
+    plan = make_plan(cfg(method="gvbsm", ipc=4, batch_size=8, classes=(0, 1, 2)))
+    assert plan[0].classes == (0, 0, 0, 0, 1, 1, 1, 1) and plan[0].ipc_indices == (0, 1, 2, 3, 0, 1, 2, 3)
+    assert plan[1].classes == (2, 2, 2, 2)
+
+
+def test_varying_iterations_scaled_to_budget():
+    plan = make_plan(cfg(method="prism", ipc=9, iterations=400, vary_iterations=True))
+    assert [b.iterations for b in plan] == [400, 350, 300, 250, 200, 150, 100, 50, 400]
+
+
+def test_config_json_round_trip_and_unknown_keys():
+    c = cfg(method="gvbsm", ipc=2)
+    assert SynthConfig.from_json(c.to_json()) == c
+    from prism_core.synthesis import ConfigError
+    with pytest.raises(ConfigError, match="unknown config keys: colour"):
+        SynthConfig.from_dict({"colour": 1})
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        SynthConfig.from_json("{nope")

@@ -1,0 +1,62 @@
+"""The shipped zoo: real trained teachers, loadable by prism_core and by timm/torchvision alone."""
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from prism_core.data import DataError, FashionMNIST
+from prism_core.teachers import ZOO_DIR, create_teacher, read_manifest, sha256_file
+from prism_core.teachers.zoo import SUBSET
+from prism_core.training import top1
+
+MANIFEST = read_manifest(ZOO_DIR)
+NAMES = sorted(MANIFEST["teachers"])
+
+
+@pytest.fixture(scope="module")
+def fmnist():
+    try:
+        return FashionMNIST()
+    except DataError as err:
+        pytest.skip(str(err))
+
+
+def test_zoo_mirrors_the_paper_pool():
+    entries = MANIFEST["teachers"].values()
+    bn = [e for e in entries if e["bn_layers"] > 0]
+    assert len(bn) >= 6 and len({e["family"] for e in bn}) >= 5
+    assert any(e["bn_layers"] == 0 for e in entries)  # a logit-only teacher
+    assert MANIFEST["teachers"]["resnet18"]["test_top1"] >= 92
+    assert all(e["test_top1"] >= 89 for e in entries)
+    assert sum((ZOO_DIR / e["file"]).stat().st_size for e in entries) <= 50e6
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_shipped_teacher_scores_its_manifest_accuracy(name, fmnist):
+    entry = MANIFEST["teachers"][name]
+    assert sha256_file(ZOO_DIR / entry["file"]) == entry["sha256"]
+    teacher = create_teacher(name, fmnist.info)
+    acc = top1(teacher.model, fmnist.split("test"), fmnist.info, indices=range(SUBSET))
+    assert abs(acc - entry[f"test_top1_first{SUBSET}"]) <= 1.0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_loadable_with_timm_or_torchvision_alone(name, fmnist):
+    """The manifest is enough: no prism_core code between the file and the logits."""
+    e = json.loads((ZOO_DIR / "manifest.json").read_text())["teachers"][name]
+    if e["source"] == "timm":
+        import timm
+        net = timm.create_model(e["constructor"], **e["kwargs"])
+    else:
+        import torchvision
+        net = torchvision.models.get_model(e["constructor"], **e["kwargs"])
+    net.load_state_dict({k: v.float() if v.is_floating_point() else v
+                         for k, v in load_file(str(ZOO_DIR / e["file"])).items()})
+    x = fmnist.split("test").load(range(500))
+    x = (x - e["input"]["mean"][0]) / e["input"]["std"][0]
+    x = x.expand(-1, e["input"]["repeat_to_channels"], -1, -1)
+    with torch.no_grad():
+        pred = net.eval()(x).argmax(1).numpy()
+    acc = 100 * (pred == fmnist.split("test").labels[:500]).mean()
+    assert acc >= e["test_top1"] - 5
