@@ -13,6 +13,7 @@ Every file is written to a temporary name and renamed into place.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -137,18 +138,20 @@ class Run:
                 continue  # a damaged record means the batch is not finished; it will be redone
         return out
 
-    def image_path(self, cls: int, class_name: str, k: int) -> Path:
-        return self.path / "images" / class_folder(cls, class_name) / f"{k:03d}.png"
+    def class_names(self) -> list[str]:
+        return self.record()["class_names"]
+
+    def image_path(self, cls: int, k: int) -> Path:
+        return self.path / "images" / class_folder(cls, self.class_names()[cls]) / f"{k:03d}.png"
 
     def write_batch(self, index: int, pixels: torch.Tensor, images01: torch.Tensor, classes: Iterable[int],
-                    ipc_indices: Iterable[int], class_names: tuple[str, ...], record: dict[str, Any]) -> None:
+                    ipc_indices: Iterable[int], record: dict[str, Any]) -> None:
         classes, ipc_indices = list(classes), list(ipc_indices)
         u8 = (images01.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
         for img, c, k in zip(u8, classes, ipc_indices):
-            path = self.image_path(c, class_names[c], k)
+            path = self.image_path(c, k)
             path.parent.mkdir(parents=True, exist_ok=True)
-            from io import BytesIO
-            buf = BytesIO()
+            buf = io.BytesIO()
             Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img).save(buf, format="PNG")
             atomic_write(path, buf.getvalue())
         tensors = {"x": pixels.detach().float().cpu().contiguous(), "classes": torch.tensor(classes),

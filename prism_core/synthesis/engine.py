@@ -87,7 +87,7 @@ def prepare(cfg: SynthConfig) -> Prepared:
 def run_record(p: Prepared) -> dict[str, Any]:
     versions = {pkg: importlib.metadata.version(pkg) for pkg in ("torch", "timm", "torchvision", "numpy")}
     from .. import __version__
-    return {"config": p.config.to_dict(), "teachers": {n: t.identity() for n, t in p.teachers.items()},
+    return {"config": p.config.to_dict(), "class_names": list(p.dataset.info.class_names), "teachers": {n: t.identity() for n, t in p.teachers.items()},
             "plan": {"batches": len(p.plan), "images": sum(len(b.classes) for b in p.plan)},
             "versions": {"prism_core": __version__, **versions}, "created": time.time()}
 
@@ -132,9 +132,8 @@ def synthesize(cfg: SynthConfig | Prepared, run_dir: Path | str | None = None, *
                 if event["kind"] == "batch":
                     image_iters_done += len(spec.classes) * spec.iterations
                     if run is not None:
-                        info = prepared.dataset.info
                         run.write_batch(spec.index, event.pop("pixels"), event.pop("images01"), spec.classes,
-                                        spec.ipc_indices, info.class_names, event["record"])
+                                        spec.ipc_indices, event["record"])
                     else:
                         event.pop("images01")
                 yield event
