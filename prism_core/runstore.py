@@ -175,6 +175,17 @@ class Run:
         order = np.lexsort((k, c))
         return x[torch.as_tensor(order)], c[order], k[order]
 
+    def export_zip(self) -> bytes:
+        """The finished images as a zip in ImageFolder layout (<class folder>/<k>.png)."""
+        import zipfile
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+            for rec in self.finished().values():
+                for c, k in zip(rec["classes"], rec["ipc_indices"]):
+                    path = self.image_path(c, k)
+                    zf.write(path, f"{self.name}/{path.parent.name}/{path.name}")
+        return buf.getvalue()
+
     # --- events --------------------------------------------------------------------------------
     def append_events(self, events: list[dict[str, Any]]) -> None:
         if events:

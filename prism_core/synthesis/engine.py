@@ -110,7 +110,7 @@ def synthesize(cfg: SynthConfig | Prepared, run_dir: Path | str | None = None, *
     run = Run(run_dir) if run_dir is not None else None
     done: dict[int, dict] = {}
     if run is not None:
-        prepared, done = _open_run(run, prepared, resume, overwrite, primary_rank=shard[0] == 0)
+        prepared, done = open_run(run, prepared, resume, overwrite, primary_rank=shard[0] == 0)
     cfg, plan = prepared.config, prepared.plan
     mine = [b for b in plan if b.index % shard[1] == shard[0]]
     todo = [b for b in mine if b.index not in done]
@@ -140,7 +140,7 @@ def synthesize(cfg: SynthConfig | Prepared, run_dir: Path | str | None = None, *
     except _Stopped:
         if run is not None:
             run.set_status("cancelled", batches_total=len(plan))
-        yield {"kind": "cancelled", "batches_done": len(done) + 0}
+        yield {"kind": "cancelled", "batches_done": len(run.finished()) if run else None}
         return
     except SynthesisError as err:
         if run is not None:
@@ -166,7 +166,9 @@ def synthesize(cfg: SynthConfig | Prepared, run_dir: Path | str | None = None, *
     yield {"kind": "done", "seconds": time.perf_counter() - t0, "batches": len(todo)}
 
 
-def _open_run(run: Run, p: Prepared, resume: bool, overwrite: bool, primary_rank: bool) -> tuple[Prepared, dict]:
+def open_run(run: Run, p: Prepared, resume: bool = False, overwrite: bool = False,
+             primary_rank: bool = True) -> tuple[Prepared, dict]:
+    """Create the run directory, or check an existing one against `p`; returns its finished batches."""
     if run.exists() and overwrite and primary_rank:
         run.delete()
     if not run.exists():

@@ -1,0 +1,71 @@
+"""Shared, cached resources for the pages: the job queue, the dataset, the run stores. No synthesis logic."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from prism_core.data import get_dataset  # noqa: E402
+from prism_core.jobs import JobQueue  # noqa: E402
+from prism_core.runstore import Run, list_runs  # noqa: E402
+
+EXAMPLES_DIR = ROOT / "assets" / "examples"
+
+
+def runs_dir() -> Path:
+    """The user's run store: $PRISM_RUNS_DIR, else runs/ in the checkout."""
+    return Path(os.environ.get("PRISM_RUNS_DIR", ROOT / "runs")).resolve()
+
+
+def device_name() -> tuple[str, str]:
+    import torch
+    if torch.cuda.is_available():
+        return "cuda", f"GPU: {torch.cuda.get_device_name(0)}"
+    return "cpu", f"CPU ({os.cpu_count()} cores)"
+
+
+@st.cache_resource
+def _job_queue(root: str, device: str) -> JobQueue:
+    return JobQueue(Path(root), device=device)
+
+
+def job_queue() -> JobQueue:
+    """One queue per run store and device, shared by every browser session."""
+    return _job_queue(str(runs_dir()), device_name()[0])
+
+
+@st.cache_resource
+def dataset(name: str = "fashion_mnist"):
+    return get_dataset(name)
+
+
+def all_runs() -> list[Run]:
+    """Example runs shipped in assets/ first, then the user's runs."""
+    return list_runs(EXAMPLES_DIR) + list_runs(runs_dir())
+
+
+def run_label(run: Run) -> str:
+    origin = "example" if run.path.parent == EXAMPLES_DIR else "run"
+    return f"{run.name} ({origin})"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def run_images(path: str, mtime: float):
+    """Finished images of a run as uint8 (N, C, H, W) with classes and IPC indices (cached per run state)."""
+    run = Run(path)
+    x, classes, ks = run.pixels()
+    info = dataset(run.config().dataset).info
+    u8 = (info.denormalize(x).clamp(0, 1) * 255).round().byte()
+    return u8.numpy(), classes, ks
+
+
+def run_mtime(run: Run) -> float:
+    b = run.path / "batches"
+    return max((p.stat().st_mtime for p in b.glob("*.json")), default=0.0)

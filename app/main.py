@@ -1,0 +1,14 @@
+"""PRISM Studio: `streamlit run app/main.py`. A thin layer over prism_core."""
+import streamlit as st
+
+import common  # noqa: F401  (puts prism_core on the path, sets HF_HUB_OFFLINE)
+
+st.set_page_config(page_title="PRISM Studio", page_icon=":material/change_history:", layout="wide")
+
+pages = [
+    st.Page("pages/launch.py", title="Launch", icon=":material/rocket_launch:", default=True),
+    st.Page("pages/runs.py", title="Runs", icon=":material/folder_open:"),
+    st.Page("pages/gallery.py", title="Gallery", icon=":material/photo_library:"),
+    st.Page("pages/teachers.py", title="Teachers", icon=":material/school:"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,134 @@
+"""Launch a synthesis run (optionally with its SRe2L baseline) and watch it form."""
+import time
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from common import dataset, device_name, job_queue
+from prism_core.synthesis import RECIPES, SynthConfig
+from prism_core.teachers.catalog import teacher_rows
+from prism_core.viz import grid
+
+PRESETS = {
+    "Quick demo": dict(method="prism", ipc=2, iterations=80, classes="all", init="real", baseline=True, seed=0),
+    "Paper settings": dict(method="prism", ipc=10, iterations=RECIPES["prism"]["iterations"], classes="all",
+                           init="real", baseline=True, seed=0),
+}
+
+st.title("Launch a synthesis run")
+info = dataset().info
+zoo = [r for r in teacher_rows() if r["in_zoo"]]
+bn_ok = [r["name"] for r in zoo if r["bn_layers"]]
+bn_free = [r for r in zoo if not r["bn_layers"]]
+device, device_label = device_name()
+
+
+def apply_preset(name: str) -> None:
+    p = PRESETS[name]
+    st.session_state.update({"w_method": p["method"], "w_ipc": p["ipc"], "w_iterations": p["iterations"],
+                             "w_init": p["init"], "w_baseline": p["baseline"], "w_seed": p["seed"],
+                             "w_classes": list(info.class_names), "w_lr": RECIPES[p["method"]]["lr"]})
+
+
+cols = st.columns(len(PRESETS) + 1)
+for col, name in zip(cols, PRESETS):
+    col.button(name, on_click=apply_preset, args=(name,), key=f"preset_{name}")
+cols[-1].caption(f"Device: **{device_label}**")
+
+st.session_state.setdefault("w_method", "prism")
+method = st.radio("Method", ["sre2l", "prism", "gvbsm"], horizontal=True, key="w_method",
+                  format_func={"sre2l": "SRe2L", "prism": "PRISM", "gvbsm": "G-VBSM"}.get)
+recipe = RECIPES[method]
+left, right = st.columns(2)
+with left:
+    primary = st.selectbox("Primary (logit) teacher", [r["name"] for r in zoo], index=[r["name"] for r in zoo].index("resnet18"),
+                           key="w_primary", help="Supervises the cross-entropy term; BN-free models may be primaries.")
+    st.markdown("**BN-teacher pool**" + (" (G-VBSM backbones)" if method == "gvbsm" else ""))
+    default_pool = set(recipe["bn_pool"])
+    pool = []
+    for r in zoo:
+        disabled = r["bn_layers"] == 0 or method == "sre2l"
+        reason = ("no BatchNorm layers: it can be a primary, not a BN teacher" if r["bn_layers"] == 0
+                  else "SRe2L uses the primary alone" if method == "sre2l" else f"{r['bn_layers']} BN layers")
+        if st.checkbox(f"{r['name']} ({r['family']})", value=r["name"] in default_pool and not disabled,
+                       disabled=disabled, help=reason, key=f"w_pool_{method}_{r['name']}"):
+            pool.append(r["name"])
+    for r in bn_free:
+        st.caption(f"⛔ {r['name']}: {r['family']} has no BatchNorm layers, so it cannot align BN statistics.")
+with right:
+    selection = st.radio("Teacher selection", ["pre", "intra"], horizontal=True, key="w_selection",
+                         disabled=method != "prism",
+                         help="pre: one BN set per IPC index (the official code); intra: re-drawn during optimisation")
+    reselect = st.number_input("Re-draw every K steps (intra)", 1, 10000, 1, key="w_reselect",
+                               disabled=method != "prism" or selection != "intra")
+    rule = st.radio("Subset rule", ["official", "k"], horizontal=True, key="w_rule", disabled=method != "prism",
+                    help="official: primary + 3 slots filled with p=0.5; k: a fixed number of teachers")
+    k = st.number_input("k teachers", 1, 10, 2, key="w_k", disabled=method != "prism" or rule != "k")
+    include_primary = st.checkbox("Primary also in the BN set", True, key="w_incl", disabled=method != "prism")
+    ipc = st.number_input("Images per class (IPC)", min_value=0, max_value=1000, value=2, key="w_ipc")
+    classes = st.multiselect("Classes", list(info.class_names), default=list(info.class_names), key="w_classes")
+    iterations = st.number_input("Iterations per batch", min_value=0, value=int(recipe["iterations"]), key="w_iterations")
+    lr = st.number_input("Learning rate", min_value=0.0, value=float(recipe["lr"]), format="%.4f", key="w_lr")
+    init = st.radio("Init", ["real", "noise"], horizontal=True, key="w_init",
+                    index=0 if recipe["init"] == "real" else 1)
+    formation = st.radio("Batch formation", ["cross-class", "class-grouped"], horizontal=True, key="w_formation",
+                         index=0 if recipe["batch_formation"] == "cross-class" else 1)
+    seed = st.number_input("Seed", min_value=0, value=0, key="w_seed")
+baseline = st.checkbox("With SRe2L baseline (same primary, init and seed)", value=True, key="w_baseline",
+                       disabled=method == "sre2l")
+name = st.text_input("Run name", value=f"{method}-{time.strftime('%Y%m%d-%H%M%S')}", key="w_name")
+
+if st.button("Launch", type="primary", key="launch"):
+    cfg = SynthConfig(method=method, primary=primary, bn_pool=tuple(pool) if method != "sre2l" else (),
+                      selection=selection, reselect_every=int(reselect), subset_rule=rule, subset_k=int(k),
+                      include_primary=include_primary, ipc=int(ipc), iterations=int(iterations), lr=float(lr),
+                      classes=tuple(info.class_names.index(c) for c in classes), init=init,
+                      batch_formation=formation, seed=int(seed), preview_every=10)
+    try:
+        jobs = [job_queue().submit(cfg, name)]
+        if baseline and method != "sre2l":
+            base = cfg.replace(method="sre2l", bn_pool=(), lr=RECIPES["sre2l"]["lr"], batch_formation="cross-class")
+            jobs.append(job_queue().submit(base, f"{name}-sre2l"))
+        st.session_state.setdefault("my_jobs", []).extend(j.id for j in jobs)
+        st.success(f"Queued {', '.join(j.run_name for j in jobs)}")
+    except Exception as err:  # shown to the user, nothing is created
+        st.error(f"Cannot launch: {err}")
+
+
+def loss_figure(job) -> go.Figure:
+    fig = go.Figure()
+    keys = [k for k in job.losses[-1] if k not in ("batch", "step")] if job.losses else []
+    xs = list(range(len(job.losses)))
+    for key in keys:
+        fig.add_trace(go.Scatter(x=xs, y=[p.get(key) for p in job.losses], name=key, mode="lines"))
+    fig.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10), yaxis_type="log",
+                      title="loss terms (logged points)", legend=dict(orientation="h"))
+    return fig
+
+
+@st.fragment(run_every=1.0)
+def progress_panel() -> None:
+    mine = [j for j in job_queue().jobs() if j.id in st.session_state.get("my_jobs", [])]
+    if not mine:
+        st.info("Launch a run to watch it form here. Finished runs are in Runs and Gallery.")
+        return
+    for job in reversed(mine):
+        with st.container(border=True):
+            head = st.columns([3, 1])
+            head[0].markdown(f"**{job.run_name}** · {job.state}" + (f" · {job.error}" if job.error else ""))
+            if job.active and head[1].button("Cancel", key=f"cancel_{job.id}"):
+                job_queue().cancel(job.id)
+            frac = (job.batches_done + (job.step / job.iterations if job.iterations and job.state == "running" else 0)) \
+                / max(job.batches_total, 1)
+            st.progress(min(frac, 1.0), text=f"batch {job.batches_done}/{job.batches_total} · step {job.step}/"
+                        f"{job.iterations} · {job.img_per_s:.0f} image-it/s · ETA {job.eta_s:.0f} s")
+            if job.losses:
+                c1, c2 = st.columns([2, 1])
+                c1.plotly_chart(loss_figure(job), key=f"loss_{job.id}_{len(job.losses)}")
+                if job.preview is not None:
+                    c2.image(grid(job.preview["images"], ncol=min(10, len(job.preview["classes"])), scale=3),
+                             caption=f"batch {job.preview['batch']} at step {job.preview['step']}")
+
+
+st.subheader("Progress")
+progress_panel()

@@ -1,0 +1,45 @@
+"""Every stored run with its status; resume, delete (with confirmation), download as a zip."""
+import streamlit as st
+
+from common import EXAMPLES_DIR, all_runs, job_queue, run_label
+from prism_core.runstore import RunError
+
+st.title("Runs")
+runs = all_runs()
+if not runs:
+    st.info("No runs yet: launch one on the Launch page.")
+ICON = {"finished": "✅", "running": "⏳", "queued": "🕒", "cancelled": "⏹️", "failed": "❌", "interrupted": "⚠️",
+        "damaged": "💥"}
+for run in runs:
+    status = run.status()
+    job = job_queue().job_for(run.name) if run.path.parent != EXAMPLES_DIR else None
+    state = job.state if job is not None and job.active else status["state"]
+    with st.expander(f"{ICON.get(state, '•')} {run_label(run)} · {state} · "
+                     f"{status.get('batches_done', 0)}/{status.get('batches_total', '?')} batches"):
+        try:
+            record = run.record()
+        except RunError as err:
+            st.error(f"Damaged run: {err}")
+            continue
+        if status.get("error"):
+            st.error(status["error"])
+        cfg = record["config"]
+        st.markdown(f"**{cfg['method']}** · primary `{cfg['primary']}` · pool {', '.join(cfg['bn_pool']) or '-'} · "
+                    f"IPC {cfg['ipc']} · {cfg['iterations']} iterations · seed {cfg['seed']}")
+        st.json(record, expanded=False)
+        cols = st.columns(3)
+        if run.path.parent != EXAMPLES_DIR and state in ("interrupted", "cancelled", "failed"):
+            if cols[0].button("Resume", key=f"resume_{run.name}"):
+                try:
+                    job_queue().submit(run.config(), run.name, resume=True)
+                    st.success("Queued to resume; progress on the Launch page.")
+                except Exception as err:
+                    st.error(f"Cannot resume: {err}")
+        if status.get("batches_done"):
+            cols[1].download_button("Download PNGs (zip)", data=run.export_zip(), file_name=f"{run.name}.zip",
+                                    mime="application/zip", key=f"zip_{run.name}")
+        if run.path.parent != EXAMPLES_DIR and state not in ("running", "queued"):
+            confirm = cols[2].checkbox("Confirm delete", key=f"confirm_{run.name}")
+            if cols[2].button("Delete", key=f"delete_{run.name}", disabled=not confirm):
+                run.delete()
+                st.rerun()

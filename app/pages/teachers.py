@@ -1,0 +1,29 @@
+"""The teacher zoo: architectures, sizes, accuracies, roles, and each teacher's BN running-statistics profile."""
+import plotly.graph_objects as go
+import streamlit as st
+
+from common import dataset
+from prism_core.teachers import create_teacher
+from prism_core.teachers.catalog import teacher_rows
+
+st.title("Teachers")
+rows = teacher_rows()
+st.dataframe([{k: r[k] for k in ("name", "family", "source", "params_M", "bn_layers", "test_top1", "size_MB", "roles",
+                                 "in_zoo")} for r in rows], hide_index=True)
+zoo = [r["name"] for r in rows if r["in_zoo"] and r["bn_layers"]]
+name = st.selectbox("BN running-statistics profile of", zoo, key="teacher_profile")
+
+
+@st.cache_resource(max_entries=8)
+def bn_profile(teacher_name: str):
+    t = create_teacher(teacher_name, dataset().info)
+    return [(float(m.running_mean.abs().mean()), float(m.running_var.mean())) for m in t.bn_layers]
+
+
+if name:
+    prof = bn_profile(name)
+    fig = go.Figure([go.Scatter(y=[p[0] for p in prof], name="mean |running_mean|"),
+                     go.Scatter(y=[p[1] for p in prof], name="mean running_var")])
+    fig.update_layout(xaxis_title="BN layer (module order)", yaxis_type="log", height=320,
+                      title=f"{name}: the statistics a BN teacher asks synthetic images to match")
+    st.plotly_chart(fig, key="bn_profile_chart")

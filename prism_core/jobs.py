@@ -1,0 +1,131 @@
+"""A background job queue: one FIFO worker per device, shared by every caller (all app sessions).
+
+Workers run the same `synthesize` generator as the CLI and keep the latest progress in memory for
+pollers; everything durable goes to the run store, so a restarted server finds finished runs intact
+and interrupted ones resumable. Nothing here knows about Streamlit.
+"""
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .runstore import Run, check_run_name
+from .synthesis import SynthConfig, prepare, synthesize
+from .synthesis.engine import open_run
+
+HISTORY = 2000  # loss points kept per job for live curves
+
+
+@dataclass
+class Job:
+    id: int
+    run_name: str
+    run_dir: Path
+    config: SynthConfig
+    state: str = "queued"  # queued, running, finished, cancelled, failed
+    error: str = ""
+    batches_total: int = 0
+    batches_done: int = 0
+    step: int = 0
+    iterations: int = 0
+    img_per_s: float = 0.0
+    eta_s: float = 0.0
+    losses: list[dict[str, float]] = field(default_factory=list)
+    preview: dict[str, Any] | None = None
+    submitted: float = field(default_factory=time.time)
+    started: float = 0.0
+    ended: float = 0.0
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def active(self) -> bool:
+        return self.state in ("queued", "running")
+
+    def apply(self, event: dict[str, Any]) -> None:
+        kind = event["kind"]
+        if kind == "start":
+            self.batches_total = event["batches"]
+            self.batches_done = event["already_done"]
+        elif kind == "step":
+            self.step, self.iterations = event["step"], event["iterations"]
+            self.img_per_s, self.eta_s = event["img_per_s"], event["eta_s"]
+            self.losses.append({"batch": event["batch"], "step": event["step"], **event["losses"]})
+            del self.losses[:-HISTORY]
+        elif kind == "preview":
+            self.preview = {k: event[k] for k in ("batch", "step", "classes", "ipc", "images")}
+        elif kind == "batch":
+            self.batches_done += 1
+
+
+class JobQueue:
+    def __init__(self, runs_root: Path | str, device: str = "cpu"):
+        self.runs_root, self.device = Path(runs_root), device
+        self._jobs: dict[int, Job] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._queue: queue.Queue[Job] = queue.Queue()
+        self._worker = threading.Thread(target=self._work, name=f"prism-jobs-{device}", daemon=True)
+        self._worker.start()
+
+    def submit(self, cfg: SynthConfig, run_name: str, resume: bool = False) -> Job:
+        """Validate now (errors reach the caller at once), create the run on disk, then queue it."""
+        check_run_name(run_name)
+        prepared = prepare(cfg.replace(device=self.device))
+        run = Run(self.runs_root / run_name)
+        with self._lock:
+            if any(j.run_name == run_name and j.active for j in self._jobs.values()):
+                raise ValueError(f"run {run_name!r} is already queued or running")
+            prepared, _ = open_run(run, prepared, resume=resume)
+            job = Job(next(self._ids), run_name, run.path, prepared.config, batches_total=len(prepared.plan))
+            self._jobs[job.id] = job
+        self._queue.put(job)
+        return job
+
+    def cancel(self, job_id: int) -> None:
+        job = self._jobs[job_id]
+        job.stop.set()
+        if job.state == "queued":
+            job.state = "cancelled"
+            Run(job.run_dir).set_status("cancelled", batches_total=job.batches_total)
+
+    def jobs(self) -> list[Job]:
+        with self._lock:
+            return sorted(self._jobs.values(), key=lambda j: j.id)
+
+    def job_for(self, run_name: str) -> Job | None:
+        matches = [j for j in self.jobs() if j.run_name == run_name]
+        return matches[-1] if matches else None
+
+    def wait(self, job: Job, timeout: float = 600) -> Job:
+        deadline = time.time() + timeout
+        while job.active and time.time() < deadline:
+            time.sleep(0.05)
+        return job
+
+    def _work(self) -> None:
+        torch.set_num_threads(max(1, torch.get_num_threads()))
+        while True:
+            job = self._queue.get()
+            if job.stop.is_set():
+                continue
+            job.state, job.started = "running", time.time()
+            try:
+                for event in synthesize(job.config, job.run_dir, resume=True, stop=job.stop):
+                    job.apply(event)
+                    if event["kind"] == "cancelled":
+                        job.state = "cancelled"
+                if job.state == "running":
+                    job.state = "finished"
+            except Exception as err:  # the job fails, the worker lives on for the next one
+                job.state, job.error = "failed", f"{type(err).__name__}: {err}"
+                traceback.print_exc()
+            finally:
+                job.ended = time.time()

@@ -1,0 +1,44 @@
+"""Pictures of runs: image grids as uint8 arrays (shared by the app, the README figures and tests)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+
+
+def to_rgb_u8(images: torch.Tensor | np.ndarray) -> np.ndarray:
+    """(N, C, H, W) uint8 or float [0, 1] -> (N, H, W, 3) uint8."""
+    x = torch.as_tensor(images)
+    if x.is_floating_point():
+        x = (x.clamp(0, 1) * 255).round().to(torch.uint8)
+    if x.shape[1] == 1:
+        x = x.expand(-1, 3, -1, -1)
+    return x.permute(0, 2, 3, 1).contiguous().numpy()
+
+
+def grid(images: torch.Tensor | np.ndarray, ncol: int, pad: int = 2, scale: int = 1, background: int = 255) -> np.ndarray:
+    """Tile images row-major into one (H, W, 3) uint8 picture, each upscaled by `scale` (nearest)."""
+    tiles = to_rgb_u8(images)
+    if scale > 1:
+        tiles = tiles.repeat(scale, axis=1).repeat(scale, axis=2)
+    n, h, w, _ = tiles.shape
+    nrow = max(1, -(-n // ncol))
+    out = np.full((nrow * (h + pad) + pad, ncol * (w + pad) + pad, 3), background, dtype=np.uint8)
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, ncol)
+        out[pad + r * (h + pad):pad + r * (h + pad) + h, pad + c * (w + pad):pad + c * (w + pad) + w] = tile
+    return out
+
+
+def class_rows(images: torch.Tensor, classes: Sequence[int], ipc: Sequence[int], per_row: int) -> np.ndarray:
+    """One row per class (sorted), images in IPC order; missing cells stay blank."""
+    uniq = sorted(set(int(c) for c in classes))
+    h, w = images.shape[-2:]
+    canvas = torch.ones((len(uniq) * per_row, images.shape[1], h, w), dtype=images.dtype)
+    if not images.is_floating_point():
+        canvas *= 255
+    for img, c, k in zip(images, classes, ipc):
+        if k < per_row:
+            canvas[uniq.index(int(c)) * per_row + int(k)] = img
+    return grid(canvas, per_row)

@@ -1,0 +1,75 @@
+"""AppTest: every page renders on an empty store and on the examples; the form validates; a real run completes."""
+import os
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+PAGES = ["pages/launch.py", "pages/runs.py", "pages/gallery.py", "pages/teachers.py"]
+MAIN = str(ROOT / "app" / "main.py")
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("PRISM_RUNS_DIR", str(tmp_path / "runs"))
+    return tmp_path / "runs"
+
+
+def page(path: str) -> AppTest:
+    at = AppTest.from_file(MAIN, default_timeout=120)
+    at.run()
+    if path != PAGES[0]:
+        at.switch_page(path).run()
+    return at
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_renders_without_exceptions(path, store):
+    at = page(path)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value
+
+
+def test_gallery_shows_the_example_runs_on_first_launch(store):
+    at = page("pages/gallery.py")
+    runs = at.multiselect(key="gallery_runs")
+    assert any("example" in o for o in runs.options) and len(runs.value) >= 2
+    assert len(at.get("imgs")) > 0
+
+
+def test_launch_form_refuses_ipc_0_with_a_visible_message(store):
+    at = page("pages/launch.py")
+    at.number_input(key="w_ipc").set_value(0).run()
+    at.button(key="launch").click().run()
+    assert any("ipc must be a positive" in e.value for e in at.error)
+    assert not store.exists() or not any(store.iterdir())
+
+
+def test_bn_free_teachers_are_shown_disabled_with_the_reason(store):
+    at = page("pages/launch.py")
+    box = at.checkbox(key="w_pool_prism_convnext_atto")
+    assert box.disabled and "no BatchNorm" in box.help
+
+
+def test_a_tiny_run_launched_from_the_form_completes_and_is_listed(store):
+    at = page("pages/launch.py")
+    at.number_input(key="w_ipc").set_value(1).run()
+    at.number_input(key="w_iterations").set_value(3).run()
+    at.multiselect(key="w_classes").set_value(["Trouser", "Bag"]).run()
+    at.checkbox(key="w_baseline").uncheck().run()
+    at.text_input(key="w_name").set_value("tiny").run()
+    at.button(key="launch").click().run()
+    assert not at.error, [e.value for e in at.error]
+    deadline = time.time() + 120
+    while time.time() < deadline and not (store / "tiny" / "status.json").is_file():
+        time.sleep(0.2)
+    while time.time() < deadline and '"finished"' not in (store / "tiny" / "status.json").read_text():
+        time.sleep(0.2)
+    assert '"finished"' in (store / "tiny" / "status.json").read_text()
+    runs = page("pages/runs.py")
+    assert any("tiny (run) · finished" in e.label for e in runs.expander)
+    gallery = page("pages/gallery.py")
+    assert any(o.startswith("tiny") for o in gallery.multiselect(key="gallery_runs").options)

@@ -1,0 +1,96 @@
+"""A real Streamlit server driven by Debian's chromium through playwright: launch a tiny PRISM run with its
+SRe2L baseline, watch both finish, and check the Gallery decoded real images. Screenshots go to test-artifacts/."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    port = free_port()
+    env = dict(os.environ, PRISM_RUNS_DIR=str(tmp_path / "runs"), HF_HUB_OFFLINE="1")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"),
+                             "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+                             "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    import urllib.request
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    yield f"http://127.0.0.1:{port}", tmp_path / "runs"
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def wait_finished(status: Path, timeout: float) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if status.is_file() and json.loads(status.read_text()).get("state") in ("finished", "failed", "cancelled"):
+            return
+        time.sleep(0.5)
+
+
+def test_launch_prism_with_baseline_and_inspect(server):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+    url, runs = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            tempfile.mkdtemp(), executable_path=CHROMIUM, headless=True, viewport={"width": 1400, "height": 1200},
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"])
+        page = ctx.new_page()
+        page.goto(url)
+        page.get_by_text("Launch a synthesis run").wait_for(timeout=90_000)
+        for label, value in (("Images per class (IPC)", "1"), ("Iterations per batch", "4")):
+            box = page.get_by_label(label)
+            box.fill(value)
+            box.press("Enter")
+            page.wait_for_timeout(700)
+        page.get_by_label("Run name").fill("browser")
+        page.get_by_label("Run name").press("Enter")
+        page.wait_for_timeout(700)
+        page.get_by_role("button", name="Launch", exact=True).click()
+        page.get_by_text("Queued browser, browser-sre2l").wait_for(timeout=60_000)
+        wait_finished(runs / "browser" / "status.json", 300)
+        wait_finished(runs / "browser-sre2l" / "status.json", 300)
+        page.wait_for_timeout(2000)
+        page.screenshot(path=str(ARTIFACTS / "launch.png"), full_page=True)
+        for name in ("browser", "browser-sre2l"):
+            assert json.loads((runs / name / "status.json").read_text())["state"] == "finished"
+        page.get_by_role("link", name="Gallery").click()
+        page.get_by_text("Real (test split)").wait_for(timeout=60_000)
+        page.wait_for_timeout(2000)
+        widths = page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)")
+        assert len([w for w in widths if w > 0]) >= 10
+        page.screenshot(path=str(ARTIFACTS / "gallery.png"), full_page=True)
+        page.get_by_role("link", name="Runs").click()
+        page.get_by_text("browser-sre2l (run)").first.wait_for(timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "runs.png"), full_page=True)
+        ctx.close()
