@@ -265,7 +265,7 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
         total.backward()
         opt.step()
         with torch.no_grad():
-            x.data = torch.maximum(torch.minimum(x, hi), lo)
+            x.clamp_(min=lo, max=hi)  # keep pixels in the valid range after every step
         last = {"total": total.detach(), **report}
         final = step == spec.iterations - 1
         if step % cfg.log_every == 0 or final:
