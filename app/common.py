@@ -5,6 +5,7 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,3 +70,33 @@ def run_images(path: str, mtime: float):
 def run_mtime(run: Run) -> float:
     b = run.path / "batches"
     return max((p.stat().st_mtime for p in b.glob("*.json")), default=0.0)
+
+
+@st.cache_data(max_entries=64, show_spinner="Measuring diversity and fidelity...")
+def run_metrics(path: str, mtime: float) -> dict:
+    from prism_core.metrics import compute_metrics
+    return compute_metrics(Run(path))
+
+
+@st.cache_data(max_entries=32, show_spinner="Extracting features...")
+def run_features(path: str, mtime: float, extractor: str):
+    """Extractor features of a run's images, with their classes and IPC indices."""
+    from prism_core.metrics import extract_features, run_images01
+    from prism_core.teachers import create_teacher
+    run = Run(path)
+    info = dataset(run.config().dataset).info
+    x, classes, ks = run_images01(run)
+    return extract_features(create_teacher(extractor, info).model, x, info).numpy(), classes, ks
+
+
+@st.cache_data(max_entries=16, show_spinner="Extracting real features...")
+def real_features(extractor: str, classes: tuple[int, ...], per_class: int):
+    from prism_core.metrics import extract_features, real_reference
+    from prism_core.teachers import create_teacher
+    info = dataset().info
+    x, labels, idx = real_reference("fashion_mnist", np.array(classes), per_class)
+    return extract_features(create_teacher(extractor, info).model, x, info).numpy(), labels, idx
+
+
+def finished_runs() -> dict[str, Run]:
+    return {run_label(r): r for r in all_runs() if r.status().get("batches_done")}

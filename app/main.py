@@ -9,6 +9,8 @@ pages = [
     st.Page("pages/launch.py", title="Launch", icon=":material/rocket_launch:", default=True),
     st.Page("pages/runs.py", title="Runs", icon=":material/folder_open:"),
     st.Page("pages/gallery.py", title="Gallery", icon=":material/photo_library:"),
+    st.Page("pages/diversity.py", title="Diversity", icon=":material/scatter_plot:"),
+    st.Page("pages/embeddings.py", title="Embeddings", icon=":material/bubble_chart:"),
     st.Page("pages/teachers.py", title="Teachers", icon=":material/school:"),
 ]
 st.navigation(pages).run()

@@ -99,6 +99,23 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from .metrics import compute_metrics
+    from .runstore import Run
+    rows = []
+    for path in args.runs:
+        m = compute_metrics(Run(path), extractor=args.extractor, force=args.force)
+        cos, fid = m["intra_class_cosine_summary"], m["fidelity_mean"]
+        rows.append({"run": Path(path).name, "extractor": m["extractor"],
+                     "intra-class cos": f"{cos['mean']:.3f} +- {cos['std']:.3f}",
+                     "real cos": f"{m['real_intra_class_cosine_summary']['mean']:.3f}",
+                     "precision": f"{fid['precision']:.2f}", "recall": f"{fid['recall']:.2f}",
+                     "coverage": f"{fid['coverage']:.2f}", "nearest-real cos": f"{fid['nearest_real_cosine']:.3f}"})
+    print(_table(rows, list(rows[0])))
+    print("(written to metrics.json in each run; lower intra-class cosine = more diverse)")
+    return 0
+
+
 def _add_synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="a JSON config file (flags override its values)")
     p.add_argument("--method", choices=["sre2l", "prism", "gvbsm"])
@@ -159,6 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("synth", help="synthesise a distilled dataset (SRe2L, PRISM, G-VBSM)")
     _add_synth_args(p)
     p.set_defaults(func=cmd_synth)
+    p = sub.add_parser("metrics", help="diversity, fidelity and BN-prior fit of runs (JSON into each run)")
+    p.add_argument("runs", nargs="+")
+    p.add_argument("--extractor", help="feature extractor (default: a zoo model not used by the run)")
+    p.add_argument("--force", action="store_true", help="recompute even when cached")
+    p.set_defaults(func=cmd_metrics)
     return parser
 
 

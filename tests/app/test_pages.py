@@ -8,7 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-PAGES = ["pages/launch.py", "pages/runs.py", "pages/gallery.py", "pages/teachers.py"]
+PAGES = ["pages/launch.py", "pages/runs.py", "pages/gallery.py", "pages/diversity.py", "pages/embeddings.py",
+         "pages/teachers.py"]
 MAIN = str(ROOT / "app" / "main.py")
 
 

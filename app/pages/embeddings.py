@@ -1,0 +1,66 @@
+"""UMAP of extractor features: chosen runs plus real images; select points to see their images."""
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from common import dataset, finished_runs, real_features, run_features, run_images, run_mtime
+from prism_core.metrics import default_extractor, embed_sets
+from prism_core.viz import grid
+
+st.title("Embeddings")
+runs = finished_runs()
+if not runs:
+    st.info("No finished runs yet.")
+    st.stop()
+chosen = st.multiselect("Runs", list(runs), default=list(runs)[:2], key="emb_runs")
+per_class = st.slider("Real test images per class", 0, 100, 30, key="emb_real")
+colour = st.radio("Colour by", ["run", "class"], horizontal=True, key="emb_colour")
+if not chosen:
+    st.stop()
+info = dataset().info
+extractor = default_extractor(runs[chosen[0]])
+sets, images = [], {}
+for label in chosen:
+    run = runs[label]
+    feats, classes, ks = run_features(str(run.path), run_mtime(run), extractor)
+    sets.append((label, feats, classes, ks))
+    images[label] = run_images(str(run.path), run_mtime(run))
+if per_class:
+    feats, labels, idx = real_features(extractor, tuple(range(info.num_classes)), per_class)
+    sets.append(("real", feats, labels, idx))
+
+
+@st.cache_data(max_entries=16, show_spinner="UMAP (the first one in a server takes ~10 s)...")
+def embedding(key: tuple, _sets):
+    import torch
+    return embed_sets([(n, torch.from_numpy(f), c, i) for n, f, c, i in _sets], seed=0)
+
+
+emb = embedding((tuple(chosen), per_class, extractor, tuple(run_mtime(runs[c]) for c in chosen)), sets)
+coords, points = np.array(emb["coords"]), emb["points"]
+groups = {}
+for i, p in enumerate(points):
+    groups.setdefault(p["source"] if colour == "run" else info.class_names[p["class"]], []).append(i)
+fig = go.Figure()
+for name, idx in groups.items():
+    fig.add_trace(go.Scattergl(x=coords[idx, 0], y=coords[idx, 1], mode="markers", name=name,
+                               customdata=idx, marker=dict(size=6, opacity=0.8),
+                               text=[f"{points[i]['source']} · {info.class_names[points[i]['class']]}" for i in idx]))
+fig.update_layout(title=f"UMAP of {extractor} features (seed 0)", height=560, dragmode="lasso")
+event = st.plotly_chart(fig, key="emb_scatter", on_select="rerun", selection_mode=("points", "box", "lasso"))
+selected = [int(p["customdata"]) for p in (event.selection.points if event else []) if "customdata" in p][:40]
+if selected:
+    st.subheader(f"{len(selected)} selected")
+    test = dataset().split("test")
+    tiles = []
+    for i in selected:
+        p = points[i]
+        if p["source"] == "real":
+            tiles.append((test.load([p["index"]])[0] * 255).round().byte().numpy())
+        else:
+            imgs, classes, ks = images[p["source"]]
+            j = np.flatnonzero((classes == p["class"]) & (ks == p["index"]))[0]
+            tiles.append(imgs[j])
+    st.image(grid(np.stack(tiles), ncol=10, scale=3))
+else:
+    st.caption("Select points (click, box or lasso) to see their images.")

@@ -1,0 +1,30 @@
+"""Penultimate features of any registry teacher: the input of its last Linear layer (works for timm and
+torchvision classifiers alike, whatever their head looks like)."""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from ..data import DatasetInfo
+
+
+def last_linear(model: nn.Module) -> nn.Linear:
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if not linears:
+        raise ValueError("the feature extractor has no Linear classifier to read features from")
+    return linears[-1]
+
+
+@torch.no_grad()
+def extract_features(model: nn.Module, images01: torch.Tensor, info: DatasetInfo, batch_size: int = 500) -> torch.Tensor:
+    """(N, D) float features of images in [0, 1] (normalised with the dataset's statistics first)."""
+    captured: list[torch.Tensor] = []
+    handle = last_linear(model).register_forward_pre_hook(lambda m, inp: captured.append(inp[0].flatten(1).float().cpu()))
+    try:
+        model.eval()
+        device = next(model.parameters()).device
+        for i in range(0, len(images01), batch_size):
+            model(info.normalize(images01[i:i + batch_size]).to(device))
+    finally:
+        handle.remove()
+    return torch.cat(captured) if captured else torch.empty(0)

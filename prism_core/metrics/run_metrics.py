@@ -1,0 +1,93 @@
+"""Diversity, fidelity and prior fit of a run, stored in the run directory and recomputed only when the
+run's images or the extractor change."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..data import class_indices, get_dataset
+from ..runstore import Run, RunError, atomic_json
+from ..teachers import ZOO_DIR, create_teacher, read_manifest
+from .diversity import intra_class_cosine, summarize
+from .features import extract_features
+from .fidelity import per_class_fidelity
+from .prior_fit import bn_mismatch
+
+EXTRACTOR_PREFERENCE = ("convnext_atto", "regnetx_002", "lcnet_050", "ghostnet_050", "shufflenet_v2_x0_5",
+                        "mobilenetv2_050", "resnet18")
+REAL_PER_CLASS = 100
+
+
+def default_extractor(run: Run) -> str:
+    """The first zoo model that took no part in the run's synthesis."""
+    used = set(run.record()["teachers"])
+    zoo = read_manifest(ZOO_DIR)["teachers"]
+    for name in EXTRACTOR_PREFERENCE + tuple(sorted(zoo)):
+        if name in zoo and name not in used:
+            return name
+    raise RunError("every zoo teacher took part in this run; pass an extractor explicitly")
+
+
+def run_images01(run: Run) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+    x, classes, ks = run.pixels()
+    info = get_dataset(run.config().dataset).info
+    return (info.denormalize(x).clamp(0, 1) * 255).round() / 255, classes, ks  # exactly what the PNGs hold
+
+
+def real_reference(dataset_name: str, classes: np.ndarray, per_class: int = REAL_PER_CLASS):
+    """The first `per_class` test images of each class (fixed, so metrics are comparable across runs)."""
+    test = get_dataset(dataset_name).split("test")
+    idx = np.concatenate([class_indices(test, int(c))[:per_class] for c in np.unique(classes)])
+    return test.load(idx), test.labels[idx], idx
+
+
+def _key(run: Run, extractor: str, sha: str) -> str:
+    batches = json.dumps(sorted((i, r["seed"], r["final_losses"].get("total")) for i, r in run.finished().items()))
+    return hashlib.sha256(f"{extractor}:{sha}:{REAL_PER_CLASS}:{batches}".encode()).hexdigest()
+
+
+def compute_metrics(run: Run, extractor: str | None = None, force: bool = False) -> dict[str, Any]:
+    if not run.finished():
+        raise RunError(f"{run.path}: no finished images to measure")
+    cfg = run.config()
+    info = get_dataset(cfg.dataset).info
+    extractor = extractor or default_extractor(run)
+    model = create_teacher(extractor, info)
+    key = _key(run, extractor, model.weights_sha256)
+    cache = run.path / "metrics.json"
+    if cache.is_file() and not force:
+        try:
+            stored = json.loads(cache.read_text())
+            if stored.get("key") == key:
+                return stored
+        except json.JSONDecodeError:
+            pass
+    x, classes, ks = run_images01(run)
+    feats = extract_features(model.model, x, info)
+    real_x, real_c, _ = real_reference(cfg.dataset, classes)
+    real_f = extract_features(model.model, real_x, info)
+    per_class = intra_class_cosine(feats, classes)
+    fidelity = per_class_fidelity(real_f, real_c, feats, classes)
+    prior = {}
+    for name, entry in read_manifest(ZOO_DIR)["teachers"].items():
+        if entry["bn_layers"]:
+            prior[name] = bn_mismatch(create_teacher(name, info), x, info)
+    result = {
+        "key": key, "extractor": extractor, "extractor_sha256": model.weights_sha256,
+        "real_reference": f"first {REAL_PER_CLASS} test images per class",
+        "intra_class_cosine": {str(c): v for c, v in per_class.items()},
+        "intra_class_cosine_summary": summarize(per_class),
+        "real_intra_class_cosine_summary": summarize(intra_class_cosine(real_f, real_c)),
+        "fidelity": {str(c): v for c, v in fidelity.items()},
+        "fidelity_mean": {m: float(np.mean([v[m] for v in fidelity.values()])) for m in next(iter(fidelity.values()))},
+        "bn_mismatch": prior,
+        "bn_mismatch_total": {n: float(sum(v)) for n, v in prior.items()},
+        "teachers_in_run": sorted(run.record()["teachers"]),
+    }
+    atomic_json(cache, result)
+    return result
