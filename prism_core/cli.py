@@ -116,6 +116,29 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import EvalConfig, check_complete, evaluate_images, evaluate_run, random_real_subset
+    from .runstore import Run
+    cfg = EvalConfig(student=args.student, teachers=_csv(args.teachers), epochs=args.epochs,
+                     batch_size=args.batch_size, loss=args.loss)
+    runs = [Run(p) for p in args.runs]
+    for run in runs:  # refuse before spending any time
+        check_complete(run)
+    rows = []
+    for run in runs:
+        result = [e for e in evaluate_run(run, cfg, args.seeds) if e.get("done")][0]
+        rows.append({"run": run.name, "student": cfg.student, "top-1": f"{result['mean']:.2f} +- {result['std']:.2f}",
+                     "seeds": args.seeds})
+        if args.real_baseline:
+            c = run.config()
+            x, y = random_real_subset(c.dataset, list(c.classes), c.ipc, seed=0)
+            base = [e for e in evaluate_images(x, y, c.dataset, cfg, args.seeds) if e.get("done")][0]
+            rows.append({"run": f"random real IPC {c.ipc}", "student": cfg.student,
+                         "top-1": f"{base['mean']:.2f} +- {base['std']:.2f}", "seeds": args.seeds})
+    print(_table(rows, list(rows[0])))
+    return 0
+
+
 def _add_synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="a JSON config file (flags override its values)")
     p.add_argument("--method", choices=["sre2l", "prism", "gvbsm"])
@@ -176,6 +199,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("synth", help="synthesise a distilled dataset (SRe2L, PRISM, G-VBSM)")
     _add_synth_args(p)
     p.set_defaults(func=cmd_synth)
+    p = sub.add_parser("evaluate", help="train students on runs' images with online soft labels; top-1 on the test split")
+    p.add_argument("runs", nargs="+")
+    p.add_argument("--student", default="resnet18")
+    p.add_argument("--teachers", default="resnet18", help="comma-separated relabel ensemble (Frobenius-normalised)")
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=300)
+    p.add_argument("--batch-size", type=int, default=50)
+    p.add_argument("--loss", choices=["mse_ce", "kl"], default="mse_ce")
+    p.add_argument("--real-baseline", action="store_true", help="also evaluate a random real subset at the same IPC")
+    p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("metrics", help="diversity, fidelity and BN-prior fit of runs (JSON into each run)")
     p.add_argument("runs", nargs="+")
     p.add_argument("--extractor", help="feature extractor (default: a zoo model not used by the run)")

@@ -1,0 +1,66 @@
+"""Evaluate runs (and the random-real baseline) in one protocol; results are stored in the run directory."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+
+from ..data import class_indices, get_dataset
+from ..runstore import Run, RunError, atomic_json
+from .student import EvalConfig, train_student
+
+
+def check_complete(run: Run) -> None:
+    """Every finished batch must have its pixels and PNGs; otherwise refuse (and change nothing)."""
+    finished = run.finished()
+    if not finished:
+        raise RunError(f"{run.path}: no finished batches to evaluate")
+    missing = [str(run.image_path(c, k).relative_to(run.path)) for rec in finished.values()
+               for c, k in zip(rec["classes"], rec["ipc_indices"]) if not run.image_path(c, k).is_file()]
+    missing += [f"pixels/batch_{i:05d}.safetensors" for i in finished
+                if not (run.path / "pixels" / f"batch_{i:05d}.safetensors").is_file()]
+    if missing:
+        raise RunError(f"{run.path}: {len(missing)} image file(s) of finished batches are missing "
+                       f"(e.g. {', '.join(missing[:3])}); re-run the synthesis with --overwrite or restore them")
+
+
+def random_real_subset(dataset_name: str, classes: list[int], ipc: int, seed: int) -> tuple[torch.Tensor, np.ndarray]:
+    train = get_dataset(dataset_name).split("train")
+    rng = np.random.default_rng(seed)
+    idx = np.concatenate([rng.choice(class_indices(train, c), ipc, replace=False) for c in classes])
+    return train.load(idx), train.labels[idx]
+
+
+def _eval_key(cfg: EvalConfig) -> str:
+    return hashlib.sha256(json.dumps(replace(cfg, seed=0).to_dict(), sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def evaluate_images(images01: torch.Tensor, labels: np.ndarray, dataset_name: str, cfg: EvalConfig, seeds: int,
+                    device: str = "cpu") -> Iterator[dict[str, Any]]:
+    ds = get_dataset(dataset_name)
+    accs = []
+    for seed in range(seeds):
+        for event in train_student(images01, labels, ds, replace(cfg, seed=seed), device=device):
+            if event.get("done"):
+                accs.append(event["top1"])
+                yield {"seed": seed, "top1": event["top1"]}
+            else:
+                yield {"seed": seed, **event}
+    yield {"done": True, "top1": accs, "mean": float(np.mean(accs)), "std": float(np.std(accs))}
+
+
+def evaluate_run(run: Run, cfg: EvalConfig, seeds: int = 3, device: str = "cpu") -> Iterator[dict[str, Any]]:
+    check_complete(run)
+    from ..metrics import run_images01
+    x, classes, _ = run_images01(run)
+    for event in evaluate_images(x, classes, run.config().dataset, cfg, seeds, device):
+        if event.get("done"):
+            path = run.path / "evaluation.json"
+            stored = json.loads(path.read_text()) if path.is_file() else {}
+            stored[_eval_key(cfg)] = {"config": cfg.to_dict(), "seeds": seeds, **{k: event[k] for k in ("top1", "mean", "std")}}
+            atomic_json(path, stored)
+        yield event

@@ -1,0 +1,95 @@
+"""Train a student from scratch on a run's images with online soft labels, and report top-1 on the real
+test split (methods.md sections 2.3 and 5.7)."""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from ..data import Dataset
+from ..teachers import create_teacher
+from ..training import top1
+from .relabel import MixConfig, SoftLabeler, student_view
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    student: str = "resnet18"
+    teachers: tuple[str, ...] = ("resnet18",)
+    epochs: int = 300
+    batch_size: int = 50
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    loss: str = "mse_ce"  # "mse_ce": MSE(soft) + 0.1 CE (G-VBSM/PRISM); "kl": KL at temperature T (SRe2L)
+    temperature: float = 20.0
+    schedule: str = "cos"  # "cos" (SRe2L) or "cos2" (PRISM/EDC smoothing, st 2.5)
+    mix: MixConfig = MixConfig()
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def lr_factor(schedule: str, epoch: int, epochs: int) -> float:
+    if schedule == "cos":
+        return 0.5 * (1 + math.cos(math.pi * epoch / epochs))
+    if epoch <= 5 * epochs / 6:  # cos2 as in the PRISM/EDC code, discontinuity included
+        return 0.5 * (1 + math.cos(math.pi * epoch / (2.5 * epochs)))
+    return 0.75 * (1 - epoch / epochs)
+
+
+def _param_groups(model: nn.Module, wd: float) -> list[dict]:
+    decay, no_decay = [], []
+    for p in model.parameters():
+        (no_decay if p.ndim <= 1 else decay).append(p)  # no decay on biases and norm layers
+    return [{"params": decay, "weight_decay": wd}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def distill_loss(cfg: EvalConfig, student_logits: torch.Tensor, soft: torch.Tensor, hard: torch.Tensor) -> torch.Tensor:
+    if cfg.loss == "kl":
+        t = cfg.temperature
+        return F.kl_div(F.log_softmax(student_logits / t, 1), F.softmax(soft / t, 1), reduction="batchmean")
+    return F.mse_loss(student_logits, soft) + 0.1 * F.cross_entropy(student_logits, hard)
+
+
+def train_student(images01: torch.Tensor, labels: np.ndarray, dataset: Dataset, cfg: EvalConfig,
+                  device: str = "cpu", progress: bool = True) -> Iterator[dict[str, Any]]:
+    """Yields {"epoch", "loss"} per epoch, then {"done": True, "top1": ...} on the full test split."""
+    if len(images01) == 0:
+        raise ValueError("no images to train on")
+    info = dataset.info
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    student = create_teacher(cfg.student, info, weights="random").model.requires_grad_(True).train().to(device)
+    for m in student.modules():  # fresh, seeded initialisation per evaluation seed
+        if hasattr(m, "reset_parameters"):
+            m.reset_parameters()
+    labeler = SoftLabeler([create_teacher(t, info).model for t in cfg.teachers]).to(device)
+    opt = torch.optim.AdamW(_param_groups(student, cfg.weight_decay), lr=cfg.lr)
+    y_all = torch.as_tensor(labels)
+    for epoch in tqdm(range(cfg.epochs), desc=f"student {cfg.student}", disable=not progress, leave=False):
+        for g in opt.param_groups:
+            g["lr"] = cfg.lr * lr_factor(cfg.schedule, epoch, cfg.epochs)
+        order = torch.randperm(len(images01), generator=gen)
+        total = 0.0
+        for i in range(0, len(order), cfg.batch_size):
+            idx = order[i:i + cfg.batch_size]
+            if len(idx) < 2:
+                continue
+            view, _ = student_view(images01[idx], cfg.mix, gen)
+            x = info.normalize(view).to(device)
+            soft = labeler(x)
+            loss = distill_loss(cfg, student(x), soft, y_all[idx].to(device))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += float(loss) * len(idx)
+        yield {"epoch": epoch + 1, "loss": total / len(images01)}
+    student.eval()
+    yield {"done": True, "top1": top1(student, dataset.split("test"), info, device=device)}

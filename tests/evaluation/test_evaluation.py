@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+import torch
+
+from prism_core.data import DataError, FashionMNIST
+from prism_core.evaluation import EvalConfig, SoftLabeler, check_complete, random_real_subset, student_view, train_student
+from prism_core.evaluation.relabel import MixConfig
+from prism_core.runstore import Run, RunError
+from prism_core.teachers import create_teacher
+
+
+@pytest.fixture(scope="module")
+def fmnist():
+    try:
+        return FashionMNIST()
+    except DataError as err:
+        pytest.skip(str(err))
+
+
+def test_online_relabel_equals_a_direct_teacher_forward_on_the_same_crop(fmnist):
+    info = fmnist.info
+    teachers = [create_teacher(n, info).model for n in ("resnet18", "convnext_atto")]
+    x01 = fmnist.split("train").load(range(8))
+    view, record = student_view(x01, MixConfig(), torch.Generator().manual_seed(0))
+    assert len(record["crops"]) == 8 and "lam" in record["cutmix"]
+    x = info.normalize(view)
+    with torch.no_grad():
+        direct = teachers[0].eval()(x)
+        assert torch.allclose(SoftLabeler(teachers[:1])(x), direct)
+        z = [t(x) for t in teachers]
+        mean_norm = (z[0].norm() + z[1].norm()) / 2
+        expected = (z[0] / z[0].norm() * mean_norm + z[1] / z[1].norm() * mean_norm) / 2
+    assert torch.allclose(SoftLabeler(teachers)(x), expected, atol=1e-5)
+
+
+@pytest.mark.integration
+def test_student_on_a_tiny_real_subset_beats_chance_widely(fmnist):
+    x, y = random_real_subset("fashion_mnist", list(range(10)), 10, seed=0)
+    cfg = EvalConfig(student="resnet18", teachers=("resnet18",), epochs=40, batch_size=50)
+    result = [e for e in train_student(x, y, fmnist, cfg, progress=False)][-1]
+    assert result["top1"] > 50  # chance is 10 %
+
+
+def test_evaluate_refuses_a_run_with_missing_images_and_changes_nothing(tmp_path):
+    run = Run(tmp_path / "r")
+    run.create({"config": {}, "class_names": ["a", "b"]})
+    x = torch.rand(2, 1, 4, 4)
+    run.write_batch(0, x, x, [0, 1], [0, 0], {"classes": [0, 1], "ipc_indices": [0, 0], "seed": 0, "final_losses": {}})
+    run.image_path(1, 0).unlink()
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    with pytest.raises(RunError, match="missing"):
+        check_complete(run)
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
