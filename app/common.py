@@ -100,3 +100,12 @@ def real_features(extractor: str, classes: tuple[int, ...], per_class: int):
 
 def finished_runs() -> dict[str, Run]:
     return {run_label(r): r for r in all_runs() if r.status().get("batches_done")}
+
+
+def choose_runs(key: str) -> tuple[dict[str, Run], list[str]]:
+    """The runs with finished images and the user's choice among them (two by default); stops the page if none."""
+    runs = finished_runs()
+    if not runs:
+        st.info("No finished runs yet: launch one on the Launch page.")
+        st.stop()
+    return runs, st.multiselect("Runs", list(runs), default=list(runs)[:2], key=key)

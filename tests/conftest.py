@@ -28,3 +28,13 @@ def tiny_idx_dir(tmp_path: Path) -> Path:
         write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images)
         write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", labels)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def fmnist():
+    """The real Fashion-MNIST (skips where it is not installed; `make test` installs it)."""
+    from prism_core.data import DataError, FashionMNIST
+    try:
+        return FashionMNIST()
+    except DataError as err:
+        pytest.skip(str(err))

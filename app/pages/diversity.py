@@ -4,15 +4,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from common import dataset, finished_runs, run_features, run_metrics, run_mtime
+from common import choose_runs, dataset, run_features, run_metrics, run_mtime
 from prism_core.metrics import cosine_matrix
 
 st.title("Diversity")
-runs = finished_runs()
-if not runs:
-    st.info("No finished runs yet.")
-    st.stop()
-chosen = st.multiselect("Runs", list(runs), default=list(runs)[:2], key="div_runs")
+runs, chosen = choose_runs("div_runs")
 names = dataset().info.class_names
 metrics = {label: run_metrics(str(runs[label].path), run_mtime(runs[label])) for label in chosen}
 if not metrics:

@@ -3,16 +3,12 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from common import dataset, finished_runs, real_features, run_features, run_images, run_mtime
+from common import choose_runs, dataset, real_features, run_features, run_images, run_mtime
 from prism_core.metrics import default_extractor, embed_sets
 from prism_core.viz import grid
 
 st.title("Embeddings")
-runs = finished_runs()
-if not runs:
-    st.info("No finished runs yet.")
-    st.stop()
-chosen = st.multiselect("Runs", list(runs), default=list(runs)[:2], key="emb_runs")
+runs, chosen = choose_runs("emb_runs")
 per_class = st.slider("Real test images per class", 0, 100, 30, key="emb_real")
 colour = st.radio("Colour by", ["run", "class"], horizontal=True, key="emb_colour")
 if not chosen:

@@ -2,17 +2,12 @@
 import numpy as np
 import streamlit as st
 
-from common import all_runs, dataset, run_images, run_label, run_mtime
+from common import choose_runs, dataset, run_images, run_mtime
 from prism_core.data import class_indices
 from prism_core.viz import grid
 
 st.title("Gallery")
-runs = [r for r in all_runs() if r.status().get("batches_done")]
-if not runs:
-    st.info("No finished images yet.")
-    st.stop()
-labels = {run_label(r): r for r in runs}
-chosen = st.multiselect("Runs", list(labels), default=list(labels)[:2], key="gallery_runs")
+labels, chosen = choose_runs("gallery_runs")
 info = dataset().info
 shown = st.multiselect("Classes", list(info.class_names), default=list(info.class_names)[:5], key="gallery_classes")
 per_row = st.slider("Images per class", 1, 20, 5, key="gallery_per_row")

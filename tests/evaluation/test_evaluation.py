@@ -2,19 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from prism_core.data import DataError, FashionMNIST
 from prism_core.evaluation import EvalConfig, SoftLabeler, check_complete, random_real_subset, student_view, train_student
 from prism_core.evaluation.relabel import MixConfig
 from prism_core.runstore import Run, RunError
 from prism_core.teachers import create_teacher
 
-
-@pytest.fixture(scope="module")
-def fmnist():
-    try:
-        return FashionMNIST()
-    except DataError as err:
-        pytest.skip(str(err))
 
 
 def test_online_relabel_equals_a_direct_teacher_forward_on_the_same_crop(fmnist):

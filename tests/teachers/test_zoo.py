@@ -5,7 +5,6 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from prism_core.data import DataError, FashionMNIST
 from prism_core.teachers import ZOO_DIR, create_teacher, read_manifest, sha256_file
 from prism_core.teachers.zoo import SUBSET
 from prism_core.training import top1
@@ -13,13 +12,6 @@ from prism_core.training import top1
 MANIFEST = read_manifest(ZOO_DIR)
 NAMES = sorted(MANIFEST["teachers"])
 
-
-@pytest.fixture(scope="module")
-def fmnist():
-    try:
-        return FashionMNIST()
-    except DataError as err:
-        pytest.skip(str(err))
 
 
 def test_zoo_mirrors_the_paper_pool():
