@@ -5,18 +5,24 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from common import dataset, device_name, job_queue
-from prism_core.synthesis import RECIPES, SynthConfig
+from prism_core.synthesis import SynthConfig, resolve
 from prism_core.teachers.catalog import teacher_rows
 from prism_core.viz import grid
 
-PRESETS = {
-    "Quick demo": dict(method="prism", ipc=2, iterations=80, classes="all", init="real", baseline=True, seed=0),
-    "Paper settings": dict(method="prism", ipc=10, iterations=RECIPES["prism"]["iterations"], classes="all",
-                           init="real", baseline=True, seed=0),
-}
-
 st.title("Launch a synthesis run")
 info = dataset().info
+
+
+def defaults(method: str) -> SynthConfig:
+    """The method's recipe as resolved for this dataset (what the CLI would run)."""
+    return resolve(SynthConfig(method=method), info.image_size, info.num_classes)
+
+
+PRESETS = {
+    "Quick demo": dict(method="prism", ipc=2, iterations=80, init="real", baseline=True, seed=0),
+    "Paper settings": dict(method="prism", ipc=10, iterations=defaults("prism").iterations, init="real",
+                           baseline=True, seed=0),
+}
 zoo = [r for r in teacher_rows() if r["in_zoo"]]
 bn_ok = [r["name"] for r in zoo if r["bn_layers"]]
 bn_free = [r for r in zoo if not r["bn_layers"]]
@@ -25,9 +31,10 @@ device, device_label = device_name()
 
 def apply_preset(name: str) -> None:
     p = PRESETS[name]
-    st.session_state.update({"w_method": p["method"], "w_ipc": p["ipc"], "w_iterations": p["iterations"],
-                             "w_init": p["init"], "w_baseline": p["baseline"], "w_seed": p["seed"],
-                             "w_classes": list(info.class_names), "w_lr": RECIPES[p["method"]]["lr"]})
+    m = p["method"]
+    st.session_state.update({"w_method": m, "w_ipc": p["ipc"], f"w_iterations_{m}": p["iterations"],
+                             f"w_init_{m}": p["init"], "w_baseline": p["baseline"], "w_seed": p["seed"],
+                             "w_classes": list(info.class_names), f"w_lr_{m}": defaults(m).lr})
 
 
 cols = st.columns(len(PRESETS) + 1)
@@ -38,13 +45,13 @@ cols[-1].caption(f"Device: **{device_label}**")
 st.session_state.setdefault("w_method", "prism")
 method = st.radio("Method", ["sre2l", "prism", "gvbsm"], horizontal=True, key="w_method",
                   format_func={"sre2l": "SRe2L", "prism": "PRISM", "gvbsm": "G-VBSM"}.get)
-recipe = RECIPES[method]
+recipe = defaults(method)
 left, right = st.columns(2)
 with left:
     primary = st.selectbox("Primary (logit) teacher", [r["name"] for r in zoo], index=[r["name"] for r in zoo].index("resnet18"),
                            key="w_primary", help="Supervises the cross-entropy term; BN-free models may be primaries.")
     st.markdown("**BN-teacher pool**" + (" (G-VBSM backbones)" if method == "gvbsm" else ""))
-    default_pool = set(recipe["bn_pool"])
+    default_pool = set(recipe.bn_pool)
     pool = []
     for r in zoo:
         disabled = r["bn_layers"] == 0 or method == "sre2l"
@@ -67,12 +74,12 @@ with right:
     include_primary = st.checkbox("Primary also in the BN set", True, key="w_incl", disabled=method != "prism")
     ipc = st.number_input("Images per class (IPC)", min_value=0, max_value=1000, value=2, key="w_ipc")
     classes = st.multiselect("Classes", list(info.class_names), default=list(info.class_names), key="w_classes")
-    iterations = st.number_input("Iterations per batch", min_value=0, value=int(recipe["iterations"]), key="w_iterations")
-    lr = st.number_input("Learning rate", min_value=0.0, value=float(recipe["lr"]), format="%.4f", key="w_lr")
-    init = st.radio("Init", ["real", "noise"], horizontal=True, key="w_init",
-                    index=0 if recipe["init"] == "real" else 1)
-    formation = st.radio("Batch formation", ["cross-class", "class-grouped"], horizontal=True, key="w_formation",
-                         index=0 if recipe["batch_formation"] == "cross-class" else 1)
+    iterations = st.number_input("Iterations per batch", min_value=0, value=int(recipe.iterations), key=f"w_iterations_{method}")
+    lr = st.number_input("Learning rate", min_value=0.0, value=float(recipe.lr), format="%.4f", key=f"w_lr_{method}")
+    init = st.radio("Init", ["real", "noise"], horizontal=True, key=f"w_init_{method}",
+                    index=0 if recipe.init == "real" else 1)
+    formation = st.radio("Batch formation", ["cross-class", "class-grouped"], horizontal=True, key=f"w_formation_{method}",
+                         index=0 if recipe.batch_formation == "cross-class" else 1)
     seed = st.number_input("Seed", min_value=0, value=0, key="w_seed")
 baseline = st.checkbox("With SRe2L baseline (same primary, init and seed)", value=True, key="w_baseline",
                        disabled=method == "sre2l")
@@ -87,7 +94,8 @@ if st.button("Launch", type="primary", key="launch"):
     try:
         jobs = [job_queue().submit(cfg, name)]
         if baseline and method != "sre2l":
-            base = cfg.replace(method="sre2l", bn_pool=(), lr=RECIPES["sre2l"]["lr"], batch_formation="cross-class")
+            base = cfg.replace(method="sre2l", bn_pool=(), lr=defaults("sre2l").lr, r_bn=None,
+                               batch_formation="cross-class")
             jobs.append(job_queue().submit(base, f"{name}-sre2l"))
         st.session_state.setdefault("my_jobs", []).extend(j.id for j in jobs)
         st.success(f"Queued {', '.join(j.run_name for j in jobs)}")

@@ -35,13 +35,13 @@ class SynthConfig:
     iterations: int | None = None
     vary_iterations: bool | None = None  # PRISM's 4000 - 500*(k mod 8), scaled to `iterations`
     lr: float | None = None
-    r_bn: float = 0.01
+    r_bn: float | None = None
     first_bn_multiplier: float = 10.0
     init: str | None = None  # "noise" or "real"
     batch_formation: str | None = None  # "cross-class" or "class-grouped"
     batch_size: int = 100
-    jitter: int | None = None  # max roll in pixels; None: 32 px scaled to the image size
-    crop_scale: tuple[float, float] = (0.08, 1.0)
+    jitter: int | None = None  # max roll in pixels (None: the references' 32 at 224 px; 2 at <= 64 px)
+    crop_scale: tuple[float, float] | None = None  # RandomResizedCrop scale (None: (0.08, 1); (0.5, 1) at <= 64 px)
     flip: bool = True
     tv_l2: float = 0.0
     l2: float = 0.0
@@ -100,6 +100,8 @@ def validate(cfg: SynthConfig, num_classes: int) -> None:
          f"lr must be a finite positive number, got {cfg.lr}")
     for name in ("r_bn", "first_bn_multiplier", "tv_l2", "l2", "dd_weight", "dd_tau"):
         value = getattr(cfg, name)
+        if value is None:
+            continue
         need(math.isfinite(value) and value >= 0, f"{name} must be a finite non-negative number, got {value}")
     need(cfg.classes is None or len(cfg.classes) > 0, "the class list is empty: give at least one class (or omit it for all)")
     bad = [c for c in (cfg.classes or ()) if not isinstance(c, int) or not 0 <= c < num_classes]
@@ -113,7 +115,7 @@ def validate(cfg: SynthConfig, num_classes: int) -> None:
     need(cfg.batch_formation in (None, "cross-class", "class-grouped"),
          f"batch_formation must be 'cross-class' or 'class-grouped', not {cfg.batch_formation!r}")
     need(cfg.batch_size > 0, "batch_size must be positive")
-    lo, hi = cfg.crop_scale
+    lo, hi = cfg.crop_scale or (0.08, 1.0)
     need(0 < lo <= hi <= 1, f"crop_scale must satisfy 0 < min <= max <= 1, got {cfg.crop_scale}")
     need(0 <= cfg.ema_alpha < 1, "ema_alpha must be in [0, 1)")
     need(cfg.jitter is None or cfg.jitter >= 0, "jitter must be >= 0")

@@ -22,7 +22,7 @@ from .weights import MANIFEST, ZOO_DIR, read_manifest, sha256_file
 # Per-architecture recipes, sized for 2 CPU cores (epochs) and the accuracy bar (ResNet-18 >= 92 %, others >= 89 %).
 ZOO_RECIPES: dict[str, TrainConfig] = {
     "resnet18": TrainConfig(epochs=10),
-    "convnext_atto": TrainConfig(epochs=5, optimizer="adamw", lr=2e-3, weight_decay=0.05),
+    "convnext_atto": TrainConfig(epochs=10, optimizer="adamw", lr=2e-3, weight_decay=0.05),
     "shufflenet_v2_x0_5": TrainConfig(epochs=6),
     "mobilenetv2_050": TrainConfig(epochs=6),
     "regnetx_002": TrainConfig(epochs=5),

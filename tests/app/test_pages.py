@@ -58,7 +58,7 @@ def test_bn_free_teachers_are_shown_disabled_with_the_reason(store):
 def test_a_tiny_run_launched_from_the_form_completes_and_is_listed(store):
     at = page("pages/launch.py")
     at.number_input(key="w_ipc").set_value(1).run()
-    at.number_input(key="w_iterations").set_value(3).run()
+    at.number_input(key="w_iterations_prism").set_value(3).run()
     at.multiselect(key="w_classes").set_value(["Trouser", "Bag"]).run()
     at.checkbox(key="w_baseline").uncheck().run()
     at.text_input(key="w_name").set_value("tiny").run()
