@@ -159,7 +159,7 @@ class Run:
         tmp = self.path / "pixels" / f".batch_{index:05d}.{os.getpid()}.tmp"
         save_file(tensors, str(tmp))
         os.replace(tmp, self.path / "pixels" / f"batch_{index:05d}.safetensors")
-        atomic_json(self.path / "batches" / f"{index:05d}.json", {"index": index, **record})
+        atomic_json(self.path / "batches" / f"{index:05d}.json", {"index": index, "pid": os.getpid(), **record})
 
     def pixels(self) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
         """All finished images' float pixels with their classes and IPC indices, sorted by (class, k)."""

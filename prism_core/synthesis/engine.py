@@ -161,20 +161,28 @@ def synthesize(cfg: SynthConfig | Prepared, run_dir: Path | str | None = None, *
             except OSError:
                 pass
         raise
-    if run is not None and shard[0] == 0 and len(run.finished()) == len(plan):
+    if run is not None and len(run.finished()) == len(plan):  # whichever rank completes the plan says so
         run.set_status("finished", batches_total=len(plan))
     yield {"kind": "done", "seconds": time.perf_counter() - t0, "batches": len(todo)}
 
 
 def open_run(run: Run, p: Prepared, resume: bool = False, overwrite: bool = False,
              primary_rank: bool = True) -> tuple[Prepared, dict]:
-    """Create the run directory, or check an existing one against `p`; returns its finished batches."""
-    if run.exists() and overwrite and primary_rank:
+    """Create the run directory, or check an existing one against `p`; returns its finished batches.
+
+    Under torchrun only rank 0 creates (or overwrites); the other ranks wait for its configuration.
+    """
+    if not primary_rank:
+        deadline = time.time() + 120
+        while not (run.exists() and (resume or run.config() == p.config)):
+            if time.time() > deadline:
+                raise RunError(f"{run.path}: rank 0 did not create the run within 120 s")
+            time.sleep(0.2)
+    elif run.exists() and overwrite:
         run.delete()
     if not run.exists():
-        if primary_rank:
-            run.create(run_record(p))
-            run.set_status("queued", batches_total=len(p.plan))
+        run.create(run_record(p))
+        run.set_status("queued", batches_total=len(p.plan))
         return p, {}
     stored = run.config()
     if stored != p.config:
