@@ -137,33 +137,34 @@ def synthesize(cfg: SynthConfig | Prepared, run_dir: Path | str | None = None, *
                     else:
                         event.pop("images01")
                 yield event
-    except _Stopped:
-        if run is not None:
-            run.set_status("cancelled", batches_total=len(plan))
+    except (_Stopped, KeyboardInterrupt) as err:
+        _set_status(run, "cancelled", len(plan))
+        if isinstance(err, KeyboardInterrupt):
+            raise
         yield {"kind": "cancelled", "batches_done": len(run.finished()) if run else None}
         return
-    except SynthesisError as err:
-        if run is not None:
-            run.set_status("failed", error=str(err), batches_total=len(plan))
+    except GeneratorExit:  # the consumer stopped listening; the status reads as interrupted once this process ends
         raise
     except OSError as err:
         msg = f"writing the run failed ({err.strerror or err}); finished batches are kept in {run.path if run else '-'}"
-        if run is not None:
-            try:
-                run.set_status("failed", error=msg, batches_total=len(plan))
-            except OSError:
-                pass
+        _set_status(run, "failed", len(plan), error=msg)
         raise SynthesisError(msg) from None
     except BaseException as err:
-        if run is not None and not isinstance(err, GeneratorExit):
-            try:
-                run.set_status("failed", error=f"{type(err).__name__}: {err}", batches_total=len(plan))
-            except OSError:
-                pass
+        _set_status(run, "failed", len(plan), error=str(err) if isinstance(err, SynthesisError)
+                    else f"{type(err).__name__}: {err}")
         raise
     if run is not None and len(run.finished()) == len(plan):  # whichever rank completes the plan says so
         run.set_status("finished", batches_total=len(plan))
     yield {"kind": "done", "seconds": time.perf_counter() - t0, "batches": len(todo)}
+
+
+def _set_status(run: Run | None, state: str, batches_total: int, **info: Any) -> None:
+    """Record the run's state; a failing disk must not hide the error that brought us here."""
+    if run is not None:
+        try:
+            run.set_status(state, batches_total=batches_total, **info)
+        except OSError:
+            pass
 
 
 def open_run(run: Run, p: Prepared, resume: bool = False, overwrite: bool = False,
