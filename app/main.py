@@ -12,5 +12,6 @@ pages = [
     st.Page("pages/diversity.py", title="Diversity", icon=":material/scatter_plot:"),
     st.Page("pages/embeddings.py", title="Embeddings", icon=":material/bubble_chart:"),
     st.Page("pages/teachers.py", title="Teachers", icon=":material/school:"),
+    st.Page("pages/results.py", title="Results", icon=":material/leaderboard:"),
 ]
 st.navigation(pages).run()

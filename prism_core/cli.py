@@ -117,7 +117,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluation import EvalConfig, check_complete, evaluate_images, evaluate_run, random_real_subset
+    from .evaluation import EvalConfig, check_complete, evaluate_run
     from .runstore import Run
     cfg = EvalConfig(student=args.student, teachers=_csv(args.teachers), epochs=args.epochs,
                      batch_size=args.batch_size, loss=args.loss)
@@ -126,15 +126,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         check_complete(run)
     rows = []
     for run in runs:
-        result = [e for e in evaluate_run(run, cfg, args.seeds) if e.get("done")][0]
-        rows.append({"run": run.name, "student": cfg.student, "top-1": f"{result['mean']:.2f} +- {result['std']:.2f}",
-                     "seeds": args.seeds})
-        if args.real_baseline:
-            c = run.config()
-            x, y = random_real_subset(c.dataset, list(c.classes), c.ipc, seed=0)
-            base = [e for e in evaluate_images(x, y, c.dataset, cfg, args.seeds) if e.get("done")][0]
-            rows.append({"run": f"random real IPC {c.ipc}", "student": cfg.student,
-                         "top-1": f"{base['mean']:.2f} +- {base['std']:.2f}", "seeds": args.seeds})
+        for result in evaluate_run(run, cfg, args.seeds, real_baseline=args.real_baseline):
+            if result.get("done"):
+                name = run.name if result["subject"] == "run" else f"random real (IPC {run.config().ipc})"
+                rows.append({"run": name, "student": cfg.student, "seeds": args.seeds,
+                             "top-1": f"{result['mean']:.2f} +- {result['std']:.2f}"})
     print(_table(rows, list(rows[0])))
     return 0
 

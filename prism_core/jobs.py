@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from .evaluation import EvalConfig, check_complete, evaluate_run
 from .runstore import Run, check_run_name
 from .synthesis import SynthConfig, prepare, synthesize
 from .synthesis.engine import open_run
@@ -30,6 +31,10 @@ class Job:
     run_name: str
     run_dir: Path
     config: SynthConfig
+    kind: str = "synth"  # "synth" or "evaluate"
+    evaluation: EvalConfig | None = None
+    seeds: int = 1
+    message: str = ""  # evaluation progress in words
     state: str = "queued"  # queued, running, finished, cancelled, failed
     error: str = ""
     batches_total: int = 0
@@ -64,6 +69,13 @@ class Job:
         elif kind == "batch":
             self.batches_done += 1
 
+    def apply_evaluation(self, event: dict[str, Any]) -> None:
+        if event.get("done"):
+            self.message = f"{event['subject']}: top-1 {event['mean']:.2f} +- {event['std']:.2f}"
+        elif "epoch" in event:
+            self.message = (f"{event['subject']} seed {event['seed'] + 1}/{self.seeds}: epoch {event['epoch']}/"
+                            f"{self.evaluation.epochs}, loss {event['loss']:.4f}")
+
 
 class JobQueue:
     def __init__(self, runs_root: Path | str, device: str = "cpu"):
@@ -89,12 +101,23 @@ class JobQueue:
         self._queue.put(job)
         return job
 
+    def submit_evaluation(self, run_name: str, cfg: EvalConfig, seeds: int = 1) -> Job:
+        """Queue a student evaluation of a run and of the random-real baseline, in the same protocol."""
+        run = Run(self.runs_root / check_run_name(run_name))
+        check_complete(run)
+        job = Job(next(self._ids), run_name, run.path, run.config(), kind="evaluate", evaluation=cfg, seeds=seeds)
+        with self._lock:
+            self._jobs[job.id] = job
+        self._queue.put(job)
+        return job
+
     def cancel(self, job_id: int) -> None:
         job = self._jobs[job_id]
         job.stop.set()
         if job.state == "queued":
             job.state = "cancelled"
-            Run(job.run_dir).set_status("cancelled", batches_total=job.batches_total)
+            if job.kind == "synth":
+                Run(job.run_dir).set_status("cancelled", batches_total=job.batches_total)
 
     def jobs(self) -> list[Job]:
         with self._lock:
@@ -118,9 +141,14 @@ class JobQueue:
                 continue
             job.state, job.started = "running", time.time()
             try:
-                for event in synthesize(job.config, job.run_dir, resume=True, stop=job.stop):
-                    job.apply(event)
-                    if event["kind"] == "cancelled":
+                if job.kind == "synth":
+                    events = synthesize(job.config, job.run_dir, resume=True, stop=job.stop)
+                else:
+                    events = evaluate_run(Run(job.run_dir), job.evaluation, job.seeds, real_baseline=True,
+                                          device=self.device, stop=job.stop.is_set)
+                for event in events:
+                    job.apply(event) if job.kind == "synth" else job.apply_evaluation(event)
+                    if event.get("kind") == "cancelled":
                         job.state = "cancelled"
                 if job.state == "running":
                     job.state = "finished"

@@ -53,14 +53,34 @@ def evaluate_images(images01: torch.Tensor, labels: np.ndarray, dataset_name: st
     yield {"done": True, "top1": accs, "mean": float(np.mean(accs)), "std": float(np.std(accs))}
 
 
-def evaluate_run(run: Run, cfg: EvalConfig, seeds: int = 3, device: str = "cpu") -> Iterator[dict[str, Any]]:
+def evaluate_run(run: Run, cfg: EvalConfig, seeds: int = 3, real_baseline: bool = False,
+                 device: str = "cpu", stop=None) -> Iterator[dict[str, Any]]:
+    """Evaluate the run's images (and, optionally, a random real subset at the same IPC and classes, in the
+    identical protocol); each result is stored in evaluation.json under its protocol's key."""
     check_complete(run)
     from ..metrics import run_images01
     x, classes, _ = run_images01(run)
-    for event in evaluate_images(x, classes, run.config().dataset, cfg, seeds, device):
-        if event.get("done"):
-            path = run.path / "evaluation.json"
-            stored = json.loads(path.read_text()) if path.is_file() else {}
-            stored[_eval_key(cfg)] = {"config": cfg.to_dict(), "seeds": seeds, **{k: event[k] for k in ("top1", "mean", "std")}}
-            atomic_json(path, stored)
-        yield event
+    c = run.config()
+    subjects = [("run", x, classes)]
+    if real_baseline:
+        subjects.append(("random-real", *random_real_subset(c.dataset, list(c.classes), c.ipc, seed=0)))
+    for subject, images, labels in subjects:
+        for event in evaluate_images(images, labels, c.dataset, cfg, seeds, device):
+            if stop is not None and stop():
+                yield {"kind": "cancelled"}
+                return
+            if event.get("done"):
+                path = run.path / "evaluation.json"
+                stored = json.loads(path.read_text()) if path.is_file() else {}
+                stored[f"{subject}:{_eval_key(cfg)}"] = {"subject": subject, "config": cfg.to_dict(), "seeds": seeds,
+                                                         **{k: event[k] for k in ("top1", "mean", "std")}}
+                atomic_json(path, stored)
+            yield {"subject": subject, **event}
+
+
+def stored_evaluations(run: Run) -> list[dict[str, Any]]:
+    path = run.path / "evaluation.json"
+    try:
+        return list(json.loads(path.read_text()).values()) if path.is_file() else []
+    except json.JSONDecodeError:
+        return []

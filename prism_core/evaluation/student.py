@@ -89,7 +89,7 @@ def train_student(images01: torch.Tensor, labels: np.ndarray, dataset: Dataset, 
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
         yield {"epoch": epoch + 1, "loss": total / len(images01)}
     student.eval()
     yield {"done": True, "top1": top1(student, dataset.split("test"), info, device=device)}

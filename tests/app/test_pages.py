@@ -1,4 +1,5 @@
 """AppTest: every page renders on an empty store and on the examples; the form validates; a real run completes."""
+import json
 import os
 import time
 from pathlib import Path
@@ -9,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
 PAGES = ["pages/launch.py", "pages/runs.py", "pages/gallery.py", "pages/diversity.py", "pages/embeddings.py",
-         "pages/teachers.py"]
+         "pages/teachers.py", "pages/results.py"]
 MAIN = str(ROOT / "app" / "main.py")
 
 
@@ -74,3 +75,25 @@ def test_a_tiny_run_launched_from_the_form_completes_and_is_listed(store):
     assert any("tiny (run) · finished" in e.label for e in runs.expander)
     gallery = page("pages/gallery.py")
     assert any(o.startswith("tiny") for o in gallery.multiselect(key="gallery_runs").options)
+
+
+@pytest.mark.integration
+def test_results_page_launches_an_evaluation_with_the_real_baseline(store):
+    from prism_core.jobs import JobQueue
+    from prism_core.synthesis import SynthConfig
+    queue = JobQueue(store)
+    queue.wait(queue.submit(SynthConfig(method="sre2l", ipc=1, classes=(0, 1), iterations=2), "evalme"), timeout=120)
+    at = page("pages/results.py")
+    at.selectbox(key="eval_run").set_value("evalme (run)")
+    at.number_input(key="eval_epochs").set_value(1)
+    at.button[0].click().run()
+    assert any("Queued the evaluation" in s.value for s in at.success)
+    path = store / "evalme" / "evaluation.json"
+    deadline = time.time() + 300
+    while time.time() < deadline and not (path.is_file() and len(json.loads(path.read_text())) == 2):
+        time.sleep(0.5)
+    subjects = {r["subject"] for r in json.loads(path.read_text()).values()}
+    assert subjects == {"run", "random-real"}
+    at = page("pages/results.py")
+    table = at.dataframe[0].value
+    assert set(table["subject"]) == {"run", "random-real"} and (table["top-1 mean"] >= 0).all()

@@ -1,0 +1,51 @@
+"""Student accuracy of evaluated runs against the random-real baseline; evaluations run as background jobs."""
+import streamlit as st
+
+from common import dataset, finished_runs, job_queue, runs_dir
+from prism_core.evaluation import EvalConfig, stored_evaluations
+from prism_core.teachers import read_manifest
+
+st.title("Results")
+runs = finished_runs()
+rows = []
+for label, run in runs.items():
+    for r in stored_evaluations(run):
+        rows.append({"run": label, "subject": r["subject"], "student": r["config"]["student"],
+                     "epochs": r["config"]["epochs"], "seeds": r["seeds"], "top-1 mean": round(r["mean"], 2),
+                     "top-1 std": round(r["std"], 2)})
+zoo = read_manifest()["teachers"]
+st.caption(f"Full-data reference: ResNet-18 teacher {zoo['resnet18']['test_top1']}% on the "
+           f"{dataset().info.name} test split.")
+if rows:
+    st.dataframe(rows, hide_index=True)
+else:
+    st.info("No evaluations yet: launch one below.")
+
+st.subheader("Evaluate a run")
+own = [label for label, run in runs.items() if run.path.parent == runs_dir()]
+if not own:
+    st.caption("Evaluations are stored in the run, so only your own runs (not the shipped examples) can be evaluated.")
+    st.stop()
+with st.form("evaluate"):
+    label = st.selectbox("Run", own, key="eval_run")
+    student = st.selectbox("Student", ["resnet18", "regnetx_002", "lcnet_050"], key="eval_student")
+    epochs = st.number_input("Epochs", 1, 1000, 30, key="eval_epochs")
+    seeds = st.number_input("Seeds", 1, 5, 1, key="eval_seeds")
+    if st.form_submit_button("Evaluate (with the random-real baseline)"):
+        cfg = EvalConfig(student=student, epochs=int(epochs))
+        try:
+            job = job_queue().submit_evaluation(runs[label].name, cfg, int(seeds))
+            st.session_state.setdefault("my_eval_jobs", []).append(job.id)
+            st.success(f"Queued the evaluation of {label}")
+        except Exception as err:
+            st.error(f"Cannot evaluate: {err}")
+
+
+@st.fragment(run_every=1.0)
+def evaluation_progress() -> None:
+    for job in job_queue().jobs():
+        if job.id in st.session_state.get("my_eval_jobs", []):
+            st.write(f"**{job.run_name}** · {job.state} · {job.message or job.error}")
+
+
+evaluation_progress()
