@@ -35,12 +35,14 @@ def embedding(key: tuple, _sets):
 emb = embedding((tuple(chosen), per_class, extractor, tuple(run_mtime(runs[c]) for c in chosen)), sets)
 coords, points = np.array(emb["coords"]), emb["points"]
 groups = {}
-for i, p in enumerate(points):
+for i, p in sorted(enumerate(points), key=lambda ip: ip[1]["source"] != "real"):  # real first, runs drawn on top
     groups.setdefault(p["source"] if colour == "run" else info.class_names[p["class"]], []).append(i)
 fig = go.Figure()
 for name, idx in groups.items():
-    fig.add_trace(go.Scattergl(x=coords[idx, 0], y=coords[idx, 1], mode="markers", name=name,
-                               customdata=idx, marker=dict(size=6, opacity=0.8),
+    real = colour == "run" and name == "real"
+    fig.add_trace(go.Scattergl(x=coords[idx, 0], y=coords[idx, 1], mode="markers", name=name, customdata=idx,
+                               marker=dict(size=5 if real else 8, opacity=0.35 if real else 0.9,
+                                           color="#9e9e9e" if real else None),
                                text=[f"{points[i]['source']} · {info.class_names[points[i]['class']]}" for i in idx]))
 fig.update_layout(title=f"UMAP of {extractor} features (seed 0)", height=560, dragmode="lasso")
 event = st.plotly_chart(fig, key="emb_scatter", on_select="rerun", selection_mode=("points", "box", "lasso"))

@@ -1,5 +1,6 @@
 """A real Streamlit server driven by Debian's chromium through playwright: launch a tiny PRISM run with its
-SRe2L baseline, watch both finish, and check the Gallery decoded real images. Screenshots go to test-artifacts/."""
+SRe2L baseline, watch both finish, check the Gallery decoded real images and the Diversity and Embeddings
+charts rendered. Full-page screenshots go to test-artifacts/ (the README's pictures come from there)."""
 import json
 import os
 import shutil
@@ -68,7 +69,7 @@ def test_launch_prism_with_baseline_and_inspect(server):
         page = ctx.new_page()
         page.goto(url)
         page.get_by_text("Launch a synthesis run").wait_for(timeout=90_000)
-        for label, value in (("Images per class (IPC)", "1"), ("Iterations per batch", "4")):
+        for label, value in (("Images per class (IPC)", "2"), ("Iterations per batch", "4")):
             box = page.get_by_label(label)
             box.fill(value)
             box.press("Enter")
@@ -90,6 +91,15 @@ def test_launch_prism_with_baseline_and_inspect(server):
         widths = page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)")
         assert len([w for w in widths if w > 0]) >= 10
         page.screenshot(path=str(ARTIFACTS / "gallery.png"), full_page=True)
+        for name, shot in (("Diversity", "diversity.png"), ("Embeddings", "embeddings.png")):
+            page.get_by_role("link", name=name).click()
+            page.get_by_role("heading", name=name).wait_for(timeout=60_000)
+            page.wait_for_timeout(1000)
+            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=180_000)
+            page.wait_for_timeout(2500)
+            assert page.locator(".js-plotly-plot").count() >= 1
+            assert not page.get_by_text("Traceback").count()
+            page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
         page.get_by_role("link", name="Runs").click()
         page.get_by_text("browser-sre2l (run)").first.wait_for(timeout=60_000)
         page.screenshot(path=str(ARTIFACTS / "runs.png"), full_page=True)
