@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Iterator, Sequence
 
 import torch
@@ -16,10 +17,25 @@ import torch.nn.functional as F
 PATCH = 16
 
 
+@lru_cache(maxsize=64)
+def _upsample_moments(h: int, w: int, device: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """For a map of at most 16x16 bilinearly resized to one 16x16 patch (a linear map U), the pixel mean is
+    a @ u and the pixel second moment a @ M @ a, with u = mean(U) and M = U U^T / 256."""
+    basis = torch.eye(h * w, device=device).view(h * w, 1, h, w)
+    up = F.interpolate(basis, size=(PATCH, PATCH), mode="bilinear", align_corners=False).flatten(1)  # (hw, 256)
+    return up.mean(1), up @ up.T / up.shape[1]
+
+
 def patch_stats(a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """G-VBSM's patch statistics: resize up to a multiple of 16, then mean/var per 16x16 grid cell."""
     n, c, h, w = a.shape
     gh, gw = math.ceil(h / PATCH), math.ceil(w / PATCH)
+    if gh == gw == 1 and (h, w) != (PATCH, PATCH):  # one patch: the same numbers without materialising 256 pixels
+        u, m = _upsample_moments(h, w, str(a.device))
+        flat = a.reshape(n * c, h * w)
+        mean = (flat @ u).mean()
+        second = ((flat @ m) * flat).sum(1).mean()
+        return mean.view(1), (second - mean * mean).view(1)
     if (gh * PATCH, gw * PATCH) != (h, w):
         a = F.interpolate(a, size=(gh * PATCH, gw * PATCH), mode="bilinear", align_corners=False)
     cells = a.reshape(n, c, gh, PATCH, gw, PATCH).permute(2, 4, 0, 1, 3, 5).reshape(gh * gw, -1)

@@ -101,3 +101,13 @@ def test_objective_reports_each_term_and_teacher():
     total, report = Objective([CrossEntropy("ce"), StatAlignment("bn", 0.5)])(ctx)
     assert report["bn"].item() == 1.5 and report["stats/a"].item() == 2.0
     assert torch.isclose(total, report["ce"] + report["bn"])
+
+
+def test_single_patch_shortcut_equals_resizing():
+    import torch.nn.functional as F
+    for size in (1, 2, 5, 8):
+        a = torch.randn(3, 4, size, size, dtype=torch.float64)
+        up = F.interpolate(a, size=(16, 16), mode="bilinear", align_corners=False)
+        mean, var = patch_stats(a.float())
+        assert torch.allclose(mean, up.mean().float().view(1), atol=1e-5)
+        assert torch.allclose(var, up.var(unbiased=False).float().view(1), atol=1e-4)
