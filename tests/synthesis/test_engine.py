@@ -132,3 +132,24 @@ def test_non_finite_loss_stops_the_batch_and_keeps_finished_ones(tmp_path):
         list(synthesize(cfg, tmp_path / "run"))
     status = Run(tmp_path / "run").status()
     assert status["state"] == "failed" and "non-finite" in status["error"]
+
+
+def test_a_failing_write_stops_with_a_clear_message_and_keeps_finished_batches(tmp_path, monkeypatch):
+    import errno
+
+    from prism_core import runstore
+    real_save = runstore.save_file
+    calls = {"n": 0}
+
+    def full_disk(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(runstore, "save_file", full_disk)
+    with pytest.raises(SynthesisError, match="No space left on device.*finished batches are kept"):
+        list(synthesize(SynthConfig(method="prism", seed=0, **SMALL), tmp_path / "run"))
+    run = Run(tmp_path / "run")
+    assert list(run.finished()) == [0] and run.status()["state"] == "failed"
+    assert "No space left" in run.status()["error"]
