@@ -56,7 +56,7 @@ def _csv(text: str | None, cast=str):
 
 def synth_config_from_args(args: argparse.Namespace):
     from .synthesis import SynthConfig
-    cfg = SynthConfig.from_json(Path(args.config).read_text()) if args.config else SynthConfig(method=args.method)
+    cfg = SynthConfig.from_json(Path(args.config).read_text()) if args.config else SynthConfig()
     overrides = {
         "method": args.method, "primary": args.primary, "bn_pool": _csv(args.bn_pool), "selection": args.selection,
         "reselect_every": args.reselect_every, "subset_rule": args.subset_rule, "subset_k": args.subset_k,
@@ -81,7 +81,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     for event in synthesize(cfg, args.out, resume=args.resume, overwrite=args.overwrite, shard=shard):
         kind = event["kind"]
         if kind == "start":
-            total = sum(1 for _ in event["todo"])
+            total = len(event["todo"])
             print(f"{event['config']['method']}: {event['batches']} batches in the plan, {event['already_done']} already "
                   f"finished here, {total} to do -> {event['run']}", file=sys.stderr)
             bar = tqdm(total=total, unit="batch", disable=shard[0] != 0 and not sys.stderr.isatty())
