@@ -96,7 +96,7 @@ def pretrained_weights(spec: TeacherSpec) -> dict[str, torch.Tensor]:
 
     Fails within seconds offline (HF_HUB_OFFLINE=1 or no route), instead of hub retries that stall for a minute.
     """
-    how = ("Provide them with `--checkpoint FILE` (safetensors or a state_dict), or fill the cache on a machine "
+    how = ("Provide them with `--weights FILE` (safetensors or a state_dict), or fill the cache on a machine "
            f"with network access ({'HF_HOME / ~/.cache/huggingface' if spec.source == 'timm' else 'TORCH_HOME / ~/.cache/torch'}) "
            "and copy it here.")
     offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")

@@ -60,7 +60,7 @@ def test_pretrained_fails_fast_offline(name, monkeypatch, tmp_path):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     monkeypatch.setenv("HF_HOME", str(tmp_path))
     start = time.perf_counter()
-    with pytest.raises(TeacherError, match="--checkpoint"):
+    with pytest.raises(TeacherError, match="--weights FILE"):
         pretrained_weights(get_spec(name))
     assert time.perf_counter() - start < 10
 
