@@ -60,11 +60,9 @@ def run_label(run: Run) -> str:
 @st.cache_data(max_entries=64, show_spinner=False)
 def run_images(path: str, mtime: float):
     """Finished images of a run as uint8 (N, C, H, W) with classes and IPC indices (cached per run state)."""
-    run = Run(path)
-    x, classes, ks = run.pixels()
-    info = dataset(run.config().dataset).info
-    u8 = (info.denormalize(x).clamp(0, 1) * 255).round().byte()
-    return u8.numpy(), classes, ks
+    from prism_core.metrics import run_images01
+    x01, classes, ks = run_images01(Run(path))
+    return (x01 * 255).round().byte().numpy(), classes, ks
 
 
 def run_mtime(run: Run) -> float:

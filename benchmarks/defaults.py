@@ -15,6 +15,7 @@ import time
 import torch
 
 from prism_core.data import get_dataset
+from prism_core.metrics import run_images01
 from prism_core.runstore import Run
 from prism_core.synthesis import SynthConfig, prepare, synthesize
 from prism_core.teachers import create_teacher
@@ -48,8 +49,8 @@ def main() -> None:
             for _ in synthesize(prepared, tmp):
                 pass
             wall = time.perf_counter() - start
-            x, classes, _ = Run(tmp).pixels()
-            pred = predict(judge, (ds.info.denormalize(x).clamp(0, 1) * 255).round() / 255, ds.info)  # as the PNGs
+            x01, classes, _ = run_images01(Run(tmp))  # exactly what the PNGs hold
+            pred = predict(judge, x01, ds.info)
             acc = 100 * (pred.numpy() == classes).mean()
         c = prepared.config
         print(f"| {name} | {c.iterations} | {c.lr} | {c.init} | {acc:.1f} | {wall:.1f} |", flush=True)

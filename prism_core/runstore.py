@@ -139,7 +139,10 @@ class Run:
         return out
 
     def class_names(self) -> list[str]:
-        return self.record()["class_names"]
+        """Read once per Run: image_path() is called for every image of a batch."""
+        if not hasattr(self, "_class_names"):
+            self._class_names = self.record()["class_names"]
+        return self._class_names
 
     def image_path(self, cls: int, k: int) -> Path:
         return self.path / "images" / class_folder(cls, self.class_names()[cls]) / f"{k:03d}.png"
