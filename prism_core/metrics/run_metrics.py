@@ -47,7 +47,7 @@ def real_reference(dataset_name: str, classes: np.ndarray, per_class: int = REAL
 
 
 def _key(run: Run, extractor: str, sha: str) -> str:
-    batches = json.dumps(sorted((i, r["seed"], r["final_losses"].get("total")) for i, r in run.finished().items()))
+    batches = json.dumps(sorted((i, r["seeds"], r["final_losses"].get("total")) for i, r in run.finished().items()))
     return hashlib.sha256(f"{extractor}:{sha}:{REAL_PER_CLASS}:{batches}".encode()).hexdigest()
 
 

@@ -196,14 +196,14 @@ def open_run(run: Run, p: Prepared, resume: bool = False, overwrite: bool = Fals
     return p, run.finished()
 
 
-def _init_pixels(p: Prepared, spec: BatchSpec, gen: torch.Generator, device: torch.device) -> torch.Tensor:
+def _init_pixels(p: Prepared, spec: BatchSpec, gens: list[torch.Generator], device: torch.device) -> torch.Tensor:
     info = p.dataset.info
-    shape = (len(spec.classes), info.channels, info.image_size, info.image_size)
     if p.config.init == "real":
         split = p.dataset.split("train")
         x = info.normalize(split.load(real_image_indices(split, list(zip(spec.classes, spec.ipc_indices)))))
     else:
-        x = torch.randn(shape, generator=gen)
+        n = len(spec.classes) // spec.groups
+        x = torch.cat([torch.randn((n, info.channels, info.image_size, info.image_size), generator=g) for g in gens])
     return x.to(device)
 
 
@@ -236,46 +236,58 @@ def build_objective(cfg: SynthConfig) -> Objective:
 def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool]) -> Iterator[dict[str, Any]]:
     cfg, info = p.config, p.dataset.info
     device = torch.device(cfg.device)
-    gen = torch.Generator().manual_seed(spec.seed)
-    rng = random.Random(spec.seed)
-    torch.manual_seed(spec.seed)
-    x = _init_pixels(p, spec, gen, device).requires_grad_(True)
+    G = spec.groups  # each group has its own generator, BN set and augmentation (plan.py)
+    gens = [torch.Generator().manual_seed(seed) for seed in spec.seeds]
+    rngs = [random.Random(seed) for seed in spec.seeds]
+    torch.manual_seed(spec.seeds[0])
+    x = _init_pixels(p, spec, gens, device).requires_grad_(True)
     targets = torch.tensor(spec.classes, device=device)
     lo, hi = info.pixel_bounds(x)
     opt = torch.optim.Adam([x], lr=cfg.lr, betas=(0.5, 0.9), eps=1e-8)
     augment = CropFlipRoll(info.image_size, cfg.crop_scale, flip=cfg.flip, jitter=cfg.jitter)
     objective = build_objective(cfg)
     stats = {name: _stat_hooks(p, name) for name in _stat_teachers(cfg)}
-    bn_set, sets_used = list(spec.bn_set), {}
+    bn_sets = [list(s) for s in spec.bn_sets]
+    sets_used: list[dict[str, int]] = [{} for _ in range(G)]
     last: dict[str, torch.Tensor] = {}
     for step in range(spec.iterations):
         if should_stop():
             raise _Stopped()
         if cfg.method == "prism" and cfg.selection == "intra" and step % cfg.reselect_every == 0 and step > 0:
-            bn_set = draw_bn_set(cfg.primary, cfg.bn_pool, cfg.subset_rule, cfg.subset_k, cfg.include_primary, rng)
+            bn_sets = [draw_bn_set(cfg.primary, cfg.bn_pool, cfg.subset_rule, cfg.subset_k, cfg.include_primary, r)
+                       for r in rngs]
         if cfg.method == "gvbsm":
-            ce_name = spec.bn_set[step % len(spec.bn_set)]
-            active = [ce_name]
+            ce_name = spec.bn_sets[0][step % len(spec.bn_sets[0])]
+            active = [[ce_name]] * G
         else:
-            ce_name, active = cfg.primary, bn_set
-        key = "+".join(active)
-        sets_used[key] = sets_used.get(key, 0) + 1
+            ce_name, active = cfg.primary, bn_sets
+        for used, names in zip(sets_used, active):
+            key = "+".join(names)
+            used[key] = used.get(key, 0) + 1
         for group in opt.param_groups:
             group["lr"] = 0.5 * (1 + math.cos(math.pi * step / spec.iterations)) * cfg.lr
-        x_aug = augment(x, gen)
-        with attached([stats[n] for n in active]):
+        x_aug = torch.cat([augment(part, gen) for part, gen in zip(x.chunk(G), gens)])
+        served = {n: [g for g in range(G) if n in active[g]] for n in dict.fromkeys(sum(active, []))}
+        with attached([stats[n] for n in served]):
+            if ce_name in served:
+                stats[ce_name].expect(G)
             logits = p.teachers[ce_name].model(x_aug)  # one forward serves CE and, if in S, its own BN term
-            for name in active:
-                if name != ce_name:
-                    p.teachers[name].model(x_aug)
-            stat_losses = {n: stats[n].take() for n in active}
-        total, report = objective(StepContext(x, x_aug, targets, logits, stat_losses))
+            stat_losses = {}
+            for name, rows in served.items():
+                index = torch.tensor(rows, device=device)
+                if name == ce_name:
+                    stat_losses[name] = (index, stats[name].take()[index])
+                    continue
+                stats[name].expect(len(rows))
+                p.teachers[name].model(x_aug if len(rows) == G else x_aug.view(G, -1, *x_aug.shape[1:])[index].flatten(0, 1))
+                stat_losses[name] = (index, stats[name].take())
+        total, report = objective(StepContext(x, x_aug, targets, logits, stat_losses, groups=G))
         opt.zero_grad(set_to_none=True)
         total.backward()
         opt.step()
         with torch.no_grad():
             x.clamp_(min=lo, max=hi)  # keep pixels in the valid range after every step
-        last = {"total": total.detach(), **report}
+        last = report
         final = step == spec.iterations - 1
         if step % cfg.log_every == 0 or final:
             values = {k: float(v) for k, v in last.items()}
@@ -285,15 +297,15 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
                                      f"(terms: {', '.join(bad)}); the batch was stopped and earlier batches are kept. "
                                      "Lower the learning rate or the loss weights.")
             yield {"kind": "step", "batch": spec.index, "step": step + 1, "iterations": spec.iterations,
-                   "lr": opt.param_groups[0]["lr"], "bn_set": active, "ce_teacher": ce_name, "losses": values}
+                   "lr": opt.param_groups[0]["lr"], "bn_set": list(served), "ce_teacher": ce_name, "losses": values}
         if cfg.preview_every and (step % cfg.preview_every == 0 or final):
             yield {"kind": "preview", "batch": spec.index, "step": step + 1, "classes": list(spec.classes),
                    "ipc": list(spec.ipc_indices), "images": _to_uint8(info.denormalize(x.detach()))}
     for ts in stats.values():
         ts.reset()
     images01 = info.denormalize(x.detach()).clamp(0, 1)
-    record = {"classes": list(spec.classes), "ipc_indices": list(spec.ipc_indices), "seed": spec.seed,
-              "iterations": spec.iterations, "bn_set_drawn": list(spec.bn_set), "bn_sets_used": sets_used,
+    record = {"classes": list(spec.classes), "ipc_indices": list(spec.ipc_indices), "seeds": list(spec.seeds),
+              "iterations": spec.iterations, "bn_sets_drawn": [list(s) for s in spec.bn_sets], "bn_sets_used": sets_used,
               "final_losses": {k: float(v) for k, v in last.items()}}
     yield {"kind": "batch", "batch": spec.index, "record": record, "pixels": x.detach().cpu(), "images01": images01.cpu()}
 

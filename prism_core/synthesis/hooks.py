@@ -1,6 +1,9 @@
 """Feature-statistics hooks: each hooked layer reports how far the synthetic batch's statistics are
 from its targets, as un-squared L2 norms (methods.md section 0).
 
+A forward may carry several equal-size groups (packed batches, see plan.py); statistics and losses are
+then per group, exactly as if each group had been forwarded alone.
+
 `StatHook`s live only inside `attached(...)`, which always removes them: no hook outlives a run.
 """
 from __future__ import annotations
@@ -43,15 +46,20 @@ def patch_stats(a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return mean, var
 
 
-def layer_stats(a: torch.Tensor, patches: bool) -> list[torch.Tensor]:
-    """Channel mean and biased variance over (N, H, W); with `patches`, also the patch mean and variance."""
-    var, mean = torch.var_mean(a, dim=(0, 2, 3), unbiased=False)
-    return [mean, var, *patch_stats(a)] if patches else [mean, var]
+def layer_stats(a: torch.Tensor, patches: bool, groups: int = 1) -> list[torch.Tensor]:
+    """Per group (rows of the result): channel mean and biased variance over (N, H, W); with `patches`,
+    also the patch mean and variance."""
+    var, mean = torch.var_mean(a.view(groups, -1, *a.shape[1:]), dim=(1, 3, 4), unbiased=False)
+    if not patches:
+        return [mean, var]
+    pmean, pvar = zip(*(patch_stats(part) for part in a.chunk(groups)))
+    return [mean, var, torch.stack(pmean), torch.stack(pvar)]
 
 
 class StatHook:
-    """Forward hook computing sum_i ||stat_i - target_i||_2 for one layer's input.
+    """Forward hook computing sum_i ||stat_i - target_i||_2 for one layer's input, per group.
 
+    `groups` is how many groups the next forward carries (set through `TeacherStats.expect`).
     With `ema_alpha`, the matched statistic is G-VBSM's straight-through EMA:
     ema_t = a*ema_{t-1} + (1-a)*s_t (no gradient), used as ema_t + (s_t - s_t.detach()).
     """
@@ -60,18 +68,19 @@ class StatHook:
                  ema_alpha: float | None = None):
         self.module, self.targets, self.patches = module, list(targets), patches
         self.multiplier, self.ema_alpha = multiplier, ema_alpha
-        self.ema: list[torch.Tensor] | None = None
+        self.ema: list[torch.Tensor] | None = None  # assumes the same groups every step (G-VBSM: one per batch)
         self.loss: torch.Tensor | None = None
+        self.groups = 1
         self.handle = None
 
     def __call__(self, module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
-        stats = layer_stats(inputs[0].float(), self.patches)
+        stats = layer_stats(inputs[0].float(), self.patches, self.groups)
         if self.ema_alpha is not None:
             detached = [s.detach() for s in stats]
             a = self.ema_alpha
             self.ema = detached if self.ema is None else [a * e + (1 - a) * s for e, s in zip(self.ema, detached)]
             stats = [e + (s - s.detach()) for e, s in zip(self.ema, stats)]
-        loss = sum(torch.linalg.vector_norm(s - t.to(s)) for s, t in zip(stats, self.targets))
+        loss = sum(torch.linalg.vector_norm(s - t.to(s), dim=-1) for s, t in zip(stats, self.targets))
         self.loss = self.multiplier * loss
 
     def reset(self) -> None:
@@ -87,10 +96,15 @@ def bn_hooks(model: nn.Module, first_multiplier: float, ema_alpha: float | None 
 
 
 class TeacherStats:
-    """All hooks of one teacher; `take()` returns the summed loss of the last forward and clears it."""
+    """All hooks of one teacher; `take()` returns the summed loss of the last forward (one value per group)
+    and clears it."""
 
     def __init__(self, name: str, hooks: list[StatHook]):
         self.name, self.hooks = name, hooks
+
+    def expect(self, groups: int) -> None:
+        for h in self.hooks:
+            h.groups = groups
 
     def take(self) -> torch.Tensor:
         losses = [h.loss for h in self.hooks if h.loss is not None]
@@ -98,7 +112,7 @@ class TeacherStats:
             raise RuntimeError(f"teacher {self.name}: no statistics were captured (was it forwarded inside attached()?)")
         for h in self.hooks:
             h.loss = None
-        return torch.stack(losses).sum()
+        return torch.stack(losses).sum(0)
 
     def reset(self) -> None:
         for h in self.hooks:

@@ -1,7 +1,9 @@
 """Loss terms as named, weighted objects (in the spirit of lucent's objectives).
 
-Each term computes its unweighted value from a `StepContext`; the `Objective` weights and sums them and
-reports every term (and the statistics loss per teacher) as device tensors, so logging needs no sync.
+Each term computes its unweighted value from a `StepContext`, one value per group of a packed batch
+(plan.py); the `Objective` weights and sums the terms over terms and groups, so each group gets the
+gradient it would get alone, and reports per-group means, the numbers a group would report alone. Every
+term (and the statistics loss per teacher) stays a device tensor, so logging needs no sync.
 """
 from __future__ import annotations
 
@@ -17,7 +19,13 @@ class StepContext:
     x_aug: torch.Tensor  # their augmented view, as the teachers saw it
     targets: torch.Tensor
     logits: torch.Tensor  # of the CE teacher
-    stat_losses: dict[str, torch.Tensor] = field(default_factory=dict)  # per teacher in the statistics set
+    # per teacher in a statistics set: (the groups it served, its loss for each of them)
+    stat_losses: dict[str, tuple[torch.Tensor, torch.Tensor]] = field(default_factory=dict)
+    groups: int = 1
+
+    def per_group(self, t: torch.Tensor) -> torch.Tensor:
+        """(N, ...) -> (groups, N/groups, ...)"""
+        return t.view(self.groups, -1, *t.shape[1:])
 
 
 @dataclass
@@ -33,14 +41,19 @@ class CrossEntropy(Term):
     """The CE teacher's cross-entropy on the augmented batch."""
 
     def value(self, ctx: StepContext) -> torch.Tensor:
-        return F.cross_entropy(ctx.logits.float(), ctx.targets)
+        return ctx.per_group(F.cross_entropy(ctx.logits.float(), ctx.targets, reduction="none")).mean(1)
 
 
 class StatAlignment(Term):
-    """Statistics mismatch (BN, plus conv/patch for G-VBSM) averaged over the teachers in the set."""
+    """Statistics mismatch (BN, plus conv/patch for G-VBSM) averaged over the teachers in each group's set."""
 
     def value(self, ctx: StepContext) -> torch.Tensor:
-        return torch.stack(list(ctx.stat_losses.values())).mean()
+        total = ctx.logits.new_zeros(ctx.groups, dtype=torch.float32)
+        count = torch.zeros_like(total)
+        for rows, losses in ctx.stat_losses.values():
+            total = total.index_add(0, rows, losses)
+            count = count.index_add(0, rows, torch.ones_like(losses))
+        return total / count
 
 
 @dataclass
@@ -51,15 +64,18 @@ class DataDensification(Term):
 
     def value(self, ctx: StepContext) -> torch.Tensor:
         x = F.adaptive_avg_pool2d(ctx.x_aug.float(), 32) if ctx.x_aug.shape[-1] > 32 else ctx.x_aug.float()
-        total = x.new_zeros(())
-        for c in torch.unique(ctx.targets):
-            xc = x[ctx.targets == c].flatten(1)
-            if len(xc) < 2:
-                continue
-            eig = torch.linalg.eigvalsh(xc @ xc.T)
-            soft = F.softmax(eig.detach() / self.tau, dim=0)
-            total = total + F.kl_div(F.log_softmax(eig, dim=0), soft, reduction="sum")
-        return total
+        values = []
+        for xg, tg in zip(ctx.per_group(x), ctx.per_group(ctx.targets)):
+            total = x.new_zeros(())
+            for c in torch.unique(tg):
+                xc = xg[tg == c].flatten(1)
+                if len(xc) < 2:
+                    continue
+                eig = torch.linalg.eigvalsh(xc @ xc.T)
+                soft = F.softmax(eig.detach() / self.tau, dim=0)
+                total = total + F.kl_div(F.log_softmax(eig, dim=0), soft, reduction="sum")
+            values.append(total)
+        return torch.stack(values)
 
 
 class TotalVariationL2(Term):
@@ -69,12 +85,12 @@ class TotalVariationL2(Term):
         x = ctx.x_aug.float()
         d = [x[..., :, :-1] - x[..., :, 1:], x[..., :-1, :] - x[..., 1:, :],
              x[..., 1:, :-1] - x[..., :-1, 1:], x[..., :-1, :-1] - x[..., 1:, 1:]]
-        return sum(torch.linalg.vector_norm(t) for t in d)
+        return sum(torch.linalg.vector_norm(ctx.per_group(t).flatten(1), dim=1) for t in d)
 
 
 class PixelL2(Term):
     def value(self, ctx: StepContext) -> torch.Tensor:
-        return torch.linalg.vector_norm(ctx.x_aug.float())
+        return torch.linalg.vector_norm(ctx.per_group(ctx.x_aug.float()).flatten(1), dim=1)
 
 
 @dataclass
@@ -82,10 +98,12 @@ class Objective:
     terms: list[Term]
 
     def __call__(self, ctx: StepContext) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """Total loss and a report: each weighted term, plus `stats/<teacher>` (unweighted, per teacher)."""
-        report = {t.name: t.weight * t.value(ctx) for t in self.terms if t.weight}
-        total = torch.stack(list(report.values())).sum()
-        report.update({f"stats/{name}": v.detach() for name, v in ctx.stat_losses.items()})
+        """Total loss (summed over groups) and a report averaged over groups: the total, each weighted term,
+        and `stats/<teacher>` (unweighted, per teacher)."""
+        per_group = {t.name: t.weight * t.value(ctx) for t in self.terms if t.weight}
+        total = torch.stack(list(per_group.values())).sum()
+        report = {"total": total / ctx.groups, **{name: v.mean() for name, v in per_group.items()}}
+        report.update({f"stats/{name}": losses.mean() for name, (_, losses) in ctx.stat_losses.items()})
         return total, {k: v.detach() for k, v in report.items()}
 
     def describe(self) -> str:

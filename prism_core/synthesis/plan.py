@@ -14,12 +14,22 @@ from .selection import draw_bn_set
 
 @dataclass(frozen=True)
 class BatchSpec:
+    """One optimisation batch: `len(seeds)` equal-size groups, each with its own seed and BN set.
+
+    A group is what the reference code optimises as a batch (cross-class: one IPC index across the
+    classes); small-class datasets pack several groups into one forward for speed (up to `batch_size`
+    images), which changes no group's statistics, augmentation, BN set or loss.
+    """
     index: int
     classes: tuple[int, ...]
     ipc_indices: tuple[int, ...]
-    seed: int
     iterations: int
-    bn_set: tuple[str, ...]  # PRISM's S for `pre` selection (the first draw for `intra`); G-VBSM: the backbones
+    seeds: tuple[int, ...]
+    bn_sets: tuple[tuple[str, ...], ...]  # PRISM's S per group (`pre`; the first draw for `intra`); G-VBSM: the backbones
+
+    @property
+    def groups(self) -> int:
+        return len(self.seeds)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -45,29 +55,46 @@ def _bn_set(cfg: SynthConfig, draw_key: int) -> tuple[str, ...]:
     return tuple(draw_bn_set(cfg.primary, cfg.bn_pool, cfg.subset_rule, cfg.subset_k, cfg.include_primary, rng))
 
 
-def make_plan(cfg: SynthConfig) -> list[BatchSpec]:
+@dataclass(frozen=True)
+class _Group:
+    pairs: tuple[tuple[int, int], ...]  # (class, ipc index)
+    seed: int
+    iterations: int
+    bn_set: tuple[str, ...]
+
+
+def _groups(cfg: SynthConfig) -> list[_Group]:
     """cross-class: one image of up to batch_size classes at the same IPC index (SRe2L/PRISM);
     class-grouped: consecutive (class, k) pairs in class-major order (G-VBSM)."""
     classes = list(cfg.classes)
-    groups: list[list[tuple[int, int]]] = []
     if cfg.batch_formation == "cross-class":
-        for k in range(cfg.ipc):
-            for i in range(0, len(classes), cfg.batch_size):
-                groups.append([(c, k) for c in classes[i:i + cfg.batch_size]])
+        chunks = [[(c, k) for c in classes[i:i + cfg.batch_size]]
+                  for k in range(cfg.ipc) for i in range(0, len(classes), cfg.batch_size)]
     else:
         pairs = [(c, k) for c in classes for k in range(cfg.ipc)]
-        groups = [pairs[i:i + cfg.batch_size] for i in range(0, len(pairs), cfg.batch_size)]
-    plan = []
-    for index, group in enumerate(groups):
-        ks = [k for _, k in group]
-        same_k = len(set(ks)) == 1
-        plan.append(BatchSpec(
-            index=index,
-            classes=tuple(c for c, _ in group),
-            ipc_indices=tuple(ks),
-            seed=batch_seed(cfg.seed, index),
-            iterations=iterations_for(cfg, ks[0]) if same_k else cfg.iterations,
-            # `pre` draws S once per IPC index (as the official code), shared by that index's batches
-            bn_set=_bn_set(cfg, ks[0] if same_k else cfg.ipc + index),
-        ))
-    return plan
+        chunks = [pairs[i:i + cfg.batch_size] for i in range(0, len(pairs), cfg.batch_size)]
+    groups = []
+    for index, chunk in enumerate(chunks):
+        ks = {k for _, k in chunk}
+        k = min(ks)
+        groups.append(_Group(tuple(chunk), batch_seed(cfg.seed, index),
+                             iterations_for(cfg, k) if len(ks) == 1 else cfg.iterations,
+                             # `pre` draws S once per IPC index (as the official code), shared by its chunks
+                             _bn_set(cfg, k if len(ks) == 1 else cfg.ipc + index)))
+    return groups
+
+
+def make_plan(cfg: SynthConfig) -> list[BatchSpec]:
+    """Groups of the same size and iteration count are packed, in order, into batches of <= batch_size images."""
+    bins: dict[tuple[int, int], list[list[_Group]]] = {}
+    order: list[list[_Group]] = []
+    for g in _groups(cfg):
+        open_bins = bins.setdefault((len(g.pairs), g.iterations), [])
+        if not open_bins or (len(open_bins[-1]) + 1) * len(g.pairs) > cfg.batch_size:
+            open_bins.append([])
+            order.append(open_bins[-1])
+        open_bins[-1].append(g)
+    return [BatchSpec(index=i, classes=tuple(c for g in packed for c, _ in g.pairs),
+                      ipc_indices=tuple(k for g in packed for _, k in g.pairs), iterations=packed[0].iterations,
+                      seeds=tuple(g.seed for g in packed), bn_sets=tuple(g.bn_set for g in packed))
+            for i, packed in enumerate(order)]

@@ -43,7 +43,7 @@ def conv_reference_stats(teacher: Teacher, dataset: Dataset, n_images: int, seed
     augment = CropFlipRoll(info.image_size)
     sums: list[list[torch.Tensor]] | None = None
     captured: list[list[torch.Tensor]] = []
-    handles = [m.register_forward_hook(lambda mod, inp, out: captured.append(layer_stats(inp[0].float(), True)))
+    handles = [m.register_forward_hook(lambda mod, inp, out: captured.append([s[0] for s in layer_stats(inp[0].float(), True)]))
                for m in layers]
     try:
         batches = [order[i:i + 256] for i in range(0, len(order), 256)]

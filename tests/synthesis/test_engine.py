@@ -9,7 +9,7 @@ from prism_core.runstore import Run, RunError
 from prism_core.synthesis import ConfigError, SynthConfig, SynthesisError, prepare, synthesize
 from prism_core.teachers import TeacherError
 
-SMALL = dict(weights="random", ipc=2, classes=(0, 1, 2), iterations=4, log_every=1,
+SMALL = dict(weights="random", ipc=2, classes=(0, 1, 2), batch_size=3, iterations=4, log_every=1,
              bn_pool=("mobilenetv2_050", "shufflenet_v2_x0_5", "lcnet_050"))
 
 
@@ -25,17 +25,17 @@ def test_same_seed_gives_identical_images_and_another_seed_differs():
     _, c = run_pixels(cfg.replace(seed=4))
     assert all(torch.equal(a[i]["pixels"], b[i]["pixels"]) for i in a)
     assert not torch.equal(a[0]["pixels"], c[0]["pixels"])
-    assert a[0]["record"]["bn_set_drawn"] == b[0]["record"]["bn_set_drawn"]
+    assert a[0]["record"]["bn_sets_drawn"] == b[0]["record"]["bn_sets_drawn"]
 
 
 def test_pre_keeps_the_bn_set_fixed_and_intra_redraws_it():
     _, pre = run_pixels(SynthConfig(method="prism", selection="pre", seed=0, **dict(SMALL, iterations=12)))
     for e in pre.values():
-        assert list(e["record"]["bn_sets_used"]) == ["+".join(e["record"]["bn_set_drawn"])]
+        assert [list(u) for u in e["record"]["bn_sets_used"]] == [["+".join(s)] for s in e["record"]["bn_sets_drawn"]]
     _, intra = run_pixels(SynthConfig(method="prism", selection="intra", reselect_every=1, seed=0,
                                       **dict(SMALL, iterations=12)))
-    assert all(len(e["record"]["bn_sets_used"]) > 1 for e in intra.values())
-    assert all(sum(e["record"]["bn_sets_used"].values()) == 12 for e in intra.values())
+    assert all(len(u) > 1 for e in intra.values() for u in e["record"]["bn_sets_used"])
+    assert all(sum(u.values()) == 12 for e in intra.values() for u in e["record"]["bn_sets_used"])
 
 
 def test_step_events_report_every_term_per_teacher():
@@ -153,3 +153,15 @@ def test_a_failing_write_stops_with_a_clear_message_and_keeps_finished_batches(t
     run = Run(tmp_path / "run")
     assert list(run.finished()) == [0] and run.status()["state"] == "failed"
     assert "No space left" in run.status()["error"]
+
+
+@pytest.mark.parametrize("selection", ["pre", "intra"])
+def test_packing_groups_into_one_batch_gives_the_images_of_separate_batches(selection):
+    cfg = SynthConfig(method="prism", selection=selection, seed=5, **dict(SMALL, iterations=6))
+    _, packed = run_pixels(cfg.replace(batch_size=100))
+    _, separate = run_pixels(cfg)
+    assert len(packed) == 1 and len(separate) == 2
+    order = np.lexsort((packed[0]["record"]["classes"], packed[0]["record"]["ipc_indices"]))
+    alone = torch.cat([separate[i]["pixels"] for i in sorted(separate)])
+    assert torch.allclose(packed[0]["pixels"][order], alone, atol=1e-4)
+    assert packed[0]["record"]["bn_sets_used"] == sum((separate[i]["record"]["bn_sets_used"] for i in sorted(separate)), [])

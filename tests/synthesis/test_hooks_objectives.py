@@ -34,7 +34,18 @@ def test_bn_alignment_equals_the_hook_free_formula():
     with attached([stats]):
         m(x)
         hooked = stats.take()
-    assert torch.allclose(hooked, direct_bn_loss(m, x), rtol=1e-5)
+    assert hooked.shape == (1,) and torch.allclose(hooked, direct_bn_loss(m, x), rtol=1e-5)
+
+
+def test_a_packed_forward_gives_each_group_its_own_statistics():
+    m, x = tiny_model(), torch.randn(3 * 4, 1, 8, 8)
+    stats = TeacherStats("tiny", bn_hooks(m, first_multiplier=10.0))
+    with attached([stats]):
+        stats.expect(3)
+        m(x)
+        packed = stats.take()
+    alone = torch.stack([direct_bn_loss(m, part) for part in x.chunk(3)])
+    assert torch.allclose(packed, alone, rtol=1e-5)
 
 
 def test_hooks_never_outlive_the_block_even_on_error():
@@ -77,7 +88,7 @@ def _descends(term, steps=8, grouped=False, lr=0.05):
     for _ in range(steps):
         with attached([stats]):
             logits = m(x)
-            ctx = StepContext(x, x, targets, logits, {"tiny": stats.take()})
+            ctx = StepContext(x, x, targets, logits, {"tiny": (torch.tensor([0]), stats.take())})
         loss, report = Objective([term])(ctx)
         values.append(loss.item())
         opt.zero_grad()
@@ -97,10 +108,20 @@ def test_each_loss_term_decreases_under_optimisation():
 
 def test_objective_reports_each_term_and_teacher():
     ctx = StepContext(torch.zeros(2, 1, 4, 4), torch.zeros(2, 1, 4, 4), torch.tensor([0, 1]), torch.zeros(2, 3),
-                      {"a": torch.tensor(2.0), "b": torch.tensor(4.0)})
+                      {"a": (torch.tensor([0]), torch.tensor([2.0])), "b": (torch.tensor([0]), torch.tensor([4.0]))})
     total, report = Objective([CrossEntropy("ce"), StatAlignment("bn", 0.5)])(ctx)
     assert report["bn"].item() == 1.5 and report["stats/a"].item() == 2.0
     assert torch.isclose(total, report["ce"] + report["bn"])
+
+
+def test_bn_term_averages_over_each_groups_own_set():
+    # group 0 is served by a and b, group 1 by b alone: (2+4)/2 and 6/1, averaged over the groups
+    ctx = StepContext(torch.zeros(4, 1, 4, 4), torch.zeros(4, 1, 4, 4), torch.tensor([0, 1, 0, 1]), torch.zeros(4, 3),
+                      {"a": (torch.tensor([0]), torch.tensor([2.0])), "b": (torch.tensor([0, 1]), torch.tensor([4.0, 6.0]))},
+                      groups=2)
+    assert StatAlignment("bn").value(ctx).tolist() == [3.0, 6.0]
+    _, report = Objective([StatAlignment("bn", 1.0)])(ctx)
+    assert report["bn"].item() == 4.5 and report["stats/b"].item() == 5.0
 
 
 def test_single_patch_shortcut_equals_resizing():
