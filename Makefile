@@ -7,7 +7,7 @@ PORT    ?= 8501
 ADDRESS ?= 127.0.0.1
 export HF_HUB_OFFLINE = 1
 
-.PHONY: run test setup setup-test data browser unit integration browser-tests bench clean-venv
+.PHONY: run test setup setup-test data browser unit integration browser-tests faults bench clean-venv
 
 run: setup
 	$(VENV)/bin/streamlit run app/main.py --server.address $(ADDRESS) --server.port $(PORT) \
@@ -17,13 +17,16 @@ test: setup-test
 	$(PY) -m pytest
 
 unit: setup
-	$(PY) -m pytest -m "not integration and not browser"
+	$(PY) -m pytest -m "not integration and not browser and not faults"
 
 integration: setup
 	$(PY) -m pytest -m integration
 
 browser-tests: setup-test
 	$(PY) -m pytest -m browser
+
+faults: setup-test
+	$(PY) -m pytest -m faults
 
 setup: data $(VENV)/.installed
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,22 @@ def dataset(name: str = "fashion_mnist"):
     return get_dataset(name)
 
 
+_MODEL_LOCK = threading.Lock()  # page models are shared by sessions; feature hooks must not see another's forward
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading teacher...")
+def teacher(name: str, dataset_name: str = "fashion_mnist"):
+    """A zoo teacher for the pages (features, BN profiles), at most 8 kept; jobs have their own cache."""
+    from prism_core.teachers import create_teacher
+    return create_teacher(name, dataset(dataset_name).info)
+
+
+def features_of(extractor: str, x01, dataset_name: str = "fashion_mnist"):
+    from prism_core.metrics import extract_features
+    with _MODEL_LOCK:
+        return extract_features(teacher(extractor, dataset_name).model, x01, dataset(dataset_name).info).numpy()
+
+
 def all_runs() -> list[Run]:
     """Example runs shipped in assets/ first, then the user's runs."""
     return list_runs(EXAMPLES_DIR) + list_runs(runs_dir())
@@ -79,21 +96,17 @@ def run_metrics(path: str, mtime: float) -> dict:
 @st.cache_data(max_entries=32, show_spinner="Extracting features...")
 def run_features(path: str, mtime: float, extractor: str):
     """Extractor features of a run's images, with their classes and IPC indices."""
-    from prism_core.metrics import extract_features, run_images01
-    from prism_core.teachers import create_teacher
+    from prism_core.metrics import run_images01
     run = Run(path)
-    info = dataset(run.config().dataset).info
     x, classes, ks = run_images01(run)
-    return extract_features(create_teacher(extractor, info).model, x, info).numpy(), classes, ks
+    return features_of(extractor, x, run.config().dataset), classes, ks
 
 
 @st.cache_data(max_entries=16, show_spinner="Extracting real features...")
 def real_features(extractor: str, classes: tuple[int, ...], per_class: int):
-    from prism_core.metrics import extract_features, real_reference
-    from prism_core.teachers import create_teacher
-    info = dataset().info
+    from prism_core.metrics import real_reference
     x, labels, idx = real_reference("fashion_mnist", np.array(classes), per_class)
-    return extract_features(create_teacher(extractor, info).model, x, info).numpy(), labels, idx
+    return features_of(extractor, x), labels, idx
 
 
 def finished_runs() -> dict[str, Run]:

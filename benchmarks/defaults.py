@@ -1,6 +1,7 @@
 """Each method's defaults at IPC 10 on all Fashion-MNIST classes: wall time and held-out top-1.
 
     python benchmarks/defaults.py [--ipc 10] [--judge convnext_atto] [--methods sre2l,prism,prism-intra,gvbsm]
+                                  [--set lr=0.5 --set crop_scale=[0.25,1]]   # try other values (tuning)
 
 The judge is a zoo teacher that takes part in no synthesis (convnext_atto: BN-free, so never in a BN
 pool, and never a primary here). Prints a markdown table; the README quotes it.
@@ -8,6 +9,7 @@ pool, and never a primary here). Prints a markdown table; the README quotes it.
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import tempfile
 import time
@@ -34,14 +36,20 @@ def main() -> None:
     ap.add_argument("--ipc", type=int, default=10)
     ap.add_argument("--judge", default="convnext_atto")
     ap.add_argument("--methods", default=",".join(VARIANTS))
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                    help="override a config field in every variant, e.g. r_bn=0.1 or crop_scale=[0.5,1]")
     args = ap.parse_args()
+    overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
+    if overrides:
+        print(f"# overrides: {overrides}")
     ds = get_dataset("fashion_mnist")
     judge = create_teacher(args.judge, ds.info).model
     print(f"# defaults at IPC {args.ipc}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}")
-    print("| method | iterations | lr | init | held-out top-1 (%s) | wall s (incl. teacher loading) |" % args.judge)
-    print("|---|---|---|---|---|---|")
+    print("| method | iterations | lr | r_bn | crop scale | init | held-out top-1 (%s) | wall s (incl. teacher loading) |"
+          % args.judge)
+    print("|---|---|---|---|---|---|---|---|")
     for name in args.methods.split(","):
-        cfg = VARIANTS[name].replace(ipc=args.ipc)
+        cfg = SynthConfig.from_dict({**VARIANTS[name].to_dict(), "ipc": args.ipc, **overrides})
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
             prepared = prepare(cfg)
@@ -53,7 +61,8 @@ def main() -> None:
             pred = predict(judge, x01, ds.info)
             acc = 100 * (pred.numpy() == classes).mean()
         c = prepared.config
-        print(f"| {name} | {c.iterations} | {c.lr} | {c.init} | {acc:.1f} | {wall:.1f} |", flush=True)
+        print(f"| {name} | {c.iterations} | {c.lr} | {c.r_bn} | {c.crop_scale[0]:g}-{c.crop_scale[1]:g} | {c.init} "
+              f"| {acc:.1f} | {wall:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

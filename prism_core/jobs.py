@@ -21,6 +21,7 @@ from .evaluation import EvalConfig, check_complete, evaluate_run
 from .runstore import Run, check_run_name
 from .synthesis import SynthConfig, prepare, synthesize
 from .synthesis.engine import open_run
+from .teachers import TeacherCache
 
 HISTORY = 2000  # loss points kept per job for live curves
 
@@ -78,8 +79,9 @@ class Job:
 
 
 class JobQueue:
-    def __init__(self, runs_root: Path | str, device: str = "cpu"):
+    def __init__(self, runs_root: Path | str, device: str = "cpu", max_models: int = 8):
         self.runs_root, self.device = Path(runs_root), device
+        self.teachers = TeacherCache(max_models)  # only the worker forwards them; submit() only loads
         self._jobs: dict[int, Job] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -90,7 +92,7 @@ class JobQueue:
     def submit(self, cfg: SynthConfig, run_name: str, resume: bool = False) -> Job:
         """Validate now (errors reach the caller at once), create the run on disk, then queue it."""
         check_run_name(run_name)
-        prepared = prepare(cfg.replace(device=self.device))
+        prepared = prepare(cfg.replace(device=self.device), self.teachers)
         run = Run(self.runs_root / run_name)
         with self._lock:
             if any(j.run_name == run_name and j.active for j in self._jobs.values()):
@@ -142,7 +144,7 @@ class JobQueue:
             job.state, job.started = "running", time.time()
             try:
                 if job.kind == "synth":
-                    events = synthesize(job.config, job.run_dir, resume=True, stop=job.stop)
+                    events = synthesize(prepare(job.config, self.teachers), job.run_dir, resume=True, stop=job.stop)
                 else:
                     events = evaluate_run(Run(job.run_dir), job.evaluation, job.seeds, real_baseline=True,
                                           device=self.device, stop=job.stop.is_set)

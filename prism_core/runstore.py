@@ -126,6 +126,16 @@ class Run:
         status["batches_done"] = len(self.finished())
         return status
 
+    def sweep_temporaries(self) -> list[Path]:
+        """Remove temporary files (`.<name>.<pid>.tmp`) left by writers that died; returns what went."""
+        gone = []
+        for tmp in self.path.rglob(".*.tmp"):
+            parts = tmp.name.rsplit(".", 2)
+            if len(parts) == 3 and parts[1].isdigit() and not _pid_alive(int(parts[1])):
+                tmp.unlink(missing_ok=True)
+                gone.append(tmp)
+        return gone
+
     # --- batches -------------------------------------------------------------------------------
     def finished(self) -> dict[int, dict[str, Any]]:
         """Finished batches: those whose record file exists (written after their images)."""

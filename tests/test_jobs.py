@@ -51,3 +51,12 @@ def test_cancel_a_queued_job(tmp_path):
     queue.cancel(second.id)
     queue.wait(first, timeout=120)
     assert second.state == "cancelled" and Run(tmp_path / "second").status()["state"] == "cancelled"
+
+
+def test_back_to_back_jobs_reuse_the_loaded_teachers(tmp_path):
+    queue = JobQueue(tmp_path, max_models=4)
+    queue.wait(queue.submit(TINY, "one"), timeout=120)
+    loaded = dict(queue.teachers._models)
+    queue.wait(queue.submit(TINY.replace(seed=1), "two"), timeout=120)
+    assert [j.state for j in queue.jobs()] == ["finished", "finished"]
+    assert len(loaded) == 2 and all(queue.teachers._models[k] is t for k, t in loaded.items())

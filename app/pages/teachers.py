@@ -2,8 +2,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from common import dataset
-from prism_core.teachers import create_teacher
+from common import teacher
 from prism_core.teachers.catalog import teacher_rows
 
 st.title("Teachers")
@@ -14,10 +13,9 @@ zoo = [r["name"] for r in rows if r["in_zoo"] and r["bn_layers"]]
 name = st.selectbox("BN running-statistics profile of", zoo, key="teacher_profile")
 
 
-@st.cache_resource(max_entries=8)
+@st.cache_data(max_entries=16)
 def bn_profile(teacher_name: str):
-    t = create_teacher(teacher_name, dataset().info)
-    return [(float(m.running_mean.abs().mean()), float(m.running_var.mean())) for m in t.bn_layers]
+    return [(float(m.running_mean.abs().mean()), float(m.running_var.mean())) for m in teacher(teacher_name).bn_layers]
 
 
 if name:

@@ -43,7 +43,7 @@ def evaluate_images(images01: torch.Tensor, labels: np.ndarray, dataset_name: st
                     device: str = "cpu") -> Iterator[dict[str, Any]]:
     ds = get_dataset(dataset_name)
     accs = []
-    for seed in range(seeds):
+    for seed in range(cfg.seed, cfg.seed + seeds):  # student seeds from cfg.seed on
         for event in train_student(images01, labels, ds, replace(cfg, seed=seed), device=device):
             if event.get("done"):
                 accs.append(event["top1"])

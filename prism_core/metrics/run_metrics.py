@@ -51,6 +51,25 @@ def _key(run: Run, extractor: str, sha: str) -> str:
     return hashlib.sha256(f"{extractor}:{sha}:{REAL_PER_CLASS}:{batches}".encode()).hexdigest()
 
 
+def image_metrics(extractor: torch.nn.Module, x01: torch.Tensor, classes: np.ndarray, dataset_name: str) -> dict[str, Any]:
+    """Intra-class cosine similarity and fidelity to the real test images of the same classes, for any
+    image set (a run, a random real subset), in the extractor's feature space."""
+    info = get_dataset(dataset_name).info
+    feats = extract_features(extractor, x01, info)
+    real_x, real_c, _ = real_reference(dataset_name, classes)
+    real_f = extract_features(extractor, real_x, info)
+    per_class = intra_class_cosine(feats, classes)
+    fidelity = per_class_fidelity(real_f, real_c, feats, classes)
+    return {
+        "real_reference": f"first {REAL_PER_CLASS} test images per class",
+        "intra_class_cosine": {str(c): v for c, v in per_class.items()},
+        "intra_class_cosine_summary": summarize(per_class),
+        "real_intra_class_cosine_summary": summarize(intra_class_cosine(real_f, real_c)),
+        "fidelity": {str(c): v for c, v in fidelity.items()},
+        "fidelity_mean": {m: float(np.mean([v[m] for v in fidelity.values()])) for m in next(iter(fidelity.values()))},
+    }
+
+
 def compute_metrics(run: Run, extractor: str | None = None, force: bool = False) -> dict[str, Any]:
     if not run.finished():
         raise RunError(f"{run.path}: no finished images to measure")
@@ -67,27 +86,14 @@ def compute_metrics(run: Run, extractor: str | None = None, force: bool = False)
                 return stored
         except json.JSONDecodeError:
             pass
-    x, classes, ks = run_images01(run)
-    feats = extract_features(model.model, x, info)
-    real_x, real_c, _ = real_reference(cfg.dataset, classes)
-    real_f = extract_features(model.model, real_x, info)
-    per_class = intra_class_cosine(feats, classes)
-    fidelity = per_class_fidelity(real_f, real_c, feats, classes)
+    x, classes, _ = run_images01(run)
+    measured = image_metrics(model.model, x, classes, cfg.dataset)
     prior = {}
     for name, entry in read_manifest(ZOO_DIR)["teachers"].items():
         if entry["bn_layers"]:
             prior[name] = bn_mismatch(create_teacher(name, info), x, info)
-    result = {
-        "key": key, "extractor": extractor, "extractor_sha256": model.weights_sha256,
-        "real_reference": f"first {REAL_PER_CLASS} test images per class",
-        "intra_class_cosine": {str(c): v for c, v in per_class.items()},
-        "intra_class_cosine_summary": summarize(per_class),
-        "real_intra_class_cosine_summary": summarize(intra_class_cosine(real_f, real_c)),
-        "fidelity": {str(c): v for c, v in fidelity.items()},
-        "fidelity_mean": {m: float(np.mean([v[m] for v in fidelity.values()])) for m in next(iter(fidelity.values()))},
-        "bn_mismatch": prior,
-        "bn_mismatch_total": {n: float(sum(v)) for n, v in prior.items()},
-        "teachers_in_run": sorted(run.record()["teachers"]),
-    }
+    result = {"key": key, "extractor": extractor, "extractor_sha256": model.weights_sha256, **measured,
+              "bn_mismatch": prior, "bn_mismatch_total": {n: float(sum(v)) for n, v in prior.items()},
+              "teachers_in_run": sorted(run.record()["teachers"])}
     atomic_json(cache, result)
     return result

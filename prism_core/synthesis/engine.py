@@ -21,7 +21,7 @@ import torch
 
 from ..data import Dataset, class_indices, get_dataset, real_image_indices
 from ..runstore import Run, RunError
-from ..teachers import Teacher, TeacherError, create_teacher, get_spec
+from ..teachers import Teacher, TeacherCache, TeacherError, create_teacher, get_spec
 from ..teachers.registry import bn_layer_count
 from .augment import CropFlipRoll
 from .config import ConfigError, SynthConfig, validate
@@ -54,8 +54,9 @@ def _stat_teachers(cfg: SynthConfig) -> list[str]:
     return list(dict.fromkeys(([cfg.primary] if cfg.method == "prism" and cfg.include_primary else []) + pool))
 
 
-def prepare(cfg: SynthConfig) -> Prepared:
-    """Resolve defaults and validate everything, loading the teachers; raises before any run exists."""
+def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
+    """Resolve defaults and validate everything, loading the teachers (through `cache` when given);
+    raises before any run exists."""
     dataset = get_dataset(cfg.dataset)
     info = dataset.info
     cfg = resolve(cfg, info.image_size, info.num_classes)
@@ -78,9 +79,8 @@ def prepare(cfg: SynthConfig) -> Prepared:
             raise ConfigError(f"real-image init needs {cfg.ipc} training images per class, but classes {short} "
                               "have fewer; lower the IPC or use noise init")
     device = torch.device(cfg.device)
-    teachers = {}
-    for name in names:
-        teachers[name] = create_teacher(name, info, weights=cfg.weights, device=device)
+    load = cache.get if cache is not None else create_teacher
+    teachers = {name: load(name, info, weights=cfg.weights, device=device) for name in names}
     return Prepared(cfg, dataset, teachers, make_plan(cfg))
 
 
@@ -110,15 +110,19 @@ def synthesize(cfg: SynthConfig | Prepared, run_dir: Path | str | None = None, *
     run = Run(run_dir) if run_dir is not None else None
     done: dict[int, dict] = {}
     if run is not None:
-        prepared, done = open_run(run, prepared, resume, overwrite, primary_rank=shard[0] == 0)
+        try:
+            prepared, done = open_run(run, prepared, resume, overwrite, primary_rank=shard[0] == 0)
+            if shard[0] == 0:
+                run.set_status("running", batches_total=len(prepared.plan))
+        except OSError as err:
+            raise RunError(f"cannot write the run in {run.path} ({err.strerror or err}); "
+                           "nothing was changed: free space or make it writable, then run the same command again") from None
     cfg, plan = prepared.config, prepared.plan
     mine = [b for b in plan if b.index % shard[1] == shard[0]]
     todo = [b for b in mine if b.index not in done]
     total_images = sum(len(b.classes) * b.iterations for b in todo)
     yield {"kind": "start", "config": cfg.to_dict(), "batches": len(plan), "todo": [b.index for b in todo],
            "already_done": len(mine) - len(todo), "run": str(run.path) if run else None}
-    if run is not None and shard[0] == 0:
-        run.set_status("running", batches_total=len(plan))
     image_iters_done, t0 = 0, time.perf_counter()
     try:
         for spec in todo:
@@ -185,6 +189,7 @@ def open_run(run: Run, p: Prepared, resume: bool = False, overwrite: bool = Fals
         run.create(run_record(p))
         run.set_status("queued", batches_total=len(p.plan))
         return p, {}
+    run.sweep_temporaries()  # a killed writer's half-written files
     stored = run.config()
     if stored != p.config:
         if not resume:
