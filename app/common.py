@@ -110,7 +110,13 @@ def real_features(extractor: str, classes: tuple[int, ...], per_class: int):
 
 
 def finished_runs() -> dict[str, Run]:
-    return {run_label(r): r for r in all_runs() if r.status().get("batches_done")}
+    """Runs with finished images to show; damaged ones are listed (with the reason) only on the Runs page."""
+    out = {}
+    for run in all_runs():
+        status = run.status()
+        if status.get("batches_done") and status["state"] != "damaged":
+            out[run_label(run)] = run
+    return out
 
 
 def choose_runs(key: str) -> tuple[dict[str, Run], list[str]]:

@@ -124,7 +124,30 @@ class Run:
                 and not _pid_alive(int(status.get("pid", -1))):
             status["state"] = "interrupted"
         status["batches_done"] = len(self.finished())
+        problems = self.problems()
+        if problems:
+            status.update(state="damaged", error=f"{len(problems)} problem(s): {'; '.join(problems[:3])}")
         return status
+
+    def problems(self) -> list[str]:
+        """Why the run's finished batches cannot be used: an unreadable config, missing or corrupt images or
+        pixel files. Empty for a healthy run (a batch without its record is simply not finished)."""
+        try:
+            self.record()
+        except RunError as err:
+            return [str(err)]
+        out = []
+        for index, rec in self.finished().items():
+            if not (self.path / "pixels" / f"batch_{index:05d}.safetensors").is_file():
+                out.append(f"pixels/batch_{index:05d}.safetensors is missing")
+            for c, k in zip(rec["classes"], rec["ipc_indices"]):
+                path = self.image_path(c, k)
+                try:
+                    with Image.open(path) as img:
+                        img.verify()
+                except Exception as err:  # PIL raises OSError, SyntaxError, ValueError... for broken files
+                    out.append(f"{path.relative_to(self.path)} is unreadable ({type(err).__name__})")
+        return out
 
     def sweep_temporaries(self) -> list[Path]:
         """Remove temporary files (`.<name>.<pid>.tmp`) left by writers that died; returns what went."""

@@ -11,6 +11,7 @@ TINY = SynthConfig(method="prism", weights="random", ipc=1, classes=(0, 1), iter
                    bn_pool=("lcnet_050",))
 
 
+@pytest.mark.faults
 def test_two_callers_launching_at_once_both_get_their_runs_in_order(tmp_path):
     queue = JobQueue(tmp_path)
     jobs = []
@@ -35,6 +36,7 @@ def test_two_callers_launching_at_once_both_get_their_runs_in_order(tmp_path):
         assert run.status()["state"] == "finished" and run.config().seed == len(job.run_name)
 
 
+@pytest.mark.faults
 def test_bad_config_is_refused_at_submit_and_leaves_no_run(tmp_path):
     queue = JobQueue(tmp_path)
     with pytest.raises(ConfigError):

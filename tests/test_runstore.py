@@ -6,6 +6,7 @@ import torch
 from prism_core.runstore import Run, RunError, check_run_name, list_runs
 
 
+@pytest.mark.faults
 @pytest.mark.parametrize("bad", ["../x", "a/b", "..", "", "x" * 200, "/etc", ".hidden"])
 def test_run_names_cannot_escape_the_store(bad):
     with pytest.raises(RunError, match="invalid run name"):
@@ -28,6 +29,7 @@ def test_write_batch_then_finished_and_export(tmp_path):
     assert not list(tmp_path.rglob("*.tmp"))
 
 
+@pytest.mark.faults
 def test_damaged_batch_record_is_not_finished_and_damaged_status_is_reported(tmp_path):
     run = Run(tmp_path / "r")
     run.create({"config": {}, "class_names": ["a"]})
@@ -37,6 +39,7 @@ def test_damaged_batch_record_is_not_finished_and_damaged_status_is_reported(tmp
     assert run.status()["state"] == "damaged"
 
 
+@pytest.mark.faults
 def test_dead_writer_reads_as_interrupted(tmp_path):
     run = Run(tmp_path / "r")
     run.create({"config": {}, "class_names": ["a"]})

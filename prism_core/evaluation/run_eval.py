@@ -16,16 +16,12 @@ from .student import EvalConfig, train_student
 
 def check_complete(run: Run) -> None:
     """Every finished batch must have its pixels and PNGs; otherwise refuse (and change nothing)."""
-    finished = run.finished()
-    if not finished:
+    if not run.finished():
         raise RunError(f"{run.path}: no finished batches to evaluate")
-    missing = [str(run.image_path(c, k).relative_to(run.path)) for rec in finished.values()
-               for c, k in zip(rec["classes"], rec["ipc_indices"]) if not run.image_path(c, k).is_file()]
-    missing += [f"pixels/batch_{i:05d}.safetensors" for i in finished
-                if not (run.path / "pixels" / f"batch_{i:05d}.safetensors").is_file()]
-    if missing:
-        raise RunError(f"{run.path}: {len(missing)} image file(s) of finished batches are missing "
-                       f"(e.g. {', '.join(missing[:3])}); re-run the synthesis with --overwrite or restore them")
+    problems = run.problems()
+    if problems:
+        raise RunError(f"{run.path}: {len(problems)} problem(s) with finished batches (e.g. {'; '.join(problems[:3])}); "
+                       "re-run the synthesis with --overwrite or restore the files")
 
 
 def random_real_subset(dataset_name: str, classes: list[int], ipc: int, seed: int) -> tuple[torch.Tensor, np.ndarray]:

@@ -99,6 +99,11 @@ def create_teacher(name: str, info: DatasetInfo, weights: str = "zoo", zoo_dir: 
         net = build_network(spec, info.num_classes, info.channels)
     if state is not None:
         state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+        heads = [f"{n}.weight" for n, m in net.named_modules() if isinstance(m, nn.Linear)]
+        head_key = heads[-1] if heads else None  # the classifier: its rows are the classes
+        if head_key in state and state[head_key].shape[0] != info.num_classes:
+            raise TeacherError(f"{name}: these weights classify {state[head_key].shape[0]} classes, but the dataset "
+                               f"{info.name} has {info.num_classes}; use weights trained on this dataset")
         try:
             net.load_state_dict(state)
         except RuntimeError as err:

@@ -2,46 +2,22 @@
 SRe2L baseline, watch both finish, check the Gallery decoded real images and the Diversity and Embeddings
 charts rendered. Full-page screenshots go to test-artifacts/ (the README's pictures come from there)."""
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.serving import chromium, free_port, start_server
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def server(tmp_path):
     port = free_port()
-    env = dict(os.environ, PRISM_RUNS_DIR=str(tmp_path / "runs"), HF_HUB_OFFLINE="1")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"),
-                             "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-                             "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    import urllib.request
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
+    proc = start_server(tmp_path / "runs", port)
     yield f"http://127.0.0.1:{port}", tmp_path / "runs"
     proc.terminate()
     proc.wait(timeout=30)
@@ -56,16 +32,11 @@ def wait_finished(status: Path, timeout: float) -> None:
 
 
 def test_launch_prism_with_baseline_and_inspect(server):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (make test installs it)")
     from playwright.sync_api import sync_playwright
     url, runs = server
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(
-            tempfile.mkdtemp(), executable_path=CHROMIUM, headless=True, viewport={"width": 1400, "height": 1200},
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
+        ctx = chromium(p)
         page = ctx.new_page()
         page.goto(url)
         page.get_by_text("Launch a synthesis run").wait_for(timeout=90_000)

@@ -105,20 +105,23 @@ def test_run_store_layout_resume_and_refusal(tmp_path):
     (dict(classes=(3, 12)), "outside 0..9"),
     (dict(lr=float("nan")), "lr must be a finite"),
 ])
+@pytest.mark.faults
 def test_bad_input_is_refused_before_anything_is_written(changes, match, tmp_path):
     with pytest.raises((ConfigError, TeacherError), match=match):
         list(synthesize(SynthConfig(method="prism", **dict(SMALL, **changes)), tmp_path / "run"))
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.faults
 def test_teacher_with_another_class_count_is_refused(tmp_path):
     from prism_core.teachers.registry import build_network, get_spec
     torch.save(build_network(get_spec("resnet18"), 100, 1).state_dict(), tmp_path / "r18.pt")
-    with pytest.raises(TeacherError, match="10 classes"):
+    with pytest.raises(TeacherError, match="classify 100 classes, but the dataset fashion_mnist has 10"):
         list(synthesize(SynthConfig(method="sre2l", **dict(SMALL, weights=str(tmp_path / "r18.pt"))), tmp_path / "run"))
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.faults
 def test_ipc_beyond_the_real_images_is_refused(tiny_idx_dir, monkeypatch, tmp_path):
     monkeypatch.setitem(data._CACHE, "fashion_mnist@None", FashionMNIST(tiny_idx_dir))
     with pytest.raises(ConfigError, match="real-image init needs 4"):
@@ -126,6 +129,7 @@ def test_ipc_beyond_the_real_images_is_refused(tiny_idx_dir, monkeypatch, tmp_pa
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.faults
 def test_non_finite_loss_stops_the_batch_and_keeps_finished_ones(tmp_path):
     cfg = SynthConfig(method="sre2l", r_bn=1e39, **SMALL)
     with pytest.raises(SynthesisError, match=r"non-finite at step 0 \(terms: .*bn"):
@@ -134,6 +138,7 @@ def test_non_finite_loss_stops_the_batch_and_keeps_finished_ones(tmp_path):
     assert status["state"] == "failed" and "non-finite" in status["error"]
 
 
+@pytest.mark.faults
 def test_a_failing_write_stops_with_a_clear_message_and_keeps_finished_batches(tmp_path, monkeypatch):
     import errno
 

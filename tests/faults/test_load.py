@@ -1,0 +1,63 @@
+"""Two app sessions launching at the same moment (each a run plus its SRe2L baseline): every run completes, in
+submission order, and each run holds exactly the images its own configuration gives (no mixed-up outputs)."""
+import json
+import threading
+import time
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from prism_core.runstore import Run
+from prism_core.synthesis import synthesize
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.faults
+
+
+def filled_form(seed: int, name: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=120)
+    at.run()
+    at.number_input(key="w_ipc").set_value(1).run()
+    at.number_input(key="w_iterations_prism").set_value(3).run()
+    at.multiselect(key="w_classes").set_value(["Trouser", "Bag", "Sneaker"]).run()
+    at.number_input(key="w_seed").set_value(seed).run()
+    at.text_input(key="w_name").set_value(name).run()
+    return at
+
+
+def test_two_sessions_launching_at_once_get_all_their_runs_in_order_and_unmixed(tmp_path, monkeypatch):
+    store = tmp_path / "runs"
+    monkeypatch.setenv("PRISM_RUNS_DIR", str(store))
+    sessions = {"alice": filled_form(11, "alice"), "bob": filled_form(22, "bob")}
+    barrier = threading.Barrier(len(sessions))
+    errors = []
+
+    def launch(at):
+        barrier.wait()
+        at.button(key="launch").click().run()
+        errors.extend(e.value for e in at.error)
+
+    threads = [threading.Thread(target=launch, args=(at,)) for at in sessions.values()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    names = ["alice", "alice-sre2l", "bob", "bob-sre2l"]
+    deadline = time.time() + 300
+    while time.time() < deadline and not all(Run(store / n).status()["state"] == "finished" for n in names
+                                              if (store / n / "status.json").is_file()):
+        time.sleep(0.3)
+    runs = [Run(store / n) for n in names]
+    assert all(r.status()["state"] == "finished" for r in runs)
+    created = sorted(runs, key=lambda r: r.record()["created"])
+    ended = sorted(runs, key=lambda r: json.loads((r.path / "status.json").read_text())["updated"])
+    assert [r.name for r in created] == [r.name for r in ended]  # one worker: first queued, first done
+    for run in runs:
+        cfg = run.config()
+        assert cfg.seed == (11 if run.name.startswith("alice") else 22)
+        assert cfg.method == ("sre2l" if run.name.endswith("sre2l") else "prism")
+        for _ in synthesize(cfg, tmp_path / "alone" / run.name):
+            pass
+        assert torch.equal(run.pixels()[0], Run(tmp_path / "alone" / run.name).pixels()[0])

@@ -1,0 +1,99 @@
+"""The real app server: it answers on localhost only unless told otherwise; a page renders within seconds while a
+run is going; killed (SIGKILL) mid-run and restarted, it shows the run as interrupted and resumes it to the end."""
+import json
+import signal
+import socket
+import time
+
+import pytest
+
+from prism_core.runstore import Run
+from tests.serving import chromium, free_port, healthy, start_server
+
+pytestmark = [pytest.mark.faults, pytest.mark.browser]
+
+
+def outward_ip() -> str | None:
+    """This machine's address on its network (not loopback), if it has one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the outgoing interface
+            ip = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if ip.startswith("127.") else ip
+
+
+def test_server_listens_on_localhost_only_by_default(tmp_path):
+    port = free_port()
+    proc = start_server(tmp_path / "runs", port)
+    try:
+        assert healthy(f"http://127.0.0.1:{port}")
+        ip = outward_ip()
+        if ip is None:
+            pytest.skip("this machine has no non-loopback address to test from")
+        with pytest.raises(OSError):
+            socket.create_connection((ip, port), timeout=2).close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def wait_state(run: Run, states: tuple[str, ...], timeout: float, batches: int = 0) -> str:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if (run.path / "status.json").is_file():
+            status = run.status()
+            if status["state"] in states and status.get("batches_done", 0) >= batches:
+                return status["state"]
+        time.sleep(0.2)
+    return run.status()["state"]
+
+
+def test_killed_server_leaves_the_run_interrupted_and_resumable_and_pages_stay_responsive(tmp_path):
+    from playwright.sync_api import sync_playwright
+    runs, port = tmp_path / "runs", free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start_server(runs, port)
+    run = Run(runs / "long")
+    try:
+        with sync_playwright() as p:
+            ctx = chromium(p)
+            page = ctx.new_page()
+            page.goto(url)
+            page.get_by_text("Launch a synthesis run").wait_for(timeout=90_000)
+            for label, value in (("Images per class (IPC)", "19"), ("Iterations per batch", "40")):  # 2 batches
+                page.get_by_label(label).fill(value)
+                page.get_by_label(label).press("Enter")
+                page.wait_for_timeout(700)
+            page.get_by_text("With SRe2L baseline").click()  # the label toggles the checkbox off
+            page.get_by_label("Run name").fill("long")
+            page.get_by_label("Run name").press("Enter")
+            page.wait_for_timeout(700)
+            page.get_by_role("button", name="Launch", exact=True).click()
+            assert wait_state(run, ("running",), 120) == "running"
+
+            other = ctx.new_page()  # a second visitor while the run is going
+            start = time.perf_counter()
+            other.goto(f"{url}/runs")
+            other.get_by_text("long (run)").first.wait_for(timeout=30_000)
+            assert time.perf_counter() - start < 20  # generous: the same 2 cores are synthesising
+
+            assert wait_state(run, ("running",), 300, batches=1) == "running"  # batch 0 done, batch 1 under way
+            server.send_signal(signal.SIGKILL)
+            server.wait(timeout=30)
+            assert run.status()["state"] == "interrupted" and len(run.finished()) == 1
+
+            server = start_server(runs, port)
+            page.goto(f"{url}/runs")
+            page.get_by_text("long (run) · interrupted").first.wait_for(timeout=60_000)
+            page.get_by_text("long (run) · interrupted").first.click()
+            page.get_by_role("button", name="Resume").click()
+            page.get_by_text("Queued to resume").wait_for(timeout=60_000)
+            assert wait_state(run, ("finished", "failed"), 300) == "finished"
+            ctx.close()
+        assert len(run.finished()) == 2 and len(list((run.path / "images").rglob("*.png"))) == 190
+        assert json.loads((run.path / "status.json").read_text())["state"] == "finished"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
