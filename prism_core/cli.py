@@ -56,15 +56,23 @@ def _csv(text: str | None, cast=str):
 
 def synth_config_from_args(args: argparse.Namespace):
     from .synthesis import SynthConfig
-    cfg = SynthConfig.from_json(Path(args.config).read_text()) if args.config else SynthConfig()
+    from .synthesis.presets import preset
+    cfg = SynthConfig.from_json(Path(args.config).read_text()) if args.config else \
+        preset(args.preset) if args.preset else SynthConfig()
     overrides = {
         "method": args.method, "primary": args.primary, "bn_pool": _csv(args.bn_pool), "selection": args.selection,
         "reselect_every": args.reselect_every, "subset_rule": args.subset_rule, "subset_k": args.subset_k,
         "ipc": args.ipc, "classes": _csv(args.classes, int), "iterations": args.iterations, "lr": args.lr,
         "r_bn": args.r_bn, "init": args.init, "batch_formation": args.batch_formation, "batch_size": args.batch_size,
         "seed": args.seed, "device": args.device, "weights": args.weights, "dataset": args.dataset,
-        "vary_iterations": args.vary_iterations, "jitter": args.jitter,
+        "vary_iterations": args.vary_iterations, "jitter": args.jitter, "precision": args.precision,
+        "channels_last": args.channels_last,
     }
+    if args.checkpoint:
+        pairs = [item.split("=", 1) for item in args.checkpoint]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ValueError("--checkpoint takes NAME=FILE, e.g. tv_resnet18=/weights/r18.safetensors")
+        overrides["checkpoints"] = {**(cfg.checkpoints or {}), **dict(pairs)}
     if args.exclude_primary:
         overrides["include_primary"] = False
     return cfg.replace(**{k: v for k, v in overrides.items() if v is not None})
@@ -96,6 +104,32 @@ def cmd_synth(args: argparse.Namespace) -> int:
             bar.close()
             print(f"done: {event['batches']} batches in {event['seconds']:.1f} s; last batch losses: "
                   + ", ".join(f"{k}={v:.4g}" for k, v in summary.items() if "/" not in k), file=sys.stderr)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import torch
+
+    from .bench import cases, markdown, matmul_tflops, run_case
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    chosen = cases(args.steps, str(device))
+    names = list(chosen) if args.case == "all" else args.case.split(",")
+    unknown = [n for n in names if n not in chosen]
+    if unknown:
+        raise ValueError(f"unknown bench case(s) {unknown}; choose from {', '.join(chosen)} or all")
+    rate = matmul_tflops(device)
+    results = []
+    for name in names:
+        print(f"{name}: running the engine, then the reference-style loop ({args.steps} steps per batch)...",
+              file=sys.stderr, flush=True)
+        results.append(run_case(chosen[name]))
+        r = results[-1]
+        print(f"{name}: engine {r['engine']['img_it_s']:.0f} img-it/s, reference {r['reference']['img_it_s']:.0f} "
+              f"img-it/s, {r['ratio']:.2f}x", file=sys.stderr, flush=True)
+    table = markdown(results, device, rate, args.steps)
+    print(table)
+    if args.out:
+        Path(args.out).write_text(table + "\n")
     return 0
 
 
@@ -137,6 +171,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _add_synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="a JSON config file (flags override its values)")
+    p.add_argument("--preset", help="start from a named configuration: sre2l-imagenet, prism-imagenet, gvbsm-imagenet")
     p.add_argument("--method", choices=["sre2l", "prism", "gvbsm"])
     p.add_argument("--primary", help="the logit (CE) teacher, e.g. resnet18")
     p.add_argument("--bn-pool", help="comma-separated BN teachers (PRISM pool / G-VBSM backbones)")
@@ -157,8 +192,12 @@ def _add_synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int)
     p.add_argument("--seed", type=int)
     p.add_argument("--weights", help="zoo (default), pretrained, random, or a checkpoint path")
+    p.add_argument("--checkpoint", action="append", default=[], metavar="NAME=FILE",
+                   help="a checkpoint for one teacher (repeatable), e.g. tv_resnet18=/weights/r18.safetensors")
     p.add_argument("--dataset")
     p.add_argument("--device")
+    p.add_argument("--precision", choices=["fp32", "bf16"], help="bf16: autocast teacher forwards (GPU speed)")
+    p.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None)
     p.add_argument("--out", required=True, help="run directory")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--resume", action="store_true", help="continue an existing run with its stored configuration")
@@ -205,6 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loss", choices=["mse_ce", "kl"], default="mse_ce")
     p.add_argument("--real-baseline", action="store_true", help="also evaluate a random real subset at the same IPC")
     p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("bench", help="the engine vs a reference-style loop: image-iterations/s, TFLOP/s, memory")
+    p.add_argument("--case", default="fmnist-defaults",
+                   help="fmnist-defaults, sre2l-imagenet, prism4-imagenet (comma-separated) or all")
+    p.add_argument("--steps", type=int, default=20, help="optimisation steps per batch for both loops")
+    p.add_argument("--device", help="default: cuda when available, else cpu")
+    p.add_argument("--out", help="also write the markdown table to this file")
+    p.set_defaults(func=cmd_bench)
     p = sub.add_parser("metrics", help="diversity, fidelity and BN-prior fit of runs (JSON into each run)")
     p.add_argument("runs", nargs="+")
     p.add_argument("--extractor", help="feature extractor (default: a zoo model not used by the run)")

@@ -182,7 +182,7 @@ def main() -> None:
     ap.add_argument("--ipcs", default="1,10,50")
     ap.add_argument("--seeds", type=int, default=3, help="seeds at IPC 1 and 10")
     ap.add_argument("--seeds-50", type=int, default=1, help="seeds at IPC 50")
-    ap.add_argument("--updates", type=int, default=300, help="student optimiser steps (fixed across IPCs)")
+    ap.add_argument("--updates", type=int, default=200, help="student optimiser steps (fixed across IPCs)")
     ap.add_argument("--no-ablation", action="store_true")
     ap.add_argument("--work", type=Path, default=ROOT / "runs" / "results")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "results.md")

@@ -7,21 +7,25 @@ from .base import Dataset, DatasetInfo, Split, TensorSplit, class_indices, real_
 from .fashion_mnist import FashionMNIST
 from .idx import DataError, read_idx
 from .image_folder import ImageFolderDataset
+from .shape_only import ShapeOnly, imagenet_shape
 
 __all__ = ["Dataset", "DatasetInfo", "Split", "TensorSplit", "FashionMNIST", "ImageFolderDataset",
-           "DataError", "read_idx", "class_indices", "real_image_indices", "get_dataset"]
+           "DataError", "ShapeOnly", "read_idx", "class_indices", "real_image_indices", "get_dataset"]
 
 _CACHE: dict[str, Dataset] = {}
 
 
 def get_dataset(name: str = "fashion_mnist", image_size: int | None = None) -> Dataset:
-    """`fashion_mnist`, or `folder:/path/to/root` for an ImageFolder tree. Cached per process."""
+    """`fashion_mnist`, `folder:/path/to/root` for an ImageFolder tree, or `imagenet_shape` (ImageNet-1K's
+    shape, no images: noise init only). Cached per process."""
     key = f"{name}@{image_size}"
     if key not in _CACHE:
         if name == "fashion_mnist":
             _CACHE[key] = FashionMNIST()
+        elif name == "imagenet_shape":
+            _CACHE[key] = imagenet_shape(image_size or 224)
         elif name.startswith("folder:"):
             _CACHE[key] = ImageFolderDataset(Path(name[len("folder:"):]), image_size=image_size or 224)
         else:
-            raise DataError(f"unknown dataset {name!r}; use 'fashion_mnist' or 'folder:/path/to/imagefolder'")
+            raise DataError(f"unknown dataset {name!r}; use 'fashion_mnist', 'imagenet_shape' or 'folder:/path/to/imagefolder'")
     return _CACHE[key]

@@ -6,6 +6,7 @@ so "the k-th image of class c" means what it means in torchvision's ImageFolder.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -68,6 +69,16 @@ class FolderSplit:
         return torch.stack([load_image(self.files[i], self.size, self.channels) for i in indices])
 
 
+def imagenet_descriptions(folders: Sequence[str]) -> tuple[str, ...]:
+    """ImageNet wnid folders (n01440764, ...) named as people read them (timm's class descriptions)."""
+    if not folders or not all(re.fullmatch(r"n\d{8}", f) for f in folders):
+        return tuple(folders)
+    from timm.data import ImageNetInfo
+    info = ImageNetInfo()
+    known = set(info.label_names())
+    return tuple(info.label_name_to_description(f).split(",")[0] if f in known else f for f in folders)
+
+
 class ImageFolderDataset:
     def __init__(self, root: Path | str, image_size: int = 224, channels: int = 3,
                  mean: tuple[float, ...] = IMAGENET_MEAN, std: tuple[float, ...] = IMAGENET_STD,
@@ -79,7 +90,7 @@ class ImageFolderDataset:
         self._splits: dict[str, FolderSplit] = {}
         classes = scan(self._split_dir("train"))[0]
         self.folder_names = tuple(classes)
-        names = tuple(class_names) if class_names else self.folder_names
+        names = tuple(class_names) if class_names else imagenet_descriptions(self.folder_names)
         if len(names) != len(classes):
             raise DataError(f"{len(names)} class names given for {len(classes)} class folders")
         self.info = DatasetInfo(f"folder:{self.root.name}", names, image_size, channels, tuple(mean), tuple(std))

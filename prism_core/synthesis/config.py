@@ -24,7 +24,8 @@ class SynthConfig:
     dataset: str = "fashion_mnist"
     primary: str = "resnet18"
     bn_pool: tuple[str, ...] | None = None  # PRISM: candidate BN teachers; G-VBSM: the round-robin backbones
-    weights: str = "zoo"
+    weights: str = "zoo"  # for every teacher: zoo, pretrained, random or a checkpoint path
+    checkpoints: dict[str, str] | None = None  # per-teacher checkpoint paths, overriding `weights` for those teachers
     subset_rule: str | None = None  # "official" (primary + 3 slots, p=0.5 each) or "k"
     subset_k: int = 2
     include_primary: bool = True
@@ -54,6 +55,8 @@ class SynthConfig:
     preview_every: int = 0  # steps between preview snapshots (0: none)
     log_every: int = 10  # steps between logged loss values (the only host syncs)
     device: str = "cpu"
+    precision: str = "fp32"  # "bf16": teacher forwards under bf16 autocast; statistics and losses stay fp32
+    channels_last: bool = False  # NHWC teacher weights and activations (faster convolutions on GPUs)
 
     # --- serialisation -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -120,3 +123,4 @@ def validate(cfg: SynthConfig, num_classes: int) -> None:
     need(0 <= cfg.ema_alpha < 1, "ema_alpha must be in [0, 1)")
     need(cfg.jitter is None or cfg.jitter >= 0, "jitter must be >= 0")
     need(cfg.log_every > 0 and cfg.preview_every >= 0, "log_every must be positive and preview_every >= 0")
+    need(cfg.precision in ("fp32", "bf16"), f"precision must be 'fp32' or 'bf16', not {cfg.precision!r}")

@@ -80,7 +80,14 @@ def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
                               "have fewer; lower the IPC or use noise init")
     device = torch.device(cfg.device)
     load = cache.get if cache is not None else create_teacher
-    teachers = {name: load(name, info, weights=cfg.weights, device=device) for name in names}
+    stray = sorted(set(cfg.checkpoints or {}) - set(names))
+    if stray:
+        raise ConfigError(f"checkpoints given for {', '.join(stray)}, which take no part in this run "
+                          f"(its teachers: {', '.join(names)})")
+    weights = {name: (cfg.checkpoints or {}).get(name, cfg.weights) for name in names}
+    teachers = {name: load(name, info, weights=weights[name], device=device) for name in names}
+    for teacher in teachers.values():
+        teacher.model.to(memory_format=torch.channels_last if cfg.channels_last else torch.contiguous_format)
     return Prepared(cfg, dataset, teachers, make_plan(cfg))
 
 
@@ -201,13 +208,15 @@ def open_run(run: Run, p: Prepared, resume: bool = False, overwrite: bool = Fals
     return p, run.finished()
 
 
-def _init_pixels(p: Prepared, spec: BatchSpec, gens: list[torch.Generator], device: torch.device) -> torch.Tensor:
+def initial_pixels(p: Prepared, classes: tuple[int, ...], ipc_indices: tuple[int, ...], gens: list[torch.Generator],
+                   device: torch.device) -> torch.Tensor:
+    """Real init: the k-th training image of each class; noise init: one normal draw per group's generator."""
     info = p.dataset.info
     if p.config.init == "real":
         split = p.dataset.split("train")
-        x = info.normalize(split.load(real_image_indices(split, list(zip(spec.classes, spec.ipc_indices)))))
+        x = info.normalize(split.load(real_image_indices(split, list(zip(classes, ipc_indices)))))
     else:
-        n = len(spec.classes) // spec.groups
+        n = len(classes) // len(gens)
         x = torch.cat([torch.randn((n, info.channels, info.image_size, info.image_size), generator=g) for g in gens])
     return x.to(device)
 
@@ -245,7 +254,7 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
     gens = [torch.Generator().manual_seed(seed) for seed in spec.seeds]
     rngs = [random.Random(seed) for seed in spec.seeds]
     torch.manual_seed(spec.seeds[0])
-    x = _init_pixels(p, spec, gens, device).requires_grad_(True)
+    x = initial_pixels(p, spec.classes, spec.ipc_indices, gens, device).requires_grad_(True)
     targets = torch.tensor(spec.classes, device=device)
     lo, hi = info.pixel_bounds(x)
     opt = torch.optim.Adam([x], lr=cfg.lr, betas=(0.5, 0.9), eps=1e-8)
@@ -255,6 +264,8 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
     bn_sets = [list(s) for s in spec.bn_sets]
     sets_used: list[dict[str, int]] = [{} for _ in range(G)]
     last: dict[str, torch.Tensor] = {}
+    # bf16 for the teachers' forwards only: hooks, CE and the other terms read fp32 (.float()) values
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
     for step in range(spec.iterations):
         if should_stop():
             raise _Stopped()
@@ -272,8 +283,10 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
         for group in opt.param_groups:
             group["lr"] = 0.5 * (1 + math.cos(math.pi * step / spec.iterations)) * cfg.lr
         x_aug = torch.cat([augment(part, gen) for part, gen in zip(x.chunk(G), gens)])
+        if cfg.channels_last:
+            x_aug = x_aug.contiguous(memory_format=torch.channels_last)
         served = {n: [g for g in range(G) if n in active[g]] for n in dict.fromkeys(sum(active, []))}
-        with attached([stats[n] for n in served]):
+        with attached([stats[n] for n in served]), autocast:
             if ce_name in served:
                 stats[ce_name].expect(G)
             logits = p.teachers[ce_name].model(x_aug)  # one forward serves CE and, if in S, its own BN term

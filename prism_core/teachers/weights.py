@@ -96,7 +96,8 @@ def pretrained_weights(spec: TeacherSpec) -> dict[str, torch.Tensor]:
 
     Fails within seconds offline (HF_HUB_OFFLINE=1 or no route), instead of hub retries that stall for a minute.
     """
-    how = ("Provide them with `--weights FILE` (safetensors or a state_dict), or fill the cache on a machine "
+    how = (f"Provide them with `--checkpoint {spec.name}=FILE` (safetensors or a state_dict; `--weights FILE` when "
+           "one file serves every teacher), or fill the cache on a machine "
            f"with network access ({'HF_HOME / ~/.cache/huggingface' if spec.source == 'timm' else 'TORCH_HOME / ~/.cache/torch'}) "
            "and copy it here.")
     offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")

@@ -170,3 +170,14 @@ def test_packing_groups_into_one_batch_gives_the_images_of_separate_batches(sele
     alone = torch.cat([separate[i]["pixels"] for i in sorted(separate)])
     assert torch.allclose(packed[0]["pixels"][order], alone, atol=1e-4)
     assert packed[0]["record"]["bn_sets_used"] == sum((separate[i]["record"]["bn_sets_used"] for i in sorted(separate)), [])
+
+
+def test_bf16_channels_last_losses_agree_with_fp32_eager():
+    """The GPU fast path's numerics, checked on the CPU: same batch, same augmentation, first step's losses."""
+    def first_step(cfg):
+        return next(e for e in synthesize(cfg) if e["kind"] == "step")["losses"]
+    base = SynthConfig(method="prism", seed=1, **dict(SMALL, weights="zoo", iterations=1))
+    ref, lean = first_step(base), first_step(base.replace(precision="bf16", channels_last=True))
+    assert set(lean) == set(ref)
+    for term in ref:
+        assert lean[term] == pytest.approx(ref[term], rel=0.03), term

@@ -1,0 +1,203 @@
+"""`python -m prism_core bench`: the engine beside a reference-style loop, in one process on one device.
+
+The reference-style loop has the public recover loops' structure (gpu-anchors.md): one model instance per
+teacher role (the logit teacher and every BN teacher, even when they share an architecture), fp32 eager,
+BN hooks computing the mean and then the variance of a reshaped copy, one batch per IPC index, a per-channel
+clip loop and a host sync (`loss.item()`) every step. Both loops optimise the same pixels under the same
+loss (methods.md section 0; `test_bench.py` checks the first step's loss agrees); only the execution differs.
+"""
+from __future__ import annotations
+
+import math
+import platform
+import resource
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .synthesis import SynthConfig, prepare, synthesize
+from .synthesis.augment import CropFlipRoll
+from .synthesis.engine import Prepared, initial_pixels
+from .teachers import create_teacher
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    config: SynthConfig
+    what: str
+
+
+def cases(steps: int, device: str) -> dict[str, Case]:
+    imagenet = dict(dataset="imagenet_shape", weights="random", ipc=1, classes=tuple(range(100)), iterations=steps,
+                    init="noise", device=device, log_every=steps)
+    return {
+        "sre2l-imagenet": Case("sre2l-imagenet", SynthConfig(method="sre2l", primary="tv_resnet18", **imagenet),
+                               "SRe2L, ResNet-18, 224 px, 1,000 classes, batch 100, random weights"),
+        "prism4-imagenet": Case("prism4-imagenet", SynthConfig(
+            method="prism", primary="tv_resnet18", subset_rule="k", subset_k=4,
+            bn_pool=("tv_mobilenet_v2", "tv_efficientnet_b0", "tv_shufflenet_v2_x0_5"), **imagenet),
+            "PRISM, S = {ResNet-18, MobileNetV2, EfficientNet-B0, ShuffleNetV2} every step, 224 px, batch 100"),
+        "fmnist-defaults": Case("fmnist-defaults", SynthConfig(method="prism", iterations=steps, log_every=steps,
+                                                               device=device),
+                                "PRISM defaults on Fashion-MNIST (zoo teachers, IPC 10, all classes)"),
+    }
+
+
+class _ReferenceBNHook:
+    """The public loops' BN hook: mean over (N, H, W), then the variance of a (C, N*H*W) copy."""
+
+    def __init__(self, module: nn.BatchNorm2d):
+        self.module, self.loss = module, None
+        self.handle = module.register_forward_hook(self)
+
+    def __call__(self, module, inputs, output):
+        x = inputs[0]
+        mean = x.mean([0, 2, 3])
+        var = x.permute(1, 0, 2, 3).contiguous().reshape(x.shape[1], -1).var(1, unbiased=False)
+        self.loss = torch.norm(module.running_mean - mean, 2) + torch.norm(module.running_var - var, 2)
+
+
+def reference_loop(p: Prepared, steps: int) -> Iterator[float]:
+    """Optimise p's plan, one IPC index per batch, in the public loops' style; yields each step's loss."""
+    cfg, info = p.config, p.dataset.info
+    assert cfg.method in ("sre2l", "prism"), "the reference loop is SRe2L's / PRISM's"
+    device = torch.device(cfg.device)
+    fresh = lambda name: create_teacher(name, info, weights=cfg.weights, device=device).model  # noqa: E731
+    ce_model = fresh(cfg.primary)
+    bn_instances: dict[str, nn.Module] = {}  # loaded once, like the public code's model list
+    augment = CropFlipRoll(info.image_size, cfg.crop_scale, flip=cfg.flip, jitter=cfg.jitter)
+    for spec in p.plan:
+        n = len(spec.classes) // spec.groups
+        for g in range(spec.groups):  # the reference optimises each group as its own batch
+            # SRe2L's loop uses its one teacher for both terms; PRISM's loads one instance per BN role
+            bn_models = [ce_model]
+            if cfg.method == "prism":
+                for name in spec.bn_sets[g]:
+                    if name not in bn_instances:
+                        bn_instances[name] = fresh(name)
+                bn_models = [bn_instances[name] for name in spec.bn_sets[g]]
+            hooks = [[_ReferenceBNHook(m) for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+                     for model in bn_models]
+            gen = torch.Generator().manual_seed(spec.seeds[g])
+            rows = slice(g * n, (g + 1) * n)
+            x = initial_pixels(p, spec.classes[rows], spec.ipc_indices[rows], [gen], device).requires_grad_(True)
+            targets = torch.tensor(spec.classes[rows], device=device)
+            lo, hi = info.pixel_bounds(x)
+            opt = torch.optim.Adam([x], lr=cfg.lr, betas=(0.5, 0.9), eps=1e-8)
+            for step in range(steps):
+                for group in opt.param_groups:
+                    group["lr"] = 0.5 * (1 + math.cos(math.pi * step / steps)) * cfg.lr
+                x_aug = augment(x, gen)
+                ce = F.cross_entropy(ce_model(x_aug), targets)
+                per_teacher = []
+                for model, model_hooks in zip(bn_models, hooks):
+                    if model is not ce_model:
+                        model(x_aug)
+                    per_teacher.append(sum((cfg.first_bn_multiplier if i == 0 else 1.0) * h.loss
+                                           for i, h in enumerate(model_hooks)))
+                loss = ce + cfg.r_bn * sum(per_teacher) / len(per_teacher)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                with torch.no_grad():
+                    for c in range(info.channels):  # the public per-channel clip
+                        x[:, c] = x[:, c].clamp(float(lo.flatten()[c]), float(hi.flatten()[c]))
+                yield loss.item()  # the per-step host sync
+            for model_hooks in hooks:
+                for h in model_hooks:
+                    h.handle.remove()
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def _timed(device: torch.device, run: Callable[[], None]) -> tuple[float, float]:
+    """Wall seconds and peak memory (GiB: device memory on a GPU, process RSS on the CPU)."""
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    _sync(device)
+    start = time.perf_counter()
+    run()
+    _sync(device)
+    seconds = time.perf_counter() - start
+    peak = torch.cuda.max_memory_allocated() if device.type == "cuda" else \
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return seconds, peak / 2**30
+
+
+def flops_per_image(p: Prepared, names: list[str]) -> float:
+    """FLOPs of one forward plus backward to the input (frozen weights) per image, summed over `names`."""
+    from torch.utils.flop_counter import FlopCounterMode
+    info, total = p.dataset.info, 0.0
+    for name in names:
+        x = torch.randn(2, info.channels, info.image_size, info.image_size, device=p.config.device, requires_grad=True)
+        with FlopCounterMode(display=False) as counter:
+            p.teachers[name].model(x).float().sum().backward()
+        total += counter.get_total_flops() / 2
+    return total
+
+
+def matmul_tflops(device: torch.device) -> float:
+    """The device's measured dense matrix rate: bf16 on a GPU, fp32 on the CPU."""
+    n, dtype = (8192, torch.bfloat16) if device.type == "cuda" else (1024, torch.float32)
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    a @ a
+    reps = 20 if device.type == "cuda" else 5
+    seconds, _ = _timed(device, lambda: [a @ a for _ in range(reps)])
+    return 2 * n**3 * reps / seconds / 1e12
+
+
+def run_case(case: Case) -> dict:
+    p = prepare(case.config)
+    device = torch.device(p.config.device)
+    steps = p.config.iterations
+    image_iters = sum(len(b.classes) * steps for b in p.plan)
+    engine_s, engine_mem = _timed(device, lambda: [None for _ in synthesize(p)])
+    reference_s, reference_mem = _timed(device, lambda: [None for _ in reference_loop(p, steps)])
+    # work per image-iteration: the engine forwards each teacher once; the reference forwards the primary again
+    # for each BN role (expected over the plan's drawn sets)
+    sets = [s for b in p.plan for s in b.bn_sets]
+    avg_set = sum(len(s) for s in sets) / len(sets)
+    unique = list(dict.fromkeys(n for s in sets for n in s))
+    per_teacher = {n: flops_per_image(p, [n]) for n in dict.fromkeys([p.config.primary, *unique])}
+    use = {n: sum(n in s for s in sets) / len(sets) for n in unique}
+    engine_flops = per_teacher[p.config.primary] + sum(f * use[n] for n, f in per_teacher.items() if n != p.config.primary)
+    reference_flops = per_teacher[p.config.primary] + (0.0 if p.config.method == "sre2l" else
+                                                       sum(f * use.get(n, 0.0) for n, f in per_teacher.items()))
+    return {"case": case.name, "what": case.what, "image_iterations": image_iters, "avg_bn_set": avg_set,
+            "engine": {"img_it_s": image_iters / engine_s, "tflops": engine_flops * image_iters / engine_s / 1e12,
+                       "peak_gib": engine_mem, "seconds": engine_s},
+            "reference": {"img_it_s": image_iters / reference_s,
+                          "tflops": reference_flops * image_iters / reference_s / 1e12,
+                          "peak_gib": reference_mem, "seconds": reference_s},
+            "ratio": reference_s / engine_s}
+
+
+def device_label(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"CPU ({platform.machine()}, {torch.get_num_threads()} threads)"
+
+
+def markdown(results: list[dict], device: torch.device, rate: float, steps: int) -> str:
+    unit = "bf16" if device.type == "cuda" else "fp32"
+    mem = "peak GPU memory" if device.type == "cuda" else "peak process RSS"
+    lines = [f"Device: {device_label(device)}; measured {unit} matrix rate {rate:.1f} TFLOP/s; "
+             f"{steps} steps per batch; torch {torch.__version__}; {time.strftime('%Y-%m-%d')}.", "",
+             f"| case | loop | image-iterations/s | achieved TFLOP/s (% of matrix rate) | {mem} (GiB) | engine / reference |",
+             "|---|---|---|---|---|---|"]
+    for r in results:
+        for loop in ("reference", "engine"):
+            m = r[loop]
+            ratio = f"**{r['ratio']:.2f}x**" if loop == "engine" else ""
+            lines.append(f"| {r['case']} | {loop} | {m['img_it_s']:.0f} | {m['tflops']:.2f} ({100 * m['tflops'] / rate:.1f} %) "
+                         f"| {m['peak_gib']:.2f} | {ratio} |")
+    lines += [""] + [f"- {r['case']}: {r['what']}" for r in results]
+    return "\n".join(lines)

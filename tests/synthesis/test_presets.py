@@ -1,0 +1,57 @@
+"""The ImageNet research presets: the papers' settings, runnable end to end at a small size with random
+weights, failing at once (and saying how to fix it) when pretrained weights are not available offline."""
+import time
+
+import pytest
+from PIL import Image
+from safetensors.torch import save_file
+
+from prism_core import data
+from prism_core.data import ImageFolderDataset, imagenet_shape
+from prism_core.synthesis import SynthConfig, prepare, synthesize
+from prism_core.synthesis.presets import PRESETS
+from prism_core.teachers import TeacherError, create_teacher
+
+
+def test_presets_hold_the_published_settings():
+    s, p, g = PRESETS["sre2l-imagenet"], PRESETS["prism-imagenet"], PRESETS["gvbsm-imagenet"]
+    assert (s.lr, s.init, s.iterations, s.batch_size, s.primary) == (0.25, "noise", 4000, 100, "tv_resnet18")
+    assert (p.lr, p.init, p.vary_iterations, p.subset_rule) == (0.05, "real", True, "official")
+    assert set(p.bn_pool) == {"tv_mobilenet_v2", "tv_efficientnet_b0", "tv_shufflenet_v2_x0_5"}
+    assert (g.lr, g.batch_formation, g.batch_size, len(g.bn_pool)) == (0.1, "class-grouped", 80, 4)
+    assert all(SynthConfig.from_json(c.to_json()) == c for c in PRESETS.values())
+
+
+def test_pretrained_teachers_fail_fast_offline_with_the_fix(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # an empty cache
+    start = time.perf_counter()
+    with pytest.raises(TeacherError, match="--checkpoint tv_resnet18=FILE"):
+        prepare(PRESETS["prism-imagenet"].replace(dataset="imagenet_shape", init="noise"))
+    assert time.perf_counter() - start < 5
+
+
+def imagenet_tree(root, classes=("n01440764", "n01443537"), per_class=2):
+    for split in ("train", "val"):
+        for wnid in classes:
+            (root / split / wnid).mkdir(parents=True)
+            for k in range(per_class):
+                Image.new("RGB", (80, 60), color=(60 * k, 90, 30)).save(root / split / wnid / f"{k}.JPEG")
+    return root
+
+
+@pytest.mark.parametrize("name", ["sre2l-imagenet", "prism-imagenet", "gvbsm-imagenet"])
+def test_each_preset_runs_small_with_random_weights_and_checkpoints(name, tmp_path, monkeypatch):
+    monkeypatch.setenv("PRISM_CACHE_DIR", str(tmp_path / "cache"))
+    root = imagenet_tree(tmp_path / "imagenet")
+    ds = ImageFolderDataset(root, image_size=64)
+    assert ds.info.class_names == ("tench", "goldfish")  # ImageNet wnids read as timm's names
+    monkeypatch.setitem(data._CACHE, f"folder:{root}@None", ds)
+    ckpt = tmp_path / "r18.safetensors"
+    net = create_teacher("tv_resnet18", ds.info, weights="random").model.net
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(ckpt))
+    cfg = PRESETS[name].replace(dataset=f"folder:{root}", weights="random", checkpoints={"tv_resnet18": str(ckpt)},
+                                ipc=2, iterations=2, batch_size=4, stats_images=4)
+    batches = [e for e in synthesize(cfg, tmp_path / "run") if e["kind"] == "batch"]
+    assert sum(len(b["record"]["classes"]) for b in batches) == 4
+    assert (tmp_path / "run" / "images" / "000_tench").is_dir()
