@@ -154,7 +154,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluation import EvalConfig, check_complete, evaluate_run
     from .runstore import Run
     cfg = EvalConfig(student=args.student, teachers=_csv(args.teachers), epochs=args.epochs,
-                     batch_size=args.batch_size, loss=args.loss)
+                     batch_size=args.batch_size, loss=args.loss, weights=args.weights)
     runs = [Run(p) for p in args.runs]
     for run in runs:  # refuse before spending any time
         check_complete(run)
@@ -238,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("runs", nargs="+")
     p.add_argument("--student", default="resnet18")
     p.add_argument("--teachers", default="resnet18", help="comma-separated relabel ensemble (Frobenius-normalised)")
+    p.add_argument("--weights", default="zoo", help="relabel teachers' weights: zoo, pretrained or a checkpoint path")
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--epochs", type=int, default=300)
     p.add_argument("--batch-size", type=int, default=50)

@@ -22,6 +22,7 @@ from .relabel import MixConfig, SoftLabeler, student_view
 class EvalConfig:
     student: str = "resnet18"
     teachers: tuple[str, ...] = ("resnet18",)
+    weights: str = "zoo"  # of the relabel teachers: zoo, pretrained (ImageNet) or a checkpoint path
     epochs: int = 300
     batch_size: int = 50
     lr: float = 1e-3
@@ -70,7 +71,7 @@ def train_student(images01: torch.Tensor, labels: np.ndarray, dataset: Dataset, 
     for m in student.modules():  # fresh, seeded initialisation per evaluation seed
         if hasattr(m, "reset_parameters"):
             m.reset_parameters()
-    labeler = SoftLabeler([create_teacher(t, info).model for t in cfg.teachers]).to(device)
+    labeler = SoftLabeler([create_teacher(t, info, weights=cfg.weights).model for t in cfg.teachers]).to(device)
     opt = torch.optim.AdamW(_param_groups(student, cfg.weight_decay), lr=cfg.lr)
     y_all = torch.as_tensor(labels)
     for epoch in tqdm(range(cfg.epochs), desc=f"student {cfg.student}", disable=not progress, leave=False):

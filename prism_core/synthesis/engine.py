@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator
 import torch
 
 from ..data import Dataset, class_indices, get_dataset, real_image_indices
+from ..distributed import local_device
 from ..runstore import Run, RunError
 from ..teachers import Teacher, TeacherCache, TeacherError, create_teacher, get_spec
 from ..teachers.registry import bn_layer_count
@@ -78,7 +79,7 @@ def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
         if short:
             raise ConfigError(f"real-image init needs {cfg.ipc} training images per class, but classes {short} "
                               "have fewer; lower the IPC or use noise init")
-    device = torch.device(cfg.device)
+    device = local_device(cfg.device)
     load = cache.get if cache is not None else create_teacher
     stray = sorted(set(cfg.checkpoints or {}) - set(names))
     if stray:
@@ -227,7 +228,7 @@ def _stat_hooks(p: Prepared, name: str) -> TeacherStats:
         return TeacherStats(name, bn_hooks(teacher.model.net, cfg.first_bn_multiplier))
     # G-VBSM: BN and conv-input hooks with EMA; x first_multiplier on the first hooked module (conv1 for a ResNet)
     refs = dict(zip(conv_layers(teacher.model.net),
-                    conv_reference_stats(teacher, p.dataset, cfg.stats_images, device=cfg.device)))
+                    conv_reference_stats(teacher, p.dataset, cfg.stats_images, device=local_device(cfg.device))))
     bn = {h.module: h for h in bn_hooks(teacher.model.net, 1.0, ema_alpha=cfg.ema_alpha)}
     hooks = []
     for module in teacher.model.net.modules():
@@ -249,7 +250,7 @@ def build_objective(cfg: SynthConfig) -> Objective:
 
 def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool]) -> Iterator[dict[str, Any]]:
     cfg, info = p.config, p.dataset.info
-    device = torch.device(cfg.device)
+    device = local_device(cfg.device)
     G = spec.groups  # each group has its own generator, BN set and augmentation (plan.py)
     gens = [torch.Generator().manual_seed(seed) for seed in spec.seeds]
     rngs = [random.Random(seed) for seed in spec.seeds]

@@ -30,3 +30,12 @@ def test_two_ranks_write_one_run_identical_to_a_single_process(tmp_path):
     xa, ca, ka = a.pixels()
     xb, cb, kb = b.pixels()
     assert torch.equal(xa, xb) and (ca == cb).all() and (ka == kb).all()
+
+
+def test_a_bare_cuda_device_means_this_ranks_gpu(monkeypatch):
+    from prism_core.distributed import local_device
+    monkeypatch.setenv("LOCAL_RANK", "3")
+    assert local_device("cuda") == torch.device("cuda", 3)
+    assert local_device("cuda:1") == torch.device("cuda", 1) and local_device("cpu") == torch.device("cpu")
+    monkeypatch.delenv("LOCAL_RANK")
+    assert local_device("cuda") == torch.device("cuda")
