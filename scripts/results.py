@@ -122,30 +122,74 @@ def table(cells: list[dict], rows: list[str]) -> list[str]:
 
 
 def figure(cells: dict[str, dict], ipcs: list[int], path: Path) -> None:
+    """Student top-1, intra-class cosine and density per method and IPC (mean and std over seeds)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     rows = [r for r in METHODS if any(c["method"] == r for c in cells.values())]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    panels = [(f"student {STUDENTS[0]} top-1 (%)", lambda c: c["students"][STUDENTS[0]]),
+              (f"intra-class cosine ({EXTRACTOR}); n/a at IPC 1", lambda c: c["intra_cosine"]),
+              ("fidelity: density (real data = about 1)", lambda c: c["fidelity"]["density"])]
+    fig, axes = plt.subplots(1, len(panels), figsize=(14, 3.9))
     width = 0.8 / max(1, len(rows))
     for i, row in enumerate(rows):
-        acc, cos = [], []
-        for ipc in ipcs:
-            mine = [c for c in cells.values() if c["method"] == row and c["ipc"] == ipc]
-            acc.append([c["students"][STUDENTS[0]] for c in mine])
-            cos.append([c["intra_cosine"] for c in mine])
         pos = np.arange(len(ipcs)) + (i - (len(rows) - 1) / 2) * width
-        for ax, vals in ((axes[0], acc), (axes[1], cos)):
+        for ax, (_, value) in zip(axes, panels):
+            vals = [[value(c) for c in cells.values() if c["method"] == row and c["ipc"] == ipc] for ipc in ipcs]
+            vals = [[v for v in vs if not math.isnan(v)] for vs in vals]
             ax.bar(pos, [np.mean(v) if v else np.nan for v in vals], width, yerr=[np.std(v) if v else 0 for v in vals],
-                   label=row, capsize=2)
-    for ax, title in ((axes[0], f"student {STUDENTS[0]} top-1 (%)"), (axes[1], f"intra-class cosine ({EXTRACTOR}; lower = more diverse)")):
+                   label=row if ax is axes[0] else None, capsize=2)
+    for ax, (title, _) in zip(axes, panels):
         ax.set_xticks(range(len(ipcs)), [f"IPC {i}" for i in ipcs])
         ax.set_title(title, fontsize=10)
-    axes[1].set_ylim(bottom=min(0.5, axes[1].get_ylim()[0]))
-    axes[0].legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
+    fig.legend(loc="lower center", ncol=len(rows), fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
+
+
+def _mean(cells: list[dict], row: str, ipc: int, value) -> float | None:
+    vals = [value(c) for c in cells if c["method"] == row and c["ipc"] == ipc]
+    vals = [v for v in vals if v is not None and not math.isnan(v)]
+    return float(np.mean(vals)) if vals else None
+
+
+def findings(cells: list[dict], ipcs: list[int]) -> list[str]:
+    """PRISM's two claims, checked against the numbers above (generated, so they say what was measured)."""
+    acc = lambda c: c["students"].get(STUDENTS[0])  # noqa: E731
+    cos = lambda c: c["intra_cosine"]  # noqa: E731
+    density = lambda c: c["fidelity"]["density"]  # noqa: E731
+    lines = ["## What the numbers say about PRISM's two claims", ""]
+    for ipc in ipcs:
+        parts = []
+        for prism in ("PRISM-pre", "PRISM-intra"):
+            for other in ("SRe2L", "G-VBSM"):
+                a, b = _mean(cells, prism, ipc, acc), _mean(cells, other, ipc, acc)
+                ca, cb = _mean(cells, prism, ipc, cos), _mean(cells, other, ipc, cos)
+                da, db = _mean(cells, prism, ipc, density), _mean(cells, other, ipc, density)
+                if a is None or b is None:
+                    continue
+                text = f"{prism} vs {other}: top-1 {a:.1f} vs {b:.1f} ({a - b:+.1f})"
+                if ca is not None and cb is not None:
+                    text += (f", intra-class cosine {ca:.3f} vs {cb:.3f} ({'lower' if ca < cb else 'higher'}), "
+                             f"density {da:.2f} vs {db:.2f}")
+                parts.append(text)
+        real = _mean(cells, "random real", ipc, acc)
+        if parts:
+            lines.append(f"- **IPC {ipc}** ({STUDENTS[0]} student): " + "; ".join(parts)
+                         + (f". Random real subset: {real:.1f}." if real is not None else "."))
+    elapsed = [c.get("elapsed_s") for c in cells if c["ipc"] == 10]
+    if elapsed and all(e is not None for e in elapsed):
+        lines.append(f"- The IPC 10 rows took {sum(elapsed) / 60:.1f} minutes on this machine (synthesis, students, "
+                     "metrics).")
+    lines += ["- Lower intra-class cosine means more diverse only among images that look real to the extractor: "
+              "a set far from the real data (low density and coverage) also scores low cosine, because the "
+              "extractor's features of off-manifold images point in scattered directions. Read the cosine column "
+              "together with the fidelity columns.",
+              "- Read with care: PRISM starts from real images and SRe2L/G-VBSM from noise (each as published), so "
+              "part of any gap is the initialisation; the ablation's |S| = 1 row (PRISM's recipe with the primary "
+              "as the only BN teacher) isolates what the extra BN teachers add.", ""]
+    return lines
 
 
 def render(cells: dict[str, dict], args: argparse.Namespace, command: str) -> str:
@@ -168,12 +212,21 @@ def render(cells: dict[str, dict], args: argparse.Namespace, command: str) -> st
            "Values are mean ± std over seeds.", ""]
     for ipc in ipcs:
         out += [f"## IPC {ipc}", ""] + table([c for c in main if c["ipc"] == ipc], list(METHODS)) + [""]
+    out += findings(main, ipcs)
     ablation = [c for k, c in cells.items() if k.startswith("ablation")]
     if ablation:
         out += ["## Ablation: the BN-teacher set (PRISM-pre, IPC 10, seed 0)", "",
                 "`k` rule: S = the primary + (k - 1) distinct pool models drawn per IPC index; the official rule: "
                 "the primary + 3 slots each filled with p = 0.5. Primary out: the ResNet-18 supervises only the logits.", ""]
         out += table(ablation, list(ABLATION)) + [""]
+        by = {c["method"]: c for c in ablation}
+        one, official = by.get("|S| = 1 (primary + 0)"), by.get("official rule, primary in S")
+        if one and official:
+            top = STUDENTS[0]
+            out += [f"Same recipe and real init, one BN teacher vs the official draw (one seed): {top} top-1 "
+                    f"{one['students'][top]:.1f} vs {official['students'][top]:.1f}, intra-class cosine "
+                    f"{one['intra_cosine']:.3f} vs {official['intra_cosine']:.3f}, density "
+                    f"{one['fidelity']['density']:.2f} vs {official['fidelity']['density']:.2f}.", ""]
     return "\n".join(out)
 
 
@@ -212,7 +265,9 @@ def main() -> None:
                     cells[key] = {**cells[f"{cfg}|{ipc}|{seed}"], "method": name}
                 continue
             print(f"{key} ...", flush=True)
+            started = time.perf_counter()
             cell = {"method": name, "ipc": ipc, "seed": seed, "updates": args.updates, "synth_s": cell.get("synth_s")}
+            earlier_synthesis = cell["synth_s"] or 0.0  # an interrupted invocation's synthesis time
             if cfg is None:
                 x01, classes = random_real_subset(DATASET, list(range(info.num_classes)), ipc, seed)
             else:
@@ -222,6 +277,7 @@ def main() -> None:
                     save_cells(store, cells)
                 x01, classes, _ = run_images01(run)
             cells[key] = {**cells.get(key, cell), **measure_cell(x01, np.asarray(classes), seed, args.updates, extractor)}
+            cells[key]["elapsed_s"] = time.perf_counter() - started + earlier_synthesis
             save_cells(store, cells)
     wanted = {k: c for k, c in cells.items() if c["ipc"] in ipcs or k.startswith("ablation")}
     args.out.write_text(render(wanted, args, command) + "\n")
