@@ -142,6 +142,9 @@ class Run:
                 out.append(f"pixels/batch_{index:05d}.safetensors is missing")
             for c, k in zip(rec["classes"], rec["ipc_indices"]):
                 path = self.image_path(c, k)
+                if not path.is_file():
+                    out.append(f"{path.relative_to(self.path)} is missing")
+                    continue
                 try:
                     with Image.open(path) as img:
                         img.verify()

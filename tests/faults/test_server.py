@@ -39,15 +39,16 @@ def test_server_listens_on_localhost_only_by_default(tmp_path):
         proc.wait(timeout=30)
 
 
-def wait_state(run: Run, states: tuple[str, ...], timeout: float, batches: int = 0) -> str:
+def wait_for(run: Run, states: tuple[str, ...], timeout: float, batches: int = 0) -> bool:
+    """Whether the run reaches one of `states` with at least `batches` finished within `timeout` seconds."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         if (run.path / "status.json").is_file():
             status = run.status()
             if status["state"] in states and status.get("batches_done", 0) >= batches:
-                return status["state"]
+                return True
         time.sleep(0.2)
-    return run.status()["state"]
+    return False
 
 
 def test_killed_server_leaves_the_run_interrupted_and_resumable_and_pages_stay_responsive(tmp_path):
@@ -62,7 +63,7 @@ def test_killed_server_leaves_the_run_interrupted_and_resumable_and_pages_stay_r
             page = ctx.new_page()
             page.goto(url)
             page.get_by_text("Launch a synthesis run").wait_for(timeout=90_000)
-            for label, value in (("Images per class (IPC)", "19"), ("Iterations per batch", "40")):  # 2 batches
+            for label, value in (("Images per class (IPC)", "19"), ("Iterations per batch", "16")):  # 2 batches
                 page.get_by_label(label).fill(value)
                 page.get_by_label(label).press("Enter")
                 page.wait_for_timeout(700)
@@ -71,7 +72,7 @@ def test_killed_server_leaves_the_run_interrupted_and_resumable_and_pages_stay_r
             page.get_by_label("Run name").press("Enter")
             page.wait_for_timeout(700)
             page.get_by_role("button", name="Launch", exact=True).click()
-            assert wait_state(run, ("running",), 120) == "running"
+            assert wait_for(run, ("running",), 300)
 
             other = ctx.new_page()  # a second visitor while the run is going
             start = time.perf_counter()
@@ -79,7 +80,7 @@ def test_killed_server_leaves_the_run_interrupted_and_resumable_and_pages_stay_r
             other.get_by_text("long (run)").first.wait_for(timeout=30_000)
             assert time.perf_counter() - start < 20  # generous: the same 2 cores are synthesising
 
-            assert wait_state(run, ("running",), 300, batches=1) == "running"  # batch 0 done, batch 1 under way
+            assert wait_for(run, ("running",), 600, batches=1)  # batch 0 done, batch 1 under way
             server.send_signal(signal.SIGKILL)
             server.wait(timeout=30)
             assert run.status()["state"] == "interrupted" and len(run.finished()) == 1
@@ -90,7 +91,7 @@ def test_killed_server_leaves_the_run_interrupted_and_resumable_and_pages_stay_r
             page.get_by_text("long (run) · interrupted").first.click()
             page.get_by_role("button", name="Resume").click()
             page.get_by_text("Queued to resume").wait_for(timeout=60_000)
-            assert wait_state(run, ("finished", "failed"), 300) == "finished"
+            assert wait_for(run, ("finished",), 600)
             ctx.close()
         assert len(run.finished()) == 2 and len(list((run.path / "images").rglob("*.png"))) == 190
         assert json.loads((run.path / "status.json").read_text())["state"] == "finished"

@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
 ARGS = ["synth", "--method", "prism", "--weights", "random", "--ipc", "3", "--classes", "0,1,2,3", "--iterations", "6",
-        "--seed", "5"]
+        "--seed", "5", "--batch-size", "4"]  # one IPC index per batch: 3 batches to share
 
 
 def test_two_ranks_write_one_run_identical_to_a_single_process(tmp_path):
