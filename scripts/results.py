@@ -117,7 +117,7 @@ def table(cells: list[dict], rows: list[str]) -> list[str]:
         cols += [fmt([c["intra_cosine"] for c in mine], digits=3)]
         cols += [fmt([c["fidelity"][k] for c in mine], digits=3) for k in ("density", "coverage", "nearest_real_cosine")]
         cols += [fmt([c["synth_s"] for c in mine], digits=0) if mine[0]["synth_s"] is not None else "-", str(len(mine))]
-        lines.append(f"| {row} | " + " | ".join(cols) + " |")
+        lines.append(f"| {row.replace('|', chr(92) + '|')} | " + " | ".join(cols) + " |")  # a literal | in a cell
     return lines
 
 
@@ -238,6 +238,7 @@ def main() -> None:
     ap.add_argument("--seeds-50", type=int, default=1, help="seeds at IPC 50")
     ap.add_argument("--updates", type=int, default=200, help="student optimiser steps (fixed across IPCs)")
     ap.add_argument("--no-ablation", action="store_true")
+    ap.add_argument("--rows", default=",".join(METHODS), help="which rows to measure now (all are rendered)")
     ap.add_argument("--work", type=Path, default=ROOT / "runs" / "results")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "results.md")
     ap.add_argument("--render-only", action="store_true")
@@ -254,7 +255,8 @@ def main() -> None:
     if not args.render_only:
         extractor = create_teacher(EXTRACTOR, get_dataset(DATASET).info).model
         todo = [(f"{name}|{ipc}|{seed}", name, cfg, ipc, seed) for ipc in ipcs
-                for seed in range(args.seeds_50 if ipc >= 50 else args.seeds) for name, cfg in METHODS.items()]
+                for seed in range(args.seeds_50 if ipc >= 50 else args.seeds) for name, cfg in METHODS.items()
+                if name in args.rows.split(",")]
         if not args.no_ablation:
             todo += [(f"ablation|{name}", name, cfg, 10, 0) for name, cfg in ABLATION.items()]
         info = get_dataset(DATASET).info
