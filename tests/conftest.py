@@ -17,6 +17,17 @@ def write_idx(path: Path, array: np.ndarray, gz: bool = True) -> Path:
     return path
 
 
+def image_tree(root: Path, classes=("a", "b"), per_class: int = 3, size=(24, 24), suffix: str = "png") -> Path:
+    """An ImageFolder tree with train/ and val/ splits: per_class solid images per class folder."""
+    from PIL import Image
+    for split in ("train", "val"):
+        for name in classes:
+            (root / split / name).mkdir(parents=True)
+            for k in range(per_class):
+                Image.new("RGB", size, color=(40 * k, 90, 30)).save(root / split / name / f"{k}.{suffix}")
+    return root
+
+
 @pytest.fixture
 def tiny_idx_dir(tmp_path: Path) -> Path:
     """A Fashion-MNIST-shaped IDX folder: 3 images per class in train, 2 in test, pixel value = label * 20."""

@@ -1,25 +1,15 @@
 """Bad input through the CLI and through the app's Launch form: a clear message, exit status 2 (CLI), no
 traceback, and no trace of a half-created run."""
 import pytest
-from PIL import Image
 from safetensors.torch import save_file
 from streamlit.testing.v1 import AppTest
 
 from prism_core.teachers import build_network, get_spec
-from tests.conftest import ROOT
+from tests.conftest import ROOT, image_tree
 from tests.faults.test_kill_resume import cli
 
 pytestmark = pytest.mark.faults
 BASE = ["synth", "--method", "prism", "--weights", "random", "--iterations", "2"]
-
-
-def image_tree(root, per_class=3, classes=("a", "b")):
-    for split in ("train", "val"):
-        for name in classes:
-            (root / split / name).mkdir(parents=True)
-            for k in range(per_class):
-                Image.new("RGB", (24, 24), color=(40 * k, 0, 0)).save(root / split / name / f"{k}.png")
-    return root
 
 
 def test_cli_refuses_bad_input_clearly_and_creates_nothing(tmp_path):

@@ -3,7 +3,6 @@ weights, failing at once (and saying how to fix it) when pretrained weights are 
 import time
 
 import pytest
-from PIL import Image
 from safetensors.torch import save_file
 
 from prism_core import data
@@ -11,6 +10,7 @@ from prism_core.data import ImageFolderDataset, imagenet_shape
 from prism_core.synthesis import SynthConfig, prepare, synthesize
 from prism_core.synthesis.presets import PRESETS
 from prism_core.teachers import TeacherError, create_teacher
+from tests.conftest import image_tree
 
 
 def test_presets_hold_the_published_settings():
@@ -31,13 +31,8 @@ def test_pretrained_teachers_fail_fast_offline_with_the_fix(monkeypatch, tmp_pat
     assert time.perf_counter() - start < 5
 
 
-def imagenet_tree(root, classes=("n01440764", "n01443537"), per_class=2):
-    for split in ("train", "val"):
-        for wnid in classes:
-            (root / split / wnid).mkdir(parents=True)
-            for k in range(per_class):
-                Image.new("RGB", (80, 60), color=(60 * k, 90, 30)).save(root / split / wnid / f"{k}.JPEG")
-    return root
+def imagenet_tree(root):
+    return image_tree(root, classes=("n01440764", "n01443537"), per_class=2, size=(80, 60), suffix="JPEG")
 
 
 @pytest.mark.parametrize("name", ["sre2l-imagenet", "prism-imagenet", "gvbsm-imagenet"])
