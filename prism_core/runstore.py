@@ -61,9 +61,13 @@ def atomic_json(path: Path, obj: Any) -> None:
     atomic_write(path, (json.dumps(obj, indent=1) + "\n").encode())
 
 
+def slug(text: str) -> str:
+    """Lower-case letters and digits joined by '-': safe in any file name."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 def class_folder(cls: int, name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "class"
-    return f"{cls:03d}_{slug}"
+    return f"{cls:03d}_{slug(name) or 'class'}"
 
 
 def _pid_alive(pid: int) -> bool:

@@ -18,7 +18,6 @@ import json
 import math
 import os
 import platform
-import re
 import time
 from dataclasses import replace
 from datetime import date
@@ -32,7 +31,7 @@ from prism_core.data import get_dataset
 from prism_core.evaluation import EvalConfig
 from prism_core.evaluation.run_eval import evaluate_images, random_real_subset
 from prism_core.metrics import image_metrics, run_images01
-from prism_core.runstore import Run
+from prism_core.runstore import Run, slug
 from prism_core.synthesis import SynthConfig, synthesize
 from prism_core.teachers import create_teacher
 
@@ -57,10 +56,6 @@ ABLATION: dict[str, SynthConfig | str] = {  # PRISM-pre at IPC 10, seed 0: BN-se
 def student_epochs(images: int, updates: int, batch: int) -> int:
     """Epochs that give `updates` optimiser steps whatever the IPC (a fixed student budget)."""
     return max(1, math.ceil(updates / math.ceil(images / min(batch, images))))
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def synthesise_cell(name: str, cfg: SynthConfig, ipc: int, seed: int, work: Path) -> tuple[Run, float]:
