@@ -7,7 +7,7 @@ PORT    ?= 8501
 ADDRESS ?= 127.0.0.1
 export HF_HUB_OFFLINE = 1
 
-.PHONY: run test setup setup-test data browser unit integration browser-tests faults bench clean-venv
+.PHONY: run test setup setup-test data browser unit integration browser-tests faults bench clean-venv gpu-check gpu-data
 
 run: setup
 	$(VENV)/bin/streamlit run app/main.py --server.address $(ADDRESS) --server.port $(PORT) \
@@ -52,6 +52,16 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 	$(PY) -m pip install -q -r requirements-test.txt
 	touch $@
+
+# The prepared device check, run on a lent GPU machine with its own torch/timm (python3 there):
+#   here:  make gpu-data            (a Fashion-MNIST small enough to travel, in .gpu-data/)
+#   there: make gpu-check OUT=DIR   (device run with carry [".gpu-data"]; report in DIR/gpu_check.md)
+GPU_PY ?= python3
+gpu-data: setup
+	$(PY) scripts/gpu_check.py --pack-data .gpu-data
+
+gpu-check:
+	PRISM_DATA_DIR=$${PRISM_DATA_DIR:-.gpu-data} PYTHONUNBUFFERED=1 $(GPU_PY) scripts/gpu_check.py --out $${OUT:-gpu-check-out}
 
 clean-venv:
 	rm -rf $(VENV)

@@ -12,7 +12,7 @@ import math
 import platform
 import resource
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 import torch
@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from .synthesis import SynthConfig, prepare, synthesize
 from .synthesis.augment import CropFlipRoll
 from .synthesis.engine import Prepared, initial_pixels
+from .synthesis.plan import make_plan
 from .teachers import create_teacher
 
 
@@ -32,8 +33,9 @@ class Case:
     what: str
 
 
-def cases(steps: int, device: str) -> dict[str, Case]:
-    imagenet = dict(dataset="imagenet_shape", weights="random", ipc=1, classes=tuple(range(100)), iterations=steps,
+def cases(steps: int, device: str, imagenet_dataset: str = "imagenet_shape") -> dict[str, Case]:
+    """The benchmark cases; `imagenet_dataset` "imagenet_shape:64" shrinks the ImageNet ones (CPU dry runs)."""
+    imagenet = dict(dataset=imagenet_dataset, weights="random", ipc=1, classes=tuple(range(100)), iterations=steps,
                     init="noise", device=device, log_every=steps)
     return {
         "sre2l-imagenet": Case("sre2l-imagenet", SynthConfig(method="sre2l", primary="tv_resnet18", **imagenet),
@@ -154,12 +156,32 @@ def matmul_tflops(device: torch.device) -> float:
     return 2 * n**3 * reps / seconds / 1e12
 
 
-def run_case(case: Case) -> dict:
+def variant_config(cfg: SynthConfig, variant: str) -> SynthConfig:
+    """"bf16+compile" -> the engine options it names: fp32|bf16, cl (channels_last), compile, cudagraphs."""
+    parts = set(variant.split("+"))
+    unknown = parts - {"fp32", "bf16", "cl", "compile", "cudagraphs"}
+    if unknown or len(parts & {"fp32", "bf16"}) > 1:
+        raise ValueError(f"unknown bench variant {variant!r}: join fp32|bf16, cl, compile or cudagraphs with '+'")
+    mode = "reduce-overhead" if "cudagraphs" in parts else "default" if "compile" in parts else "off"
+    return cfg.replace(precision="bf16" if "bf16" in parts else "fp32", channels_last="cl" in parts, compile=mode)
+
+
+def _engine(p: Prepared, warmup: int) -> tuple[float, float]:
+    """Seconds and peak GiB of the engine on p's plan, after `warmup` steps on the same teachers and shapes
+    (compilation, cuDNN autotuning and CUDA graph capture happen there, not in the timed run)."""
+    if warmup:
+        short = p.config.replace(iterations=warmup)
+        for _ in synthesize(replace(p, config=short, plan=make_plan(short))):
+            pass
+    return _timed(torch.device(p.config.device), lambda: [None for _ in synthesize(p)])
+
+
+def run_case(case: Case, variants: tuple[str, ...] = ("fp32",), warmup: int = 2) -> dict:
+    """The reference-style loop once (fp32 eager, as the public code) and the engine in each variant."""
     p = prepare(case.config)
     device = torch.device(p.config.device)
     steps = p.config.iterations
     image_iters = sum(len(b.classes) * steps for b in p.plan)
-    engine_s, engine_mem = _timed(device, lambda: [None for _ in synthesize(p)])
     reference_s, reference_mem = _timed(device, lambda: [None for _ in reference_loop(p, steps)])
     # work per image-iteration: the engine forwards each teacher once; the reference forwards the primary again
     # for each BN role (expected over the plan's drawn sets)
@@ -171,13 +193,20 @@ def run_case(case: Case) -> dict:
     engine_flops = per_teacher[p.config.primary] + sum(f * use[n] for n, f in per_teacher.items() if n != p.config.primary)
     reference_flops = per_teacher[p.config.primary] + (0.0 if p.config.method == "sre2l" else
                                                        sum(f * use.get(n, 0.0) for n, f in per_teacher.items()))
+
+    def figures(seconds: float, peak: float, flops: float) -> dict:
+        return {"img_it_s": image_iters / seconds, "tflops": flops * image_iters / seconds / 1e12, "peak_gib": peak,
+                "seconds": seconds, "ratio": reference_s / seconds}
+
+    engine = {}
+    for variant in variants:
+        try:
+            seconds, peak = _engine(prepare(variant_config(case.config, variant)), warmup)
+            engine[variant] = figures(seconds, peak, engine_flops)
+        except Exception as err:  # a variant the device cannot run (e.g. CUDA graphs) is reported, not fatal
+            engine[variant] = {"error": f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"}
     return {"case": case.name, "what": case.what, "image_iterations": image_iters, "avg_bn_set": avg_set,
-            "engine": {"img_it_s": image_iters / engine_s, "tflops": engine_flops * image_iters / engine_s / 1e12,
-                       "peak_gib": engine_mem, "seconds": engine_s},
-            "reference": {"img_it_s": image_iters / reference_s,
-                          "tflops": reference_flops * image_iters / reference_s / 1e12,
-                          "peak_gib": reference_mem, "seconds": reference_s},
-            "ratio": reference_s / engine_s}
+            "reference": figures(reference_s, reference_mem, reference_flops), "engine": engine}
 
 
 def device_label(device: torch.device) -> str:
@@ -191,13 +220,16 @@ def markdown(results: list[dict], device: torch.device, rate: float, steps: int)
     mem = "peak GPU memory" if device.type == "cuda" else "peak process RSS"
     lines = [f"Device: {device_label(device)}; measured {unit} matrix rate {rate:.1f} TFLOP/s; "
              f"{steps} steps per batch; torch {torch.__version__}; {time.strftime('%Y-%m-%d')}.", "",
-             f"| case | loop | image-iterations/s | achieved TFLOP/s (% of matrix rate) | {mem} (GiB) | engine / reference |",
-             "|---|---|---|---|---|---|"]
+             f"| case | loop | variant | image-iterations/s | achieved TFLOP/s (% of matrix rate) | {mem} (GiB) "
+             "| vs reference |", "|---|---|---|---|---|---|---|"]
     for r in results:
-        for loop in ("reference", "engine"):
-            m = r[loop]
-            ratio = f"**{r['ratio']:.2f}x**" if loop == "engine" else ""
-            lines.append(f"| {r['case']} | {loop} | {m['img_it_s']:.0f} | {m['tflops']:.2f} ({100 * m['tflops'] / rate:.1f} %) "
-                         f"| {m['peak_gib']:.2f} | {ratio} |")
+        rows = [("reference", "fp32", r["reference"])] + [("engine", v, m) for v, m in r["engine"].items()]
+        for loop, variant, m in rows:
+            if "error" in m:
+                lines.append(f"| {r['case']} | {loop} | {variant} | failed: {m['error']} | | | |")
+                continue
+            ratio = f"**{m['ratio']:.2f}x**" if loop == "engine" else ""
+            lines.append(f"| {r['case']} | {loop} | {variant} | {m['img_it_s']:.0f} | {m['tflops']:.2f} "
+                         f"({100 * m['tflops'] / rate:.1f} %) | {m['peak_gib']:.2f} | {ratio} |")
     lines += [""] + [f"- {r['case']}: {r['what']}" for r in results]
     return "\n".join(lines)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .data import DataError, get_dataset
 from .runstore import RunError
-from .synthesis.config import ConfigError
+from .synthesis.config import COMPILE_MODES, ConfigError
 from .synthesis.engine import SynthesisError
 from .teachers import TeacherError
 
@@ -66,7 +66,7 @@ def synth_config_from_args(args: argparse.Namespace):
         "r_bn": args.r_bn, "init": args.init, "batch_formation": args.batch_formation, "batch_size": args.batch_size,
         "seed": args.seed, "device": args.device, "weights": args.weights, "dataset": args.dataset,
         "vary_iterations": args.vary_iterations, "jitter": args.jitter, "precision": args.precision,
-        "channels_last": args.channels_last,
+        "channels_last": args.channels_last, "compile": args.compile,
     }
     if args.checkpoint:
         pairs = [item.split("=", 1) for item in args.checkpoint]
@@ -110,26 +110,35 @@ def cmd_synth(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     import torch
 
-    from .bench import cases, markdown, matmul_tflops, run_case
+    from .bench import cases, markdown, matmul_tflops, run_case, variant_config
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     chosen = cases(args.steps, str(device))
     names = list(chosen) if args.case == "all" else args.case.split(",")
     unknown = [n for n in names if n not in chosen]
     if unknown:
         raise ValueError(f"unknown bench case(s) {unknown}; choose from {', '.join(chosen)} or all")
+    variants = tuple(args.variants.split(",")) if args.variants else \
+        ("fp32", "bf16", "bf16+compile") if device.type == "cuda" else ("fp32",)
+    for variant in variants:
+        variant_config(chosen[names[0]].config, variant)  # a typo fails before anything runs
     rate = matmul_tflops(device)
     results = []
     for name in names:
-        print(f"{name}: running the engine, then the reference-style loop ({args.steps} steps per batch)...",
+        print(f"{name}: the reference-style loop, then the engine ({', '.join(variants)}; {args.steps} steps per batch)...",
               file=sys.stderr, flush=True)
-        results.append(run_case(chosen[name]))
+        results.append(run_case(chosen[name], variants, warmup=args.warmup))
         r = results[-1]
-        print(f"{name}: engine {r['engine']['img_it_s']:.0f} img-it/s, reference {r['reference']['img_it_s']:.0f} "
-              f"img-it/s, {r['ratio']:.2f}x", file=sys.stderr, flush=True)
+        print(f"{name}: reference {r['reference']['img_it_s']:.0f} img-it/s; engine " + ", ".join(
+            f"{v} " + (m["error"] if "error" in m else f"{m['img_it_s']:.0f} img-it/s ({m['ratio']:.2f}x)")
+            for v, m in r["engine"].items()),
+            file=sys.stderr, flush=True)
     table = markdown(results, device, rate, args.steps)
     print(table)
     if args.out:
         Path(args.out).write_text(table + "\n")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"device": str(device), "matmul_tflops": rate, "steps": args.steps,
+                                               "results": results}, indent=1))
     return 0
 
 
@@ -151,6 +160,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .distributed import local_device
     from .evaluation import EvalConfig, check_complete, evaluate_run
     from .runstore import Run
     cfg = EvalConfig(student=args.student, teachers=_csv(args.teachers), epochs=args.epochs,
@@ -160,7 +170,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         check_complete(run)
     rows = []
     for run in runs:
-        for result in evaluate_run(run, cfg, args.seeds, real_baseline=args.real_baseline):
+        for result in evaluate_run(run, cfg, args.seeds, real_baseline=args.real_baseline,
+                                   device=str(local_device(args.device))):
             if result.get("done"):
                 name = run.name if result["subject"] == "run" else f"random real (IPC {run.config().ipc})"
                 rows.append({"run": name, "student": cfg.student, "seeds": args.seeds,
@@ -198,6 +209,9 @@ def _add_synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device")
     p.add_argument("--precision", choices=["fp32", "bf16"], help="bf16: autocast teacher forwards (GPU speed)")
     p.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None)
+    p.add_argument("--compile", nargs="?", const="default", choices=COMPILE_MODES, metavar="MODE",
+                   help="torch.compile the teacher forwards with their statistics (default mode; reduce-overhead adds "
+                        "CUDA graphs); compiles once per teacher and shape, pays off on long runs and GPUs")
     p.add_argument("--out", required=True, help="run directory")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--resume", action="store_true", help="continue an existing run with its stored configuration")
@@ -244,12 +258,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=50)
     p.add_argument("--loss", choices=["mse_ce", "kl"], default="mse_ce")
     p.add_argument("--real-baseline", action="store_true", help="also evaluate a random real subset at the same IPC")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N: where students train and teachers relabel")
     p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("bench", help="the engine vs a reference-style loop: image-iterations/s, TFLOP/s, memory")
     p.add_argument("--case", default="fmnist-defaults",
                    help="fmnist-defaults, sre2l-imagenet, prism4-imagenet (comma-separated) or all")
     p.add_argument("--steps", type=int, default=20, help="optimisation steps per batch for both loops")
     p.add_argument("--device", help="default: cuda when available, else cpu")
+    p.add_argument("--variants", help="engine variants, comma-separated, each fp32|bf16 joined with +cl (channels_last), "
+                                      "+compile, +cudagraphs (default: fp32,bf16,bf16+compile on a GPU, fp32 on the CPU)")
+    p.add_argument("--warmup", type=int, default=2, help="untimed engine steps first (compilation, autotuning)")
+    p.add_argument("--json", help="also write every figure as JSON to this file")
     p.add_argument("--out", help="also write the markdown table to this file")
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("metrics", help="diversity, fidelity and BN-prior fit of runs (JSON into each run)")

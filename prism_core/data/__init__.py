@@ -16,14 +16,17 @@ _CACHE: dict[str, Dataset] = {}
 
 
 def get_dataset(name: str = "fashion_mnist", image_size: int | None = None) -> Dataset:
-    """`fashion_mnist`, `folder:/path/to/root` for an ImageFolder tree, or `imagenet_shape` (ImageNet-1K's
-    shape, no images: noise init only). Cached per process."""
+    """`fashion_mnist`, `folder:/path/to/root` for an ImageFolder tree, or `imagenet_shape[:SIZE]` (ImageNet-1K's
+    shape, 224 px unless SIZE is given, no images: noise init only). Cached per process."""
     key = f"{name}@{image_size}"
     if key not in _CACHE:
         if name == "fashion_mnist":
             _CACHE[key] = FashionMNIST()
-        elif name == "imagenet_shape":
-            _CACHE[key] = imagenet_shape(image_size or 224)
+        elif name == "imagenet_shape" or name.startswith("imagenet_shape:"):
+            size = name.partition(":")[2]
+            if size and not (size.isdigit() and 32 <= int(size) <= 1024):
+                raise DataError(f"{name!r}: the image size after 'imagenet_shape:' must be a whole number of pixels, 32-1024")
+            _CACHE[key] = imagenet_shape(int(size) if size else image_size or 224)
         elif name.startswith("folder:"):
             _CACHE[key] = ImageFolderDataset(Path(name[len("folder:"):]), image_size=image_size or 224)
         else:

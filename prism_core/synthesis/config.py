@@ -12,6 +12,7 @@ from typing import Any
 
 MAX_IPC = 1000  # a stated limit: beyond this a run is almost surely a typo (ImageNet IPC 200 is the field's max)
 METHODS = ("sre2l", "prism", "gvbsm")
+COMPILE_MODES = ("off", "default", "reduce-overhead", "max-autotune")  # torch.compile modes; "off": eager
 
 
 class ConfigError(ValueError):
@@ -57,6 +58,7 @@ class SynthConfig:
     device: str = "cpu"
     precision: str = "fp32"  # "bf16": teacher forwards under bf16 autocast; statistics and losses stay fp32
     channels_last: bool = False  # NHWC teacher weights and activations (faster convolutions on GPUs)
+    compile: str = "off"  # torch.compile mode for the teacher forwards with their statistics (compiled.py)
 
     # --- serialisation -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -124,3 +126,4 @@ def validate(cfg: SynthConfig, num_classes: int) -> None:
     need(cfg.jitter is None or cfg.jitter >= 0, "jitter must be >= 0")
     need(cfg.log_every > 0 and cfg.preview_every >= 0, "log_every must be positive and preview_every >= 0")
     need(cfg.precision in ("fp32", "bf16"), f"precision must be 'fp32' or 'bf16', not {cfg.precision!r}")
+    need(cfg.compile in COMPILE_MODES, f"compile must be one of {', '.join(COMPILE_MODES)}, not {cfg.compile!r}")

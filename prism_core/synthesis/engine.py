@@ -26,6 +26,7 @@ from ..teachers import Teacher, TeacherCache, TeacherError, create_teacher, get_
 from ..teachers.registry import bn_layer_count
 from .augment import CropFlipRoll
 from .config import ConfigError, SynthConfig, validate
+from .compiled import teacher_forward
 from .hooks import StatHook, TeacherStats, attached, bn_hooks
 from .objectives import (CrossEntropy, DataDensification, Objective, PixelL2, StatAlignment, StepContext,
                          TotalVariationL2)
@@ -132,23 +133,23 @@ def synthesize(cfg: SynthConfig | Prepared, run_dir: Path | str | None = None, *
     yield {"kind": "start", "config": cfg.to_dict(), "batches": len(plan), "todo": [b.index for b in todo],
            "already_done": len(mine) - len(todo), "run": str(run.path) if run else None}
     image_iters_done, t0 = 0, time.perf_counter()
+    batches = _batch_events(prepared, todo, should_stop)
     try:
-        for spec in todo:
-            for event in _optimise_batch(prepared, spec, should_stop):
-                if event["kind"] == "step":
-                    rate = (image_iters_done + event["step"] * len(spec.classes)) / max(time.perf_counter() - t0, 1e-9)
-                    event["img_per_s"] = rate
-                    event["eta_s"] = (total_images - image_iters_done - event["step"] * len(spec.classes)) / max(rate, 1e-9)
-                    if run is not None:
-                        run.append_events([{k: v for k, v in event.items() if k != "images"}])
-                if event["kind"] == "batch":
-                    image_iters_done += len(spec.classes) * spec.iterations
-                    if run is not None:
-                        run.write_batch(spec.index, event.pop("pixels"), event.pop("images01"), spec.classes,
-                                        spec.ipc_indices, event["record"])
-                    else:
-                        event.pop("images01")
-                yield event
+        for spec, event in batches:
+            if event["kind"] == "step":
+                rate = (image_iters_done + event["step"] * len(spec.classes)) / max(time.perf_counter() - t0, 1e-9)
+                event["img_per_s"] = rate
+                event["eta_s"] = (total_images - image_iters_done - event["step"] * len(spec.classes)) / max(rate, 1e-9)
+                if run is not None:
+                    run.append_events([{k: v for k, v in event.items() if k != "images"}])
+            if event["kind"] == "batch":
+                image_iters_done += len(spec.classes) * spec.iterations
+                if run is not None:
+                    run.write_batch(spec.index, event.pop("pixels"), event.pop("images01"), spec.classes,
+                                    spec.ipc_indices, event["record"])
+                else:
+                    event.pop("images01")
+            yield event
     except (_Stopped, KeyboardInterrupt) as err:
         _set_status(run, "cancelled", len(plan))
         if isinstance(err, KeyboardInterrupt):
@@ -165,9 +166,24 @@ def synthesize(cfg: SynthConfig | Prepared, run_dir: Path | str | None = None, *
         _set_status(run, "failed", len(plan), error=str(err) if isinstance(err, SynthesisError)
                     else f"{type(err).__name__}: {err}")
         raise
+    finally:
+        batches.close()  # removes the statistics hooks whatever ended the run
     if run is not None and len(run.finished()) == len(plan):  # whichever rank completes the plan says so
         run.set_status("finished", batches_total=len(plan))
     yield {"kind": "done", "seconds": time.perf_counter() - t0, "batches": len(todo)}
+
+
+def _batch_events(p: Prepared, todo: list[BatchSpec], should_stop: Callable[[], bool]
+                  ) -> Iterator[tuple[BatchSpec, dict[str, Any]]]:
+    """Every batch's events, with the run's statistics hooks attached throughout and removed on any exit.
+
+    The hooks are built once per run (G-VBSM's reference statistics included) and stay attached, so a
+    compiled teacher forward is traced once and reused by every batch."""
+    stats = {name: _stat_hooks(p, name) for name in _stat_teachers(p.config)} if todo else {}
+    with attached(list(stats.values())):
+        for spec in todo:
+            for event in _optimise_batch(p, spec, should_stop, stats):
+                yield spec, event
 
 
 def _set_status(run: Run | None, state: str, batches_total: int, **info: Any) -> None:
@@ -248,7 +264,8 @@ def build_objective(cfg: SynthConfig) -> Objective:
     return Objective(terms)
 
 
-def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool]) -> Iterator[dict[str, Any]]:
+def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool],
+                    stats: dict[str, TeacherStats]) -> Iterator[dict[str, Any]]:
     cfg, info = p.config, p.dataset.info
     device = local_device(cfg.device)
     G = spec.groups  # each group has its own generator, BN set and augmentation (plan.py)
@@ -261,7 +278,8 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
     opt = torch.optim.Adam([x], lr=cfg.lr, betas=(0.5, 0.9), eps=1e-8)
     augment = CropFlipRoll(info.image_size, cfg.crop_scale, flip=cfg.flip, jitter=cfg.jitter)
     objective = build_objective(cfg)
-    stats = {name: _stat_hooks(p, name) for name in _stat_teachers(cfg)}
+    forward = teacher_forward(cfg.compile)
+    indices: dict[tuple[int, ...], torch.Tensor] = {}
     bn_sets = [list(s) for s in spec.bn_sets]
     sets_used: list[dict[str, int]] = [{} for _ in range(G)]
     last: dict[str, torch.Tensor] = {}
@@ -287,19 +305,22 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
         if cfg.channels_last:
             x_aug = x_aug.contiguous(memory_format=torch.channels_last)
         served = {n: [g for g in range(G) if n in active[g]] for n in dict.fromkeys(sum(active, []))}
-        with attached([stats[n] for n in served]), autocast:
-            if ce_name in served:
-                stats[ce_name].expect(G)
-            logits = p.teachers[ce_name].model(x_aug)  # one forward serves CE and, if in S, its own BN term
+        with autocast:
+            # one forward serves CE and, if the CE teacher is in S, its own statistics term
+            logits, ce_stats = forward(p.teachers[ce_name].model, stats.get(ce_name), x_aug, G, ce_name in served)
             stat_losses = {}
             for name, rows in served.items():
-                index = torch.tensor(rows, device=device)
+                index = indices.get(tuple(rows))
+                if index is None:  # made once per batch: a host-to-device copy is a sync on a GPU
+                    index = indices[tuple(rows)] = torch.tensor(rows, device=device)
                 if name == ce_name:
-                    stat_losses[name] = (index, stats[name].take()[index])
+                    stat_losses[name] = (index, ce_stats[index])
                     continue
-                stats[name].expect(len(rows))
-                p.teachers[name].model(x_aug if len(rows) == G else x_aug.view(G, -1, *x_aug.shape[1:])[index].flatten(0, 1))
-                stat_losses[name] = (index, stats[name].take())
+                if cfg.compile != "off":  # one static shape per teacher (one graph); only its groups' losses count
+                    stat_losses[name] = (index, forward(p.teachers[name].model, stats[name], x_aug, G, True)[1][index])
+                    continue
+                part = x_aug if len(rows) == G else x_aug.view(G, -1, *x_aug.shape[1:])[index].flatten(0, 1)
+                stat_losses[name] = (index, forward(p.teachers[name].model, stats[name], part, len(rows), True)[1])
         total, report = objective(StepContext(x, x_aug, targets, logits, stat_losses, groups=G))
         opt.zero_grad(set_to_none=True)
         total.backward()

@@ -4,7 +4,9 @@ from its targets, as un-squared L2 norms (methods.md section 0).
 A forward may carry several equal-size groups (packed batches, see plan.py); statistics and losses are
 then per group, exactly as if each group had been forwarded alone.
 
-`StatHook`s live only inside `attached(...)`, which always removes them: no hook outlives a run.
+`StatHook`s live only inside `attached(...)`, which always removes them: no hook outlives a run. Within a
+run they stay attached and are switched on per forward (`forward_with_stats`), which is also what lets a
+compiled forward keep them: Dynamo traces the hooks into the teacher's graph and returns their losses.
 """
 from __future__ import annotations
 
@@ -71,9 +73,12 @@ class StatHook:
         self.ema: list[torch.Tensor] | None = None  # assumes the same groups every step (G-VBSM: one per batch)
         self.loss: torch.Tensor | None = None
         self.groups = 1
+        self.active = True  # off: the teacher is forwarded for its logits only
         self.handle = None
 
     def __call__(self, module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        if not self.active:
+            return
         stats = layer_stats(inputs[0].float(), self.patches, self.groups)
         if self.ema_alpha is not None:
             detached = [s.detach() for s in stats]
@@ -102,9 +107,9 @@ class TeacherStats:
     def __init__(self, name: str, hooks: list[StatHook]):
         self.name, self.hooks = name, hooks
 
-    def expect(self, groups: int) -> None:
+    def expect(self, groups: int, active: bool = True) -> None:
         for h in self.hooks:
-            h.groups = groups
+            h.groups, h.active = groups, active
 
     def take(self) -> torch.Tensor:
         losses = [h.loss for h in self.hooks if h.loss is not None]
@@ -117,6 +122,21 @@ class TeacherStats:
     def reset(self) -> None:
         for h in self.hooks:
             h.reset()
+
+
+def forward_with_stats(model: nn.Module, stats: TeacherStats | None, x: torch.Tensor, groups: int,
+                       with_stats: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """One teacher forward: its logits and, `with_stats`, its statistics loss per group (hooks attached).
+
+    The unit that `--compile` compiles: the statistics are returned, not read from the hooks afterwards, so
+    they are computed inside the compiled graph."""
+    if stats is None:
+        return model(x), None
+    stats.expect(groups, active=with_stats)
+    logits = model(x)
+    loss = stats.take() if with_stats else None
+    stats.expect(1, active=True)
+    return logits, loss
 
 
 @contextmanager

@@ -1,0 +1,287 @@
+"""The prepared device check (`make gpu-check`): everything a lent GPU machine should tell us, in one call.
+
+    python scripts/gpu_check.py --out DIR            # on the GPU machine (its own torch and timm; no Streamlit)
+    python scripts/gpu_check.py --out DIR --dry-run  # on a CPU: the same steps, tiny sizes (tested in CI)
+    python scripts/gpu_check.py --pack-data DIR      # here: a Fashion-MNIST small enough to travel with the tree
+
+Steps run cheapest and most telling first, each timed and caught, under a wall-clock budget; after every step
+DIR/gpu_check.md (a table ready for docs/performance.md) and DIR/gpu_check.json are rewritten, so a check cut
+short still reports what it did. Exit status 1 when a step failed.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from prism_core import bench  # noqa: E402
+from prism_core.cli import main as cli  # noqa: E402
+from prism_core.runstore import Run  # noqa: E402
+from prism_core.synthesis import SynthConfig, synthesize  # noqa: E402
+
+
+def pack_fashion_mnist(out: Path, per_class: int = 1000) -> None:
+    """The full test split and the first `per_class` training images of each class, as IDX files (the whole
+    training split would push the travelling tree over its 64 MiB)."""
+    from prism_core.data import FashionMNIST
+    ds = FashionMNIST()
+    out.mkdir(parents=True, exist_ok=True)
+
+    def write(stem: str, array: np.ndarray) -> None:
+        header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(">" + "I" * array.ndim, *array.shape)
+        (out / f"{stem}.gz").write_bytes(gzip.compress(header + array.astype(np.uint8).tobytes(), mtime=0))
+
+    for split, prefix in (("train", "train"), ("test", "t10k")):
+        s = ds.split(split)
+        keep = np.concatenate([np.flatnonzero(s.labels == c)[:per_class] for c in range(10)]) if split == "train" \
+            else np.arange(len(s.labels))
+        keep.sort()
+        write(f"{prefix}-images-idx3-ubyte", s.images[keep, 0, 2:30, 2:30].numpy())
+        write(f"{prefix}-labels-idx1-ubyte", s.labels[keep])
+    print(f"wrote {out}: {sum(f.stat().st_size for f in out.iterdir()) / 2**20:.1f} MiB")
+
+
+class Check:
+    """Runs named steps under a budget and keeps the report on disk current."""
+
+    def __init__(self, out: Path, budget_s: float):
+        self.out, self.deadline, self.t0 = out, time.time() + budget_s, time.time()
+        self.steps: list[dict] = []
+        self.facts: dict = {}
+        self.bench: list[dict] = []
+
+    def left(self) -> float:
+        return self.deadline - time.time()
+
+    def step(self, name: str, fn, need_s: float = 0.0) -> None:
+        if self.left() < need_s:
+            self.steps.append({"step": name, "status": "skipped", "note": f"budget: {self.left():.0f} s left, "
+                                                                             f"needs about {need_s:.0f} s"})
+        else:
+            start = time.time()
+            print(f"== {name}", flush=True)
+            try:
+                note = fn() or ""
+                status = "ok"
+            except Exception as err:
+                traceback.print_exc()
+                status, note = "FAILED", f"{type(err).__name__}: {str(err).strip().splitlines()[-1][:300] if str(err).strip() else ''}"
+            self.steps.append({"step": name, "status": status, "seconds": round(time.time() - start, 1), "note": note})
+            print(f"   {status} in {time.time() - start:.1f} s: {note}", flush=True)
+        self.write()
+
+    def write(self) -> None:
+        (self.out / "gpu_check.json").write_text(json.dumps(
+            {"facts": self.facts, "steps": self.steps, "bench": self.bench}, indent=1, default=str))
+        lines = ["| fact | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in self.facts.items()] + [
+            "", "| step | status | seconds | what it found |", "|---|---|---|---|"]
+        lines += [f"| {s['step']} | {s['status']} | {s.get('seconds', '')} | {s['note']} |" for s in self.steps]
+        if self.bench:
+            device = torch.device(self.facts.get("device_type", "cpu"))
+            lines += ["", bench.markdown(self.bench, device, self.facts.get("matmul_tflops", 1.0),
+                                         self.facts.get("bench_steps", 0))]
+        (self.out / "gpu_check.md").write_text("\n".join(lines) + "\n")
+
+
+def facts(device: torch.device) -> dict:
+    import timm
+    import torchvision
+    f = {"date": time.strftime("%Y-%m-%d %H:%M"), "python": platform.python_version(), "torch": torch.__version__,
+         "torchvision": torchvision.__version__, "timm": timm.__version__, "device_type": device.type,
+         "device": bench.device_label(device)}
+    if device.type == "cuda":
+        props = torch.cuda.get_device_properties(device)
+        f.update({"cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version(),
+                  "memory_gib": round(props.total_memory / 2**30, 1), "sms": props.multi_processor_count,
+                  "tf32_conv": torch.backends.cudnn.allow_tf32})
+        try:
+            f["driver"] = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                                         capture_output=True, text=True, timeout=20).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    return f
+
+
+def run_cli(args: list[str]) -> None:
+    code = cli(args)
+    if code != 0:
+        raise RuntimeError(f"`python -m prism_core {' '.join(args)}` exited with {code}")
+
+
+def png_count(run_dir: Path) -> int:
+    return len(list(run_dir.glob("images/*/*.png")))
+
+
+def image_folder(root: Path, size: int, classes: int = 3, per_class: int = 4) -> Path:
+    """A small ImageFolder of noise-textured images at `size` px (G-VBSM needs real images for its statistics)."""
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    for split in ("train", "val"):
+        for c in range(classes):
+            folder = root / split / f"class_{c}"
+            folder.mkdir(parents=True, exist_ok=True)
+            for k in range(per_class):
+                base = rng.integers(0, 255, (size // 8, size // 8, 3), dtype=np.uint8)
+                Image.fromarray(base).resize((size, size)).save(folder / f"{k}.png")
+    return root
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", help="report folder")
+    ap.add_argument("--dry-run", action="store_true", help="CPU, tiny sizes: checks the script itself")
+    ap.add_argument("--budget-s", type=float, default=450, help="stop starting steps after this many seconds")
+    ap.add_argument("--steps", type=int, default=30, help="bench steps per batch")
+    ap.add_argument("--pack-data", metavar="DIR", help="write a travelling Fashion-MNIST to DIR and exit")
+    args = ap.parse_args()
+    if args.pack_data:
+        pack_fashion_mnist(Path(args.pack_data))
+        return 0
+    if not args.out:
+        ap.error("--out is required")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    dry = args.dry_run or not torch.cuda.is_available()
+    device = torch.device("cpu" if dry else "cuda")
+    dev = str(device)
+    size = 64 if dry else 224
+    steps = 2 if dry else args.steps
+    work = Path(tempfile.mkdtemp(prefix="gpu_check_"))
+    check = Check(out, args.budget_s)
+    check.facts = {**facts(device), "mode": "dry run (CPU, tiny sizes)" if dry else "GPU"}
+    check.write()
+    fm = dict(classes="0,1,2,3,4,5,6,7,8,9", ipc="1", iterations="4" if dry else "40")
+
+    def recipes_fmnist() -> str:
+        notes = []
+        for method, extra in (("sre2l", []), ("prism", ["--selection", "pre"]), ("prism", ["--selection", "intra"]),
+                              ("gvbsm", [])):
+            name = f"{method}-{extra[1] if extra else 'default'}"
+            start = time.time()
+            run_cli(["synth", "--method", method, *extra, "--ipc", fm["ipc"], "--classes", fm["classes"],
+                     "--iterations", fm["iterations"], "--device", dev, "--out", str(work / name)])
+            n = png_count(work / name)
+            if n != 10:
+                raise RuntimeError(f"{name}: {n} PNGs written, expected 10")
+            notes.append(f"{name} {time.time() - start:.1f} s")
+        return "zoo teachers, 10 PNGs each: " + ", ".join(notes)
+
+    def recipes_imagenet() -> str:
+        notes = []
+        folder = image_folder(work / "folder224", size)
+        runs = (("sre2l-imagenet", f"imagenet_shape:{size}", ["--ipc", "1", "--classes", ",".join(map(str, range(20)))]),
+                ("prism-imagenet", f"imagenet_shape:{size}", ["--init", "noise", "--ipc", "1",
+                                                              "--classes", ",".join(map(str, range(20)))]),
+                ("gvbsm-imagenet", f"folder:{folder}", ["--ipc", "2"]))
+        for preset, dataset, extra in runs:
+            start = time.time()
+            run_cli(["synth", "--preset", preset, "--dataset", dataset, "--weights", "random", *extra,
+                     "--iterations", "3" if dry else "20", "--no-vary-iterations", "--precision", "bf16",
+                     "--device", dev, "--out", str(work / preset)])
+            notes.append(f"{preset} {png_count(work / preset)} PNGs {time.time() - start:.1f} s")
+        return f"{size} px, random weights, bf16: " + ", ".join(notes)
+
+    def evaluation() -> str:
+        start = time.time()
+        run_cli(["evaluate", str(work / "prism-pre"), "--student", "resnet18", "--epochs", "2" if dry else "20",
+                 "--seeds", "1", "--device", dev])
+        top1 = json.loads((work / "prism-pre" / "evaluation.json").read_text())
+        return f"ResNet-18 student on the PRISM run: top-1 {next(iter(top1.values()))['mean']:.1f} % " \
+               f"in {time.time() - start:.1f} s"
+
+    def job_queue() -> str:
+        from prism_core.jobs import JobQueue
+        queue = JobQueue(work / "jobs", device=dev)
+        job = queue.submit(SynthConfig(method="prism", ipc=2, classes=(0, 1, 2, 3, 4), iterations=int(fm["iterations"]),
+                                       preview_every=5), "gpu-job")
+        queue.wait(job, timeout=300)
+        if job.state != "finished":
+            raise RuntimeError(f"job {job.state}: {job.error}")
+        status = Run(job.run_dir).status()
+        return f"state {job.state}, run status {status.get('state')}, {png_count(job.run_dir)} PNGs, " \
+               f"{job.img_per_s:.0f} img-it/s, preview {job.preview is not None}"
+
+    def cpu_vs_device() -> str:
+        cfg = SynthConfig(method="prism", ipc=1, classes=(0, 1, 2, 3), iterations=10, seed=1)
+        pixels = {}
+        for d in ("cpu", dev):
+            events = list(synthesize(cfg.replace(device=d)))
+            pixels[d] = torch.cat([e["pixels"] for e in events if e["kind"] == "batch"])
+        a, b = pixels["cpu"], pixels[dev]
+        u8 = lambda x: (x * 0.3530 + 0.2860).clamp(0, 1).mul(255).round()  # noqa: E731  (Fashion-MNIST's scale)
+        grey = (u8(a) - u8(b)).abs()
+        diff = (a - b).abs()
+        note = (f"max |diff| {diff.max():.2e}, mean {diff.mean():.2e} (normalised pixels); PNG grey levels: "
+                f"max {grey.max():.0f}, {100 * (grey > 1).float().mean():.2f} % differ by more than 1")
+        if grey.max() > 8 or (grey > 1).float().mean() > 0.01:
+            raise RuntimeError("CPU and device images differ beyond tolerance (8 grey levels, 1 % > 1): " + note)
+        return note
+
+    def compiled_equals_eager() -> str:
+        cfg = SynthConfig(method="prism", ipc=2, classes=(0, 1, 2), iterations=6, log_every=1, seed=2, device=dev,
+                          bn_pool=("mobilenetv2_050",), subset_rule="k", subset_k=2, init="noise")  # packed, 2 teachers
+        results = {}
+        for mode in ("off", "default"):
+            events = list(synthesize(cfg.replace(compile=mode)))
+            results[mode] = (next(e for e in events if e["kind"] == "step")["losses"],
+                             torch.cat([e["pixels"] for e in events if e["kind"] == "batch"]))
+        (le, pe), (lc, pc) = results["off"], results["default"]
+        rel = max(abs(le[k] - lc[k]) / max(abs(le[k]), 1e-12) for k in le)
+        grey = lambda x: (x * 0.3530 + 0.2860).clamp(0, 1).mul(255).round()  # noqa: E731
+        off = (grey(pe) - grey(pc)).abs()
+        note = (f"first-step losses rel. diff max {rel:.1e}; after 6 steps PNG grey levels differ by "
+                f"{off.mean():.2f} on average, {100 * (off > 8).float().mean():.2f} % by more than 8")
+        if rel > 1e-3 or off.mean() > 1 or (off > 8).float().mean() > 0.03:  # later steps: float noise through Adam
+            raise RuntimeError("compiled differs from eager beyond tolerance: " + note)
+        return note
+
+    def run_bench(case_name: str, variants: tuple[str, ...]):
+        def go() -> str:
+            case = bench.cases(steps, dev, imagenet_dataset=f"imagenet_shape:{size}")[case_name]
+            r = bench.run_case(case, variants, warmup=1 if dry else 3)
+            check.bench.append(r)
+            return f"reference {r['reference']['img_it_s']:.0f} img-it/s; " + ", ".join(
+                f"{v} " + (m["error"] if "error" in m else f"{m['img_it_s']:.0f} ({m['ratio']:.2f}x, {m['peak_gib']:.1f} GiB)")
+                for v, m in r["engine"].items())
+        return go
+
+    check.facts["matmul_tflops"] = round(bench.matmul_tflops(device), 1)
+    check.facts["bench_steps"] = steps
+    check.step("CLI synth, each recipe, Fashion-MNIST zoo", recipes_fmnist)
+    check.step(f"CLI synth, each ImageNet preset, {size} px", recipes_imagenet, need_s=30)
+    check.step("CLI evaluate (student + online soft labels)", evaluation, need_s=30)
+    check.step("job queue (the app's path)", job_queue, need_s=30)
+    check.step("CPU and device images agree", cpu_vs_device, need_s=30)
+    check.step("compiled equals eager", compiled_equals_eager, need_s=60)
+    compiled = () if dry else ("bf16+compile",)  # a dry run compiles one case: inductor is slow on 2 cores
+    check.step("bench sre2l-imagenet", run_bench("sre2l-imagenet", ("fp32", "bf16", "bf16+cl", "bf16+compile")),
+               need_s=60)
+    check.step("bench fmnist-defaults, eager", run_bench("fmnist-defaults", ("fp32", "bf16")), need_s=30)
+    check.step("bench prism4-imagenet", run_bench("prism4-imagenet", ("fp32", "bf16", *compiled)), need_s=120)
+    check.step("bench sre2l-imagenet, CUDA graphs", run_bench("sre2l-imagenet", ("bf16+cudagraphs",)), need_s=60)
+    if compiled:
+        check.step("bench fmnist-defaults, compiled", run_bench("fmnist-defaults", compiled), need_s=90)
+    check.facts["total_s"] = round(time.time() - check.t0)
+    check.write()
+    print((out / "gpu_check.md").read_text())
+    return 1 if any(s["status"] == "FAILED" for s in check.steps) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
