@@ -157,23 +157,29 @@ def matmul_tflops(device: torch.device) -> float:
 
 
 def variant_config(cfg: SynthConfig, variant: str) -> SynthConfig:
-    """"bf16+compile" -> the engine options it names: fp32|bf16, cl (channels_last), compile, cudagraphs."""
+    """"bf16+compile" -> the engine options it names: fp32|bf16, cl (channels_last), compile, cudagraphs
+    (compile with CUDA graphs), packN (N reference batches per forward; the case's IPC is raised to N so that
+    there are N to pack: the figures are rates, so they compare with the reference's)."""
     parts = set(variant.split("+"))
-    unknown = parts - {"fp32", "bf16", "cl", "compile", "cudagraphs"}
-    if unknown or len(parts & {"fp32", "bf16"}) > 1:
-        raise ValueError(f"unknown bench variant {variant!r}: join fp32|bf16, cl, compile or cudagraphs with '+'")
+    packs = {p for p in parts if p.startswith("pack") and p[4:].isdigit() and int(p[4:]) > 0}
+    unknown = parts - packs - {"fp32", "bf16", "cl", "compile", "cudagraphs"}
+    if unknown or len(parts & {"fp32", "bf16"}) > 1 or len(packs) > 1:
+        raise ValueError(f"unknown bench variant {variant!r}: join fp32|bf16, cl, compile, cudagraphs or packN with '+'")
     mode = "reduce-overhead" if "cudagraphs" in parts else "default" if "compile" in parts else "off"
-    return cfg.replace(precision="bf16" if "bf16" in parts else "fp32", channels_last="cl" in parts, compile=mode)
+    pack = int(packs.pop()[4:]) if packs else 1
+    return cfg.replace(precision="bf16" if "bf16" in parts else "fp32", channels_last="cl" in parts, compile=mode,
+                       pack=pack, ipc=max(cfg.ipc, pack))
 
 
-def _engine(p: Prepared, warmup: int) -> tuple[float, float]:
-    """Seconds and peak GiB of the engine on p's plan, after `warmup` steps on the same teachers and shapes
+def _engine(p: Prepared, warmup: int) -> tuple[int, float, float]:
+    """Image-iterations, seconds and peak GiB of the engine on p's plan, after `warmup` steps on the same teachers and shapes
     (compilation, cuDNN autotuning and CUDA graph capture happen there, not in the timed run)."""
     if warmup:
         short = p.config.replace(iterations=warmup)
         for _ in synthesize(replace(p, config=short, plan=make_plan(short))):
             pass
-    return _timed(torch.device(p.config.device), lambda: [None for _ in synthesize(p)])
+    seconds, peak = _timed(torch.device(p.config.device), lambda: [None for _ in synthesize(p)])
+    return sum(len(b.classes) * b.iterations for b in p.plan), seconds, peak
 
 
 def run_case(case: Case, variants: tuple[str, ...] = ("fp32",), warmup: int = 2) -> dict:
@@ -194,19 +200,18 @@ def run_case(case: Case, variants: tuple[str, ...] = ("fp32",), warmup: int = 2)
     reference_flops = per_teacher[p.config.primary] + (0.0 if p.config.method == "sre2l" else
                                                        sum(f * use.get(n, 0.0) for n, f in per_teacher.items()))
 
-    def figures(seconds: float, peak: float, flops: float) -> dict:
-        return {"img_it_s": image_iters / seconds, "tflops": flops * image_iters / seconds / 1e12, "peak_gib": peak,
-                "seconds": seconds, "ratio": reference_s / seconds}
+    def figures(iters: int, seconds: float, peak: float, flops: float) -> dict:
+        return {"img_it_s": iters / seconds, "tflops": flops * iters / seconds / 1e12, "peak_gib": peak,
+                "seconds": seconds, "ratio": iters / seconds / (image_iters / reference_s)}
 
     engine = {}
     for variant in variants:
         try:
-            seconds, peak = _engine(prepare(variant_config(case.config, variant)), warmup)
-            engine[variant] = figures(seconds, peak, engine_flops)
+            engine[variant] = figures(*_engine(prepare(variant_config(case.config, variant)), warmup), engine_flops)
         except Exception as err:  # a variant the device cannot run (e.g. CUDA graphs) is reported, not fatal
             engine[variant] = {"error": f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"}
     return {"case": case.name, "what": case.what, "image_iterations": image_iters, "avg_bn_set": avg_set,
-            "reference": figures(reference_s, reference_mem, reference_flops), "engine": engine}
+            "reference": figures(image_iters, reference_s, reference_mem, reference_flops), "engine": engine}
 
 
 def device_label(device: torch.device) -> str:

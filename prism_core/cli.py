@@ -64,7 +64,7 @@ def synth_config_from_args(args: argparse.Namespace):
         "reselect_every": args.reselect_every, "subset_rule": args.subset_rule, "subset_k": args.subset_k,
         "ipc": args.ipc, "classes": _csv(args.classes, int), "iterations": args.iterations, "lr": args.lr,
         "r_bn": args.r_bn, "init": args.init, "batch_formation": args.batch_formation, "batch_size": args.batch_size,
-        "seed": args.seed, "device": args.device, "weights": args.weights, "dataset": args.dataset,
+        "pack": args.pack, "seed": args.seed, "device": args.device, "weights": args.weights, "dataset": args.dataset,
         "vary_iterations": args.vary_iterations, "jitter": args.jitter, "precision": args.precision,
         "channels_last": args.channels_last, "compile": args.compile,
     }
@@ -201,6 +201,8 @@ def _add_synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--init", choices=["noise", "real"])
     p.add_argument("--batch-formation", choices=["cross-class", "class-grouped"])
     p.add_argument("--batch-size", type=int)
+    p.add_argument("--pack", type=int, help="reference batches per forward, each keeping its own statistics, seed "
+                                            "and BN set (GPU speed; the images do not change)")
     p.add_argument("--seed", type=int)
     p.add_argument("--weights", help="zoo (default), pretrained, random, or a checkpoint path")
     p.add_argument("--checkpoint", action="append", default=[], metavar="NAME=FILE",
@@ -266,7 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=20, help="optimisation steps per batch for both loops")
     p.add_argument("--device", help="default: cuda when available, else cpu")
     p.add_argument("--variants", help="engine variants, comma-separated, each fp32|bf16 joined with +cl (channels_last), "
-                                      "+compile, +cudagraphs (default: fp32,bf16,bf16+compile on a GPU, fp32 on the CPU)")
+                                      "+compile, +cudagraphs, +packN (default: fp32,bf16,bf16+compile on a GPU, fp32 on "
+                                      "the CPU)")
     p.add_argument("--warmup", type=int, default=2, help="untimed engine steps first (compilation, autotuning)")
     p.add_argument("--json", help="also write every figure as JSON to this file")
     p.add_argument("--out", help="also write the markdown table to this file")

@@ -60,8 +60,8 @@ def pack_fashion_mnist(out: Path, per_class: int = 1000) -> None:
 class Check:
     """Runs named steps under a budget and keeps the report on disk current."""
 
-    def __init__(self, out: Path, budget_s: float):
-        self.out, self.deadline, self.t0 = out, time.time() + budget_s, time.time()
+    def __init__(self, out: Path, budget_s: float, only: list[str] | None = None):
+        self.out, self.deadline, self.t0, self.only = out, time.time() + budget_s, time.time(), only
         self.steps: list[dict] = []
         self.facts: dict = {}
         self.bench: list[dict] = []
@@ -70,6 +70,8 @@ class Check:
         return self.deadline - time.time()
 
     def step(self, name: str, fn, need_s: float = 0.0) -> None:
+        if self.only and not any(word in name for word in self.only):
+            return
         if self.left() < need_s:
             self.steps.append({"step": name, "status": "skipped", "note": f"budget: {self.left():.0f} s left, "
                                                                              f"needs about {need_s:.0f} s"})
@@ -147,7 +149,8 @@ def main() -> int:
     ap.add_argument("--out", help="report folder")
     ap.add_argument("--dry-run", action="store_true", help="CPU, tiny sizes: checks the script itself")
     ap.add_argument("--budget-s", type=float, default=450, help="stop starting steps after this many seconds")
-    ap.add_argument("--steps", type=int, default=30, help="bench steps per batch")
+    ap.add_argument("--steps", type=int, default=50, help="bench steps per batch")
+    ap.add_argument("--only", help="run only the steps whose names contain one of these comma-separated words")
     ap.add_argument("--pack-data", metavar="DIR", help="write a travelling Fashion-MNIST to DIR and exit")
     args = ap.parse_args()
     if args.pack_data:
@@ -163,7 +166,7 @@ def main() -> int:
     size = 64 if dry else 224
     steps = 2 if dry else args.steps
     work = Path(tempfile.mkdtemp(prefix="gpu_check_"))
-    check = Check(out, args.budget_s)
+    check = Check(out, args.budget_s, args.only.split(",") if args.only else None)
     check.facts = {**facts(device), "mode": "dry run (CPU, tiny sizes)" if dry else "GPU"}
     check.write()
     fm = dict(classes="0,1,2,3,4,5,6,7,8,9", ipc="1", iterations="4" if dry else "40")
@@ -218,19 +221,21 @@ def main() -> int:
                f"{job.img_per_s:.0f} img-it/s, preview {job.preview is not None}"
 
     def cpu_vs_device() -> str:
-        cfg = SynthConfig(method="prism", ipc=1, classes=(0, 1, 2, 3), iterations=10, seed=1)
-        pixels = {}
+        """The first step (same pixels, same augmentation) must agree; later steps drift by float noise (TF32
+        convolutions on the GPU; Adam's sign-like first updates amplify it where gradients are near zero)."""
+        cfg = SynthConfig(method="prism", ipc=1, classes=(0, 1, 2, 3), iterations=10, log_every=1, seed=1)
+        first, pixels = {}, {}
         for d in ("cpu", dev):
             events = list(synthesize(cfg.replace(device=d)))
+            first[d] = next(e for e in events if e["kind"] == "step")["losses"]
             pixels[d] = torch.cat([e["pixels"] for e in events if e["kind"] == "batch"])
-        a, b = pixels["cpu"], pixels[dev]
+        rel = max(abs(first["cpu"][k] - first[dev][k]) / max(abs(first["cpu"][k]), 1e-12) for k in first["cpu"])
         u8 = lambda x: (x * 0.3530 + 0.2860).clamp(0, 1).mul(255).round()  # noqa: E731  (Fashion-MNIST's scale)
-        grey = (u8(a) - u8(b)).abs()
-        diff = (a - b).abs()
-        note = (f"max |diff| {diff.max():.2e}, mean {diff.mean():.2e} (normalised pixels); PNG grey levels: "
-                f"max {grey.max():.0f}, {100 * (grey > 1).float().mean():.2f} % differ by more than 1")
-        if grey.max() > 8 or (grey > 1).float().mean() > 0.01:
-            raise RuntimeError("CPU and device images differ beyond tolerance (8 grey levels, 1 % > 1): " + note)
+        grey = (u8(pixels["cpu"]) - u8(pixels[dev])).abs()
+        note = (f"first-step losses rel. diff max {rel:.1e}; after 10 steps PNG grey levels differ by {grey.mean():.2f} "
+                f"on average (max {grey.max():.0f}, {100 * (grey > 1).float().mean():.1f} % by more than 1)")
+        if rel > 1e-3 or grey.mean() > 2:
+            raise RuntimeError("CPU and device disagree beyond tolerance (first step 1e-3, mean drift 2 levels): " + note)
         return note
 
     def compiled_equals_eager() -> str:
@@ -274,7 +279,8 @@ def main() -> int:
                need_s=60)
     check.step("bench fmnist-defaults, eager", run_bench("fmnist-defaults", ("fp32", "bf16")), need_s=30)
     check.step("bench prism4-imagenet", run_bench("prism4-imagenet", ("fp32", "bf16", *compiled)), need_s=120)
-    check.step("bench sre2l-imagenet, CUDA graphs", run_bench("sre2l-imagenet", ("bf16+cudagraphs",)), need_s=60)
+    check.step("bench sre2l-imagenet, fast paths", run_bench("sre2l-imagenet", (
+        "fp32", "bf16+cl", "bf16+cl+compile", "bf16+cudagraphs", "bf16+compile+pack4")), need_s=60)
     if compiled:
         check.step("bench fmnist-defaults, compiled", run_bench("fmnist-defaults", compiled), need_s=90)
     check.facts["total_s"] = round(time.time() - check.t0)

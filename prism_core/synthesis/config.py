@@ -42,6 +42,7 @@ class SynthConfig:
     init: str | None = None  # "noise" or "real"
     batch_formation: str | None = None  # "cross-class" or "class-grouped"
     batch_size: int = 100
+    pack: int = 1  # reference batches (groups) per forward, each with its own statistics: larger kernels on a GPU
     jitter: int | None = None  # max roll in pixels (None: the references' 32 at 224 px; 2 at <= 64 px)
     crop_scale: tuple[float, float] | None = None  # RandomResizedCrop scale (None: (0.08, 1); (0.5, 1) at <= 64 px)
     flip: bool = True
@@ -120,6 +121,7 @@ def validate(cfg: SynthConfig, num_classes: int) -> None:
     need(cfg.batch_formation in (None, "cross-class", "class-grouped"),
          f"batch_formation must be 'cross-class' or 'class-grouped', not {cfg.batch_formation!r}")
     need(cfg.batch_size > 0, "batch_size must be positive")
+    need(isinstance(cfg.pack, int) and cfg.pack > 0, f"pack must be a positive integer (groups per forward), got {cfg.pack}")
     lo, hi = cfg.crop_scale or (0.08, 1.0)
     need(0 < lo <= hi <= 1, f"crop_scale must satisfy 0 < min <= max <= 1, got {cfg.crop_scale}")
     need(0 <= cfg.ema_alpha < 1, "ema_alpha must be in [0, 1)")

@@ -13,6 +13,7 @@ import math
 import random
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -180,10 +181,21 @@ def _batch_events(p: Prepared, todo: list[BatchSpec], should_stop: Callable[[], 
     The hooks are built once per run (G-VBSM's reference statistics included) and stay attached, so a
     compiled teacher forward is traced once and reused by every batch."""
     stats = {name: _stat_hooks(p, name) for name in _stat_teachers(p.config)} if todo else {}
-    with attached(list(stats.values())):
+    with attached(list(stats.values())), _cudnn_autotune(local_device(p.config.device).type == "cuda"):
         for spec in todo:
             for event in _optimise_batch(p, spec, should_stop, stats):
                 yield spec, event
+
+
+@contextmanager
+def _cudnn_autotune(on: bool) -> Iterator[None]:
+    """cuDNN picks the fastest convolution algorithms for the run's fixed shapes (measured once, at the first step)."""
+    before = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = before or on
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = before
 
 
 def _set_status(run: Run | None, state: str, batches_total: int, **info: Any) -> None:

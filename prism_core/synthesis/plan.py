@@ -85,12 +85,13 @@ def _groups(cfg: SynthConfig) -> list[_Group]:
 
 
 def make_plan(cfg: SynthConfig) -> list[BatchSpec]:
-    """Groups of the same size and iteration count are packed, in order, into batches of <= batch_size images."""
+    """Groups of the same size and iteration count are packed, in order, into batches of <= batch_size * pack
+    images (pack = 1: a dataset with fewer classes than batch_size still packs its small groups)."""
     bins: dict[tuple[int, int], list[list[_Group]]] = {}
     order: list[list[_Group]] = []
     for g in _groups(cfg):
         open_bins = bins.setdefault((len(g.pairs), g.iterations), [])
-        if not open_bins or (len(open_bins[-1]) + 1) * len(g.pairs) > cfg.batch_size:
+        if not open_bins or (len(open_bins[-1]) + 1) * len(g.pairs) > cfg.batch_size * cfg.pack:
             open_bins.append([])
             order.append(open_bins[-1])
         open_bins[-1].append(g)

@@ -181,3 +181,18 @@ def test_bf16_channels_last_losses_agree_with_fp32_eager():
     assert set(lean) == set(ref)
     for term in ref:
         assert lean[term] == pytest.approx(ref[term], rel=0.03), term
+
+
+def test_pack_forwards_several_reference_batches_at_once_with_the_same_images():
+    """pack=2 puts two reference batches (3 classes each) in one forward: exactly the packing a small-class
+    dataset gets from a large batch_size, and the separate batches' images up to float noise (which Adam's
+    sign-like first steps can lift to ~1e-3 on near-zero gradients)."""
+    cfg = SynthConfig(method="prism", selection="pre", seed=7, **dict(SMALL, iterations=6))
+    _, separate = run_pixels(cfg)
+    _, packed = run_pixels(cfg.replace(pack=2))
+    _, by_batch_size = run_pixels(cfg.replace(batch_size=6))
+    assert len(separate) == 2 and len(packed) == 1 and packed[0]["record"]["seeds"] == \
+        separate[0]["record"]["seeds"] + separate[1]["record"]["seeds"]
+    assert torch.equal(packed[0]["pixels"], by_batch_size[0]["pixels"])
+    alone = torch.cat([separate[i]["pixels"] for i in sorted(separate)])
+    assert torch.allclose(packed[0]["pixels"], alone, atol=5e-3)
