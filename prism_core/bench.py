@@ -64,25 +64,28 @@ class _ReferenceBNHook:
         self.loss = torch.norm(module.running_mean - mean, 2) + torch.norm(module.running_var - var, 2)
 
 
-def reference_loop(p: Prepared, steps: int) -> Iterator[float]:
+def reference_models(p: Prepared) -> tuple[nn.Module, dict[str, nn.Module]]:
+    """The reference's own instances: the logit teacher, and one more per BN teacher of the plan (PRISM's
+    public code loads them once, before its loop; the bench builds them outside the timed region)."""
+    cfg, info = p.config, p.dataset.info
+    fresh = lambda name: create_teacher(name, info, weights=cfg.weights, device=torch.device(cfg.device)).model  # noqa: E731
+    names = dict.fromkeys(n for b in p.plan for s in b.bn_sets for n in s) if cfg.method == "prism" else {}
+    return fresh(cfg.primary), {name: fresh(name) for name in names}
+
+
+def reference_loop(p: Prepared, steps: int, models: tuple[nn.Module, dict[str, nn.Module]] | None = None
+                   ) -> Iterator[float]:
     """Optimise p's plan, one IPC index per batch, in the public loops' style; yields each step's loss."""
     cfg, info = p.config, p.dataset.info
     assert cfg.method in ("sre2l", "prism"), "the reference loop is SRe2L's / PRISM's"
     device = torch.device(cfg.device)
-    fresh = lambda name: create_teacher(name, info, weights=cfg.weights, device=device).model  # noqa: E731
-    ce_model = fresh(cfg.primary)
-    bn_instances: dict[str, nn.Module] = {}  # loaded once, like the public code's model list
+    ce_model, bn_instances = models or reference_models(p)
     augment = CropFlipRoll(info.image_size, cfg.crop_scale, flip=cfg.flip, jitter=cfg.jitter)
     for spec in p.plan:
         n = len(spec.classes) // spec.groups
         for g in range(spec.groups):  # the reference optimises each group as its own batch
             # SRe2L's loop uses its one teacher for both terms; PRISM's loads one instance per BN role
-            bn_models = [ce_model]
-            if cfg.method == "prism":
-                for name in spec.bn_sets[g]:
-                    if name not in bn_instances:
-                        bn_instances[name] = fresh(name)
-                bn_models = [bn_instances[name] for name in spec.bn_sets[g]]
+            bn_models = [bn_instances[name] for name in spec.bn_sets[g]] if cfg.method == "prism" else [ce_model]
             hooks = [[_ReferenceBNHook(m) for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
                      for model in bn_models]
             gen = torch.Generator().manual_seed(spec.seeds[g])
@@ -172,8 +175,8 @@ def variant_config(cfg: SynthConfig, variant: str) -> SynthConfig:
 
 
 def _engine(p: Prepared, warmup: int) -> tuple[int, float, float]:
-    """Image-iterations, seconds and peak GiB of the engine on p's plan, after `warmup` steps on the same teachers and shapes
-    (compilation, cuDNN autotuning and CUDA graph capture happen there, not in the timed run)."""
+    """Image-iterations, seconds and peak GiB of the engine on p's plan, after `warmup` steps on the same teachers
+    and shapes (compilation, cuDNN autotuning and CUDA graph capture happen there, not in the timed run)."""
     if warmup:
         short = p.config.replace(iterations=warmup)
         for _ in synthesize(replace(p, config=short, plan=make_plan(short))):
@@ -183,12 +186,16 @@ def _engine(p: Prepared, warmup: int) -> tuple[int, float, float]:
 
 
 def run_case(case: Case, variants: tuple[str, ...] = ("fp32",), warmup: int = 2) -> dict:
-    """The reference-style loop once (fp32 eager, as the public code) and the engine in each variant."""
+    """The reference-style loop once (fp32 eager, as the public code) and the engine in each variant; both get
+    `warmup` untimed steps first and load their models before the clock starts."""
     p = prepare(case.config)
     device = torch.device(p.config.device)
     steps = p.config.iterations
     image_iters = sum(len(b.classes) * steps for b in p.plan)
-    reference_s, reference_mem = _timed(device, lambda: [None for _ in reference_loop(p, steps)])
+    models = reference_models(p)
+    for _ in reference_loop(p, warmup, models):  # the same untimed warm-up as the engine gets
+        pass
+    reference_s, reference_mem = _timed(device, lambda: [None for _ in reference_loop(p, steps, models)])
     # work per image-iteration: the engine forwards each teacher once; the reference forwards the primary again
     # for each BN role (expected over the plan's drawn sets)
     sets = [s for b in p.plan for s in b.bn_sets]
