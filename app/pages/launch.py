@@ -61,7 +61,7 @@ with left:
                        disabled=disabled, help=reason, key=f"w_pool_{method}_{r['name']}"):
             pool.append(r["name"])
     for r in bn_free:
-        st.caption(f"⛔ {r['name']}: {r['family']} has no BatchNorm layers, so it cannot align BN statistics.")
+        st.caption(f":material/block: {r['name']}: {r['family']} has no BatchNorm layers, so it cannot align BN statistics.")
 with right:
     selection = st.radio("Teacher selection", ["pre", "intra"], horizontal=True, key="w_selection",
                          disabled=method != "prism",
@@ -82,13 +82,14 @@ with right:
                          index=0 if recipe.batch_formation == "cross-class" else 1)
     seed = st.number_input("Seed", min_value=0, value=0, key="w_seed")
     gpu = device == "cuda"
-    why = "" if gpu else " (GPU only: no GPU on this server)"
     fast = st.columns(2)
-    bf16 = fast[0].checkbox("bf16 teacher forwards" + why, value=gpu, disabled=not gpu, key="w_bf16",
+    bf16 = fast[0].checkbox("bf16 teacher forwards", value=gpu, disabled=not gpu, key="w_bf16",
                             help="statistics and losses stay fp32; first-step losses agree with fp32 within 1 %")
-    compiled = fast[1].checkbox("Compile teachers" + why, value=gpu, disabled=not gpu, key="w_compile",
+    compiled = fast[1].checkbox("Compile teachers", value=gpu, disabled=not gpu, key="w_compile",
                                 help="torch.compile of each teacher with its statistics: the first run compiles "
                                      "(about a minute), later runs with the same teachers reuse it")
+    if not gpu:
+        st.caption(":material/info: bf16 and compiled teachers speed up GPU runs; this server runs on the CPU.")
 baseline = st.checkbox("With SRe2L baseline (same primary, init and seed)", value=True, key="w_baseline",
                        disabled=method == "sre2l")
 name = st.text_input("Run name", value=f"{method}-{time.strftime('%Y%m%d-%H%M%S')}", key="w_name")

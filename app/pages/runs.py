@@ -8,13 +8,15 @@ st.title("Runs")
 runs = all_runs()
 if not runs:
     st.info("No runs yet: launch one on the Launch page.")
-ICON = {"finished": "✅", "running": "⏳", "queued": "🕒", "cancelled": "⏹️", "failed": "❌", "interrupted": "⚠️",
-        "damaged": "💥"}
+# material icons: Debian's Chromium has no colour-emoji font, so emoji render as empty boxes
+ICON = {"finished": ":material/check_circle:", "running": ":material/pending:", "queued": ":material/schedule:",
+        "cancelled": ":material/stop_circle:", "failed": ":material/error:", "interrupted": ":material/warning:",
+        "damaged": ":material/broken_image:"}
 for run in runs:
     status = run.status()
     job = job_queue().job_for(run.name) if run.path.parent != EXAMPLES_DIR else None
     state = job.state if job is not None and job.active else status["state"]
-    with st.expander(f"{ICON.get(state, '•')} {run_label(run)} · {state} · "
+    with st.expander(f"{ICON.get(state, ':material/circle:')} {run_label(run)} · {state} · "
                      f"{status.get('batches_done', 0)}/{status.get('batches_total', '?')} batches"):
         try:
             record = run.record()

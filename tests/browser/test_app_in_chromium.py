@@ -40,6 +40,8 @@ def test_launch_prism_with_baseline_and_inspect(server):
         page = ctx.new_page()
         page.goto(url)
         page.get_by_text("Launch a synthesis run").wait_for(timeout=90_000)
+        assert page.get_by_text("Deploy", exact=True).count() == 0  # a local tool: no deploy button in the toolbar
+        assert page.get_by_label("Compile teachers").is_disabled()  # GPU-only options say so on a CPU server
         for label, value in (("Images per class (IPC)", "2"), ("Iterations per batch", "4")):
             box = page.get_by_label(label)
             box.fill(value)
