@@ -21,7 +21,7 @@ import shutil
 import socket
 import time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, BinaryIO, Iterable
 
 import numpy as np
 import torch
@@ -78,6 +78,38 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+
+
+# PNGs that passed PIL's verify (or that this process wrote), by path, with the size and mtime they had then:
+# status() is polled by the app on every render, and re-opening every image of a 50,000-image run each time
+# would make it unusable; a file rewritten or truncated since has another size or mtime and is checked again.
+_GOOD_PNGS: dict[str, tuple[int, int]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _remember_good(path: Path) -> None:
+    _GOOD_PNGS[str(path)] = _stamp(path)
+
+
+def _png_problem(path: Path) -> str | None:
+    """None for a readable PNG; else "missing" or "unreadable (...)"."""
+    try:
+        stamp = _stamp(path)
+    except FileNotFoundError:
+        return "missing"
+    if _GOOD_PNGS.get(str(path)) == stamp:
+        return None
+    try:
+        with Image.open(path) as img:
+            img.verify()
+    except Exception as err:  # PIL raises OSError, SyntaxError, ValueError... for broken files
+        return f"unreadable ({type(err).__name__})"
+    _GOOD_PNGS[str(path)] = stamp
+    return None
 
 
 class Run:
@@ -146,14 +178,9 @@ class Run:
                 out.append(f"pixels/batch_{index:05d}.safetensors is missing")
             for c, k in zip(rec["classes"], rec["ipc_indices"]):
                 path = self.image_path(c, k)
-                if not path.is_file():
-                    out.append(f"{path.relative_to(self.path)} is missing")
-                    continue
-                try:
-                    with Image.open(path) as img:
-                        img.verify()
-                except Exception as err:  # PIL raises OSError, SyntaxError, ValueError... for broken files
-                    out.append(f"{path.relative_to(self.path)} is unreadable ({type(err).__name__})")
+                problem = _png_problem(path)
+                if problem:
+                    out.append(f"{path.relative_to(self.path)} is {problem}")
         return out
 
     def sweep_temporaries(self) -> list[Path]:
@@ -197,6 +224,7 @@ class Run:
             buf = io.BytesIO()
             Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img).save(buf, format="PNG")
             atomic_write(path, buf.getvalue())
+            _remember_good(path)  # encoded from pixels just now: no need to read it back
         tensors = {"x": pixels.detach().float().cpu().contiguous(), "classes": torch.tensor(classes),
                    "ipc": torch.tensor(ipc_indices)}
         tmp = self.path / "pixels" / f".batch_{index:05d}.{os.getpid()}.tmp"
@@ -218,16 +246,17 @@ class Run:
         order = np.lexsort((k, c))
         return x[torch.as_tensor(order)], c[order], k[order]
 
-    def export_zip(self) -> bytes:
-        """The finished images as a zip in ImageFolder layout (<class folder>/<k>.png)."""
+    def export_zip(self, dest: Path | BinaryIO | None = None) -> bytes | None:
+        """The finished images as a zip in ImageFolder layout (<class folder>/<k>.png), written to `dest`
+        (a path or a binary file; PNGs are read one at a time), or returned as bytes when no `dest` is given."""
         import zipfile
-        buf = io.BytesIO()
+        buf = io.BytesIO() if dest is None else dest
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
             for rec in self.finished().values():
                 for c, k in zip(rec["classes"], rec["ipc_indices"]):
                     path = self.image_path(c, k)
                     zf.write(path, f"{self.name}/{path.parent.name}/{path.name}")
-        return buf.getvalue()
+        return buf.getvalue() if dest is None else None
 
     # --- events --------------------------------------------------------------------------------
     def append_events(self, events: list[dict[str, Any]]) -> None:

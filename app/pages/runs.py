@@ -38,8 +38,9 @@ for run in runs:
                 except Exception as err:
                     st.error(f"Cannot resume: {err}")
         if status.get("batches_done"):
-            cols[1].download_button("Download PNGs (zip)", data=run.export_zip(), file_name=f"{run.name}.zip",
-                                    mime="application/zip", key=f"zip_{run.name}")
+            # a callable: the zip is built when the button is clicked, not on every render
+            cols[1].download_button("Download PNGs (zip)", data=run.export_zip, file_name=f"{run.name}.zip",
+                                    mime="application/zip", key=f"zip_{run.name}", on_click="ignore")
         if run.path.parent != EXAMPLES_DIR and state not in ("running", "queued"):
             confirm = cols[2].checkbox("Confirm delete", key=f"confirm_{run.name}")
             if cols[2].button("Delete", key=f"delete_{run.name}", disabled=not confirm):
