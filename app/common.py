@@ -15,6 +15,7 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from prism_core.data import get_dataset  # noqa: E402
+from prism_core.images import to_uint8  # noqa: E402
 from prism_core.jobs import JobQueue  # noqa: E402
 from prism_core.runstore import Run, list_runs  # noqa: E402
 
@@ -79,7 +80,7 @@ def run_images(path: str, mtime: float):
     """Finished images of a run as uint8 (N, C, H, W) with classes and IPC indices (cached per run state)."""
     from prism_core.metrics import run_images01
     x01, classes, ks = run_images01(Run(path))
-    return (x01 * 255).round().byte().numpy(), classes, ks
+    return to_uint8(x01).numpy(), classes, ks
 
 
 def run_mtime(run: Run) -> float:
@@ -103,10 +104,11 @@ def run_features(path: str, mtime: float, extractor: str):
 
 
 @st.cache_data(max_entries=16, show_spinner="Extracting real features...")
-def real_features(extractor: str, classes: tuple[int, ...], per_class: int):
+def real_features(extractor: str, classes: tuple[int, ...], per_class: int, dataset_name: str):
+    """Features of real test images of `dataset_name`: the run's own dataset, the reference it is compared with."""
     from prism_core.metrics import real_reference
-    x, labels, idx = real_reference("fashion_mnist", np.array(classes), per_class)
-    return features_of(extractor, x), labels, idx
+    x, labels, idx = real_reference(dataset_name, np.array(classes), per_class)
+    return features_of(extractor, x, dataset_name), labels, idx
 
 
 def finished_runs() -> dict[str, Run]:

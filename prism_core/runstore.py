@@ -28,6 +28,9 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file, save_file
 
+from .atomic import atomic_json, atomic_write, replacing
+from .images import to_uint8
+
 
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 STATES = ("queued", "running", "finished", "cancelled", "failed", "interrupted")
@@ -42,23 +45,6 @@ def check_run_name(name: str) -> str:
     if not _NAME_OK.match(name or "") or ".." in name:
         raise RunError(f"invalid run name {name!r}: use letters, digits, '.', '_' and '-' only (no '/' or '..')")
     return name
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def atomic_json(path: Path, obj: Any) -> None:
-    atomic_write(path, (json.dumps(obj, indent=1) + "\n").encode())
 
 
 def slug(text: str) -> str:
@@ -217,7 +203,7 @@ class Run:
     def write_batch(self, index: int, pixels: torch.Tensor, images01: torch.Tensor, classes: Iterable[int],
                     ipc_indices: Iterable[int], record: dict[str, Any]) -> None:
         classes, ipc_indices = list(classes), list(ipc_indices)
-        u8 = (images01.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+        u8 = to_uint8(images01).permute(0, 2, 3, 1).cpu().numpy()
         for img, c, k in zip(u8, classes, ipc_indices):
             path = self.image_path(c, k)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -227,9 +213,8 @@ class Run:
             _remember_good(path)  # encoded from pixels just now: no need to read it back
         tensors = {"x": pixels.detach().float().cpu().contiguous(), "classes": torch.tensor(classes),
                    "ipc": torch.tensor(ipc_indices)}
-        tmp = self.path / "pixels" / f".batch_{index:05d}.{os.getpid()}.tmp"
-        save_file(tensors, str(tmp))
-        os.replace(tmp, self.path / "pixels" / f"batch_{index:05d}.safetensors")
+        with replacing(self.path / "pixels" / f"batch_{index:05d}.safetensors") as tmp:
+            save_file(tensors, str(tmp))
         atomic_json(self.path / "batches" / f"{index:05d}.json", {"index": index, "pid": os.getpid(), **record})
 
     def pixels(self) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:

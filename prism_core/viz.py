@@ -6,12 +6,14 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from .images import to_uint8
+
 
 def to_rgb_u8(images: torch.Tensor | np.ndarray) -> np.ndarray:
     """(N, C, H, W) uint8 or float [0, 1] -> (N, H, W, 3) uint8."""
     x = torch.as_tensor(images)
     if x.is_floating_point():
-        x = (x.clamp(0, 1) * 255).round().to(torch.uint8)
+        x = to_uint8(x)
     if x.shape[1] == 1:
         x = x.expand(-1, 3, -1, -1)
     return x.permute(0, 2, 3, 1).contiguous().numpy()

@@ -19,7 +19,6 @@ import math
 import os
 import platform
 import time
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any

@@ -4,6 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from common import choose_runs, dataset, real_features, run_features, run_images, run_mtime
+from prism_core.images import to_uint8
 from prism_core.metrics import default_extractor, embed_sets
 from prism_core.viz import grid
 
@@ -13,7 +14,8 @@ per_class = st.slider("Real test images per class", 0, 100, 30, key="emb_real")
 colour = st.radio("Colour by", ["run", "class"], horizontal=True, key="emb_colour")
 if not chosen:
     st.stop()
-info = dataset().info
+dataset_name = runs[chosen[0]].config().dataset  # real images of the runs' own dataset
+info = dataset(dataset_name).info
 extractor = default_extractor(runs[chosen[0]])
 sets, images = [], {}
 for label in chosen:
@@ -22,7 +24,7 @@ for label in chosen:
     sets.append((label, feats, classes, ks))
     images[label] = run_images(str(run.path), run_mtime(run))
 if per_class:
-    feats, labels, idx = real_features(extractor, tuple(range(info.num_classes)), per_class)
+    feats, labels, idx = real_features(extractor, tuple(range(info.num_classes)), per_class, dataset_name)
     sets.append(("real", feats, labels, idx))
 
 
@@ -49,12 +51,12 @@ event = st.plotly_chart(fig, key="emb_scatter", on_select="rerun", selection_mod
 selected = [int(p["customdata"]) for p in (event.selection.points if event else []) if "customdata" in p][:40]
 if selected:
     st.subheader(f"{len(selected)} selected")
-    test = dataset().split("test")
+    test = dataset(dataset_name).split("test")
     tiles = []
     for i in selected:
         p = points[i]
         if p["source"] == "real":
-            tiles.append((test.load([p["index"]])[0] * 255).round().byte().numpy())
+            tiles.append(to_uint8(test.load([p["index"]])[0]).numpy())
         else:
             imgs, classes, ks = images[p["source"]]
             j = np.flatnonzero((classes == p["class"]) & (ks == p["index"]))[0]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
 from ..data import class_indices, get_dataset
+from ..images import to_uint8
 from ..runstore import Run, RunError, atomic_json
 from ..teachers import ZOO_DIR, create_teacher, read_manifest
 from .diversity import intra_class_cosine, summarize
@@ -36,7 +36,7 @@ def default_extractor(run: Run) -> str:
 def run_images01(run: Run) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
     x, classes, ks = run.pixels()
     info = get_dataset(run.config().dataset).info
-    return (info.denormalize(x).clamp(0, 1) * 255).round() / 255, classes, ks  # exactly what the PNGs hold
+    return to_uint8(info.denormalize(x)).float() / 255, classes, ks  # exactly what the PNGs hold
 
 
 def real_reference(dataset_name: str, classes: np.ndarray, per_class: int = REAL_PER_CLASS):

@@ -22,8 +22,9 @@ import torch
 
 from ..data import Dataset, class_indices, get_dataset, real_image_indices
 from ..distributed import local_device
+from ..images import to_uint8
 from ..runstore import Run, RunError
-from ..teachers import Teacher, TeacherCache, TeacherError, create_teacher, get_spec
+from ..teachers import Teacher, TeacherCache, create_teacher, get_spec
 from ..teachers.registry import bn_layer_count
 from .augment import CropFlipRoll
 from .config import ConfigError, SynthConfig, validate
@@ -352,7 +353,7 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
                    "lr": opt.param_groups[0]["lr"], "bn_set": list(served), "ce_teacher": ce_name, "losses": values}
         if cfg.preview_every and (step % cfg.preview_every == 0 or final):
             yield {"kind": "preview", "batch": spec.index, "step": step + 1, "classes": list(spec.classes),
-                   "ipc": list(spec.ipc_indices), "images": _to_uint8(info.denormalize(x.detach()))}
+                   "ipc": list(spec.ipc_indices), "images": to_uint8(info.denormalize(x.detach())).cpu()}
     for ts in stats.values():
         ts.reset()
     images01 = info.denormalize(x.detach()).clamp(0, 1)
@@ -360,7 +361,3 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
               "iterations": spec.iterations, "bn_sets_drawn": [list(s) for s in spec.bn_sets], "bn_sets_used": sets_used,
               "final_losses": {k: float(v) for k, v in last.items()}}
     yield {"kind": "batch", "batch": spec.index, "record": record, "pixels": x.detach().cpu(), "images01": images01.cpu()}
-
-
-def _to_uint8(x01: torch.Tensor) -> torch.Tensor:
-    return (x01.clamp(0, 1) * 255).round().to(torch.uint8).cpu()

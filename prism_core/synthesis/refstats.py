@@ -13,6 +13,7 @@ import torch
 import torch.nn as nn
 from safetensors.torch import load_file, save_file
 
+from ..atomic import replacing
 from ..data import Dataset
 from ..teachers import Teacher
 from .augment import CropFlipRoll
@@ -61,7 +62,6 @@ def conv_reference_stats(teacher: Teacher, dataset: Dataset, n_images: int, seed
             h.remove()
     result = [[s.cpu() for s in stats] for stats in sums]
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    save_file({f"{i}.{j}": s.contiguous() for i, stats in enumerate(result) for j, s in enumerate(stats)}, str(tmp))
-    os.replace(tmp, path)
+    with replacing(path) as tmp:
+        save_file({f"{i}.{j}": s.contiguous() for i, stats in enumerate(result) for j, s in enumerate(stats)}, str(tmp))
     return result

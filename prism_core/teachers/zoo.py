@@ -1,8 +1,6 @@
 """Train the shipped teacher zoo: fp16 safetensors plus a manifest anyone can load without prism_core."""
 from __future__ import annotations
 
-import json
-import os
 import shlex
 import sys
 import time
@@ -12,6 +10,7 @@ from typing import Iterator
 import torch
 from safetensors.torch import save_file
 
+from ..atomic import atomic_json, replacing
 from ..data import Dataset
 from ..training import TrainConfig, top1, train_classifier
 from .teacher import InputAdapter
@@ -33,12 +32,6 @@ ZOO_RECIPES: dict[str, TrainConfig] = {
 
 
 SUBSET = 2000  # the fixed test subset (the first 2,000 test images) that the tests re-score teachers on
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _round_to_fp16(net: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -68,9 +61,8 @@ def train_zoo_teacher(name: str, dataset: Dataset, out_dir: Path = ZOO_DIR, cfg:
     acc_subset = top1(model, dataset.split("test"), info, indices=range(SUBSET))
     out_dir.mkdir(parents=True, exist_ok=True)
     file = f"{name}.safetensors"
-    tmp = out_dir / f".{file}.tmp"
-    save_file(state, str(tmp), metadata={"architecture": name, "dataset": info.name})
-    os.replace(tmp, out_dir / file)
+    with replacing(out_dir / file) as tmp:
+        save_file(state, str(tmp), metadata={"architecture": name, "dataset": info.name})
     entry = {
         "architecture": name,
         "family": spec.family,
@@ -110,7 +102,7 @@ def _update_manifest(out_dir: Path, dataset_name: str, entries: dict[str, dict])
                            "or torchvision.models.get_model(constructor, **kwargs)), load_state_dict(safetensors.torch."
                            "load_file(file)) cast to float32; feed (x/255 padded to size, minus mean, over std), "
                            "repeated to `repeat_to_channels`.")
-    atomic_write_text(out_dir / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+    atomic_json(out_dir / MANIFEST, manifest)
 
 
 def rescore_zoo(dataset: Dataset, zoo_dir: Path = ZOO_DIR) -> dict[str, tuple[float, float]]:
