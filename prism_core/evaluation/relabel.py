@@ -11,6 +11,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..synthesis.augment import sample_crop
+
 
 @dataclass(frozen=True)
 class MixConfig:
@@ -25,16 +27,7 @@ def random_resized_crops(x: torch.Tensor, scale: tuple[float, float], flip: bool
     n, _, h, w = x.shape
     out, boxes = torch.empty_like(x), []
     for i in range(n):
-        box = (0, 0, h, w)
-        for _ in range(10):
-            area = h * w * (scale[0] + (scale[1] - scale[0]) * float(torch.rand((), generator=gen)))
-            logr = math.log(ratio[0]) + (math.log(ratio[1]) - math.log(ratio[0])) * float(torch.rand((), generator=gen))
-            cw, ch = round(math.sqrt(area * math.exp(logr))), round(math.sqrt(area / math.exp(logr)))
-            if 0 < cw <= w and 0 < ch <= h:
-                top = int(torch.randint(0, h - ch + 1, (), generator=gen))
-                left = int(torch.randint(0, w - cw + 1, (), generator=gen))
-                box = (top, left, ch, cw)
-                break
+        box = sample_crop(h, w, scale, ratio, gen)
         top, left, ch, cw = box
         crop = F.interpolate(x[i:i + 1, :, top:top + ch, left:left + cw], size=(h, w), mode="bilinear",
                              align_corners=False)

@@ -6,6 +6,7 @@ import torch
 import torch.nn as nn
 
 from ..data import DatasetInfo
+from ..taps import layer_inputs
 
 
 def last_linear(model: nn.Module) -> nn.Linear:
@@ -19,12 +20,9 @@ def last_linear(model: nn.Module) -> nn.Linear:
 def extract_features(model: nn.Module, images01: torch.Tensor, info: DatasetInfo, batch_size: int = 500) -> torch.Tensor:
     """(N, D) float features of images in [0, 1] (normalised with the dataset's statistics first)."""
     captured: list[torch.Tensor] = []
-    handle = last_linear(model).register_forward_pre_hook(lambda m, inp: captured.append(inp[0].flatten(1).float().cpu()))
-    try:
+    with layer_inputs([last_linear(model)], lambda i, m, a: captured.append(a.flatten(1).float().cpu())):
         model.eval()
         device = next(model.parameters()).device
         for i in range(0, len(images01), batch_size):
             model(info.normalize(images01[i:i + batch_size]).to(device))
-    finally:
-        handle.remove()
     return torch.cat(captured) if captured else torch.empty(0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..data import DatasetInfo
+from ..taps import layer_inputs
 from ..teachers import Teacher
 
 
@@ -14,19 +15,12 @@ def bn_mismatch(teacher: Teacher, images01: torch.Tensor, info: DatasetInfo) -> 
     layers = teacher.bn_layers
     out: dict[int, float] = {}
 
-    def hook(i):
-        def fn(module, inputs, output):
-            a = inputs[0].float()
-            var, mean = torch.var_mean(a, dim=(0, 2, 3), unbiased=False)
-            out[i] = float(torch.linalg.vector_norm(mean - module.running_mean)
-                           + torch.linalg.vector_norm(var - module.running_var))
-        return fn
+    def mismatch(i: int, module: torch.nn.Module, a: torch.Tensor) -> None:
+        var, mean = torch.var_mean(a.float(), dim=(0, 2, 3), unbiased=False)
+        out[i] = float(torch.linalg.vector_norm(mean - module.running_mean)
+                       + torch.linalg.vector_norm(var - module.running_var))
 
-    handles = [m.register_forward_hook(hook(i)) for i, m in enumerate(layers)]
-    try:
+    with layer_inputs(layers, mismatch):
         device = next(teacher.model.parameters()).device
         teacher.model(info.normalize(images01).to(device))
-    finally:
-        for h in handles:
-            h.remove()
     return [out[i] for i in range(len(layers))]

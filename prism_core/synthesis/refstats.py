@@ -15,6 +15,7 @@ from safetensors.torch import load_file, save_file
 
 from ..atomic import replacing
 from ..data import Dataset
+from ..taps import layer_inputs
 from ..teachers import Teacher
 from .augment import CropFlipRoll
 from .hooks import layer_stats
@@ -44,9 +45,7 @@ def conv_reference_stats(teacher: Teacher, dataset: Dataset, n_images: int, seed
     augment = CropFlipRoll(info.image_size)
     sums: list[list[torch.Tensor]] | None = None
     captured: list[list[torch.Tensor]] = []
-    handles = [m.register_forward_hook(lambda mod, inp, out: captured.append([s[0] for s in layer_stats(inp[0].float(), True)]))
-               for m in layers]
-    try:
+    with layer_inputs(layers, lambda i, m, a: captured.append([s[0] for s in layer_stats(a.float(), True)])):
         batches = [order[i:i + 256] for i in range(0, len(order), 256)]
         for idx in batches:
             captured.clear()
@@ -57,9 +56,6 @@ def conv_reference_stats(teacher: Teacher, dataset: Dataset, n_images: int, seed
                 sums = [[s * weight for s in stats] for stats in captured]
             else:
                 sums = [[a + s * weight for a, s in zip(acc, stats)] for acc, stats in zip(sums, captured)]
-    finally:
-        for h in handles:
-            h.remove()
     result = [[s.cpu() for s in stats] for stats in sums]
     path.parent.mkdir(parents=True, exist_ok=True)
     with replacing(path) as tmp:
