@@ -19,8 +19,8 @@ import torch
 
 from .evaluation import EvalConfig, check_complete, evaluate_run
 from .runstore import Run, check_run_name
-from .synthesis import SynthConfig, prepare, synthesize
-from .synthesis.engine import open_run
+from .synthesis import Prepared, SynthConfig, prepare
+from .synthesis.engine import open_run, run_plan
 from .teachers import TeacherCache
 
 HISTORY = 2000  # loss points kept per job for live curves
@@ -33,6 +33,7 @@ class Job:
     run_dir: Path
     config: SynthConfig
     kind: str = "synth"  # "synth" or "evaluate"
+    prepared: Prepared | None = None  # a synthesis job's validated teachers and plan; its run is already open
     evaluation: EvalConfig | None = None
     seeds: int = 1
     message: str = ""  # evaluation progress in words
@@ -90,7 +91,8 @@ class JobQueue:
         self._worker.start()
 
     def submit(self, cfg: SynthConfig, run_name: str, resume: bool = False) -> Job:
-        """Validate now (errors reach the caller at once), create the run on disk, then queue it."""
+        """Validate now (errors reach the caller at once), create the run on disk, then queue it: the worker
+        continues this same prepared run, preparing and opening nothing again."""
         check_run_name(run_name)
         prepared = prepare(cfg.replace(device=self.device), self.teachers)
         run = Run(self.runs_root / run_name)
@@ -98,7 +100,8 @@ class JobQueue:
             if any(j.run_name == run_name and j.active for j in self._jobs.values()):
                 raise ValueError(f"run {run_name!r} is already queued or running")
             prepared, _ = open_run(run, prepared, resume=resume)
-            job = Job(next(self._ids), run_name, run.path, prepared.config, batches_total=len(prepared.plan))
+            job = Job(next(self._ids), run_name, run.path, prepared.config, prepared=prepared,
+                      batches_total=len(prepared.plan))
             self._jobs[job.id] = job
         self._queue.put(job)
         return job
@@ -144,7 +147,7 @@ class JobQueue:
             job.state, job.started = "running", time.time()
             try:
                 if job.kind == "synth":
-                    events = synthesize(prepare(job.config, self.teachers), job.run_dir, resume=True, stop=job.stop)
+                    events = run_plan(job.prepared, Run(job.run_dir), stop=job.stop)  # the run opened at submit
                 else:
                     events = evaluate_run(Run(job.run_dir), job.evaluation, job.seeds, real_baseline=True,
                                           device=self.device, stop=job.stop.is_set)

@@ -117,17 +117,31 @@ def synthesize(cfg: SynthConfig | Prepared, run_dir: Path | str | None = None, *
     unless `resume` (keep the stored configuration) or `overwrite` (start afresh) is given.
     """
     prepared = cfg if isinstance(cfg, Prepared) else prepare(cfg)
-    should_stop = stop.is_set if isinstance(stop, threading.Event) else (stop or (lambda: False))
     run = Run(run_dir) if run_dir is not None else None
-    done: dict[int, dict] = {}
     if run is not None:
         try:
-            prepared, done = open_run(run, prepared, resume, overwrite, primary_rank=shard[0] == 0)
-            if shard[0] == 0:
-                run.set_status("running", batches_total=len(prepared.plan))
+            prepared, _ = open_run(run, prepared, resume, overwrite, primary_rank=shard[0] == 0)
         except OSError as err:
-            raise RunError(f"cannot write the run in {run.path} ({err.strerror or err}); "
-                           "nothing was changed: free space or make it writable, then run the same command again") from None
+            raise _unwritable(run, err) from None
+    yield from run_plan(prepared, run, stop=stop, shard=shard)
+
+
+def _unwritable(run: Run, err: OSError) -> RunError:
+    return RunError(f"cannot write the run in {run.path} ({err.strerror or err}); "
+                    "nothing was changed: free space or make it writable, then run the same command again")
+
+
+def run_plan(prepared: Prepared, run: Run | None, *, stop: threading.Event | Callable[[], bool] | None = None,
+             shard: tuple[int, int] = (0, 1)) -> Iterator[dict[str, Any]]:
+    """Optimise the plan's unfinished batches (this process's shard) into an opened run, or none, yielding
+    progress events. The job queue opens a job's run when it is submitted and continues it here."""
+    should_stop = stop.is_set if isinstance(stop, threading.Event) else (stop or (lambda: False))
+    done = run.finished() if run is not None else {}
+    if run is not None and shard[0] == 0:
+        try:
+            run.set_status("running", batches_total=len(prepared.plan))
+        except OSError as err:
+            raise _unwritable(run, err) from None
     cfg, plan = prepared.config, prepared.plan
     mine = [b for b in plan if b.index % shard[1] == shard[0]]
     todo = [b for b in mine if b.index not in done]
