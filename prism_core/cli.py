@@ -145,17 +145,25 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_metrics(args: argparse.Namespace) -> int:
     from .metrics import compute_metrics
     from .runstore import Run
+    measured = {path: compute_metrics(Run(path), extractor=args.extractor, force=args.force) for path in args.runs}
+    if args.json:
+        keys = ("extractor", "vendi", "near_duplicate_rate", "intra_class_cosine_summary", "fidelity_mean", "random_real")
+        print(json.dumps({Path(p).name: {k: m[k] for k in keys} for p, m in measured.items()}, indent=1))
+        return 0
     rows = []
-    for path in args.runs:
-        m = compute_metrics(Run(path), extractor=args.extractor, force=args.force)
-        cos, fid = m["intra_class_cosine_summary"], m["fidelity_mean"]
+    for path, m in measured.items():
+        cos, fid, real = m["intra_class_cosine_summary"], m["fidelity_mean"], m["random_real"]
         rows.append({"run": Path(path).name, "extractor": m["extractor"],
                      "intra-class cos": f"{cos['mean']:.3f} +- {cos['std']:.3f}",
-                     "real cos": f"{m['real_intra_class_cosine_summary']['mean']:.3f}",
+                     "vendi": f"{m['vendi']:.2f}", "near-dup": f"{m['near_duplicate_rate']:.2f}",
+                     "real: cos / vendi / near-dup": f"{real['intra_class_cosine_summary']['mean']:.3f} / "
+                                                     f"{real['vendi']:.2f} / {real['near_duplicate_rate']:.2f}",
                      "precision": f"{fid['precision']:.2f}", "recall": f"{fid['recall']:.2f}",
                      "coverage": f"{fid['coverage']:.2f}", "nearest-real cos": f"{fid['nearest_real_cosine']:.3f}"})
     print(_table(rows, list(rows[0])))
-    print("(written to metrics.json in each run; lower intra-class cosine = more diverse)")
+    print("(written to metrics.json in each run; lower intra-class cosine, higher Vendi score (effective number of "
+          "distinct images per class) and fewer near-duplicates = more diverse; 'real' is a random real training "
+          "subset of the same classes and IPC)")
     return 0
 
 
@@ -278,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("runs", nargs="+")
     p.add_argument("--extractor", help="feature extractor (default: a zoo model not used by the run)")
     p.add_argument("--force", action="store_true", help="recompute even when cached")
+    p.add_argument("--json", action="store_true", help="machine-readable output (per run: vendi, near_duplicate_rate, ...)")
     p.set_defaults(func=cmd_metrics)
     return parser
 

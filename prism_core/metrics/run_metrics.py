@@ -13,7 +13,7 @@ from ..data import class_indices, get_dataset
 from ..images import to_uint8
 from ..runstore import Run, RunError, atomic_json
 from ..teachers import ZOO_DIR, create_teacher, read_manifest
-from .diversity import intra_class_cosine, summarize
+from .diversity import NEAR_DUPLICATE, intra_class_cosine, near_duplicate_rate, per_class, summarize, vendi
 from .features import extract_features
 from .fidelity import per_class_fidelity
 from .prior_fit import bn_mismatch
@@ -21,6 +21,7 @@ from .prior_fit import bn_mismatch
 EXTRACTOR_PREFERENCE = ("convnext_atto", "regnetx_002", "lcnet_050", "ghostnet_050", "shufflenet_v2_x0_5",
                         "mobilenetv2_050", "resnet18")
 REAL_PER_CLASS = 100
+VERSION = 2  # of what metrics.json holds: a stored file of another version is recomputed
 
 
 def default_extractor(run: Run) -> str:
@@ -48,7 +49,7 @@ def real_reference(dataset_name: str, classes: np.ndarray, per_class: int = REAL
 
 def _key(run: Run, extractor: str, sha: str) -> str:
     batches = json.dumps(sorted((i, r["seeds"], r["final_losses"].get("total")) for i, r in run.finished().items()))
-    return hashlib.sha256(f"{extractor}:{sha}:{REAL_PER_CLASS}:{batches}".encode()).hexdigest()
+    return hashlib.sha256(f"{VERSION}:{extractor}:{sha}:{REAL_PER_CLASS}:{batches}".encode()).hexdigest()
 
 
 def image_metrics(extractor: torch.nn.Module, x01: torch.Tensor, classes: np.ndarray, dataset_name: str) -> dict[str, Any]:
@@ -58,16 +59,34 @@ def image_metrics(extractor: torch.nn.Module, x01: torch.Tensor, classes: np.nda
     feats = extract_features(extractor, x01, info)
     real_x, real_c, _ = real_reference(dataset_name, classes)
     real_f = extract_features(extractor, real_x, info)
-    per_class = intra_class_cosine(feats, classes)
+    cosine = intra_class_cosine(feats, classes)
     fidelity = per_class_fidelity(real_f, real_c, feats, classes)
     return {
         "real_reference": f"first {REAL_PER_CLASS} test images per class",
-        "intra_class_cosine": {str(c): v for c, v in per_class.items()},
-        "intra_class_cosine_summary": summarize(per_class),
+        "intra_class_cosine": {str(c): v for c, v in cosine.items()},
+        "intra_class_cosine_summary": summarize(cosine),
+        **diversity(feats, classes),
         "real_intra_class_cosine_summary": summarize(intra_class_cosine(real_f, real_c)),
         "fidelity": {str(c): v for c, v in fidelity.items()},
         "fidelity_mean": {m: float(np.mean([v[m] for v in fidelity.values()])) for m in next(iter(fidelity.values()))},
     }
+
+
+def diversity(feats: torch.Tensor, classes: np.ndarray) -> dict[str, Any]:
+    """Vendi score per class (and its mean, `vendi`) and the near-duplicate rate of one image set."""
+    per = per_class(feats, classes, vendi)
+    return {"vendi": summarize(per)["mean"], "vendi_per_class": {str(c): v for c, v in per.items()},
+            "near_duplicate_rate": near_duplicate_rate(feats, classes), "near_duplicate_cosine": NEAR_DUPLICATE}
+
+
+def random_real_diversity(extractor: torch.nn.Module, dataset_name: str, classes: np.ndarray, ipc: int) -> dict[str, Any]:
+    """The reference a run's diversity is read against: a random real training subset of the same classes
+    and IPC (seed 0), measured the same way."""
+    from ..evaluation.run_eval import random_real_subset
+    x, labels = random_real_subset(dataset_name, [int(c) for c in np.unique(classes)], ipc, seed=0)
+    feats = extract_features(extractor, x, get_dataset(dataset_name).info)
+    return {"ipc": ipc, "intra_class_cosine_summary": summarize(intra_class_cosine(feats, labels)),
+            **diversity(feats, labels)}
 
 
 def compute_metrics(run: Run, extractor: str | None = None, force: bool = False) -> dict[str, Any]:
@@ -88,6 +107,7 @@ def compute_metrics(run: Run, extractor: str | None = None, force: bool = False)
             pass
     x, classes, _ = run_images01(run)
     measured = image_metrics(model.model, x, classes, cfg.dataset)
+    measured["random_real"] = random_real_diversity(model.model, cfg.dataset, classes, cfg.ipc)
     prior = {}
     for name, entry in read_manifest(ZOO_DIR)["teachers"].items():
         if entry["bn_layers"]:

@@ -42,6 +42,17 @@ def test_gallery_shows_the_example_runs_on_first_launch(store):
     assert len(at.get("image")) >= 5  # real and synthetic rows for the default classes
 
 
+def test_diversity_shows_vendi_beside_cosine_with_the_random_real_reference(store):
+    import json
+    at = page("pages/diversity.py")
+    figures = {k: json.loads(at.get("plotly_chart")[i].proto.spec) for i, k in enumerate(("cosine", "vendi"))}
+    vendi = figures["vendi"]
+    assert "Vendi" in vendi["layout"]["title"]["text"] and len(vendi["data"]) >= 2  # one line per example run
+    assert any("random real" in a["text"] for a in vendi["layout"]["annotations"])  # the reference line
+    table = at.dataframe[0].value
+    assert {"Vendi", "random real: Vendi"} <= set(table.columns)
+
+
 def test_launch_form_refuses_ipc_0_with_a_visible_message(store):
     at = page("pages/launch.py")
     at.number_input(key="w_ipc").set_value(0).run()

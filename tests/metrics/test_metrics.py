@@ -35,3 +35,32 @@ def test_umap_is_seeded_and_points_keep_their_identity():
     assert e1["points"][31] == {"source": "real", "class": 0, "index": 101}
     coords = np.array(e1["coords"])
     assert np.linalg.norm(coords[:30].mean(0) - coords[30:].mean(0)) > 1  # the two sets stay apart
+
+
+def test_vendi_counts_distinct_images_and_near_duplicates_are_found():
+    from prism_core.metrics import near_duplicate_rate, vendi
+    assert vendi(torch.ones(5, 3)) == pytest.approx(1.0)  # five copies of one image: one effective image
+    assert vendi(torch.eye(4)) == pytest.approx(4.0)  # four orthogonal ones: four
+    two_modes = torch.cat([torch.tensor([[1.0, 0.0]]).repeat(3, 1), torch.tensor([[0.0, 1.0]]).repeat(3, 1)])
+    assert vendi(two_modes) == pytest.approx(2.0)
+    f = torch.tensor([[1.0, 0.0], [0.999, 0.02], [0.0, 1.0], [1.0, 1.0]])
+    # images 0 and 1 are near-duplicates within class 0; image 3 has no near twin in class 1
+    assert near_duplicate_rate(f, np.array([0, 0, 0, 1])) == pytest.approx(2 / 4)
+    assert near_duplicate_rate(f, np.array([0, 1, 0, 1])) == 0.0  # the pair split across classes
+
+
+@pytest.mark.integration
+def test_run_metrics_put_vendi_beside_cosine_with_the_random_real_reference(tmp_path, fmnist, capsys):
+    import json
+
+    from prism_core.cli import main
+    from prism_core.synthesis import SynthConfig, synthesize
+    run_dir = tmp_path / "r"
+    list(synthesize(SynthConfig(method="prism", ipc=3, classes=(0, 1, 7), iterations=2), run_dir))
+    assert main(["metrics", str(run_dir), "--json"]) == 0
+    m = json.loads(capsys.readouterr().out)["r"]
+    assert 1.0 <= m["vendi"] <= 3.0 and 0.0 <= m["near_duplicate_rate"] <= 1.0
+    real = m["random_real"]
+    assert real["ipc"] == 3 and 1.0 <= real["vendi"] <= 3.0 and "mean" in real["intra_class_cosine_summary"]
+    stored = json.loads((run_dir / "metrics.json").read_text())
+    assert stored["vendi"] == m["vendi"] and set(stored["vendi_per_class"]) == {"0", "1", "7"}
