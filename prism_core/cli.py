@@ -54,20 +54,45 @@ def _csv(text: str | None, cast=str):
     return None if text is None else tuple(cast(t) for t in text.split(",") if t.strip())
 
 
+def _csv_of(cast):
+    def parse(text: str) -> tuple:
+        return _csv(text, cast)
+    parse.__name__ = f"comma-separated {cast.__name__}"  # what argparse names in its error message
+    return parse
+
+
+# config fields whose flags have a shape of their own (added by hand in _add_synth_args)
+_OWN_FLAGS = {"checkpoints": "--checkpoint", "include_primary": "--exclude-primary", "compile": "--compile"}
+
+
+def _add_config_flags(p: argparse.ArgumentParser) -> None:
+    """One flag per SynthConfig field, typed from its annotation, with its help text and choices: a new field
+    is a new flag (and a new config-file key) without being listed again."""
+    from dataclasses import fields
+
+    from .synthesis import SynthConfig
+    for f in fields(SynthConfig):
+        if f.name in _OWN_FLAGS:
+            continue
+        flag, kind = "--" + f.name.replace("_", "-"), str(f.type)
+        cast = float if "float" in kind else int if "int" in kind else str
+        if kind.startswith("bool"):
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=f.metadata["help"])
+        elif kind.startswith("tuple"):
+            p.add_argument(flag, type=_csv_of(cast), metavar="A,B,...", help=f.metadata["help"])
+        else:
+            p.add_argument(flag, type=cast, choices=f.metadata.get("choices"), help=f.metadata["help"])
+
+
 def synth_config_from_args(args: argparse.Namespace):
+    from dataclasses import fields
+
     from .synthesis import SynthConfig
     from .synthesis.presets import preset
     cfg = SynthConfig.from_json(Path(args.config).read_text()) if args.config else \
         preset(args.preset) if args.preset else SynthConfig()
-    overrides = {
-        "method": args.method, "primary": args.primary, "bn_pool": _csv(args.bn_pool), "selection": args.selection,
-        "reselect_every": args.reselect_every, "subset_rule": args.subset_rule, "subset_k": args.subset_k,
-        "ipc": args.ipc, "classes": _csv(args.classes, int), "iterations": args.iterations, "lr": args.lr,
-        "r_bn": args.r_bn, "init": args.init, "batch_formation": args.batch_formation, "batch_size": args.batch_size,
-        "pack": args.pack, "seed": args.seed, "device": args.device, "weights": args.weights, "dataset": args.dataset,
-        "vary_iterations": args.vary_iterations, "jitter": args.jitter, "precision": args.precision,
-        "channels_last": args.channels_last, "compile": args.compile,
-    }
+    overrides = {f.name: getattr(args, f.name) for f in fields(SynthConfig) if f.name not in _OWN_FLAGS}
+    overrides["compile"] = args.compile
     if args.checkpoint:
         pairs = [item.split("=", 1) for item in args.checkpoint]
         if any(len(pair) != 2 for pair in pairs):
@@ -191,34 +216,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def _add_synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="a JSON config file (flags override its values)")
     p.add_argument("--preset", help="start from a named configuration: sre2l-imagenet, prism-imagenet, gvbsm-imagenet")
-    p.add_argument("--method", choices=["sre2l", "prism", "gvbsm"])
-    p.add_argument("--primary", help="the logit (CE) teacher, e.g. resnet18")
-    p.add_argument("--bn-pool", help="comma-separated BN teachers (PRISM pool / G-VBSM backbones)")
-    p.add_argument("--selection", choices=["pre", "intra"])
-    p.add_argument("--reselect-every", type=int, help="intra selection: re-draw S every K steps")
-    p.add_argument("--subset-rule", choices=["official", "k"])
-    p.add_argument("--subset-k", type=int)
+    _add_config_flags(p)
     p.add_argument("--exclude-primary", action="store_true", help="PRISM: keep the primary out of the BN set")
-    p.add_argument("--ipc", type=int, help="images per class")
-    p.add_argument("--classes", help="comma-separated class ids (default: all)")
-    p.add_argument("--iterations", type=int)
-    p.add_argument("--vary-iterations", action=argparse.BooleanOptionalAction, default=None)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--r-bn", type=float)
-    p.add_argument("--jitter", type=int)
-    p.add_argument("--init", choices=["noise", "real"])
-    p.add_argument("--batch-formation", choices=["cross-class", "class-grouped"])
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--pack", type=int, help="reference batches per forward, each keeping its own statistics, seed "
-                                            "and BN set (GPU speed; the images do not change)")
-    p.add_argument("--seed", type=int)
-    p.add_argument("--weights", help="zoo (default), pretrained, random, or a checkpoint path")
     p.add_argument("--checkpoint", action="append", default=[], metavar="NAME=FILE",
                    help="a checkpoint for one teacher (repeatable), e.g. tv_resnet18=/weights/r18.safetensors")
-    p.add_argument("--dataset")
-    p.add_argument("--device")
-    p.add_argument("--precision", choices=["fp32", "bf16"], help="bf16: autocast teacher forwards (GPU speed)")
-    p.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None)
     p.add_argument("--compile", nargs="?", const="default", choices=COMPILE_MODES, metavar="MODE",
                    help="torch.compile the teacher forwards with their statistics (default mode; reduce-overhead adds "
                         "CUDA graphs); compiles once per teacher and shape, pays off on long runs and GPUs")

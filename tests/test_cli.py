@@ -17,3 +17,34 @@ def test_teachers_list_matches_the_manifest(capsys):
 def test_unknown_dataset_is_a_clear_error(capsys):
     assert main(["teachers", "train", "--dataset", "cifar-11", "--only", "resnet18"]) == 2
     assert "unknown dataset 'cifar-11'" in capsys.readouterr().err
+
+
+def test_every_config_field_is_a_synth_flag_that_sets_it(capsys):
+    """The synth flags are generated from SynthConfig: a field added there is settable from the command line."""
+    from dataclasses import fields
+
+    import pytest
+
+    from prism_core.cli import _OWN_FLAGS, build_parser, synth_config_from_args
+    from prism_core.synthesis import SynthConfig
+    with pytest.raises(SystemExit):
+        main(["synth", "--help"])
+    text = capsys.readouterr().out
+    parser = build_parser()
+    for f in fields(SynthConfig):
+        assert (_OWN_FLAGS.get(f.name) or "--" + f.name.replace("_", "-")) in text, f.name
+    args = parser.parse_args(["synth", "--out", "x", "--ema-alpha", "0.3", "--crop-scale", "0.4,1", "--no-flip",
+                              "--classes", "1,2", "--bn-pool", "lcnet_050", "--exclude-primary", "--compile",
+                              "--pack", "3", "--stats-images", "64", "--checkpoint", "resnet18=/w/r.safetensors"])
+    cfg = synth_config_from_args(args)
+    assert (cfg.ema_alpha, cfg.crop_scale, cfg.flip, cfg.classes, cfg.bn_pool) == (0.3, (0.4, 1.0), False, (1, 2),
+                                                                                  ("lcnet_050",))
+    assert (cfg.include_primary, cfg.compile, cfg.pack, cfg.stats_images) == (False, "default", 3, 64)
+    assert cfg.checkpoints == {"resnet18": "/w/r.safetensors"} and cfg.method == SynthConfig().method
+
+
+def test_a_mistyped_flag_value_names_the_flag(capsys):
+    import pytest
+    with pytest.raises(SystemExit):
+        main(["synth", "--out", "x", "--ipc", "ten"])
+    assert "--ipc" in capsys.readouterr().err

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 MAX_IPC = 1000  # a stated limit: beyond this a run is almost surely a typo (ImageNet IPC 200 is the field's max)
@@ -19,47 +19,58 @@ class ConfigError(ValueError):
     """The configuration cannot run; the message names the field and the fix."""
 
 
+def opt(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:
+    """A config field with the help text (and choices) that its CLI flag shows (`cli.py` generates the flags)."""
+    return field(default=default, metadata={"help": help, "choices": choices})
+
+
 @dataclass(frozen=True)
 class SynthConfig:
-    method: str = "prism"
-    dataset: str = "fashion_mnist"
-    primary: str = "resnet18"
-    bn_pool: tuple[str, ...] | None = None  # PRISM: candidate BN teachers; G-VBSM: the round-robin backbones
-    weights: str = "zoo"  # for every teacher: zoo, pretrained, random or a checkpoint path
-    checkpoints: dict[str, str] | None = None  # per-teacher checkpoint paths, overriding `weights` for those teachers
-    subset_rule: str | None = None  # "official" (primary + 3 slots, p=0.5 each) or "k"
-    subset_k: int = 2
-    include_primary: bool = True
-    selection: str = "pre"  # "pre": drawn once per IPC index; "intra": re-drawn every `reselect_every` steps
-    reselect_every: int = 1
-    ipc: int = 10
-    classes: tuple[int, ...] | None = None  # None: all classes
-    iterations: int | None = None
-    vary_iterations: bool | None = None  # PRISM's 4000 - 500*(k mod 8), scaled to `iterations`
-    lr: float | None = None
-    r_bn: float | None = None
-    first_bn_multiplier: float = 10.0
-    init: str | None = None  # "noise" or "real"
-    batch_formation: str | None = None  # "cross-class" or "class-grouped"
-    batch_size: int = 100
-    pack: int = 1  # reference batches (groups) per forward, each with its own statistics: larger kernels on a GPU
-    jitter: int | None = None  # max roll in pixels (None: the references' 32 at 224 px; 2 at <= 64 px)
-    crop_scale: tuple[float, float] | None = None  # RandomResizedCrop scale (None: (0.08, 1); (0.5, 1) at <= 64 px)
-    flip: bool = True
-    tv_l2: float = 0.0
-    l2: float = 0.0
-    # G-VBSM
-    ema_alpha: float = 0.4
-    dd_weight: float = 1.0
-    dd_tau: float = 4.0
-    stats_images: int = 2048  # real images behind the conv/patch reference statistics
-    seed: int = 0
-    preview_every: int = 0  # steps between preview snapshots (0: none)
-    log_every: int = 10  # steps between logged loss values (the only host syncs)
-    device: str = "cpu"
-    precision: str = "fp32"  # "bf16": teacher forwards under bf16 autocast; statistics and losses stay fp32
-    channels_last: bool = False  # NHWC teacher weights and activations (faster convolutions on GPUs)
-    compile: str = "off"  # torch.compile mode for the teacher forwards with their statistics (compiled.py)
+    """A synthesis run. Fields left None take the method's recipe default (recipes.py)."""
+    method: str = opt("prism", "the recipe", METHODS)
+    dataset: str = opt("fashion_mnist", "fashion_mnist, folder:/path/to/imagefolder or imagenet_shape[:SIZE]")
+    primary: str = opt("resnet18", "the logit (CE) teacher, e.g. resnet18")
+    bn_pool: tuple[str, ...] | None = opt(None, "BN teachers: PRISM's candidate pool, G-VBSM's round-robin backbones")
+    weights: str = opt("zoo", "every teacher's weights: zoo, pretrained, random or a checkpoint file")
+    checkpoints: dict[str, str] | None = opt(None, "per-teacher checkpoint files, overriding `weights` for those")
+    subset_rule: str | None = opt(None, "PRISM's BN set: official (primary + 3 slots, p=0.5 each) or k teachers",
+                                  ("official", "k"))
+    subset_k: int = opt(2, "PRISM's k rule: teachers in the BN set")
+    include_primary: bool = opt(True, "PRISM: the primary is also in the BN set")
+    selection: str = opt("pre", "PRISM's BN set drawn once per IPC index (pre) or re-drawn while optimising (intra)",
+                         ("pre", "intra"))
+    reselect_every: int = opt(1, "intra selection: re-draw the BN set every K steps")
+    ipc: int = opt(10, "images per class")
+    classes: tuple[int, ...] | None = opt(None, "class ids (default: all)")
+    iterations: int | None = opt(None, "optimisation steps per batch")
+    vary_iterations: bool | None = opt(None, "PRISM's 4000 - 500*(k mod 8) steps for IPC index k, scaled to iterations")
+    lr: float | None = opt(None, "Adam learning rate on the pixels (cosine schedule)")
+    r_bn: float | None = opt(None, "weight of the statistics (BN) term")
+    first_bn_multiplier: float = opt(10.0, "extra weight of the first statistics layer")
+    init: str | None = opt(None, "start from noise or from the k-th real training image", ("noise", "real"))
+    batch_formation: str | None = opt(None, "one IPC index across classes (cross-class) or consecutive images of a "
+                                            "class (class-grouped)", ("cross-class", "class-grouped"))
+    batch_size: int = opt(100, "images per reference batch")
+    pack: int = opt(1, "reference batches per forward, each keeping its own statistics, seed and BN set (GPU speed; "
+                       "the images do not change)")
+    jitter: int | None = opt(None, "max roll in pixels (default: the references' 32 at 224 px; 2 at <= 64 px)")
+    crop_scale: tuple[float, float] | None = opt(None, "RandomResizedCrop scale (default 0.08,1; 0.5,1 at <= 64 px)")
+    flip: bool = opt(True, "random horizontal flip")
+    tv_l2: float = opt(0.0, "weight of DeepInversion's total-variation prior")
+    l2: float = opt(0.0, "weight of the pixel L2 prior")
+    ema_alpha: float = opt(0.4, "G-VBSM: EMA of the matched statistics")
+    dd_weight: float = opt(1.0, "G-VBSM: weight of data densification")
+    dd_tau: float = opt(4.0, "G-VBSM: data densification temperature")
+    stats_images: int = opt(2048, "G-VBSM: real images behind the conv/patch reference statistics")
+    seed: int = opt(0, "seeds every batch's init, augmentation and BN-set draws")
+    preview_every: int = opt(0, "steps between preview snapshots (0: none)")
+    log_every: int = opt(10, "steps between logged loss values (the only host syncs)")
+    device: str = opt("cpu", "cpu, cuda or cuda:N (under torchrun, cuda is each rank's GPU)")
+    precision: str = opt("fp32", "bf16: teacher forwards under autocast; statistics and losses stay fp32",
+                         ("fp32", "bf16"))
+    channels_last: bool = opt(False, "NHWC teacher weights and activations (faster convolutions on GPUs)")
+    compile: str = opt("off", "torch.compile the teacher forwards with their statistics (default mode; "
+                              "reduce-overhead adds CUDA graphs); once per teacher and shape", COMPILE_MODES)
 
     # --- serialisation -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
