@@ -41,7 +41,7 @@ def test_launch_prism_with_baseline_and_inspect(server):
         page.goto(url)
         page.get_by_text("Launch a synthesis run").wait_for(timeout=90_000)
         assert page.get_by_text("Deploy", exact=True).count() == 0  # a local tool: no deploy button in the toolbar
-        assert page.get_by_label("Compile teachers").is_disabled()  # GPU-only options say so on a CPU server
+        assert page.get_by_role("checkbox", name="Compile teachers").is_disabled()  # GPU-only, and says so on a CPU
         for label, value in (("Images per class (IPC)", "2"), ("Iterations per batch", "4")):
             box = page.get_by_label(label)
             box.fill(value)
