@@ -6,7 +6,6 @@ import sys
 import threading
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,14 +100,6 @@ def run_features(path: str, mtime: float, extractor: str):
     run = Run(path)
     x, classes, ks = run_images01(run)
     return features_of(extractor, x, run.config().dataset), classes, ks
-
-
-@st.cache_data(max_entries=16, show_spinner="Extracting real features...")
-def real_features(extractor: str, classes: tuple[int, ...], per_class: int, dataset_name: str):
-    """Features of real test images of `dataset_name`: the run's own dataset, the reference it is compared with."""
-    from prism_core.metrics import real_reference
-    x, labels, idx = real_reference(dataset_name, np.array(classes), per_class)
-    return features_of(extractor, x, dataset_name), labels, idx
 
 
 def finished_runs() -> dict[str, Run]:

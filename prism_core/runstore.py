@@ -13,6 +13,7 @@ Every file is written to a temporary name and renamed into place.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -190,6 +191,12 @@ class Run:
             except (OSError, ValueError, KeyError):
                 continue  # a damaged record means the batch is not finished; it will be redone
         return out
+
+    def content_key(self) -> str:
+        """What identifies the run's images on any machine and in any clone (file times do not): each finished
+        batch's seeds and final loss."""
+        batches = sorted((i, r["seeds"], r["final_losses"].get("total")) for i, r in self.finished().items())
+        return hashlib.sha256(json.dumps(batches).encode()).hexdigest()[:16]
 
     def class_names(self) -> list[str]:
         """Read once per Run: image_path() is called for every image of a batch."""

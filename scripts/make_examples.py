@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from prism_core.metrics import compute_metrics, default_extractor, embed_runs
+from prism_core.metrics.embedding import DEFAULT_REAL_PER_CLASS
 from prism_core.runstore import Run
 from prism_core.synthesis import SynthConfig, synthesize
 from prism_core.data import get_dataset
@@ -44,6 +46,13 @@ def main() -> None:
     gap = np.full((panels[0].shape[0], 12, 3), 255, dtype=np.uint8)
     picture = np.concatenate([panels[0], gap, panels[1]], axis=1)  # SRe2L left, PRISM right
     Image.fromarray(picture).resize((picture.shape[1] * 3, picture.shape[0] * 3), Image.NEAREST).save(FIGURE)
+    shipped = [Run(EXAMPLES / name) for name in runs]
+    for run in shipped:  # what the Diversity page reads
+        compute_metrics(run)
+    # the Embeddings page's first picture (both examples, its default of 30 real images per class), so that a
+    # first launch does not wait for UMAP's JIT; stale projections go
+    shutil.rmtree(EXAMPLES / ".embeddings", ignore_errors=True)
+    embed_runs(shipped, default_extractor(shipped[0]), DEFAULT_REAL_PER_CLASS, [EXAMPLES / ".embeddings"])
     print(f"wrote {EXAMPLES} and {FIGURE}")
 
 

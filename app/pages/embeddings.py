@@ -2,50 +2,49 @@
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+import torch
 
-from common import choose_runs, dataset, real_features, run_features, run_images, run_mtime
+from common import EXAMPLES_DIR, choose_runs, dataset, features_of, run_images, run_mtime, runs_dir
 from prism_core.images import to_uint8
-from prism_core.metrics import default_extractor, embed_sets
+from prism_core.metrics import default_extractor, embed_runs
+from prism_core.metrics.embedding import DEFAULT_REAL_PER_CLASS
 from prism_core.viz import grid
 
 st.title("Embeddings")
 runs, chosen = choose_runs("emb_runs")
-per_class = st.slider("Real test images per class", 0, 100, 30, key="emb_real")
+per_class = st.slider("Real test images per class", 0, 100, DEFAULT_REAL_PER_CLASS, key="emb_real")
 colour = st.radio("Colour by", ["run", "class"], horizontal=True, key="emb_colour")
 if not chosen:
     st.stop()
 dataset_name = runs[chosen[0]].config().dataset  # real images of the runs' own dataset
 info = dataset(dataset_name).info
 extractor = default_extractor(runs[chosen[0]])
-sets, images = [], {}
-for label in chosen:
-    run = runs[label]
-    feats, classes, ks = run_features(str(run.path), run_mtime(run), extractor)
-    sets.append((label, feats, classes, ks))
-    images[label] = run_images(str(run.path), run_mtime(run))
-if per_class:
-    feats, labels, idx = real_features(extractor, tuple(range(info.num_classes)), per_class, dataset_name)
-    sets.append(("real", feats, labels, idx))
+names = {runs[label].name: label for label in chosen}  # points carry run names; the page shows labels
+images = {label: run_images(str(runs[label].path), run_mtime(runs[label])) for label in chosen}
 
 
 @st.cache_data(max_entries=16, show_spinner="UMAP (the first one in a server takes ~10 s)...")
-def embedding(key: tuple, _sets):
-    import torch
-    return embed_sets([(n, torch.from_numpy(f), c, i) for n, f, c, i in _sets], seed=0)
+def embedding(key: tuple, _runs: list):
+    """Projections live on disk (shipped with the examples, or stored on first sight in the run store)."""
+    return embed_runs(_runs, extractor, per_class, [EXAMPLES_DIR / ".embeddings", runs_dir() / ".embeddings"],
+                      features=lambda name, x, ds: torch.from_numpy(features_of(name, x, ds)))
 
 
-emb = embedding((tuple(chosen), per_class, extractor, tuple(run_mtime(runs[c]) for c in chosen)), sets)
+emb = embedding((tuple(chosen), per_class, extractor, tuple(run_mtime(runs[c]) for c in chosen)),
+                [runs[label] for label in chosen])
 coords, points = np.array(emb["coords"]), emb["points"]
 groups = {}
 for i, p in sorted(enumerate(points), key=lambda ip: ip[1]["source"] != "real"):  # real first, runs drawn on top
-    groups.setdefault(p["source"] if colour == "run" else info.class_names[p["class"]], []).append(i)
+    source = names.get(p["source"], p["source"])
+    groups.setdefault(source if colour == "run" else info.class_names[p["class"]], []).append(i)
 fig = go.Figure()
 for name, idx in groups.items():
     real = colour == "run" and name == "real"
     fig.add_trace(go.Scattergl(x=coords[idx, 0], y=coords[idx, 1], mode="markers", name=name, customdata=idx,
                                marker=dict(size=5 if real else 8, opacity=0.35 if real else 0.9,
                                            color="#9e9e9e" if real else None),
-                               text=[f"{points[i]['source']} · {info.class_names[points[i]['class']]}" for i in idx]))
+                               text=[f"{names.get(points[i]['source'], 'real')} · {info.class_names[points[i]['class']]}"
+                                     for i in idx]))
 fig.update_layout(title=f"UMAP of {extractor} features (seed 0)", height=560, dragmode="lasso")
 event = st.plotly_chart(fig, key="emb_scatter", on_select="rerun", selection_mode=("points", "box", "lasso"))
 selected = [int(p["customdata"]) for p in (event.selection.points if event else []) if "customdata" in p][:40]
@@ -58,7 +57,7 @@ if selected:
         if p["source"] == "real":
             tiles.append(to_uint8(test.load([p["index"]])[0]).numpy())
         else:
-            imgs, classes, ks = images[p["source"]]
+            imgs, classes, ks = images[names[p["source"]]]
             j = np.flatnonzero((classes == p["class"]) & (ks == p["index"]))[0]
             tiles.append(imgs[j])
     st.image(grid(np.stack(tiles), ncol=10, scale=3))

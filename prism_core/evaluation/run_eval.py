@@ -10,7 +10,8 @@ import numpy as np
 import torch
 
 from ..data import class_indices, get_dataset
-from ..runstore import Run, RunError, atomic_json
+from ..atomic import atomic_json
+from ..runstore import Run, RunError
 from .student import EvalConfig, train_student
 
 

@@ -1,14 +1,26 @@
 """UMAP of extractor features for one or more runs plus a real sample, seeded, each point keeping its identity
 (source, class, index) so that a selected point maps back to its image.
 
-umap's first call in a process JIT-compiles for ~8 s (environment.md section 7); `warm_up` pays it early.
+umap's first call in a process JIT-compiles for ~8 s (environment.md section 7); `warm_up` pays it early, and
+`embed_runs` keeps every projection on disk by what it depends on, so a picture seen once (or shipped with the
+example runs) comes back at once.
 """
 from __future__ import annotations
 
-from typing import Sequence
+import hashlib
+import json
+from pathlib import Path
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
+
+from ..atomic import atomic_json
+from ..runstore import Run
+
+VERSION = 1  # of the stored projections
+DEFAULT_REAL_PER_CLASS = 30  # real test images per class beside the runs (the Embeddings page's default)
+Features = Callable[[str, torch.Tensor, str], torch.Tensor]  # (extractor, images in [0, 1], dataset) -> (N, D)
 
 MAX_POINTS = 4000  # above 4096 umap switches to NN-descent, with another long JIT
 
@@ -33,3 +45,34 @@ def embed_sets(sets: Sequence[tuple[str, torch.Tensor, np.ndarray, np.ndarray]],
     coords = umap_2d(feats, seed=seed)
     ids = [{"source": name, "class": int(c), "index": int(i)} for name, _, cs, idx in sets for c, i in zip(cs, idx)]
     return {"coords": coords.tolist(), "points": ids, "seed": seed}
+
+
+def embed_runs(runs: Sequence[Run], extractor: str, per_class: int, folders: Sequence[Path],
+               features: Features | None = None, seed: int = 0) -> dict:
+    """UMAP of the runs' images plus `per_class` real test images of every class (points' sources: run names
+    and "real"). Read from the first of `folders` that holds it, else computed and stored in the last one,
+    under a key of the runs' contents, the extractor, `per_class` and the seed."""
+    from ..data import get_dataset
+    from ..teachers import create_teacher
+    from .features import extract_features
+    from .run_metrics import real_reference, run_images01
+    runs = sorted(runs, key=lambda r: r.name)
+    key = hashlib.sha256(json.dumps([VERSION, extractor, per_class, seed, [(r.name, r.content_key()) for r in runs]])
+                         .encode()).hexdigest()[:24]
+    for folder in folders:
+        if (Path(folder) / f"{key}.json").is_file():
+            return json.loads((Path(folder) / f"{key}.json").read_text())
+    dataset = runs[0].config().dataset
+    info = get_dataset(dataset).info
+    features = features or (lambda name, x, ds: extract_features(create_teacher(name, info).model, x, info))
+    sets = []
+    for run in runs:
+        x, classes, ks = run_images01(run)
+        sets.append((run.name, features(extractor, x, dataset), classes, ks))
+    if per_class:
+        x, labels, idx = real_reference(dataset, np.arange(info.num_classes), per_class)
+        sets.append(("real", features(extractor, x, dataset), labels, idx))
+    emb = embed_sets(sets, seed=seed)
+    Path(folders[-1]).mkdir(parents=True, exist_ok=True)
+    atomic_json(Path(folders[-1]) / f"{key}.json", emb)
+    return emb

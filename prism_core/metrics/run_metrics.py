@@ -11,7 +11,8 @@ import torch
 
 from ..data import class_indices, get_dataset
 from ..images import to_uint8
-from ..runstore import Run, RunError, atomic_json
+from ..atomic import atomic_json
+from ..runstore import Run, RunError
 from ..teachers import ZOO_DIR, create_teacher, read_manifest
 from .diversity import NEAR_DUPLICATE, intra_class_cosine, near_duplicate_rate, per_class, summarize, vendi
 from .features import extract_features
@@ -48,8 +49,7 @@ def real_reference(dataset_name: str, classes: np.ndarray, per_class: int = REAL
 
 
 def _key(run: Run, extractor: str, sha: str) -> str:
-    batches = json.dumps(sorted((i, r["seeds"], r["final_losses"].get("total")) for i, r in run.finished().items()))
-    return hashlib.sha256(f"{VERSION}:{extractor}:{sha}:{REAL_PER_CLASS}:{batches}".encode()).hexdigest()
+    return hashlib.sha256(f"{VERSION}:{extractor}:{sha}:{REAL_PER_CLASS}:{run.content_key()}".encode()).hexdigest()
 
 
 def image_metrics(extractor: torch.nn.Module, x01: torch.Tensor, classes: np.ndarray, dataset_name: str) -> dict[str, Any]:

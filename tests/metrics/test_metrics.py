@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -64,3 +66,35 @@ def test_run_metrics_put_vendi_beside_cosine_with_the_random_real_reference(tmp_
     assert real["ipc"] == 3 and 1.0 <= real["vendi"] <= 3.0 and "mean" in real["intra_class_cosine_summary"]
     stored = json.loads((run_dir / "metrics.json").read_text())
     assert stored["vendi"] == m["vendi"] and set(stored["vendi_per_class"]) == {"0", "1", "7"}
+
+
+def _no_features(*args):
+    raise AssertionError("the projection should have been read, not computed")
+
+
+def test_the_shipped_example_projection_matches_the_examples_and_is_read_not_computed():
+    """The Embeddings page's first picture on a new machine: the examples' projection ships with them (made by
+    scripts/make_examples.py), so a first launch does not wait for UMAP's JIT. A stale file would be missed."""
+    from prism_core.metrics import default_extractor, embed_runs
+    from prism_core.metrics.embedding import DEFAULT_REAL_PER_CLASS
+    from prism_core.runstore import Run
+    examples = Path(__file__).resolve().parents[2] / "assets" / "examples"
+    runs = [Run(examples / "example-prism"), Run(examples / "example-sre2l")]
+    emb = embed_runs(runs, default_extractor(runs[0]), DEFAULT_REAL_PER_CLASS, [examples / ".embeddings"],
+                     features=_no_features)
+    sources = {p["source"] for p in emb["points"]}
+    assert sources == {"example-prism", "example-sre2l", "real"} and len(emb["coords"]) == len(emb["points"])
+
+
+@pytest.mark.integration
+def test_a_projection_is_stored_once_and_keyed_by_what_it_depends_on(tmp_path, fmnist):
+    from prism_core.metrics import embed_runs
+    from prism_core.runstore import Run
+    from prism_core.synthesis import SynthConfig, synthesize
+    run = Run(tmp_path / "r")
+    list(synthesize(SynthConfig(method="prism", ipc=2, classes=(0, 1), iterations=2), run.path))
+    first = embed_runs([run], "convnext_atto", 5, [tmp_path / "cache"])
+    assert len(list((tmp_path / "cache").iterdir())) == 1
+    assert embed_runs([run], "convnext_atto", 5, [tmp_path / "cache"], features=_no_features) == first
+    embed_runs([run], "convnext_atto", 6, [tmp_path / "cache"])  # another real sample: another projection
+    assert len(list((tmp_path / "cache").iterdir())) == 2
