@@ -16,7 +16,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from prism_core.data import get_dataset  # noqa: E402
 from prism_core.images import to_uint8  # noqa: E402
 from prism_core.jobs import JobQueue  # noqa: E402
-from prism_core.runstore import Run, list_runs  # noqa: E402
+from prism_core.runstore import Run, fair_pair, list_runs  # noqa: E402
 
 EXAMPLES_DIR = ROOT / "assets" / "examples"
 
@@ -113,9 +113,12 @@ def finished_runs() -> dict[str, Run]:
 
 
 def choose_runs(key: str) -> tuple[dict[str, Run], list[str]]:
-    """The runs with finished images and the user's choice among them (two by default); stops the page if none."""
+    """The runs with finished images and the user's choice among them (by default two methods from the same init
+    and seed); stops the page if none."""
     runs = finished_runs()
     if not runs:
         st.info("No finished runs yet: launch one on the Launch page.")
         st.stop()
-    return runs, st.multiselect("Runs", list(runs), default=list(runs)[:2], key=key)
+    label = {run.path: name for name, run in runs.items()}
+    default = [label[run.path] for run in fair_pair(list(runs.values()))]  # same init and seed, other method
+    return runs, st.multiselect("Runs", list(runs), default=default, key=key)

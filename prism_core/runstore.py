@@ -270,6 +270,18 @@ class Run:
         return out
 
 
+def fair_pair(runs: list[Run]) -> list[Run]:
+    """The first two runs that differ in method but share the initialisation and the seed: what a side-by-side
+    view should show first, so that it compares methods, not inits. Else the first two runs."""
+    for i, a in enumerate(runs):
+        ca = a.config()
+        for b in runs[i + 1:]:
+            cb = b.config()
+            if ca.method != cb.method and (ca.init, ca.seed, ca.classes) == (cb.init, cb.seed, cb.classes):
+                return [a, b]
+    return runs[:2]
+
+
 def list_runs(root: Path | str) -> list[Run]:
     root = Path(root)
     if not root.is_dir():

@@ -1,5 +1,6 @@
-"""Generate the example runs shipped in assets/examples/ (SRe2L and PRISM on all 10 classes) and the
-README's comparison figure, with the project's own engine and zoo.
+"""Generate the example runs shipped in assets/examples/ (SRe2L and PRISM on all 10 classes, each from noise
+and from real images), their metrics and first embedding, and the README's comparison figure, with the project's
+own engine and zoo.
 
     python scripts/make_examples.py [--ipc 5]
 """
@@ -14,7 +15,7 @@ from PIL import Image
 
 from prism_core.metrics import compute_metrics, default_extractor, embed_runs
 from prism_core.metrics.embedding import DEFAULT_REAL_PER_CLASS
-from prism_core.runstore import Run
+from prism_core.runstore import Run, fair_pair, list_runs
 from prism_core.synthesis import SynthConfig, synthesize
 from prism_core.data import get_dataset
 from prism_core.viz import class_rows
@@ -28,10 +29,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ipc", type=int, default=5)
     args = ap.parse_args()
-    runs = {"example-sre2l": SynthConfig(method="sre2l", ipc=args.ipc, seed=0),
-            "example-prism": SynthConfig(method="prism", ipc=args.ipc, seed=0)}
+    # two init-matched pairs, each pair with one optimiser setting (the recipe default for that init), so that
+    # method and initialisation can be seen apart: from noise (SRe2L's defaults) and from real images (PRISM's)
+    noise = dict(init="noise", lr=1.0, r_bn=0.1, iterations=300)
+    real = dict(init="real", lr=0.05, r_bn=0.01, iterations=100)
+    runs = {"example-sre2l": SynthConfig(method="sre2l", ipc=args.ipc, seed=0, **noise),
+            "example-prism": SynthConfig(method="prism", ipc=args.ipc, seed=0, **real),
+            "example-prism-noise": SynthConfig(method="prism", ipc=args.ipc, seed=0, **noise),
+            "example-sre2l-real": SynthConfig(method="sre2l", ipc=args.ipc, seed=0, **real)}
     info = get_dataset("fashion_mnist").info
-    panels = []
+    panels = {}
     for name, cfg in runs.items():
         out = EXAMPLES / name
         if out.exists():
@@ -41,18 +48,22 @@ def main() -> None:
                 print(f"{name}: batch {event['batch']} done", flush=True)
         (out / "events.jsonl").unlink(missing_ok=True)  # keeps the shipped examples small
         x, classes, ks = Run(out).pixels()
-        panels.append(class_rows(info.denormalize(x).clamp(0, 1), classes, ks, per_row=args.ipc))
+        panels[name] = class_rows(info.denormalize(x).clamp(0, 1), classes, ks, per_row=args.ipc)
     FIGURE.parent.mkdir(parents=True, exist_ok=True)
-    gap = np.full((panels[0].shape[0], 12, 3), 255, dtype=np.uint8)
-    picture = np.concatenate([panels[0], gap, panels[1]], axis=1)  # SRe2L left, PRISM right
+    side = np.full((panels["example-sre2l"].shape[0], 12, 3), 255, dtype=np.uint8)
+    rows = [np.concatenate([panels[a], side, panels[b]], axis=1)  # SRe2L left, PRISM right
+            for a, b in (("example-sre2l", "example-prism-noise"), ("example-sre2l-real", "example-prism"))]
+    below = np.full((12, rows[0].shape[1], 3), 255, dtype=np.uint8)
+    picture = np.concatenate([rows[0], below, rows[1]], axis=0)  # from noise on top, from real images below
     Image.fromarray(picture).resize((picture.shape[1] * 3, picture.shape[0] * 3), Image.NEAREST).save(FIGURE)
-    shipped = [Run(EXAMPLES / name) for name in runs]
+    shipped = list_runs(EXAMPLES)
     for run in shipped:  # what the Diversity page reads
         compute_metrics(run)
-    # the Embeddings page's first picture (both examples, its default of 30 real images per class), so that a
-    # first launch does not wait for UMAP's JIT; stale projections go
+    # the Embeddings page's first picture (its default runs, a same-init pair, and 30 real images per class), so
+    # that a first launch does not wait for UMAP's JIT; stale projections go
     shutil.rmtree(EXAMPLES / ".embeddings", ignore_errors=True)
-    embed_runs(shipped, default_extractor(shipped[0]), DEFAULT_REAL_PER_CLASS, [EXAMPLES / ".embeddings"])
+    pair = fair_pair(shipped)
+    embed_runs(pair, default_extractor(pair[0]), DEFAULT_REAL_PER_CLASS, [EXAMPLES / ".embeddings"])
     print(f"wrote {EXAMPLES} and {FIGURE}")
 
 

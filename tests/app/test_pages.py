@@ -43,7 +43,6 @@ def test_gallery_shows_the_example_runs_on_first_launch(store):
 
 
 def test_diversity_shows_vendi_beside_cosine_with_the_random_real_reference(store):
-    import json
     at = page("pages/diversity.py")
     figures = {k: json.loads(at.get("plotly_chart")[i].proto.spec) for i, k in enumerate(("cosine", "vendi"))}
     vendi = figures["vendi"]
@@ -51,6 +50,19 @@ def test_diversity_shows_vendi_beside_cosine_with_the_random_real_reference(stor
     assert any("random real" in a["text"] for a in vendi["layout"]["annotations"])  # the reference line
     table = at.dataframe[0].value
     assert {"Vendi", "random real: Vendi"} <= set(table.columns)
+
+
+def test_pages_first_show_two_methods_from_the_same_init_and_seed(store):
+    """The examples hold SRe2L and PRISM from noise and from real images; a side-by-side view opens on a pair that
+    differs in method only, so what it shows is not the initialisation."""
+    at = page("pages/gallery.py")
+    chosen = at.multiselect(key="gallery_runs").value
+    assert len(chosen) == 2
+    from prism_core.runstore import list_runs
+    configs = {f"{r.name} (example)": r.config() for r in list_runs(ROOT / "assets" / "examples")}
+    a, b = (configs[label] for label in chosen)
+    assert a.method != b.method and (a.init, a.seed) == (b.init, b.seed)
+    assert {c.init for c in configs.values()} == {"noise", "real"} and len(configs) == 4
 
 
 def test_launch_form_refuses_ipc_0_with_a_visible_message(store):

@@ -77,13 +77,13 @@ def test_the_shipped_example_projection_matches_the_examples_and_is_read_not_com
     scripts/make_examples.py), so a first launch does not wait for UMAP's JIT. A stale file would be missed."""
     from prism_core.metrics import default_extractor, embed_runs
     from prism_core.metrics.embedding import DEFAULT_REAL_PER_CLASS
-    from prism_core.runstore import Run
+    from prism_core.runstore import fair_pair, list_runs
     examples = Path(__file__).resolve().parents[2] / "assets" / "examples"
-    runs = [Run(examples / "example-prism"), Run(examples / "example-sre2l")]
+    runs = fair_pair(list_runs(examples))  # what the page shows first
     emb = embed_runs(runs, default_extractor(runs[0]), DEFAULT_REAL_PER_CLASS, [examples / ".embeddings"],
                      features=_no_features)
     sources = {p["source"] for p in emb["points"]}
-    assert sources == {"example-prism", "example-sre2l", "real"} and len(emb["coords"]) == len(emb["points"])
+    assert sources == {runs[0].name, runs[1].name, "real"} and len(emb["coords"]) == len(emb["points"])
 
 
 @pytest.mark.integration
