@@ -271,15 +271,15 @@ class Run:
 
 
 def fair_pair(runs: list[Run]) -> list[Run]:
-    """The first two runs that differ in method but share the initialisation and the seed: what a side-by-side
-    view should show first, so that it compares methods, not inits. Else the first two runs."""
-    for i, a in enumerate(runs):
-        ca = a.config()
-        for b in runs[i + 1:]:
-            cb = b.config()
-            if ca.method != cb.method and (ca.init, ca.seed, ca.classes) == (cb.init, cb.seed, cb.classes):
-                return [a, b]
-    return runs[:2]
+    """Two runs that differ in method but share the initialisation and the seed: what a side-by-side view should
+    show first, so that it compares methods, not inits; noise-born pairs first (there the teachers' priors, not
+    the init, shape the images). Else the first two runs."""
+    configs = [r.config() for r in runs]
+    start = [(c.init, c.seed, c.classes) for c in configs]
+    pairs = [(i, j) for i in range(len(runs)) for j in range(i + 1, len(runs))
+             if configs[i].method != configs[j].method and start[i] == start[j]]
+    pairs.sort(key=lambda ij: configs[ij[0]].init != "noise")
+    return [runs[pairs[0][0]], runs[pairs[0][1]]] if pairs else runs[:2]
 
 
 def list_runs(root: Path | str) -> list[Run]:
