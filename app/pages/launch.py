@@ -6,6 +6,7 @@ import streamlit as st
 
 from common import dataset, device_name, job_queue
 from prism_core.synthesis import SynthConfig, resolve
+from prism_core.synthesis.config import help_for
 from prism_core.teachers.catalog import teacher_rows
 from prism_core.viz import grid
 
@@ -63,31 +64,37 @@ with left:
     for r in bn_free:
         st.caption(f":material/block: {r['name']}: {r['family']} has no BatchNorm layers, so it cannot align BN statistics.")
 with right:
+    # help texts come from the config's fields: the same words as the CLI's --help
     selection = st.radio("Teacher selection", ["pre", "intra"], horizontal=True, key="w_selection",
-                         disabled=method != "prism",
-                         help="pre: one BN set per IPC index (the official code); intra: re-drawn during optimisation")
+                         disabled=method != "prism", help=help_for("selection"))
     reselect = st.number_input("Re-draw every K steps (intra)", 1, 10000, 1, key="w_reselect",
-                               disabled=method != "prism" or selection != "intra")
+                               disabled=method != "prism" or selection != "intra", help=help_for("reselect_every"))
     rule = st.radio("Subset rule", ["official", "k"], horizontal=True, key="w_rule", disabled=method != "prism",
-                    help="official: primary + 3 slots filled with p=0.5; k: a fixed number of teachers")
-    k = st.number_input("k teachers", 1, 10, 2, key="w_k", disabled=method != "prism" or rule != "k")
-    include_primary = st.checkbox("Primary also in the BN set", True, key="w_incl", disabled=method != "prism")
-    ipc = st.number_input("Images per class (IPC)", min_value=0, max_value=1000, value=2, key="w_ipc")
-    classes = st.multiselect("Classes", list(info.class_names), default=list(info.class_names), key="w_classes")
-    iterations = st.number_input("Iterations per batch", min_value=0, value=int(recipe.iterations), key=f"w_iterations_{method}")
-    lr = st.number_input("Learning rate", min_value=0.0, value=float(recipe.lr), format="%.4f", key=f"w_lr_{method}")
+                    help=help_for("subset_rule"))
+    k = st.number_input("k teachers", 1, 10, 2, key="w_k", disabled=method != "prism" or rule != "k",
+                        help=help_for("subset_k"))
+    include_primary = st.checkbox("Primary also in the BN set", True, key="w_incl", disabled=method != "prism",
+                                  help=help_for("include_primary"))
+    ipc = st.number_input("Images per class (IPC)", min_value=0, max_value=1000, value=2, key="w_ipc",
+                          help=help_for("ipc"))
+    classes = st.multiselect("Classes", list(info.class_names), default=list(info.class_names), key="w_classes",
+                             help=help_for("classes"))
+    iterations = st.number_input("Iterations per batch", min_value=0, value=int(recipe.iterations),
+                                 key=f"w_iterations_{method}", help=help_for("iterations"))
+    lr = st.number_input("Learning rate", min_value=0.0, value=float(recipe.lr), format="%.4f", key=f"w_lr_{method}",
+                         help=help_for("lr"))
     init = st.radio("Init", ["real", "noise"], horizontal=True, key=f"w_init_{method}",
-                    index=0 if recipe.init == "real" else 1)
+                    index=0 if recipe.init == "real" else 1, help=help_for("init"))
     formation = st.radio("Batch formation", ["cross-class", "class-grouped"], horizontal=True, key=f"w_formation_{method}",
-                         index=0 if recipe.batch_formation == "cross-class" else 1)
-    seed = st.number_input("Seed", min_value=0, value=0, key="w_seed")
+                         index=0 if recipe.batch_formation == "cross-class" else 1, help=help_for("batch_formation"))
+    seed = st.number_input("Seed", min_value=0, value=0, key="w_seed", help=help_for("seed"))
     gpu = device == "cuda"
     fast = st.columns(2)
     bf16 = fast[0].checkbox("bf16 teacher forwards", value=gpu, disabled=not gpu, key="w_bf16",
-                            help="statistics and losses stay fp32; first-step losses agree with fp32 within 1 %")
+                            help=help_for("precision"))
     compiled = fast[1].checkbox("Compile teachers", value=gpu, disabled=not gpu, key="w_compile",
-                                help="torch.compile of each teacher with its statistics: the first run compiles "
-                                     "(about a minute), later runs with the same teachers reuse it")
+                                help=help_for("compile") + " (the first run compiles, about a minute; later runs "
+                                     "with the same teachers reuse it)")
     if not gpu:
         st.caption(":material/info: bf16 and compiled teachers speed up GPU runs; this server runs on the CPU.")
 baseline = st.checkbox("With SRe2L baseline (same primary, init and seed)", value=True, key="w_baseline",

@@ -102,6 +102,11 @@ class SynthConfig:
         return replace(self, **changes)
 
 
+def help_for(name: str) -> str:
+    """A field's help text: the same words for its CLI flag, its config-file key and the app's form."""
+    return next(f.metadata["help"] for f in fields(SynthConfig) if f.name == name)
+
+
 def validate(cfg: SynthConfig, num_classes: int) -> None:
     """Checks that need no teacher: ranges, choices, class ids. Teacher checks happen when they load."""
     def need(ok: bool, msg: str) -> None:

@@ -120,3 +120,10 @@ def test_results_page_launches_an_evaluation_with_the_real_baseline(store):
     at = page("pages/results.py")
     table = at.dataframe[0].value
     assert set(table["subject"]) == {"run", "random-real"} and (table["top-1 mean"] >= 0).all()
+
+
+def test_launch_form_explains_fields_in_the_clis_words(store):
+    from prism_core.synthesis.config import help_for
+    at = page("pages/launch.py")
+    assert at.radio(key="w_selection").help == help_for("selection")
+    assert at.number_input(key="w_ipc").help == help_for("ipc") == "images per class"
