@@ -43,7 +43,7 @@ def test_launch_prism_with_baseline_and_inspect(server):
         assert page.get_by_text("Deploy", exact=True).count() == 0  # a local tool: no deploy button in the toolbar
         assert page.get_by_role("checkbox", name="Compile teachers").is_disabled()  # GPU-only, and says so on a CPU
         for label, value in (("Images per class (IPC)", "2"), ("Iterations per batch", "4")):
-            box = page.get_by_label(label)
+            box = page.get_by_label(label, exact=True)
             box.fill(value)
             box.press("Enter")
             page.wait_for_timeout(700)

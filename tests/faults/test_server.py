@@ -64,8 +64,8 @@ def test_killed_server_leaves_the_run_interrupted_and_resumable_and_pages_stay_r
             page.goto(url)
             page.get_by_text("Launch a synthesis run").wait_for(timeout=90_000)
             for label, value in (("Images per class (IPC)", "19"), ("Iterations per batch", "16")):  # 2 batches
-                page.get_by_label(label).fill(value)
-                page.get_by_label(label).press("Enter")
+                page.get_by_label(label, exact=True).fill(value)
+                page.get_by_label(label, exact=True).press("Enter")
                 page.wait_for_timeout(700)
             page.get_by_text("With SRe2L baseline").click()  # the label toggles the checkbox off
             page.get_by_label("Run name").fill("long")
