@@ -99,7 +99,7 @@ class JobQueue:
         with self._lock:
             if any(j.run_name == run_name and j.active for j in self._jobs.values()):
                 raise ValueError(f"run {run_name!r} is already queued or running")
-            prepared, _ = open_run(run, prepared, resume=resume)
+            prepared = open_run(run, prepared, resume=resume)
             job = Job(next(self._ids), run_name, run.path, prepared.config, prepared=prepared,
                       batches_total=len(prepared.plan))
             self._jobs[job.id] = job

@@ -120,7 +120,7 @@ def synthesize(cfg: SynthConfig | Prepared, run_dir: Path | str | None = None, *
     run = Run(run_dir) if run_dir is not None else None
     if run is not None:
         try:
-            prepared, _ = open_run(run, prepared, resume, overwrite, primary_rank=shard[0] == 0)
+            prepared = open_run(run, prepared, resume, overwrite, primary_rank=shard[0] == 0)
         except OSError as err:
             raise _unwritable(run, err) from None
     yield from run_plan(prepared, run, stop=stop, shard=shard)
@@ -223,8 +223,9 @@ def _set_status(run: Run | None, state: str, batches_total: int, **info: Any) ->
 
 
 def open_run(run: Run, p: Prepared, resume: bool = False, overwrite: bool = False,
-             primary_rank: bool = True) -> tuple[Prepared, dict]:
-    """Create the run directory, or check an existing one against `p`; returns its finished batches.
+             primary_rank: bool = True) -> Prepared:
+    """Create the run directory, or check an existing one against `p`; returns what the run will optimise (the
+    stored configuration's, with `resume`). `run_plan` reads which batches are finished when it starts.
 
     Under torchrun only rank 0 creates (or overwrites); the other ranks wait for its configuration.
     """
@@ -239,7 +240,7 @@ def open_run(run: Run, p: Prepared, resume: bool = False, overwrite: bool = Fals
     if not run.exists():
         run.create(run_record(p))
         run.set_status("queued", batches_total=len(p.plan))
-        return p, {}
+        return p
     run.sweep_temporaries()  # a killed writer's half-written files
     stored = run.config()
     if stored != p.config:
@@ -249,7 +250,7 @@ def open_run(run: Run, p: Prepared, resume: bool = False, overwrite: bool = Fals
             raise RunError(f"{run.path} holds a run with a different configuration ({', '.join(diff)} differ); "
                            "pass --resume to continue it as stored, --overwrite to replace it, or choose another --out")
         p = prepare(stored)
-    return p, run.finished()
+    return p
 
 
 def initial_pixels(p: Prepared, classes: tuple[int, ...], ipc_indices: tuple[int, ...], gens: list[torch.Generator],
@@ -343,11 +344,12 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
                 if name == ce_name:
                     stat_losses[name] = (index, ce_stats[index])
                     continue
-                if cfg.compile != "off":  # one static shape per teacher (one graph); only its groups' losses count
-                    stat_losses[name] = (index, forward(p.teachers[name].model, stats[name], x_aug, G, True)[1][index])
-                    continue
-                part = x_aug if len(rows) == G else x_aug.view(G, -1, *x_aug.shape[1:])[index].flatten(0, 1)
-                stat_losses[name] = (index, forward(p.teachers[name].model, stats[name], part, len(rows), True)[1])
+                # eager: only the groups that drew this teacher; compiled: the whole batch (one static shape,
+                # one graph per teacher), of which only those groups' losses count
+                whole = len(rows) == G or cfg.compile != "off"
+                part = x_aug if whole else x_aug.view(G, -1, *x_aug.shape[1:])[index].flatten(0, 1)
+                losses = forward(p.teachers[name].model, stats[name], part, G if whole else len(rows), True)[1]
+                stat_losses[name] = (index, losses[index] if whole else losses)
         total, report = objective(StepContext(x, x_aug, targets, logits, stat_losses, groups=G))
         opt.zero_grad(set_to_none=True)
         total.backward()
