@@ -146,21 +146,23 @@ class Run:
         if status.get("state") == "running" and status.get("host") == socket.gethostname() \
                 and not _pid_alive(int(status.get("pid", -1))):
             status["state"] = "interrupted"
-        status["batches_done"] = len(self.finished())
-        problems = self.problems()
+        finished = self.finished()  # read once: status() is polled on every page render
+        status["batches_done"] = len(finished)
+        problems = self.problems(finished)
         if problems:
             status.update(state="damaged", error=f"{len(problems)} problem(s): {'; '.join(problems[:3])}")
         return status
 
-    def problems(self) -> list[str]:
-        """Why the run's finished batches cannot be used: an unreadable config, missing or corrupt images or
-        pixel files. Empty for a healthy run (a batch without its record is simply not finished)."""
+    def problems(self, finished: dict[int, dict[str, Any]] | None = None) -> list[str]:
+        """Why the run's finished batches (`finished()` unless given) cannot be used: an unreadable config, missing
+        or corrupt images or pixel files. Empty for a healthy run (a batch without its record is simply not
+        finished)."""
         try:
             self.record()
         except RunError as err:
             return [str(err)]
         out = []
-        for index, rec in self.finished().items():
+        for index, rec in (self.finished() if finished is None else finished).items():
             if not (self.path / "pixels" / f"batch_{index:05d}.safetensors").is_file():
                 out.append(f"pixels/batch_{index:05d}.safetensors is missing")
             for c, k in zip(rec["classes"], rec["ipc_indices"]):

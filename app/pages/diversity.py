@@ -1,5 +1,6 @@
 """Diversity and fidelity of runs side by side: per-class intra-class cosine similarity and Vendi score against a
-random real subset, near-duplicates, the pairwise similarity within one class, the BN-statistics fit across every zoo teacher, and fidelity to real data."""
+random real subset, near-duplicates, the pairwise similarity within one class, the BN-statistics fit across every
+zoo teacher, and fidelity to real data."""
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
