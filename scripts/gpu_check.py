@@ -32,6 +32,8 @@ import torch  # noqa: E402
 
 from prism_core import bench  # noqa: E402
 from prism_core.cli import main as cli  # noqa: E402
+from prism_core.data.fashion_mnist import INFO as FASHION_MNIST  # noqa: E402
+from prism_core.images import to_uint8  # noqa: E402
 from prism_core.runstore import Run  # noqa: E402
 from prism_core.synthesis import SynthConfig, synthesize  # noqa: E402
 
@@ -124,6 +126,11 @@ def run_cli(args: list[str]) -> None:
     code = cli(args)
     if code != 0:
         raise RuntimeError(f"`python -m prism_core {' '.join(args)}` exited with {code}")
+
+
+def grey_levels(pixels: torch.Tensor) -> torch.Tensor:
+    """Fashion-MNIST pixels (normalised space) as the grey levels their PNGs hold."""
+    return to_uint8(FASHION_MNIST.denormalize(pixels)).float()
 
 
 def png_count(run_dir: Path) -> int:
@@ -230,8 +237,7 @@ def main() -> int:
             first[d] = next(e for e in events if e["kind"] == "step")["losses"]
             pixels[d] = torch.cat([e["pixels"] for e in events if e["kind"] == "batch"])
         rel = max(abs(first["cpu"][k] - first[dev][k]) / max(abs(first["cpu"][k]), 1e-12) for k in first["cpu"])
-        u8 = lambda x: (x * 0.3530 + 0.2860).clamp(0, 1).mul(255).round()  # noqa: E731  (Fashion-MNIST's scale)
-        grey = (u8(pixels["cpu"]) - u8(pixels[dev])).abs()
+        grey = (grey_levels(pixels["cpu"]) - grey_levels(pixels[dev])).abs()
         note = (f"first-step losses rel. diff max {rel:.1e}; after 10 steps PNG grey levels differ by {grey.mean():.2f} "
                 f"on average (max {grey.max():.0f}, {100 * (grey > 1).float().mean():.1f} % by more than 1)")
         if rel > 1e-3 or grey.mean() > 2:
@@ -248,8 +254,7 @@ def main() -> int:
                              torch.cat([e["pixels"] for e in events if e["kind"] == "batch"]))
         (le, pe), (lc, pc) = results["off"], results["default"]
         rel = max(abs(le[k] - lc[k]) / max(abs(le[k]), 1e-12) for k in le)
-        grey = lambda x: (x * 0.3530 + 0.2860).clamp(0, 1).mul(255).round()  # noqa: E731
-        off = (grey(pe) - grey(pc)).abs()
+        off = (grey_levels(pe) - grey_levels(pc)).abs()
         note = (f"first-step losses rel. diff max {rel:.1e}; after 6 steps PNG grey levels differ by "
                 f"{off.mean():.2f} on average, {100 * (off > 8).float().mean():.2f} % by more than 8")
         if rel > 1e-3 or off.mean() > 1 or (off > 8).float().mean() > 0.03:  # later steps: float noise through Adam
