@@ -6,6 +6,7 @@ import sys
 import threading
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -14,16 +15,21 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from prism_core.data import get_dataset  # noqa: E402
-from prism_core.images import to_uint8  # noqa: E402
 from prism_core.jobs import JobQueue  # noqa: E402
 from prism_core.runstore import Run, fair_pair, list_runs  # noqa: E402
 
 EXAMPLES_DIR = ROOT / "assets" / "examples"
+PRIORS_DIR = ROOT / "assets" / "priors"  # the shipped priors grid (python -m prism_core priors --out assets/priors)
 
 
 def runs_dir() -> Path:
     """The user's run store: $PRISM_RUNS_DIR, else runs/ in the checkout."""
     return Path(os.environ.get("PRISM_RUNS_DIR", ROOT / "runs")).resolve()
+
+
+def features_dir() -> Path:
+    """Features of whole training splits (the inspector's nearest-image search), kept beside the runs."""
+    return runs_dir() / ".features"
 
 
 def device_name() -> tuple[str, str]:
@@ -74,31 +80,53 @@ def run_label(run: Run) -> str:
     return f"{run.name} ({origin})"
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def run_images(path: str, mtime: float):
-    """Finished images of a run as uint8 (N, C, H, W) with classes and IPC indices (cached per run state)."""
-    from prism_core.metrics import run_images01
-    x01, classes, ks = run_images01(Run(path))
-    return to_uint8(x01).numpy(), classes, ks
+PAGE_IMAGES = 5000  # above this a run is "large": pages show samples and measure only when asked
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def class_images(path: str, mtime: float, cls: int, n: int):
+    """The first `n` finished images of one class (uint8 (N, C, H, W)) with their IPC indices, read from the PNGs:
+    a page loads what it shows, whatever the run's size."""
+    run = Run(path)
+    classes, ks = run.contents()
+    ks = ks[classes == cls][:n]
+    return (run.read_images([cls] * len(ks), ks) if len(ks) else np.zeros((0, 1, 1, 1), np.uint8)), ks
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def class_frames(path: str, mtime: float, cls: int, n: int):
+    """The trajectory of the first `n` images of one class: (steps, uint8 frames (F, n, C, H, W)), or None."""
+    found = Run(path).trajectory(cls)
+    if found is None:
+        return None
+    steps, frames, _, _ = found
+    return steps, frames[:, :n]
 
 
 def run_mtime(run: Run) -> float:
-    b = run.path / "batches"
-    return max((p.stat().st_mtime for p in b.glob("*.json")), default=0.0)
+    """Changes whenever a batch finishes (its record is renamed into batches/)."""
+    try:
+        return (run.path / "batches").stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
+def image_count(run: Run) -> int:
+    return sum(len(r["classes"]) for r in run.finished().values())
 
 
 @st.cache_data(max_entries=64, show_spinner="Measuring diversity and fidelity...")
-def run_metrics(path: str, mtime: float) -> dict:
+def run_metrics(path: str, mtime: float, stored_only: bool = False) -> dict | None:
     from prism_core.metrics import compute_metrics
-    return compute_metrics(Run(path))
+    return compute_metrics(Run(path), stored_only=stored_only)
 
 
 @st.cache_data(max_entries=32, show_spinner="Extracting features...")
-def run_features(path: str, mtime: float, extractor: str):
-    """Extractor features of a run's images, with their classes and IPC indices."""
+def run_features(path: str, mtime: float, extractor: str, max_ipc: int = 100):
+    """Extractor features of a run's images (its first `max_ipc` per class), with their classes and IPC indices."""
     from prism_core.metrics import run_images01
     run = Run(path)
-    x, classes, ks = run_images01(run)
+    x, classes, ks = run_images01(run, max_ipc)
     return features_of(extractor, x, run.config().dataset), classes, ks
 
 

@@ -21,7 +21,8 @@ import torch.nn.functional as F
 
 from .synthesis import SynthConfig, prepare, synthesize
 from .synthesis.augment import CropFlipRoll
-from .synthesis.engine import Prepared, initial_pixels
+from .synthesis.engine import Prepared
+from .synthesis.methods import initial_pixels
 from .synthesis.plan import make_plan
 from .teachers import create_teacher
 

@@ -62,7 +62,8 @@ def _csv_of(cast):
 
 
 # config fields whose flags have a shape of their own (added by hand in _add_synth_args)
-_OWN_FLAGS = {"checkpoints": "--checkpoint", "include_primary": "--exclude-primary", "compile": "--compile"}
+_OWN_FLAGS = {"checkpoints": "--checkpoint", "include_primary": "--exclude-primary", "compile": "--compile",
+              "method": "--method"}
 
 
 def _add_config_flags(p: argparse.ArgumentParser) -> None:
@@ -92,7 +93,7 @@ def synth_config_from_args(args: argparse.Namespace):
     cfg = SynthConfig.from_json(Path(args.config).read_text()) if args.config else \
         preset(args.preset) if args.preset else SynthConfig()
     overrides = {f.name: getattr(args, f.name) for f in fields(SynthConfig) if f.name not in _OWN_FLAGS}
-    overrides["compile"] = args.compile
+    overrides.update(compile=args.compile, method=args.method)
     if args.checkpoint:
         pairs = [item.split("=", 1) for item in args.checkpoint]
         if any(len(pair) != 2 for pair in pairs):
@@ -107,27 +108,26 @@ def cmd_synth(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from .distributed import shard_from_env
+    from .events import BatchDone, Done, Started, Step
     from .synthesis import synthesize
     cfg = synth_config_from_args(args)
     shard = shard_from_env()
     bar, summary = None, {}
     for event in synthesize(cfg, args.out, resume=args.resume, overwrite=args.overwrite, shard=shard):
-        kind = event["kind"]
-        if kind == "start":
-            total = len(event["todo"])
-            print(f"{event['config']['method']}: {event['batches']} batches in the plan, {event['already_done']} already "
-                  f"finished here, {total} to do -> {event['run']}", file=sys.stderr)
-            bar = tqdm(total=total, unit="batch", disable=shard[0] != 0 and not sys.stderr.isatty())
-        elif kind == "step" and bar is not None:
-            bar.set_postfix_str(f"b{event['batch']} step {event['step']}/{event['iterations']} "
-                                + " ".join(f"{k}={v:.3g}" for k, v in event["losses"].items() if "/" not in k)
-                                + f" {event['img_per_s']:.0f} img-it/s")
-        elif kind == "batch":
+        if isinstance(event, Started):
+            print(f"{event.config['method']}: {event.batches} batches in the plan, {event.already_done} already "
+                  f"finished here, {len(event.todo)} to do -> {event.run}", file=sys.stderr)
+            bar = tqdm(total=len(event.todo), unit="batch", disable=shard[0] != 0 and not sys.stderr.isatty())
+        elif isinstance(event, Step) and bar is not None:
+            bar.set_postfix_str(f"b{event.batch} step {event.step}/{event.iterations} "
+                                + " ".join(f"{k}={v:.3g}" for k, v in event.losses.items() if "/" not in k)
+                                + f" {event.img_per_s:.0f} img-it/s")
+        elif isinstance(event, BatchDone):
             bar.update(1)
-            summary = event["record"]["final_losses"]
-        elif kind == "done":
+            summary = event.record["final_losses"]
+        elif isinstance(event, Done):
             bar.close()
-            print(f"done: {event['batches']} batches in {event['seconds']:.1f} s; last batch losses: "
+            print(f"done: {event.batches} batches in {event.seconds:.1f} s; last batch losses: "
                   + ", ".join(f"{k}={v:.4g}" for k, v in summary.items() if "/" not in k), file=sys.stderr)
     return 0
 
@@ -195,6 +195,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .distributed import local_device
     from .evaluation import EvalConfig, check_complete, evaluate_run
+    from .events import Evaluated
     from .runstore import Run
     cfg = EvalConfig(student=args.student, teachers=_csv(args.teachers), epochs=args.epochs,
                      batch_size=args.batch_size, loss=args.loss, weights=args.weights)
@@ -205,10 +206,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for run in runs:
         for result in evaluate_run(run, cfg, args.seeds, real_baseline=args.real_baseline,
                                    device=str(local_device(args.device))):
-            if result.get("done"):
-                name = run.name if result["subject"] == "run" else f"random real (IPC {run.config().ipc})"
+            if isinstance(result, Evaluated):
+                name = run.name if result.subject == "run" else f"random real (IPC {run.config().ipc})"
                 rows.append({"run": name, "student": cfg.student, "seeds": args.seeds,
-                             "top-1": f"{result['mean']:.2f} +- {result['std']:.2f}"})
+                             "top-1": f"{result.mean:.2f} +- {result.std:.2f}"})
     print(_table(rows, list(rows[0])))
     return 0
 
@@ -216,6 +217,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def _add_synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="a JSON config file (flags override its values)")
     p.add_argument("--preset", help="start from a named configuration: sre2l-imagenet, prism-imagenet, gvbsm-imagenet")
+    from .synthesis import METHODS
+    p.add_argument("--method", choices=list(METHODS), help="the recipe: " + "; ".join(
+        f"{m.name}: {m.summary}" for m in METHODS.values()))
     _add_config_flags(p)
     p.add_argument("--exclude-primary", action="store_true", help="PRISM: keep the primary out of the BN set")
     p.add_argument("--checkpoint", action="append", default=[], metavar="NAME=FILE",
@@ -261,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_synth)
     p = sub.add_parser("evaluate", help="train students on runs' images with online soft labels; top-1 on the test split")
     p.add_argument("runs", nargs="+")
-    p.add_argument("--student", default="resnet18")
+    p.add_argument("--student", default="resnet18", help="any teacher architecture, or convnet (the classic DD ConvNet)")
     p.add_argument("--teachers", default="resnet18", help="comma-separated relabel ensemble (Frobenius-normalised)")
     p.add_argument("--weights", default="zoo", help="relabel teachers' weights: zoo, pretrained or a checkpoint path")
     p.add_argument("--seeds", type=int, default=3)

@@ -13,11 +13,11 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import torch
 
 from .evaluation import EvalConfig, check_complete, evaluate_run
+from .events import BatchDone, Cancelled, Epoch, Evaluated, Preview, Started, Step
 from .runstore import Run, check_run_name
 from .synthesis import Prepared, SynthConfig, prepare
 from .synthesis.engine import open_run, run_plan
@@ -46,7 +46,7 @@ class Job:
     img_per_s: float = 0.0
     eta_s: float = 0.0
     losses: list[dict[str, float]] = field(default_factory=list)
-    preview: dict[str, Any] | None = None
+    preview: Preview | None = None
     submitted: float = field(default_factory=time.time)
     started: float = 0.0
     ended: float = 0.0
@@ -56,27 +56,26 @@ class Job:
     def active(self) -> bool:
         return self.state in ("queued", "running")
 
-    def apply(self, event: dict[str, Any]) -> None:
-        kind = event["kind"]
-        if kind == "start":
-            self.batches_total = event["batches"]
-            self.batches_done = event["already_done"]
-        elif kind == "step":
-            self.step, self.iterations = event["step"], event["iterations"]
-            self.img_per_s, self.eta_s = event["img_per_s"], event["eta_s"]
-            self.losses.append({"batch": event["batch"], "step": event["step"], **event["losses"]})
+    def apply(self, event: object) -> None:
+        """Keep the latest progress of a synthesis or evaluation event stream for pollers."""
+        if isinstance(event, Started):
+            self.batches_total, self.batches_done = event.batches, event.already_done
+        elif isinstance(event, Step):
+            self.step, self.iterations = event.step, event.iterations
+            self.img_per_s, self.eta_s = event.img_per_s, event.eta_s
+            self.losses.append({"batch": event.batch, "step": event.step, **event.losses})
             del self.losses[:-HISTORY]
-        elif kind == "preview":
-            self.preview = {k: event[k] for k in ("batch", "step", "classes", "ipc", "images")}
-        elif kind == "batch":
+        elif isinstance(event, Preview):
+            self.preview = event
+        elif isinstance(event, BatchDone):
             self.batches_done += 1
-
-    def apply_evaluation(self, event: dict[str, Any]) -> None:
-        if event.get("done"):
-            self.message = f"{event['subject']}: top-1 {event['mean']:.2f} +- {event['std']:.2f}"
-        elif "epoch" in event:
-            self.message = (f"{event['subject']} seed {event['seed'] + 1}/{self.seeds}: epoch {event['epoch']}/"
-                            f"{self.evaluation.epochs}, loss {event['loss']:.4f}")
+        elif isinstance(event, Evaluated):
+            self.message = f"{event.subject}: top-1 {event.mean:.2f} +- {event.std:.2f}"
+        elif isinstance(event, Epoch):
+            self.message = (f"{event.subject} seed {event.seed + 1}/{self.seeds}: epoch {event.epoch}/"
+                            f"{self.evaluation.epochs}, loss {event.loss:.4f}")
+        elif isinstance(event, Cancelled):
+            self.state = "cancelled"
 
 
 class JobQueue:
@@ -152,9 +151,7 @@ class JobQueue:
                     events = evaluate_run(Run(job.run_dir), job.evaluation, job.seeds, real_baseline=True,
                                           device=self.device, stop=job.stop.is_set)
                 for event in events:
-                    job.apply(event) if job.kind == "synth" else job.apply_evaluation(event)
-                    if event.get("kind") == "cancelled":
-                        job.state = "cancelled"
+                    job.apply(event)
                 if job.state == "running":
                     job.state = "finished"
             except Exception as err:  # the job fails, the worker lives on for the next one

@@ -6,6 +6,7 @@ complete but is not.
                              writer's "running" reads as interrupted
     images/<NNN_class>/<k>.png   lossless PNGs in ImageFolder layout
     pixels/batch_<i>.safetensors the final float pixels (normalised space) of batch i
+    trajectory/batch_<i>.npz     uint8 frames of batch i while it formed, with their steps (optional)
     batches/<i>.json         written last, atomically: batch i is finished iff this file exists
     events.jsonl             loss terms per step at a stride, for plots
 
@@ -67,10 +68,20 @@ def _pid_alive(pid: int) -> bool:
         return True
 
 
-# PNGs that passed PIL's verify (or that this process wrote), by path, with the size and mtime they had then:
-# status() is polled by the app on every render, and re-opening every image of a 50,000-image run each time
-# would make it unusable; a file rewritten or truncated since has another size or mtime and is checked again.
+# status() is polled by the app on every render, so what it costs must not grow with a run's size:
+# - PNGs that passed PIL's verify (or that this process wrote) are remembered by path with the size and mtime
+#   they had then; a file rewritten or truncated since has another size or mtime and is checked again;
+# - runs of up to FULL_CHECK_LIMIT images have every file's size and mtime compared on each call (~10 ms per
+#   1,000 images); larger runs only their folders' (a file added, removed or replaced by a rename changes its
+#   folder's mtime), and their images are verified in full when a run resumes or is evaluated (`problems()`);
+# - finished batch records are re-read only when the batches folder changed.
+# A folder changed within the last RACY_S seconds is not trusted (its mtime has a coarse clock tick, so two
+# writes in one tick leave one mtime) and is read again, as git does for racily clean files.
 _GOOD_PNGS: dict[str, tuple[int, int]] = {}
+_HEALTH: dict[str, tuple[tuple, list[str]]] = {}  # run path -> (folder stamps, problems)
+_FINISHED: dict[str, tuple[tuple[int, int], dict[int, dict[str, Any]]]] = {}  # run path -> (batches stamp, records)
+FULL_CHECK_LIMIT = 5000
+RACY_S = 2.0
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -78,18 +89,34 @@ def _stamp(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
+def _stamp_or_none(path: Path) -> tuple[int, int] | None:
+    try:
+        return _stamp(path)
+    except FileNotFoundError:
+        return None
+
+
+def _settled(stamps: tuple) -> bool:
+    """Every stamp older than RACY_S: a later change will show as another mtime."""
+    now = time.time_ns()
+    return all(s is not None and now - s[1] > RACY_S * 1e9 for s in stamps)
+
+
 def _remember_good(path: Path) -> None:
     _GOOD_PNGS[str(path)] = _stamp(path)
 
 
-def _png_problem(path: Path) -> str | None:
-    """None for a readable PNG; else "missing" or "unreadable (...)"."""
+def _png_problem(path: Path, verify: bool = True) -> str | None:
+    """None for a readable PNG (without `verify`: for a present, non-empty file); else "missing", "empty" or
+    "unreadable (...)"."""
     try:
         stamp = _stamp(path)
     except FileNotFoundError:
         return "missing"
     if _GOOD_PNGS.get(str(path)) == stamp:
         return None
+    if not verify:
+        return None if stamp[0] else "empty"
     try:
         with Image.open(path) as img:
             img.verify()
@@ -148,15 +175,22 @@ class Run:
             status["state"] = "interrupted"
         finished = self.finished()  # read once: status() is polled on every page render
         status["batches_done"] = len(finished)
-        problems = self.problems(finished)
+        if sum(len(r["classes"]) for r in finished.values()) <= FULL_CHECK_LIMIT:
+            problems = self.problems(finished)
+        else:
+            stamps = self._folder_stamps()
+            cached = _HEALTH.get(str(self.path))
+            problems = cached[1] if cached and cached[0] == stamps else self.problems(finished, verify=False)
+            if _settled(stamps):
+                _HEALTH[str(self.path)] = (stamps, problems)
         if problems:
             status.update(state="damaged", error=f"{len(problems)} problem(s): {'; '.join(problems[:3])}")
         return status
 
-    def problems(self, finished: dict[int, dict[str, Any]] | None = None) -> list[str]:
+    def problems(self, finished: dict[int, dict[str, Any]] | None = None, verify: bool = True) -> list[str]:
         """Why the run's finished batches (`finished()` unless given) cannot be used: an unreadable config, missing
-        or corrupt images or pixel files. Empty for a healthy run (a batch without its record is simply not
-        finished)."""
+        or corrupt images or pixel files (without `verify`, images are only checked to be present and non-empty).
+        Empty for a healthy run (a batch without its record is simply not finished)."""
         try:
             self.record()
         except RunError as err:
@@ -167,7 +201,7 @@ class Run:
                 out.append(f"pixels/batch_{index:05d}.safetensors is missing")
             for c, k in zip(rec["classes"], rec["ipc_indices"]):
                 path = self.image_path(c, k)
-                problem = _png_problem(path)
+                problem = _png_problem(path, verify)
                 if problem:
                     out.append(f"{path.relative_to(self.path)} is {problem}")
         return out
@@ -183,8 +217,18 @@ class Run:
         return gone
 
     # --- batches -------------------------------------------------------------------------------
+    def _folder_stamps(self) -> tuple:
+        images = self.path / "images"
+        folders = sorted(images.iterdir()) if images.is_dir() else []
+        return tuple(_stamp_or_none(p) for p in [self.path / "config.json", self.path / "batches",
+                                                 self.path / "pixels", *folders])
+
     def finished(self) -> dict[int, dict[str, Any]]:
-        """Finished batches: those whose record file exists (written after their images)."""
+        """Finished batches: those whose record file exists (written after their images, by a rename)."""
+        stamp = _stamp_or_none(self.path / "batches")
+        cached = _FINISHED.get(str(self.path))
+        if stamp is not None and cached and cached[0] == stamp:
+            return dict(cached[1])
         out = {}
         for f in sorted((self.path / "batches").glob("*.json")):
             try:
@@ -192,7 +236,9 @@ class Run:
                 out[int(rec["index"])] = rec
             except (OSError, ValueError, KeyError):
                 continue  # a damaged record means the batch is not finished; it will be redone
-        return out
+        if _settled((stamp,)):
+            _FINISHED[str(self.path)] = (stamp, out)
+        return dict(out)
 
     def content_key(self) -> str:
         """What identifies the run's images on any machine and in any clone (file times do not): each finished
@@ -210,7 +256,10 @@ class Run:
         return self.path / "images" / class_folder(cls, self.class_names()[cls]) / f"{k:03d}.png"
 
     def write_batch(self, index: int, pixels: torch.Tensor, images01: torch.Tensor, classes: Iterable[int],
-                    ipc_indices: Iterable[int], record: dict[str, Any]) -> None:
+                    ipc_indices: Iterable[int], record: dict[str, Any],
+                    trajectory: tuple[list[int], torch.Tensor] | None = None) -> None:
+        """Images, pixels and (optionally) the trajectory's (steps, uint8 frames), then the record that marks the
+        batch finished."""
         classes, ipc_indices = list(classes), list(ipc_indices)
         u8 = to_uint8(images01).permute(0, 2, 3, 1).cpu().numpy()
         for img, c, k in zip(u8, classes, ipc_indices):
@@ -224,21 +273,72 @@ class Run:
                    "ipc": torch.tensor(ipc_indices)}
         with replacing(self.path / "pixels" / f"batch_{index:05d}.safetensors") as tmp:
             save_file(tensors, str(tmp))
+        if trajectory is not None:
+            (self.path / "trajectory").mkdir(exist_ok=True)
+            buf = io.BytesIO()
+            np.savez_compressed(buf, steps=np.asarray(trajectory[0]), frames=trajectory[1].numpy())
+            atomic_write(self.path / "trajectory" / f"batch_{index:05d}.npz", buf.getvalue())
         atomic_json(self.path / "batches" / f"{index:05d}.json", {"index": index, "pid": os.getpid(), **record})
 
-    def pixels(self) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
-        """All finished images' float pixels with their classes and IPC indices, sorted by (class, k)."""
+    def pixels(self, max_ipc: int | None = None) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+        """The finished images' float pixels (those with IPC index < `max_ipc`, if given: a sample that reads only
+        the batches holding it) with their classes and IPC indices, sorted by (class, k)."""
         xs, cs, ks = [], [], []
-        for index in sorted(self.finished()):
+        for index, rec in sorted(self.finished().items()):
+            if max_ipc is not None and min(rec["ipc_indices"]) >= max_ipc:
+                continue
             t = load_file(str(self.path / "pixels" / f"batch_{index:05d}.safetensors"))
-            xs.append(t["x"])
-            cs.append(t["classes"].numpy())
-            ks.append(t["ipc"].numpy())
+            keep = t["ipc"] < (max_ipc if max_ipc is not None else t["ipc"].max() + 1)
+            xs.append(t["x"][keep])
+            cs.append(t["classes"][keep].numpy())
+            ks.append(t["ipc"][keep].numpy())
         if not xs:
             raise RunError(f"{self.path}: no finished batches yet")
         x, c, k = torch.cat(xs), np.concatenate(cs), np.concatenate(ks)
         order = np.lexsort((k, c))
         return x[torch.as_tensor(order)], c[order], k[order]
+
+    def trajectory(self, cls: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """The frames of the finished images (of one class, if given) while they formed: (steps (F,), uint8 frames
+        (F, N, C, H, W), classes, IPC indices), sorted by (class, k); None when the run kept no trajectory (or its
+        batches kept different frame counts). Batches of different lengths (PRISM's varying iterations) keep their
+        frames at the same fractions of their runs; `steps` are the first batch's."""
+        steps, frames, cs, ks = None, [], [], []
+        for index, rec in sorted(self.finished().items()):
+            if cls is not None and cls not in rec["classes"]:
+                continue
+            path = self.path / "trajectory" / f"batch_{index:05d}.npz"
+            if not path.is_file():
+                return None
+            with np.load(path, allow_pickle=False) as z:
+                s, f = z["steps"], z["frames"]
+            if steps is not None and len(s) != len(steps):
+                return None
+            steps = s if steps is None else steps
+            keep = np.ones(len(rec["classes"]), bool) if cls is None else np.asarray(rec["classes"]) == cls
+            frames.append(f[:, keep])
+            cs.append(np.asarray(rec["classes"])[keep])
+            ks.append(np.asarray(rec["ipc_indices"])[keep])
+        if steps is None:
+            return None
+        c, k = np.concatenate(cs), np.concatenate(ks)
+        order = np.lexsort((k, c))
+        return steps, np.concatenate(frames, axis=1)[:, order], c[order], k[order]
+
+    def contents(self) -> tuple[np.ndarray, np.ndarray]:
+        """Classes and IPC indices of the finished images, sorted by (class, k); from the records alone."""
+        pairs = [(c, k) for rec in self.finished().values() for c, k in zip(rec["classes"], rec["ipc_indices"])]
+        pairs.sort()
+        return np.array([c for c, _ in pairs], dtype=np.int64), np.array([k for _, k in pairs], dtype=np.int64)
+
+    def read_images(self, classes: Iterable[int], ks: Iterable[int]) -> np.ndarray:
+        """Those images as uint8 (N, C, H, W), read from their PNGs: what a page shows, not the whole run."""
+        out = []
+        for c, k in zip(classes, ks):
+            with Image.open(self.image_path(int(c), int(k))) as img:
+                a = np.asarray(img)
+            out.append(a[None] if a.ndim == 2 else a.transpose(2, 0, 1))
+        return np.stack(out)
 
     def export_zip(self, dest: Path | BinaryIO | None = None) -> bytes | None:
         """The finished images as a zip in ImageFolder layout (<class folder>/<k>.png), written to `dest`

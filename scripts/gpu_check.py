@@ -33,6 +33,7 @@ import torch  # noqa: E402
 from prism_core import bench  # noqa: E402
 from prism_core.cli import main as cli  # noqa: E402
 from prism_core.data.fashion_mnist import INFO as FASHION_MNIST  # noqa: E402
+from prism_core.events import BatchDone, Step  # noqa: E402
 from prism_core.images import to_uint8  # noqa: E402
 from prism_core.runstore import Run  # noqa: E402
 from prism_core.synthesis import SynthConfig, synthesize  # noqa: E402
@@ -234,8 +235,8 @@ def main() -> int:
         first, pixels = {}, {}
         for d in ("cpu", dev):
             events = list(synthesize(cfg.replace(device=d)))
-            first[d] = next(e for e in events if e["kind"] == "step")["losses"]
-            pixels[d] = torch.cat([e["pixels"] for e in events if e["kind"] == "batch"])
+            first[d] = next(e for e in events if isinstance(e, Step)).losses
+            pixels[d] = torch.cat([e.pixels for e in events if isinstance(e, BatchDone)])
         rel = max(abs(first["cpu"][k] - first[dev][k]) / max(abs(first["cpu"][k]), 1e-12) for k in first["cpu"])
         grey = (grey_levels(pixels["cpu"]) - grey_levels(pixels[dev])).abs()
         note = (f"first-step losses rel. diff max {rel:.1e}; after 10 steps PNG grey levels differ by {grey.mean():.2f} "
@@ -250,8 +251,8 @@ def main() -> int:
         results = {}
         for mode in ("off", "default"):
             events = list(synthesize(cfg.replace(compile=mode)))
-            results[mode] = (next(e for e in events if e["kind"] == "step")["losses"],
-                             torch.cat([e["pixels"] for e in events if e["kind"] == "batch"]))
+            results[mode] = (next(e for e in events if isinstance(e, Step)).losses,
+                             torch.cat([e.pixels for e in events if isinstance(e, BatchDone)]))
         (le, pe), (lc, pc) = results["off"], results["default"]
         rel = max(abs(le[k] - lc[k]) / max(abs(le[k]), 1e-12) for k in le)
         off = (grey_levels(pe) - grey_levels(pc)).abs()

@@ -18,6 +18,7 @@ from prism_core.metrics.embedding import DEFAULT_REAL_PER_CLASS
 from prism_core.runstore import Run, fair_pair, list_runs
 from prism_core.synthesis import SynthConfig, synthesize
 from prism_core.data import get_dataset
+from prism_core.events import BatchDone
 from prism_core.viz import class_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,8 +45,8 @@ def main() -> None:
         if out.exists():
             shutil.rmtree(out)
         for event in synthesize(cfg, out):
-            if event["kind"] == "batch":
-                print(f"{name}: batch {event['batch']} done", flush=True)
+            if isinstance(event, BatchDone):
+                print(f"{name}: batch {event.batch} done", flush=True)
         (out / "events.jsonl").unlink(missing_ok=True)  # keeps the shipped examples small
         x, classes, ks = Run(out).pixels()
         panels[name] = class_rows(info.denormalize(x).clamp(0, 1), classes, ks, per_row=args.ipc)

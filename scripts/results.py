@@ -29,6 +29,7 @@ import torch
 from prism_core.data import get_dataset
 from prism_core.evaluation import EvalConfig
 from prism_core.evaluation.run_eval import evaluate_images, random_real_subset
+from prism_core.events import BatchDone, Evaluated
 from prism_core.metrics import image_metrics, run_images01
 from prism_core.runstore import Run, slug
 from prism_core.synthesis import SynthConfig, synthesize
@@ -61,8 +62,8 @@ def synthesise_cell(name: str, cfg: SynthConfig, ipc: int, seed: int, work: Path
     run = Run(work / f"{slug(name)}-ipc{ipc}-s{seed}")
     start = time.perf_counter()
     for event in synthesize(cfg.replace(ipc=ipc, seed=seed), run.path, resume=True):
-        if event["kind"] == "batch":
-            print(f"  {name} ipc {ipc} seed {seed}: batch {event['batch']} done", flush=True)
+        if isinstance(event, BatchDone):
+            print(f"  {name} ipc {ipc} seed {seed}: batch {event.batch} done", flush=True)
     return run, time.perf_counter() - start
 
 
@@ -72,8 +73,8 @@ def measure_cell(x01: torch.Tensor, classes: np.ndarray, seed: int, updates: int
     for student in STUDENTS:
         ecfg = EvalConfig(student=student, epochs=student_epochs(len(x01), updates, EvalConfig.batch_size), seed=seed)
         for event in evaluate_images(x01, classes, DATASET, ecfg, seeds=1):
-            if event.get("done"):
-                cell["students"][student] = event["mean"]
+            if isinstance(event, Evaluated):
+                cell["students"][student] = event.mean
         cell["student_epochs"] = ecfg.epochs
     m = image_metrics(extractor, x01, classes, DATASET)
     cell["intra_cosine"] = m["intra_class_cosine_summary"]["mean"]

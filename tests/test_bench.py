@@ -5,6 +5,7 @@ import pytest
 from prism_core import bench, data
 from prism_core.data import imagenet_shape
 from prism_core.synthesis import SynthConfig, prepare, synthesize
+from prism_core.events import Step
 
 
 @pytest.mark.parametrize("method", ["sre2l", "prism"])
@@ -13,7 +14,7 @@ def test_reference_loop_computes_the_engines_loss(method):
                       bn_pool=("mobilenetv2_050", "lcnet_050") if method == "prism" else None)
     p = prepare(cfg)
     assert p.plan[0].groups == 2  # the engine packs both IPC indices; the reference runs them one by one
-    engine = next(e for e in synthesize(p) if e["kind"] == "step")["losses"]["total"]
+    engine = next(e for e in synthesize(p) if isinstance(e, Step)).losses["total"]
     reference = list(bench.reference_loop(p, steps=1))
     assert len(reference) == 2
     assert engine == pytest.approx(sum(reference) / 2, rel=1e-4)

@@ -88,3 +88,66 @@ def test_export_zip_streams_into_a_file(tmp_path):
     with open(tmp_path / "out.zip", "wb") as f:
         assert run.export_zip(f) is None
     assert zipfile.ZipFile(tmp_path / "out.zip").namelist() == zipfile.ZipFile(io.BytesIO(run.export_zip())).namelist()
+
+
+def _ipc_run(path, classes=3, ipc=4):
+    """A cross-class run: batch k holds IPC index k of every class; pixel value = class + k / 10."""
+    run = Run(path)
+    run.create({"config": {}, "class_names": [f"c{i}" for i in range(classes)]})
+    for k in range(ipc):
+        x = torch.stack([torch.full((1, 4, 4), (c + k / 10) / 10) for c in range(classes)])
+        run.write_batch(k, x, x, list(range(classes)), [k] * classes,
+                        {"classes": list(range(classes)), "ipc_indices": [k] * classes})
+    run.set_status("finished", batches_total=ipc)
+    return run
+
+
+def test_a_page_reads_what_it_shows_from_a_run(tmp_path, monkeypatch):
+    """contents() comes from the records; read_images() opens only the PNGs asked for; pixels(max_ipc) loads only
+    the batches that hold the sample."""
+    from prism_core import runstore
+    run = _ipc_run(tmp_path / "r")
+    classes, ks = run.contents()
+    assert list(classes) == [0] * 4 + [1] * 4 + [2] * 4 and list(ks) == [0, 1, 2, 3] * 3
+    imgs = run.read_images([2, 0], [3, 1])
+    assert imgs.shape == (2, 1, 4, 4) and imgs.dtype.name == "uint8"
+    assert abs(imgs[0].mean() - (2 + 0.3) / 10 * 255) < 1 and abs(imgs[1].mean() - 0.1 / 10 * 255) < 1
+    loaded = []
+    real_load = runstore.load_file
+    monkeypatch.setattr(runstore, "load_file", lambda p: loaded.append(p) or real_load(p))
+    x, c, k = run.pixels(max_ipc=2)
+    assert len(loaded) == 2 and list(k) == [0, 1] * 3 and list(c) == [0, 0, 1, 1, 2, 2]
+    assert torch.allclose(x[3], torch.full((1, 4, 4), 0.11))
+
+
+def test_status_of_a_large_run_costs_a_folder_scan_and_still_sees_a_removed_image(tmp_path, monkeypatch):
+    from prism_core import runstore
+    monkeypatch.setattr(runstore, "FULL_CHECK_LIMIT", 5)  # this 12-image run counts as large
+    monkeypatch.setattr(runstore, "RACY_S", 0.0)
+    run = _ipc_run(tmp_path / "r")
+    runstore._GOOD_PNGS.clear()
+    checked = []
+    real_check = runstore._png_problem
+    monkeypatch.setattr(runstore, "_png_problem", lambda *a: checked.append(a) or real_check(*a))
+    assert run.status()["state"] == "finished" and len(checked) == 12  # present and non-empty; not decoded
+    assert all(verify is False for _, verify in checked)
+    assert run.status()["state"] == "finished" and len(checked) == 12  # nothing changed: nothing checked
+    run.image_path(1, 2).unlink()
+    status = run.status()
+    assert status["state"] == "damaged" and "001_c1/002.png is missing" in status["error"]
+    assert any("001_c1/002.png is missing" in p for p in run.problems())  # the full check (resume, evaluation)
+
+
+def test_finished_records_are_reread_only_when_a_batch_lands(tmp_path, monkeypatch):
+    import pathlib
+
+    from prism_core import runstore
+    monkeypatch.setattr(runstore, "RACY_S", 0.0)
+    run = _ipc_run(tmp_path / "r", ipc=2)
+    assert list(run.finished()) == [0, 1]
+    reads = []
+    real_read = pathlib.Path.read_text
+    monkeypatch.setattr(pathlib.Path, "read_text", lambda self, *a, **k: reads.append(self) or real_read(self, *a, **k))
+    assert list(run.finished()) == [0, 1] and reads == []  # polled again: no record re-read
+    (run.path / "batches" / "00001.json").unlink()  # the folder changed
+    assert list(run.finished()) == [0] and len(reads) == 1

@@ -5,13 +5,27 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from common import choose_runs, dataset, run_features, run_metrics, run_mtime
+from common import PAGE_IMAGES, choose_runs, dataset, image_count, run_features, run_metrics, run_mtime
 from prism_core.metrics import cosine_matrix
 
 st.title("Diversity")
 runs, chosen = choose_runs("div_runs")
-names = dataset().info.class_names
-metrics = {label: run_metrics(str(runs[label].path), run_mtime(runs[label])) for label in chosen}
+if not chosen:
+    st.stop()
+names = dataset(runs[chosen[0]].config().dataset).info.class_names  # the runs' own dataset
+metrics = {}
+for label in chosen:  # a large run is measured when asked (minutes on a CPU), not on every visit
+    run = runs[label]
+    measure_now = bool(st.session_state.get(f"measure_{run.name}"))
+    m = run_metrics(str(run.path), run_mtime(run), stored_only=image_count(run) > PAGE_IMAGES and not measure_now)
+    if measure_now:
+        run_metrics.clear()  # its cached stored-only lookup said "nothing stored"
+    if m is not None:
+        metrics[label] = m
+        continue
+    st.info(f"{label} holds {image_count(run):,} images and has no stored measurements yet. Measure it here "
+            f"(extracts every image's features; minutes on a CPU) or with `python -m prism_core metrics {run.path}`.")
+    st.button(f"Measure {label}", key=f"measure_{run.name}")
 if not metrics:
     st.stop()
 st.caption("Features: penultimate layer of " + ", ".join(sorted({m["extractor"] for m in metrics.values()}))

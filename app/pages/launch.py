@@ -5,7 +5,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from common import dataset, device_name, job_queue
-from prism_core.synthesis import SynthConfig, resolve
+from prism_core.synthesis import METHODS, SynthConfig, get_method, resolve
+from prism_core.synthesis.methods import baseline as baseline_of
 from prism_core.synthesis.config import help_for
 from prism_core.teachers.catalog import teacher_rows
 from prism_core.viz import grid
@@ -44,20 +45,20 @@ for col, name in zip(cols, PRESETS):
 cols[-1].caption(f"Device: **{device_label}**")
 
 st.session_state.setdefault("w_method", "prism")
-method = st.radio("Method", ["sre2l", "prism", "gvbsm"], horizontal=True, key="w_method",
-                  format_func={"sre2l": "SRe2L", "prism": "PRISM", "gvbsm": "G-VBSM"}.get)
-recipe = defaults(method)
+method = st.radio("Method", list(METHODS), horizontal=True, key="w_method", format_func=lambda m: METHODS[m].title,
+                  captions=[m.summary for m in METHODS.values()])
+recipe, rules = defaults(method), get_method(method)
 left, right = st.columns(2)
 with left:
     primary = st.selectbox("Primary (logit) teacher", [r["name"] for r in zoo], index=[r["name"] for r in zoo].index("resnet18"),
                            key="w_primary", help="Supervises the cross-entropy term; BN-free models may be primaries.")
-    st.markdown("**BN-teacher pool**" + (" (G-VBSM backbones)" if method == "gvbsm" else ""))
+    st.markdown(f"**{rules.pool_role or 'BN-teacher pool'}**")
     default_pool = set(recipe.bn_pool)
     pool = []
     for r in zoo:
-        disabled = r["bn_layers"] == 0 or method == "sre2l"
+        disabled = r["bn_layers"] == 0 or not rules.pool_role
         reason = ("no BatchNorm layers: it can be a primary, not a BN teacher" if r["bn_layers"] == 0
-                  else "SRe2L uses the primary alone" if method == "sre2l" else f"{r['bn_layers']} BN layers")
+                  else f"{rules.title} uses the primary alone" if not rules.pool_role else f"{r['bn_layers']} BN layers")
         if st.checkbox(f"{r['name']} ({r['family']})", value=r["name"] in default_pool and not disabled,
                        disabled=disabled, help=reason, key=f"w_pool_{method}_{r['name']}"):
             pool.append(r["name"])
@@ -66,14 +67,16 @@ with left:
 with right:
     # help texts come from the config's fields: the same words as the CLI's --help
     selection = st.radio("Teacher selection", ["pre", "intra"], horizontal=True, key="w_selection",
-                         disabled=method != "prism", help=help_for("selection"))
+                         disabled="selection" not in rules.options, help=help_for("selection"))
     reselect = st.number_input("Re-draw every K steps (intra)", 1, 10000, 1, key="w_reselect",
-                               disabled=method != "prism" or selection != "intra", help=help_for("reselect_every"))
-    rule = st.radio("Subset rule", ["official", "k"], horizontal=True, key="w_rule", disabled=method != "prism",
+                               disabled="reselect_every" not in rules.options or selection != "intra",
+                               help=help_for("reselect_every"))
+    rule = st.radio("Subset rule", ["official", "k"], horizontal=True, key="w_rule", disabled="subset_rule" not in rules.options,
                     help=help_for("subset_rule"))
-    k = st.number_input("k teachers", 1, 10, 2, key="w_k", disabled=method != "prism" or rule != "k",
+    k = st.number_input("k teachers", 1, 10, 2, key="w_k", disabled="subset_k" not in rules.options or rule != "k",
                         help=help_for("subset_k"))
-    include_primary = st.checkbox("Primary also in the BN set", True, key="w_incl", disabled=method != "prism",
+    include_primary = st.checkbox("Primary also in the BN set", True, key="w_incl",
+                                  disabled="include_primary" not in rules.options,
                                   help=help_for("include_primary"))
     ipc = st.number_input("Images per class (IPC)", min_value=0, max_value=1000, value=2, key="w_ipc",
                           help=help_for("ipc"))
@@ -98,11 +101,11 @@ with right:
     if not gpu:
         st.caption(":material/info: bf16 and compiled teachers speed up GPU runs; this server runs on the CPU.")
 baseline = st.checkbox("With SRe2L baseline (same primary, init and seed)", value=True, key="w_baseline",
-                       disabled=method == "sre2l")
+                       disabled=baseline_of(recipe) is None)
 name = st.text_input("Run name", value=f"{method}-{time.strftime('%Y%m%d-%H%M%S')}", key="w_name")
 
 if st.button("Launch", type="primary", key="launch"):
-    cfg = SynthConfig(method=method, primary=primary, bn_pool=tuple(pool) if method != "sre2l" else (),
+    cfg = SynthConfig(method=method, primary=primary, bn_pool=tuple(pool) if rules.pool_role else (),
                       selection=selection, reselect_every=int(reselect), subset_rule=rule, subset_k=int(k),
                       include_primary=include_primary, ipc=int(ipc), iterations=int(iterations), lr=float(lr),
                       classes=tuple(info.class_names.index(c) for c in classes), init=init,
@@ -110,9 +113,8 @@ if st.button("Launch", type="primary", key="launch"):
                       precision="bf16" if gpu and bf16 else "fp32", compile="default" if gpu and compiled else "off")
     try:
         jobs = [job_queue().submit(cfg, name)]
-        if baseline and method != "sre2l":
-            base = cfg.replace(method="sre2l", bn_pool=(), lr=defaults("sre2l").lr, r_bn=None,
-                               batch_formation="cross-class")
+        base = baseline_of(cfg) if baseline else None
+        if base is not None:
             jobs.append(job_queue().submit(base, f"{name}-sre2l"))
         st.session_state.setdefault("my_jobs", []).extend(j.id for j in jobs)
         st.success(f"Queued {', '.join(j.run_name for j in jobs)}")
@@ -151,8 +153,8 @@ def progress_panel() -> None:
                 c1, c2 = st.columns([2, 1])
                 c1.plotly_chart(loss_figure(job), key=f"loss_{job.id}_{len(job.losses)}")
                 if job.preview is not None:
-                    c2.image(grid(job.preview["images"], ncol=min(10, len(job.preview["classes"])), scale=3),
-                             caption=f"batch {job.preview['batch']} at step {job.preview['step']}")
+                    c2.image(grid(job.preview.images, ncol=min(10, len(job.preview.classes)), scale=3),
+                             caption=f"batch {job.preview.batch} at step {job.preview.step}")
 
 
 st.subheader("Progress")

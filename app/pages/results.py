@@ -28,7 +28,9 @@ if not own:
     st.stop()
 with st.form("evaluate"):
     label = st.selectbox("Run", own, key="eval_run")
-    student = st.selectbox("Student", ["resnet18", "regnetx_002", "lcnet_050"], key="eval_student")
+    student = st.selectbox("Student", ["resnet18", "convnet", "regnetx_002", "lcnet_050"], key="eval_student",
+                           help="convnet: the classic dataset-distillation ConvNet (3 conv-instance norm-ReLU-pool "
+                                "blocks, width 128), a family no recipe uses as a teacher")
     epochs = st.number_input("Epochs", 1, 1000, 30, key="eval_epochs")
     seeds = st.number_input("Seeds", 1, 5, 1, key="eval_seeds")
     if st.form_submit_button("Evaluate (with the random-real baseline)"):

@@ -11,6 +11,7 @@ import torch
 
 from ..data import class_indices, get_dataset
 from ..atomic import atomic_json
+from ..events import Cancelled, Epoch, Evaluated, Trained
 from ..runstore import Run, RunError
 from .student import EvalConfig, train_student
 
@@ -37,21 +38,20 @@ def _eval_key(cfg: EvalConfig) -> str:
 
 
 def evaluate_images(images01: torch.Tensor, labels: np.ndarray, dataset_name: str, cfg: EvalConfig, seeds: int,
-                    device: str = "cpu") -> Iterator[dict[str, Any]]:
+                    device: str = "cpu") -> Iterator[Epoch | Trained | Evaluated]:
+    """Students from seeds cfg.seed, cfg.seed + 1, ...: their epochs and scores, then the summary."""
     ds = get_dataset(dataset_name)
     accs = []
-    for seed in range(cfg.seed, cfg.seed + seeds):  # student seeds from cfg.seed on
+    for seed in range(cfg.seed, cfg.seed + seeds):
         for event in train_student(images01, labels, ds, replace(cfg, seed=seed), device=device):
-            if event.get("done"):
-                accs.append(event["top1"])
-                yield {"seed": seed, "top1": event["top1"]}
-            else:
-                yield {"seed": seed, **event}
-    yield {"done": True, "top1": accs, "mean": float(np.mean(accs)), "std": float(np.std(accs))}
+            if isinstance(event, Trained):
+                accs.append(event.top1)
+            yield event
+    yield Evaluated(accs, float(np.mean(accs)), float(np.std(accs)))
 
 
 def evaluate_run(run: Run, cfg: EvalConfig, seeds: int = 3, real_baseline: bool = False,
-                 device: str = "cpu", stop=None) -> Iterator[dict[str, Any]]:
+                 device: str = "cpu", stop=None) -> Iterator[Epoch | Trained | Evaluated | Cancelled]:
     """Evaluate the run's images (and, optionally, a random real subset at the same IPC and classes, in the
     identical protocol); each result is stored in evaluation.json under its protocol's key."""
     check_complete(run)
@@ -64,15 +64,16 @@ def evaluate_run(run: Run, cfg: EvalConfig, seeds: int = 3, real_baseline: bool 
     for subject, images, labels in subjects:
         for event in evaluate_images(images, labels, c.dataset, cfg, seeds, device):
             if stop is not None and stop():
-                yield {"kind": "cancelled"}
+                yield Cancelled()
                 return
-            if event.get("done"):
+            event = replace(event, subject=subject)
+            if isinstance(event, Evaluated):
                 path = run.path / "evaluation.json"
                 stored = json.loads(path.read_text()) if path.is_file() else {}
                 stored[f"{subject}:{_eval_key(cfg)}"] = {"subject": subject, "config": cfg.to_dict(), "seeds": seeds,
-                                                         **{k: event[k] for k in ("top1", "mean", "std")}}
+                                                         "top1": event.top1, "mean": event.mean, "std": event.std}
                 atomic_json(path, stored)
-            yield {"subject": subject, **event}
+            yield event
 
 
 def stored_evaluations(run: Run) -> list[dict[str, Any]]:

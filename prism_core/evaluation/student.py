@@ -13,9 +13,11 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from ..data import Dataset
+from ..events import Epoch, Trained
 from ..teachers import create_teacher
 from ..training import top1
 from .relabel import MixConfig, SoftLabeler, student_view
+from .students import create_student
 
 
 @dataclass(frozen=True)
@@ -60,17 +62,13 @@ def distill_loss(cfg: EvalConfig, student_logits: torch.Tensor, soft: torch.Tens
 
 
 def train_student(images01: torch.Tensor, labels: np.ndarray, dataset: Dataset, cfg: EvalConfig,
-                  device: str = "cpu", progress: bool = True) -> Iterator[dict[str, Any]]:
-    """Yields {"epoch", "loss"} per epoch, then {"done": True, "top1": ...} on the full test split."""
+                  device: str = "cpu", progress: bool = True) -> Iterator[Epoch | Trained]:
+    """Yields an Epoch per epoch, then Trained with top-1 on the full test split."""
     if len(images01) == 0:
         raise ValueError("no images to train on")
     info = dataset.info
-    torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
-    student = create_teacher(cfg.student, info, weights="random").model.requires_grad_(True).train().to(device)
-    for m in student.modules():  # fresh, seeded initialisation per evaluation seed
-        if hasattr(m, "reset_parameters"):
-            m.reset_parameters()
+    student = create_student(cfg.student, info, cfg.seed).to(device)
     labeler = SoftLabeler([create_teacher(t, info, weights=cfg.weights).model for t in cfg.teachers]).to(device)
     opt = torch.optim.AdamW(_param_groups(student, cfg.weight_decay), lr=cfg.lr)
     y_all = torch.as_tensor(labels)
@@ -91,6 +89,6 @@ def train_student(images01: torch.Tensor, labels: np.ndarray, dataset: Dataset, 
             loss.backward()
             opt.step()
             total += float(loss.detach()) * len(idx)
-        yield {"epoch": epoch + 1, "loss": total / len(images01)}
+        yield Epoch(epoch + 1, total / len(images01), seed=cfg.seed)
     student.eval()
-    yield {"done": True, "top1": top1(student, dataset.split("test"), info, device=device)}
+    yield Trained(top1(student, dataset.split("test"), info, device=device), seed=cfg.seed)

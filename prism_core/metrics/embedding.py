@@ -23,6 +23,7 @@ DEFAULT_REAL_PER_CLASS = 30  # real test images per class beside the runs (the E
 Features = Callable[[str, torch.Tensor, str], torch.Tensor]  # (extractor, images in [0, 1], dataset) -> (N, D)
 
 MAX_POINTS = 4000  # above 4096 umap switches to NN-descent, with another long JIT
+RUN_POINTS = 1000  # at most this many points of one run: a large run is shown by its first IPC indices
 
 
 def warm_up() -> None:
@@ -49,8 +50,8 @@ def embed_sets(sets: Sequence[tuple[str, torch.Tensor, np.ndarray, np.ndarray]],
 
 def embed_runs(runs: Sequence[Run], extractor: str, per_class: int, folders: Sequence[Path],
                features: Features | None = None, seed: int = 0) -> dict:
-    """UMAP of the runs' images plus `per_class` real test images of every class (points' sources: run names
-    and "real"). Read from the first of `folders` that holds it, else computed and stored in the last one,
+    """UMAP of the runs' images (of a run with more than RUN_POINTS, its first IPC indices of every class) plus
+    `per_class` real test images of every class (points' sources: run names and "real"). Read from the first of `folders` that holds it, else computed and stored in the last one,
     under a key of the runs' contents, the extractor, `per_class` and the seed."""
     from ..data import get_dataset
     from ..teachers import create_teacher
@@ -67,7 +68,8 @@ def embed_runs(runs: Sequence[Run], extractor: str, per_class: int, folders: Seq
     features = features or (lambda name, x, ds: extract_features(create_teacher(name, info).model, x, info))
     sets = []
     for run in runs:
-        x, classes, ks = run_images01(run)
+        cfg = run.config()
+        x, classes, ks = run_images01(run, max_ipc=max(1, RUN_POINTS // len(cfg.classes)))
         sets.append((run.name, features(extractor, x, dataset), classes, ks))
     if per_class:
         x, labels, idx = real_reference(dataset, np.arange(info.num_classes), per_class)

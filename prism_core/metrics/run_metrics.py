@@ -35,8 +35,9 @@ def default_extractor(run: Run) -> str:
     raise RunError("every zoo teacher took part in this run; pass an extractor explicitly")
 
 
-def run_images01(run: Run) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
-    x, classes, ks = run.pixels()
+def run_images01(run: Run, max_ipc: int | None = None) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+    """The run's images in [0, 1] (those with IPC index < `max_ipc`, if given), sorted by (class, k)."""
+    x, classes, ks = run.pixels(max_ipc)
     info = get_dataset(run.config().dataset).info
     return to_uint8(info.denormalize(x)).float() / 255, classes, ks  # exactly what the PNGs hold
 
@@ -89,7 +90,10 @@ def random_real_diversity(extractor: torch.nn.Module, dataset_name: str, classes
             **diversity(feats, labels)}
 
 
-def compute_metrics(run: Run, extractor: str | None = None, force: bool = False) -> dict[str, Any]:
+def compute_metrics(run: Run, extractor: str | None = None, force: bool = False,
+                    stored_only: bool = False) -> dict[str, Any] | None:
+    """Every metric of a run, stored in its metrics.json under a key of its contents and the extractor; with
+    `stored_only`, the stored ones or None (a page that must not spend minutes on a large run asks first)."""
     if not run.finished():
         raise RunError(f"{run.path}: no finished images to measure")
     cfg = run.config()
@@ -105,6 +109,8 @@ def compute_metrics(run: Run, extractor: str | None = None, force: bool = False)
                 return stored
         except json.JSONDecodeError:
             pass
+    if stored_only:
+        return None
     x, classes, _ = run_images01(run)
     measured = image_metrics(model.model, x, classes, cfg.dataset)
     measured["random_real"] = random_real_diversity(model.model, cfg.dataset, classes, cfg.ipc)

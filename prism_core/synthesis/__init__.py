@@ -2,7 +2,8 @@
 from .config import MAX_IPC, ConfigError, SynthConfig, validate
 from .engine import Prepared, SynthesisError, prepare, synthesize
 from .plan import BatchSpec, make_plan
-from .recipes import RECIPES, resolve
+from .methods import METHODS, Method, get_method, register
+from .recipes import resolve
 
 __all__ = ["SynthConfig", "ConfigError", "MAX_IPC", "validate", "synthesize", "prepare", "Prepared", "SynthesisError",
-           "BatchSpec", "make_plan", "RECIPES", "resolve"]
+           "BatchSpec", "make_plan", "METHODS", "Method", "get_method", "register", "resolve"]

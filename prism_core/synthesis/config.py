@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 MAX_IPC = 1000  # a stated limit: beyond this a run is almost surely a typo (ImageNet IPC 200 is the field's max)
-METHODS = ("sre2l", "prism", "gvbsm")
 COMPILE_MODES = ("off", "default", "reduce-overhead", "max-autotune")  # torch.compile modes; "off": eager
 
 
@@ -27,7 +26,7 @@ def opt(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:
 @dataclass(frozen=True)
 class SynthConfig:
     """A synthesis run. Fields left None take the method's recipe default (recipes.py)."""
-    method: str = opt("prism", "the recipe", METHODS)
+    method: str = opt("prism", "the recipe (methods.py): sre2l, prism, gvbsm or a registered one")
     dataset: str = opt("fashion_mnist", "fashion_mnist, folder:/path/to/imagefolder or imagenet_shape[:SIZE]")
     primary: str = opt("resnet18", "the logit (CE) teacher, e.g. resnet18")
     bn_pool: tuple[str, ...] | None = opt(None, "BN teachers: PRISM's candidate pool, G-VBSM's round-robin backbones")
@@ -64,6 +63,8 @@ class SynthConfig:
     stats_images: int = opt(2048, "G-VBSM: real images behind the conv/patch reference statistics")
     seed: int = opt(0, "seeds every batch's init, augmentation and BN-set draws")
     preview_every: int = opt(0, "steps between preview snapshots (0: none)")
+    snapshots: int = opt(16, "trajectory frames kept per batch (uint8, evenly spaced, plus the init and the result): "
+                             "Gallery's step slider and `export --gif`; 0 for research-scale runs")
     log_every: int = opt(10, "steps between logged loss values (the only host syncs)")
     device: str = opt("cpu", "cpu, cuda or cuda:N (under torchrun, cuda is each rank's GPU)")
     precision: str = opt("fp32", "bf16: teacher forwards under autocast; statistics and losses stay fp32",
@@ -113,7 +114,6 @@ def validate(cfg: SynthConfig, num_classes: int) -> None:
         if not ok:
             raise ConfigError(msg)
 
-    need(cfg.method in METHODS, f"method must be one of {', '.join(METHODS)}, not {cfg.method!r}")
     need(isinstance(cfg.ipc, int) and cfg.ipc > 0, f"ipc must be a positive integer (images per class), got {cfg.ipc}")
     need(cfg.ipc <= MAX_IPC, f"ipc {cfg.ipc} is beyond the limit of {MAX_IPC} images per class")
     need(cfg.iterations is None or (isinstance(cfg.iterations, int) and cfg.iterations > 0),
@@ -143,5 +143,6 @@ def validate(cfg: SynthConfig, num_classes: int) -> None:
     need(0 <= cfg.ema_alpha < 1, "ema_alpha must be in [0, 1)")
     need(cfg.jitter is None or cfg.jitter >= 0, "jitter must be >= 0")
     need(cfg.log_every > 0 and cfg.preview_every >= 0, "log_every must be positive and preview_every >= 0")
+    need(isinstance(cfg.snapshots, int) and cfg.snapshots >= 0, f"snapshots must be >= 0, got {cfg.snapshots}")
     need(cfg.precision in ("fp32", "bf16"), f"precision must be 'fp32' or 'bf16', not {cfg.precision!r}")
     need(cfg.compile in COMPILE_MODES, f"compile must be one of {', '.join(COMPILE_MODES)}, not {cfg.compile!r}")

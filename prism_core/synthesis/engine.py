@@ -2,40 +2,37 @@
 
     for event in synthesize(config, run_dir): ...
 
-Events are plain dicts with a "kind": "start", "step" (loss terms at a stride), "preview" (uint8
-images at a stride), "batch" (a batch finished and written), "done". The CLI, the app and the tests
-all consume the same stream. Losses stay on the device between logging strides.
+Events are the typed records of `prism_core.events`: Started, Step (loss terms at a stride), Preview
+(uint8 images at a stride), BatchDone (a batch finished and written), Done or Cancelled. The CLI, the
+app and the tests all consume the same stream. Losses stay on the device between logging strides.
 """
 from __future__ import annotations
 
 import importlib.metadata
 import math
-import random
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import torch
 
-from ..data import Dataset, class_indices, get_dataset, real_image_indices
+from ..data import Dataset, class_indices, get_dataset
 from ..distributed import local_device
+from ..events import BatchDone, Cancelled, Done, Preview, Started, Step
 from ..images import to_uint8
 from ..runstore import Run, RunError
 from ..teachers import Teacher, TeacherCache, create_teacher, get_spec
 from ..teachers.registry import bn_layer_count
-from .augment import CropFlipRoll
-from .config import ConfigError, SynthConfig, validate
 from .compiled import teacher_forward
-from .hooks import StatHook, TeacherStats, attached, bn_hooks
-from .objectives import (CrossEntropy, DataDensification, Objective, PixelL2, StatAlignment, StepContext,
-                         TotalVariationL2)
+from .config import ConfigError, SynthConfig, validate
+from .hooks import TeacherStats, attached
+from .methods import get_method
+from .objectives import StepContext
 from .plan import BatchSpec, make_plan
 from .recipes import resolve
-from .refstats import conv_layers, conv_reference_stats
-from .selection import draw_bn_set
 
 
 class SynthesisError(RuntimeError):
@@ -51,13 +48,6 @@ class Prepared:
     plan: list[BatchSpec]
 
 
-def _stat_teachers(cfg: SynthConfig) -> list[str]:
-    if cfg.method == "sre2l":
-        return [cfg.primary]
-    pool = list(cfg.bn_pool)
-    return list(dict.fromkeys(([cfg.primary] if cfg.method == "prism" and cfg.include_primary else []) + pool))
-
-
 def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
     """Resolve defaults and validate everything, loading the teachers (through `cache` when given);
     raises before any run exists."""
@@ -65,17 +55,16 @@ def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
     info = dataset.info
     cfg = resolve(cfg, info.image_size, info.num_classes)
     validate(cfg, info.num_classes)
-    names = [cfg.primary] + [n for n in _stat_teachers(cfg) if n != cfg.primary]
+    method = get_method(cfg.method)
+    stat_teachers = method.stat_teachers(cfg)
+    names = [cfg.primary] + [n for n in stat_teachers if n != cfg.primary]
     for name in names:
         get_spec(name)  # unknown architecture: a clear error before anything loads
-    for name in _stat_teachers(cfg):
+    for name in stat_teachers:
         if bn_layer_count(name) == 0:
             raise ConfigError(f"{name} has no BatchNorm layers, so it cannot be a BN teacher; "
                               f"use it as the primary (logit) teacher instead, or remove it from the BN pool")
-    if cfg.method == "prism" and not cfg.bn_pool and not cfg.include_primary:
-        raise ConfigError("PRISM with the primary excluded needs at least one BN teacher in the pool")
-    if cfg.method == "gvbsm" and not cfg.bn_pool:
-        raise ConfigError("G-VBSM needs at least one backbone in bn_pool")
+    method.check(cfg)
     if cfg.init == "real":
         train = dataset.split("train")
         short = {c: len(class_indices(train, c)) for c in cfg.classes if len(class_indices(train, c)) < cfg.ipc}
@@ -109,7 +98,7 @@ class _Stopped(Exception):
 
 def synthesize(cfg: SynthConfig | Prepared, run_dir: Path | str | None = None, *, resume: bool = False,
                overwrite: bool = False, stop: threading.Event | Callable[[], bool] | None = None,
-               shard: tuple[int, int] = (0, 1)) -> Iterator[dict[str, Any]]:
+               shard: tuple[int, int] = (0, 1)) -> Iterator[Started | Step | Preview | BatchDone | Done | Cancelled]:
     """Optimise every batch of the plan (this process's shard of it), yielding progress events.
 
     With `run_dir`, batches are written to the run store as they finish; re-running on an interrupted
@@ -132,7 +121,7 @@ def _unwritable(run: Run, err: OSError) -> RunError:
 
 
 def run_plan(prepared: Prepared, run: Run | None, *, stop: threading.Event | Callable[[], bool] | None = None,
-             shard: tuple[int, int] = (0, 1)) -> Iterator[dict[str, Any]]:
+             shard: tuple[int, int] = (0, 1)) -> Iterator[Started | Step | Preview | BatchDone | Done | Cancelled]:
     """Optimise the plan's unfinished batches (this process's shard) into an opened run, or none, yielding
     progress events. The job queue opens a job's run when it is submitted and continues it here."""
     should_stop = stop.is_set if isinstance(stop, threading.Event) else (stop or (lambda: False))
@@ -146,31 +135,29 @@ def run_plan(prepared: Prepared, run: Run | None, *, stop: threading.Event | Cal
     mine = [b for b in plan if b.index % shard[1] == shard[0]]
     todo = [b for b in mine if b.index not in done]
     total_images = sum(len(b.classes) * b.iterations for b in todo)
-    yield {"kind": "start", "config": cfg.to_dict(), "batches": len(plan), "todo": [b.index for b in todo],
-           "already_done": len(mine) - len(todo), "run": str(run.path) if run else None}
+    yield Started(cfg.to_dict(), len(plan), [b.index for b in todo], len(mine) - len(todo), str(run.path) if run else None)
     image_iters_done, t0 = 0, time.perf_counter()
     batches = _batch_events(prepared, todo, should_stop)
     try:
         for spec, event in batches:
-            if event["kind"] == "step":
-                rate = (image_iters_done + event["step"] * len(spec.classes)) / max(time.perf_counter() - t0, 1e-9)
-                event["img_per_s"] = rate
-                event["eta_s"] = (total_images - image_iters_done - event["step"] * len(spec.classes)) / max(rate, 1e-9)
+            if isinstance(event, Step):
+                done_now = image_iters_done + event.step * len(spec.classes)
+                rate = done_now / max(time.perf_counter() - t0, 1e-9)
+                event = replace(event, img_per_s=rate, eta_s=(total_images - done_now) / max(rate, 1e-9))
                 if run is not None:
-                    run.append_events([{k: v for k, v in event.items() if k != "images"}])
-            if event["kind"] == "batch":
+                    run.append_events([event.record()])
+            if isinstance(event, BatchDone):
                 image_iters_done += len(spec.classes) * spec.iterations
                 if run is not None:
-                    run.write_batch(spec.index, event.pop("pixels"), event.pop("images01"), spec.classes,
-                                    spec.ipc_indices, event["record"])
-                else:
-                    event.pop("images01")
+                    images01 = prepared.dataset.info.denormalize(event.pixels).clamp(0, 1)
+                    run.write_batch(spec.index, event.pixels, images01, spec.classes, spec.ipc_indices, event.record,
+                                    trajectory=(event.frame_steps, event.frames) if event.frames is not None else None)
             yield event
     except (_Stopped, KeyboardInterrupt) as err:
         _set_status(run, "cancelled", len(plan))
         if isinstance(err, KeyboardInterrupt):
             raise
-        yield {"kind": "cancelled", "batches_done": len(run.finished()) if run else None}
+        yield Cancelled(len(run.finished()) if run else None)
         return
     except GeneratorExit:  # the consumer stopped listening; the status reads as interrupted once this process ends
         raise
@@ -186,16 +173,17 @@ def run_plan(prepared: Prepared, run: Run | None, *, stop: threading.Event | Cal
         batches.close()  # removes the statistics hooks whatever ended the run
     if run is not None and len(run.finished()) == len(plan):  # whichever rank completes the plan says so
         run.set_status("finished", batches_total=len(plan))
-    yield {"kind": "done", "seconds": time.perf_counter() - t0, "batches": len(todo)}
+    yield Done(time.perf_counter() - t0, len(todo))
 
 
 def _batch_events(p: Prepared, todo: list[BatchSpec], should_stop: Callable[[], bool]
-                  ) -> Iterator[tuple[BatchSpec, dict[str, Any]]]:
+                  ) -> Iterator[tuple[BatchSpec, Step | Preview | BatchDone]]:
     """Every batch's events, with the run's statistics hooks attached throughout and removed on any exit.
 
     The hooks are built once per run (G-VBSM's reference statistics included) and stay attached, so a
     compiled teacher forward is traced once and reused by every batch."""
-    stats = {name: _stat_hooks(p, name) for name in _stat_teachers(p.config)} if todo else {}
+    method = get_method(p.config.method)
+    stats = {name: method.stat_hooks(p, name) for name in method.stat_teachers(p.config)} if todo else {}
     with attached(list(stats.values())), _cudnn_autotune(local_device(p.config.device).type == "cuda"):
         for spec in todo:
             for event in _optimise_batch(p, spec, should_stop, stats):
@@ -253,83 +241,39 @@ def open_run(run: Run, p: Prepared, resume: bool = False, overwrite: bool = Fals
     return p
 
 
-def initial_pixels(p: Prepared, classes: tuple[int, ...], ipc_indices: tuple[int, ...], gens: list[torch.Generator],
-                   device: torch.device) -> torch.Tensor:
-    """Real init: the k-th training image of each class; noise init: one normal draw per group's generator."""
-    info = p.dataset.info
-    if p.config.init == "real":
-        split = p.dataset.split("train")
-        x = info.normalize(split.load(real_image_indices(split, list(zip(classes, ipc_indices)))))
-    else:
-        n = len(classes) // len(gens)
-        x = torch.cat([torch.randn((n, info.channels, info.image_size, info.image_size), generator=g) for g in gens])
-    return x.to(device)
-
-
-def _stat_hooks(p: Prepared, name: str) -> TeacherStats:
-    cfg, teacher = p.config, p.teachers[name]
-    if cfg.method != "gvbsm":
-        return TeacherStats(name, bn_hooks(teacher.model.net, cfg.first_bn_multiplier))
-    # G-VBSM: BN and conv-input hooks with EMA; x first_multiplier on the first hooked module (conv1 for a ResNet)
-    refs = dict(zip(conv_layers(teacher.model.net),
-                    conv_reference_stats(teacher, p.dataset, cfg.stats_images, device=local_device(cfg.device))))
-    bn = {h.module: h for h in bn_hooks(teacher.model.net, 1.0, ema_alpha=cfg.ema_alpha)}
-    hooks = []
-    for module in teacher.model.net.modules():
-        if module in bn:
-            hooks.append(bn[module])
-        elif module in refs:
-            hooks.append(StatHook(module, refs[module], patches=True, ema_alpha=cfg.ema_alpha))
-    hooks[0].multiplier = cfg.first_bn_multiplier
-    return TeacherStats(name, hooks)
-
-
-def build_objective(cfg: SynthConfig) -> Objective:
-    terms = [CrossEntropy("ce"), StatAlignment("bn" if cfg.method != "gvbsm" else "stats", cfg.r_bn),
-             TotalVariationL2("tv_l2", cfg.tv_l2), PixelL2("l2", cfg.l2)]
-    if cfg.method == "gvbsm":
-        terms.append(DataDensification("dd", cfg.dd_weight, tau=cfg.dd_tau))
-    return Objective(terms)
-
-
 def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool],
-                    stats: dict[str, TeacherStats]) -> Iterator[dict[str, Any]]:
+                    stats: dict[str, TeacherStats]) -> Iterator[Step | Preview | BatchDone]:
+    """The loop: it optimises with what the method's `setup` hands it and knows no method by name."""
     cfg, info = p.config, p.dataset.info
     device = local_device(cfg.device)
     G = spec.groups  # each group has its own generator, BN set and augmentation (plan.py)
-    gens = [torch.Generator().manual_seed(seed) for seed in spec.seeds]
-    rngs = [random.Random(seed) for seed in spec.seeds]
-    torch.manual_seed(spec.seeds[0])
-    x = initial_pixels(p, spec.classes, spec.ipc_indices, gens, device).requires_grad_(True)
+    setup = get_method(cfg.method).setup(p, spec)
+    x, opt, objective = setup.pixels, setup.optimiser, setup.objective
     targets = torch.tensor(spec.classes, device=device)
     lo, hi = info.pixel_bounds(x)
-    opt = torch.optim.Adam([x], lr=cfg.lr, betas=(0.5, 0.9), eps=1e-8)
-    augment = CropFlipRoll(info.image_size, cfg.crop_scale, flip=cfg.flip, jitter=cfg.jitter)
-    objective = build_objective(cfg)
     forward = teacher_forward(cfg.compile)
     indices: dict[tuple[int, ...], torch.Tensor] = {}
-    bn_sets = [list(s) for s in spec.bn_sets]
     sets_used: list[dict[str, int]] = [{} for _ in range(G)]
     last: dict[str, torch.Tensor] = {}
     # bf16 for the teachers' forwards only: hooks, CE and the other terms read fp32 (.float()) values
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
+    # the trajectory: uint8 images before `snapshots` evenly spaced steps (the first is the init) and at the end
+    marks = {round(i * spec.iterations / cfg.snapshots) for i in range(cfg.snapshots)}
+    frames: list[torch.Tensor] = []
+    frame_steps: list[int] = []
     for step in range(spec.iterations):
+        if step in marks:
+            frames.append(to_uint8(info.denormalize(x.detach())).cpu())
+            frame_steps.append(step)
         if should_stop():
             raise _Stopped()
-        if cfg.method == "prism" and cfg.selection == "intra" and step % cfg.reselect_every == 0 and step > 0:
-            bn_sets = [draw_bn_set(cfg.primary, cfg.bn_pool, cfg.subset_rule, cfg.subset_k, cfg.include_primary, r)
-                       for r in rngs]
-        if cfg.method == "gvbsm":
-            ce_name = spec.bn_sets[0][step % len(spec.bn_sets[0])]
-            active = [[ce_name]] * G
-        else:
-            ce_name, active = cfg.primary, bn_sets
+        ce_name, active = setup.teachers_at(step)
         for used, names in zip(sets_used, active):
             key = "+".join(names)
             used[key] = used.get(key, 0) + 1
         for group in opt.param_groups:
-            group["lr"] = 0.5 * (1 + math.cos(math.pi * step / spec.iterations)) * cfg.lr
-        x_aug = torch.cat([augment(part, gen) for part, gen in zip(x.chunk(G), gens)])
+            group["lr"] = setup.lr_at(step)
+        x_aug = torch.cat([setup.augment(part, gen) for part, gen in zip(x.chunk(G), setup.generators)])
         if cfg.channels_last:
             x_aug = x_aug.contiguous(memory_format=torch.channels_last)
         served = {n: [g for g in range(G) if n in active[g]] for n in dict.fromkeys(sum(active, []))}
@@ -365,15 +309,16 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
                 raise SynthesisError(f"batch {spec.index}: the loss became non-finite at step {step} "
                                      f"(terms: {', '.join(bad)}); the batch was stopped and earlier batches are kept. "
                                      "Lower the learning rate or the loss weights.")
-            yield {"kind": "step", "batch": spec.index, "step": step + 1, "iterations": spec.iterations,
-                   "lr": opt.param_groups[0]["lr"], "bn_set": list(served), "ce_teacher": ce_name, "losses": values}
+            yield Step(spec.index, step + 1, spec.iterations, opt.param_groups[0]["lr"], list(served), ce_name, values)
         if cfg.preview_every and (step % cfg.preview_every == 0 or final):
-            yield {"kind": "preview", "batch": spec.index, "step": step + 1, "classes": list(spec.classes),
-                   "ipc": list(spec.ipc_indices), "images": to_uint8(info.denormalize(x.detach())).cpu()}
+            yield Preview(spec.index, step + 1, list(spec.classes), list(spec.ipc_indices),
+                          to_uint8(info.denormalize(x.detach())).cpu())
     for ts in stats.values():
         ts.reset()
-    images01 = info.denormalize(x.detach()).clamp(0, 1)
+    if marks:
+        frames.append(to_uint8(info.denormalize(x.detach())).cpu())
+        frame_steps.append(spec.iterations)
     record = {"classes": list(spec.classes), "ipc_indices": list(spec.ipc_indices), "seeds": list(spec.seeds),
               "iterations": spec.iterations, "bn_sets_drawn": [list(s) for s in spec.bn_sets], "bn_sets_used": sets_used,
               "final_losses": {k: float(v) for k, v in last.items()}}
-    yield {"kind": "batch", "batch": spec.index, "record": record, "pixels": x.detach().cpu(), "images01": images01.cpu()}
+    yield BatchDone(spec.index, record, x.detach().cpu(), torch.stack(frames) if frames else None, frame_steps)

@@ -9,7 +9,7 @@ import random
 from dataclasses import asdict, dataclass
 
 from .config import SynthConfig
-from .selection import draw_bn_set
+from .methods import get_method
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,7 @@ def iterations_for(cfg: SynthConfig, k: int) -> int:
 
 
 def _bn_set(cfg: SynthConfig, draw_key: int) -> tuple[str, ...]:
-    if cfg.method == "sre2l":
-        return (cfg.primary,)
-    if cfg.method == "gvbsm":
-        return tuple(cfg.bn_pool)
-    rng = random.Random(batch_seed(cfg.seed, 10_000_000 + draw_key))
-    return tuple(draw_bn_set(cfg.primary, cfg.bn_pool, cfg.subset_rule, cfg.subset_k, cfg.include_primary, rng))
+    return get_method(cfg.method).group_set(cfg, random.Random(batch_seed(cfg.seed, 10_000_000 + draw_key)))
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,6 @@
 """AppTest: every page renders on an empty store and on the examples; the form validates; a real run completes."""
 import json
-import os
 import time
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest

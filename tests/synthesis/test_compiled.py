@@ -13,6 +13,7 @@ from prism_core.images import to_uint8
 from prism_core.synthesis import SynthConfig, synthesize
 from prism_core.synthesis.compiled import teacher_forward
 from prism_core.synthesis.hooks import StatHook, TeacherStats, attached, bn_hooks
+from prism_core.events import BatchDone, Step
 
 from .test_hooks_objectives import tiny_model
 
@@ -51,8 +52,8 @@ def test_compiled_teacher_forward_returns_the_eager_statistics_and_gradients(kin
 
 def _run(cfg):
     events = list(synthesize(cfg))
-    first = next(e for e in events if e["kind"] == "step")["losses"]
-    return first, torch.cat([e["pixels"] for e in events if e["kind"] == "batch"])  # normalised pixels
+    first = next(e for e in events if isinstance(e, Step)).losses
+    return first, torch.cat([e.pixels for e in events if isinstance(e, BatchDone)])  # normalised pixels
 
 
 @pytest.mark.parametrize("method", ["prism", "gvbsm"])

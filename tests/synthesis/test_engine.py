@@ -8,6 +8,7 @@ from prism_core.data import FashionMNIST
 from prism_core.runstore import Run, RunError
 from prism_core.synthesis import ConfigError, SynthConfig, SynthesisError, prepare, synthesize
 from prism_core.teachers import TeacherError
+from prism_core.events import BatchDone, Cancelled, Preview, Step
 
 SMALL = dict(weights="random", ipc=2, classes=(0, 1, 2), batch_size=3, iterations=4, log_every=1,
              bn_pool=("mobilenetv2_050", "shufflenet_v2_x0_5", "lcnet_050"))
@@ -15,7 +16,7 @@ SMALL = dict(weights="random", ipc=2, classes=(0, 1, 2), batch_size=3, iteration
 
 def run_pixels(cfg, run_dir=None, **kw):
     events = list(synthesize(cfg, run_dir, **kw))
-    return events, {e["batch"]: e for e in events if e["kind"] == "batch"}
+    return events, {e.batch: e for e in events if isinstance(e, BatchDone)}
 
 
 def test_same_seed_gives_identical_images_and_another_seed_differs():
@@ -23,29 +24,29 @@ def test_same_seed_gives_identical_images_and_another_seed_differs():
     _, a = run_pixels(cfg)
     _, b = run_pixels(cfg)
     _, c = run_pixels(cfg.replace(seed=4))
-    assert all(torch.equal(a[i]["pixels"], b[i]["pixels"]) for i in a)
-    assert not torch.equal(a[0]["pixels"], c[0]["pixels"])
-    assert a[0]["record"]["bn_sets_drawn"] == b[0]["record"]["bn_sets_drawn"]
+    assert all(torch.equal(a[i].pixels, b[i].pixels) for i in a)
+    assert not torch.equal(a[0].pixels, c[0].pixels)
+    assert a[0].record["bn_sets_drawn"] == b[0].record["bn_sets_drawn"]
 
 
 def test_pre_keeps_the_bn_set_fixed_and_intra_redraws_it():
     _, pre = run_pixels(SynthConfig(method="prism", selection="pre", seed=0, **dict(SMALL, iterations=12)))
     for e in pre.values():
-        assert [list(u) for u in e["record"]["bn_sets_used"]] == [["+".join(s)] for s in e["record"]["bn_sets_drawn"]]
+        assert [list(u) for u in e.record["bn_sets_used"]] == [["+".join(s)] for s in e.record["bn_sets_drawn"]]
     _, intra = run_pixels(SynthConfig(method="prism", selection="intra", reselect_every=1, seed=0,
                                       **dict(SMALL, iterations=12)))
-    assert all(len(u) > 1 for e in intra.values() for u in e["record"]["bn_sets_used"])
-    assert all(sum(u.values()) == 12 for e in intra.values() for u in e["record"]["bn_sets_used"])
+    assert all(len(u) > 1 for e in intra.values() for u in e.record["bn_sets_used"])
+    assert all(sum(u.values()) == 12 for e in intra.values() for u in e.record["bn_sets_used"])
 
 
 def test_step_events_report_every_term_per_teacher():
     events, _ = run_pixels(SynthConfig(method="prism", seed=0, preview_every=2, **SMALL))
-    steps = [e for e in events if e["kind"] == "step"]
-    assert {"ce", "bn", "total"} <= set(steps[0]["losses"])
-    assert {f"stats/{t}" for t in steps[0]["bn_set"]} <= set(steps[0]["losses"])
-    assert steps[-1]["eta_s"] >= 0 and steps[-1]["img_per_s"] > 0
-    previews = [e for e in events if e["kind"] == "preview"]
-    assert previews and previews[0]["images"].dtype == torch.uint8 and previews[0]["images"].shape[1:] == (1, 32, 32)
+    steps = [e for e in events if isinstance(e, Step)]
+    assert {"ce", "bn", "total"} <= set(steps[0].losses)
+    assert {f"stats/{t}" for t in steps[0].bn_set} <= set(steps[0].losses)
+    assert steps[-1].eta_s >= 0 and steps[-1].img_per_s > 0
+    previews = [e for e in events if isinstance(e, Preview)]
+    assert previews and previews[0].images.dtype == torch.uint8 and previews[0].images.shape[1:] == (1, 32, 32)
 
 
 @pytest.mark.parametrize("method", ["sre2l", "gvbsm"])
@@ -55,10 +56,10 @@ def test_other_recipes_run(method, tmp_path, monkeypatch):
                       bn_pool=("resnet18", "lcnet_050") if method == "gvbsm" else None)
     events, batches = run_pixels(cfg)
     assert batches
-    steps = [e for e in events if e["kind"] == "step"]
+    steps = [e for e in events if isinstance(e, Step)]
     if method == "gvbsm":
-        assert [s["ce_teacher"] for s in steps[:3]] == ["resnet18", "lcnet_050", "resnet18"]  # round-robin
-        assert "dd" in steps[0]["losses"]
+        assert [s.ce_teacher for s in steps[:3]] == ["resnet18", "lcnet_050", "resnet18"]  # round-robin
+        assert "dd" in steps[0].losses
 
 
 def test_no_hook_stays_on_a_teacher_after_a_run():
@@ -72,19 +73,18 @@ def test_run_store_layout_resume_and_refusal(tmp_path):
     import torchvision
     cfg = SynthConfig(method="prism", seed=1, **SMALL)
     _, ref = run_pixels(cfg)
-    stop_after_first = {"n": 0}
 
     def stop():
         return bool(list((tmp_path / "r" / "batches").glob("*.json")))
 
     events, _ = run_pixels(cfg, tmp_path / "r", stop=stop)
     run = Run(tmp_path / "r")
-    assert events[-1]["kind"] == "cancelled" and run.status()["state"] == "cancelled"
+    assert isinstance(events[-1], Cancelled) and run.status()["state"] == "cancelled"
     assert len(run.finished()) == 1
     events, _ = run_pixels(cfg, tmp_path / "r")  # same command again: continues after the finished batch
-    assert events[0]["already_done"] == 1 and run.status()["state"] == "finished"
+    assert events[0].already_done == 1 and run.status()["state"] == "finished"
     x, classes, ks = run.pixels()
-    expected = torch.cat([ref[i]["pixels"] for i in sorted(ref)])
+    expected = torch.cat([ref[i].pixels for i in sorted(ref)])
     assert torch.equal(torch.sort(x.flatten(1), 0)[0], torch.sort(expected.flatten(1), 0)[0])
     folder = torchvision.datasets.ImageFolder(str(tmp_path / "r" / "images"))
     assert len(folder) == 6 and folder.classes[0].startswith("000_")
@@ -166,16 +166,16 @@ def test_packing_groups_into_one_batch_gives_the_images_of_separate_batches(sele
     _, packed = run_pixels(cfg.replace(batch_size=100))
     _, separate = run_pixels(cfg)
     assert len(packed) == 1 and len(separate) == 2
-    order = np.lexsort((packed[0]["record"]["classes"], packed[0]["record"]["ipc_indices"]))
-    alone = torch.cat([separate[i]["pixels"] for i in sorted(separate)])
-    assert torch.allclose(packed[0]["pixels"][order], alone, atol=1e-4)
-    assert packed[0]["record"]["bn_sets_used"] == sum((separate[i]["record"]["bn_sets_used"] for i in sorted(separate)), [])
+    order = np.lexsort((packed[0].record["classes"], packed[0].record["ipc_indices"]))
+    alone = torch.cat([separate[i].pixels for i in sorted(separate)])
+    assert torch.allclose(packed[0].pixels[order], alone, atol=1e-4)
+    assert packed[0].record["bn_sets_used"] == sum((separate[i].record["bn_sets_used"] for i in sorted(separate)), [])
 
 
 def test_bf16_channels_last_losses_agree_with_fp32_eager():
     """The GPU fast path's numerics, checked on the CPU: same batch, same augmentation, first step's losses."""
     def first_step(cfg):
-        return next(e for e in synthesize(cfg) if e["kind"] == "step")["losses"]
+        return next(e for e in synthesize(cfg) if isinstance(e, Step)).losses
     base = SynthConfig(method="prism", seed=1, **dict(SMALL, weights="zoo", iterations=1))
     ref, lean = first_step(base), first_step(base.replace(precision="bf16", channels_last=True))
     assert set(lean) == set(ref)
@@ -191,8 +191,8 @@ def test_pack_forwards_several_reference_batches_at_once_with_the_same_images():
     _, separate = run_pixels(cfg)
     _, packed = run_pixels(cfg.replace(pack=2))
     _, by_batch_size = run_pixels(cfg.replace(batch_size=6))
-    assert len(separate) == 2 and len(packed) == 1 and packed[0]["record"]["seeds"] == \
-        separate[0]["record"]["seeds"] + separate[1]["record"]["seeds"]
-    assert torch.equal(packed[0]["pixels"], by_batch_size[0]["pixels"])
-    alone = torch.cat([separate[i]["pixels"] for i in sorted(separate)])
-    assert torch.allclose(packed[0]["pixels"], alone, atol=5e-3)
+    assert len(separate) == 2 and len(packed) == 1 and packed[0].record["seeds"] == \
+        separate[0].record["seeds"] + separate[1].record["seeds"]
+    assert torch.equal(packed[0].pixels, by_batch_size[0].pixels)
+    alone = torch.cat([separate[i].pixels for i in sorted(separate)])
+    assert torch.allclose(packed[0].pixels, alone, atol=5e-3)

@@ -6,10 +6,11 @@ import pytest
 from safetensors.torch import save_file
 
 from prism_core import data
-from prism_core.data import ImageFolderDataset, imagenet_shape
+from prism_core.data import ImageFolderDataset
 from prism_core.synthesis import SynthConfig, prepare, synthesize
 from prism_core.synthesis.presets import PRESETS
 from prism_core.teachers import TeacherError, create_teacher
+from prism_core.events import BatchDone, Evaluated
 from tests.conftest import image_tree
 
 
@@ -47,8 +48,8 @@ def test_each_preset_runs_small_with_random_weights_and_checkpoints(name, tmp_pa
     save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(ckpt))
     cfg = PRESETS[name].replace(dataset=f"folder:{root}", weights="random", checkpoints={"tv_resnet18": str(ckpt)},
                                 ipc=2, iterations=2, batch_size=4, stats_images=4)
-    batches = [e for e in synthesize(cfg, tmp_path / "run") if e["kind"] == "batch"]
-    assert sum(len(b["record"]["classes"]) for b in batches) == 4
+    batches = [e for e in synthesize(cfg, tmp_path / "run") if isinstance(e, BatchDone)]
+    assert sum(len(b.record["classes"]) for b in batches) == 4
     assert (tmp_path / "run" / "images" / "000_tench").is_dir()
 
 
@@ -66,6 +67,6 @@ def test_an_imagenet_style_run_evaluates_on_the_val_folder(tmp_path, monkeypatch
         pass
     ecfg = EvalConfig(student="tv_shufflenet_v2_x0_5", teachers=("tv_resnet18",), weights=str(ckpt), epochs=1,
                       batch_size=4)
-    done = [e for e in evaluate_run(Run(tmp_path / "run"), ecfg, seeds=1) if e.get("done")]
-    assert len(done) == 1 and 0 <= done[0]["mean"] <= 100
+    done = [e for e in evaluate_run(Run(tmp_path / "run"), ecfg, seeds=1) if isinstance(e, Evaluated)]
+    assert len(done) == 1 and 0 <= done[0].mean <= 100
     assert len(ds.split("test")) == 4  # the val/ folder is the test split

@@ -1,0 +1,221 @@
+"""One object per recipe, in a registry that the engine, the CLI and the app read.
+
+The engine runs one loop (engine.py); everything in which SRe2L, PRISM and G-VBSM differ lives here:
+recipe defaults, who supplies statistics and when, the CE teacher at each step, the statistics hooks, the
+loss terms, the config checks, and the pieces handed to the loop (`Method.setup`). A new recipe or a PRISM
+variant is a new subclass passed to `register`, not an edit of the loop.
+"""
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, ClassVar
+
+import torch
+
+from ..data import real_image_indices
+from ..distributed import local_device
+from .augment import CropFlipRoll
+from .config import ConfigError, SynthConfig
+from .hooks import StatHook, TeacherStats, bn_hooks
+from .objectives import CrossEntropy, DataDensification, Objective, PixelL2, StatAlignment, TotalVariationL2
+from .refstats import conv_layers, conv_reference_stats
+from .selection import draw_bn_set
+
+if TYPE_CHECKING:
+    from .engine import Prepared
+    from .plan import BatchSpec
+
+ZOO_POOL = ("mobilenetv2_050", "shufflenet_v2_x0_5", "regnetx_002", "lcnet_050", "ghostnet_050")
+
+# Who serves a step: the CE teacher and, per group of the batch, the teachers whose statistics count.
+TeacherSchedule = Callable[[int], tuple[str, list[list[str]]]]
+
+
+@dataclass
+class Setup:
+    """What the loop optimises with, built by the method for one batch (lucent's render-loop shape)."""
+    pixels: torch.Tensor  # the init, requires_grad
+    optimiser: torch.optim.Optimizer
+    lr_at: Callable[[int], float]  # the learning rate at a step
+    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor]
+    generators: list[torch.Generator]  # one per group: its init draw and its augmentation
+    objective: Objective
+    teachers_at: TeacherSchedule
+
+
+class Method:
+    """A recipe. Its rules default to SRe2L's (the primary alone supplies CE and statistics), which the other
+    methods refine."""
+    name: ClassVar[str]
+    title: ClassVar[str]
+    summary: ClassVar[str]  # one line for the CLI's help and the app
+    pool_role: ClassVar[str] = ""  # what `bn_pool` means to the method ("": it takes no pool)
+    options: ClassVar[tuple[str, ...]] = ()  # config fields only this method reads (the app greys out the rest)
+    primary_supplies_ce: ClassVar[bool] = True  # False: the CE teacher changes per step (G-VBSM's round robin)
+    # the published (ImageNet-size) recipe, and the changes tuned for small images (<= 64 px; recipes.py)
+    defaults: ClassVar[dict]
+    small_image: ClassVar[dict] = {}
+
+    def recipe(self, small: bool) -> dict:
+        return {**self.defaults, **(self.small_image if small else {})}
+
+    def check(self, cfg: SynthConfig) -> None:
+        """Method-specific checks of a resolved config; raise ConfigError naming the fix."""
+
+    def stat_teachers(self, cfg: SynthConfig) -> list[str]:
+        """Every teacher that may supply statistics during the run (hooks are built for each)."""
+        return [cfg.primary]
+
+    def group_set(self, cfg: SynthConfig, rng: random.Random) -> tuple[str, ...]:
+        """The statistics set a group is planned with (recorded in the run); `rng` is the group's own draw."""
+        return (cfg.primary,)
+
+    def schedule(self, cfg: SynthConfig, spec: BatchSpec) -> TeacherSchedule:
+        sets = [list(s) for s in spec.bn_sets]
+        return lambda step: (cfg.primary, sets)
+
+    def stat_hooks(self, p: Prepared, name: str) -> TeacherStats:
+        return TeacherStats(name, bn_hooks(p.teachers[name].model.net, p.config.first_bn_multiplier))
+
+    def objective(self, cfg: SynthConfig) -> Objective:
+        return Objective([CrossEntropy("ce"), StatAlignment("bn", cfg.r_bn), TotalVariationL2("tv_l2", cfg.tv_l2),
+                          PixelL2("l2", cfg.l2)])
+
+    def setup(self, p: Prepared, spec: BatchSpec) -> Setup:
+        """The references' loop pieces: per-group seeded init and augmentation, Adam (0.5, 0.9), cosine lr."""
+        cfg = p.config
+        gens = [torch.Generator().manual_seed(seed) for seed in spec.seeds]
+        torch.manual_seed(spec.seeds[0])
+        x = initial_pixels(p, spec.classes, spec.ipc_indices, gens, local_device(cfg.device)).requires_grad_(True)
+        return Setup(pixels=x, optimiser=torch.optim.Adam([x], lr=cfg.lr, betas=(0.5, 0.9), eps=1e-8),
+                     lr_at=lambda step: 0.5 * (1 + math.cos(math.pi * step / spec.iterations)) * cfg.lr,
+                     augment=CropFlipRoll(p.dataset.info.image_size, cfg.crop_scale, flip=cfg.flip, jitter=cfg.jitter),
+                     generators=gens, objective=self.objective(cfg), teachers_at=self.schedule(cfg, spec))
+
+
+class SRe2L(Method):
+    name, title = "sre2l", "SRe2L"
+    summary = "one teacher supervises both the logits and the BN statistics; noise init"
+    defaults = dict(bn_pool=(), subset_rule="official", init="noise", lr=0.25, r_bn=0.01, iterations=300,
+                    vary_iterations=False, batch_formation="cross-class")
+    small_image = dict(lr=1.0, r_bn=0.1)
+
+
+class PRISM(Method):
+    name, title = "prism", "PRISM"
+    summary = "a fixed primary supervises the logits; a drawn set of other architectures supervises BN; real init"
+    pool_role = "BN-teacher pool"
+    options = ("subset_rule", "subset_k", "include_primary", "selection", "reselect_every")
+    defaults = dict(SRe2L.defaults, bn_pool=ZOO_POOL, init="real", lr=0.05)
+    small_image = dict(iterations=100)  # real init needs fewer steps; keeps the default IPC 10 run near a minute
+
+    def check(self, cfg: SynthConfig) -> None:
+        if not cfg.bn_pool and not cfg.include_primary:
+            raise ConfigError("PRISM with the primary excluded needs at least one BN teacher in the pool")
+
+    def stat_teachers(self, cfg: SynthConfig) -> list[str]:
+        return list(dict.fromkeys(([cfg.primary] if cfg.include_primary else []) + list(cfg.bn_pool)))
+
+    def group_set(self, cfg: SynthConfig, rng: random.Random) -> tuple[str, ...]:
+        return tuple(self._draw(cfg, rng))
+
+    @staticmethod
+    def _draw(cfg: SynthConfig, rng: random.Random) -> list[str]:
+        return draw_bn_set(cfg.primary, cfg.bn_pool, cfg.subset_rule, cfg.subset_k, cfg.include_primary, rng)
+
+    def schedule(self, cfg: SynthConfig, spec: BatchSpec) -> TeacherSchedule:
+        if cfg.selection == "pre":
+            return super().schedule(cfg, spec)
+        rngs = [random.Random(seed) for seed in spec.seeds]
+        sets = [list(s) for s in spec.bn_sets]
+
+        def at(step: int) -> tuple[str, list[list[str]]]:  # intra: each group re-draws S every K steps
+            nonlocal sets
+            if step > 0 and step % cfg.reselect_every == 0:
+                sets = [self._draw(cfg, r) for r in rngs]
+            return cfg.primary, sets
+        return at
+
+
+class GVBSM(Method):
+    name, title = "gvbsm", "G-VBSM"
+    summary = "round-robin backbones each supply the logits and BN + conv/patch statistics; data densification"
+    pool_role = "G-VBSM backbones"
+    primary_supplies_ce = False
+    options = ("ema_alpha", "dd_weight", "dd_tau", "stats_images")
+    defaults = dict(SRe2L.defaults, bn_pool=("resnet18", "mobilenetv2_050", "shufflenet_v2_x0_5", "regnetx_002"),
+                    lr=0.1, batch_formation="class-grouped")
+    # each of the 4 backbones needs ~250 steps of its own before held-out models agree (35 % at 300 steps)
+    small_image = dict(lr=0.25, r_bn=0.1, iterations=1000)
+
+    def check(self, cfg: SynthConfig) -> None:
+        if not cfg.bn_pool:
+            raise ConfigError("G-VBSM needs at least one backbone in bn_pool")
+
+    def stat_teachers(self, cfg: SynthConfig) -> list[str]:
+        return list(cfg.bn_pool)
+
+    def group_set(self, cfg: SynthConfig, rng: random.Random) -> tuple[str, ...]:
+        return tuple(cfg.bn_pool)
+
+    def schedule(self, cfg: SynthConfig, spec: BatchSpec) -> TeacherSchedule:
+        backbones = spec.bn_sets[0]
+
+        def at(step: int) -> tuple[str, list[list[str]]]:  # one backbone per step serves every group
+            name = backbones[step % len(backbones)]
+            return name, [[name]] * spec.groups
+        return at
+
+    def stat_hooks(self, p: Prepared, name: str) -> TeacherStats:
+        """BN and conv-input hooks with EMA; x first_multiplier on the first hooked module (conv1 for a ResNet)."""
+        cfg, teacher = p.config, p.teachers[name]
+        refs = dict(zip(conv_layers(teacher.model.net),
+                        conv_reference_stats(teacher, p.dataset, cfg.stats_images, device=local_device(cfg.device))))
+        bn = {h.module: h for h in bn_hooks(teacher.model.net, 1.0, ema_alpha=cfg.ema_alpha)}
+        hooks = [bn[m] if m in bn else StatHook(m, refs[m], patches=True, ema_alpha=cfg.ema_alpha)
+                 for m in teacher.model.net.modules() if m in bn or m in refs]
+        hooks[0].multiplier = cfg.first_bn_multiplier
+        return TeacherStats(name, hooks)
+
+    def objective(self, cfg: SynthConfig) -> Objective:
+        return Objective([CrossEntropy("ce"), StatAlignment("stats", cfg.r_bn), TotalVariationL2("tv_l2", cfg.tv_l2),
+                          PixelL2("l2", cfg.l2), DataDensification("dd", cfg.dd_weight, tau=cfg.dd_tau)])
+
+
+METHODS: dict[str, Method] = {m.name: m for m in (SRe2L(), PRISM(), GVBSM())}
+
+
+def register(method: Method) -> Method:
+    """Add a recipe: the CLI's --method, config files and the app's Launch page offer it from then on."""
+    METHODS[method.name] = method
+    return method
+
+
+def get_method(name: str) -> Method:
+    if name not in METHODS:
+        raise ConfigError(f"method must be one of {', '.join(METHODS)}, not {name!r}")
+    return METHODS[name]
+
+
+def baseline(cfg: SynthConfig) -> SynthConfig | None:
+    """The fair SRe2L baseline of a run: the same primary, classes, IPC, init, seed, steps and optimiser setting
+    (learning rate, loss weights), so only who supplies the statistics differs; SRe2L's batch layout. None for
+    an SRe2L run. (Fields the run leaves None take SRe2L's defaults: pass them explicitly to share them.)"""
+    if cfg.method == SRe2L.name:
+        return None
+    return cfg.replace(method=SRe2L.name, bn_pool=(), batch_formation=None)
+
+
+def initial_pixels(p: Prepared, classes: tuple[int, ...], ipc_indices: tuple[int, ...], gens: list[torch.Generator],
+                   device: torch.device) -> torch.Tensor:
+    """Real init: the k-th training image of each class; noise init: one normal draw per group's generator."""
+    info = p.dataset.info
+    if p.config.init == "real":
+        split = p.dataset.split("train")
+        x = info.normalize(split.load(real_image_indices(split, list(zip(classes, ipc_indices)))))
+    else:
+        n = len(classes) // len(gens)
+        x = torch.cat([torch.randn((n, info.channels, info.image_size, info.image_size), generator=g) for g in gens])
+    return x.to(device)
