@@ -6,9 +6,11 @@ import common  # noqa: F401  (puts prism_core on the path, sets HF_HUB_OFFLINE)
 st.set_page_config(page_title="PRISM Studio", page_icon=":material/change_history:", layout="wide")
 
 pages = [
-    st.Page("pages/launch.py", title="Launch", icon=":material/rocket_launch:", default=True),
+    st.Page("pages/tour.py", title="Tour", icon=":material/tour:", default=True),
+    st.Page("pages/launch.py", title="Launch", icon=":material/rocket_launch:"),
     st.Page("pages/runs.py", title="Runs", icon=":material/folder_open:"),
     st.Page("pages/gallery.py", title="Gallery", icon=":material/photo_library:"),
+    st.Page("pages/priors.py", title="Priors", icon=":material/grid_view:"),
     st.Page("pages/diversity.py", title="Diversity", icon=":material/scatter_plot:"),
     st.Page("pages/embeddings.py", title="Embeddings", icon=":material/bubble_chart:"),
     st.Page("pages/teachers.py", title="Teachers", icon=":material/school:"),

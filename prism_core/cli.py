@@ -192,6 +192,41 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_priors(args: argparse.Namespace) -> int:
+    from .events import BatchDone, PriorRow
+    from .priors import PriorsConfig, render_priors
+    cfg = PriorsConfig(classes=args.classes, ipc=args.ipc, seed=args.seed, iterations=args.iterations, init=args.init,
+                       primary=args.primary, judge=args.judge)
+    for event in render_priors(cfg, args.out):
+        if isinstance(event, BatchDone):
+            print(f"  batch {event.batch} done", file=sys.stderr, flush=True)
+        elif isinstance(event, PriorRow):
+            m = event.measured
+            cosine = "-" if m["intra_class_cosine"] is None else f"{m['intra_class_cosine']:.3f}"
+            print(f"{event.index + 1}/{event.rows} {m['label']}: BN from {', '.join(m['bn_teachers'])}; "
+                  f"{cfg.judge} top-1 {m['judge_top1']:.0f}%, intra-class cosine {cosine}", flush=True)
+    print(f"grid: {Path(args.out) / 'priors.png'}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .runstore import Run
+    from .viz import trajectory_gif
+    run = Run(args.run)
+    if not run.exists():
+        raise RunError(f"{args.run} is not a run (no config.json)")
+    if not (args.gif or args.zip):
+        raise ValueError("say what to export: --gif FILE (the trajectory) and/or --zip FILE (the images)")
+    if args.gif:
+        frames = trajectory_gif(run, args.gif, per_class=args.per_class, scale=args.scale, ms=args.ms)
+        print(f"{args.gif}: {frames} frames")
+    if args.zip:
+        with open(args.zip, "wb") as f:
+            run.export_zip(f)
+        print(f"{args.zip}: the finished images in ImageFolder layout")
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .distributed import local_device
     from .evaluation import EvalConfig, check_complete, evaluate_run
@@ -287,6 +322,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", help="also write every figure as JSON to this file")
     p.add_argument("--out", help="also write the markdown table to this file")
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("priors", help="one run per BN teacher (same classes, seed, init and primary) and their grid")
+    p.add_argument("--out", required=True, help="folder for the runs, priors.png and priors.json")
+    p.add_argument("--classes", type=_csv_of(int), metavar="A,B,...", help="class ids (default: all)")
+    p.add_argument("--ipc", type=int, default=2, help="images per class in every row")
+    p.add_argument("--seed", type=int, default=0, help="the one seed (and so the one init) of every row")
+    p.add_argument("--iterations", type=int, default=300, help="optimisation steps per batch")
+    p.add_argument("--init", choices=["noise", "real"], default="noise",
+                   help="noise (default: the prior shows) or real images (the init shows)")
+    p.add_argument("--primary", default="resnet18", help="the CE teacher of every row")
+    p.add_argument("--judge", default="convnext_atto", help="held-out model that scores each row (takes no part)")
+    p.set_defaults(func=cmd_priors)
+    p = sub.add_parser("export", help="a run's trajectory as an animated GIF, its images as a zip")
+    p.add_argument("run", help="the run directory")
+    p.add_argument("--gif", help="write the images forming (one row per class) to this GIF")
+    p.add_argument("--zip", help="write the finished images (ImageFolder layout) to this zip")
+    p.add_argument("--per-class", type=int, default=10, help="GIF: images per class row")
+    p.add_argument("--scale", type=int, default=3, help="GIF: pixel zoom")
+    p.add_argument("--ms", type=int, default=120, help="GIF: milliseconds per frame (the last one stays 1 s)")
+    p.set_defaults(func=cmd_export)
     p = sub.add_parser("metrics", help="diversity, fidelity and BN-prior fit of runs (JSON into each run)")
     p.add_argument("runs", nargs="+")
     p.add_argument("--extractor", help="feature extractor (default: a zoo model not used by the run)")

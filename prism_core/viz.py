@@ -1,12 +1,17 @@
 """Pictures of runs: image grids as uint8 arrays (shared by the app, the README figures and tests)."""
 from __future__ import annotations
 
-from typing import Sequence
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import torch
 
 from .images import to_uint8
+
+if TYPE_CHECKING:
+    from .runstore import Run
 
 
 def to_rgb_u8(images: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -44,3 +49,29 @@ def class_rows(images: torch.Tensor, classes: Sequence[int], ipc: Sequence[int],
         if k < per_row:
             canvas[uniq.index(int(c)) * per_row + int(k)] = img
     return grid(canvas, per_row)
+
+
+def trajectory_gif(run: "Run", dest: Path | str, per_class: int = 10, scale: int = 3, ms: int = 120) -> int:
+    """The run's images forming, as an animated GIF (one class per row, as `class_rows`); returns the frame count.
+    Written to a temporary name first: an existing file is replaced only by a complete GIF."""
+    from .atomic import replacing
+    from .runstore import RunError
+    found = run.trajectory()
+    if found is None:
+        raise RunError(f"{run.path} kept no trajectory (it was synthesised with --snapshots 0, or before "
+                       "trajectories existed); re-run it to record one")
+    steps, frames, classes, ks = found
+    pictures = [class_rows(torch.from_numpy(f), classes, ks, per_row=min(per_class, int(ks.max()) + 1)) for f in frames]
+    with replacing(Path(dest)) as tmp:
+        tmp.write_bytes(gif_bytes(pictures, scale, ms))
+    return len(pictures)
+
+
+def gif_bytes(pictures: Sequence[np.ndarray], scale: int = 1, ms: int = 120) -> bytes:
+    """(H, W, 3) uint8 pictures as one looping animated GIF, each shown `ms` and the last one a second."""
+    from PIL import Image
+    images = [Image.fromarray(p).resize((p.shape[1] * scale, p.shape[0] * scale), Image.NEAREST) for p in pictures]
+    buf = io.BytesIO()
+    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:],
+                   duration=[ms] * (len(images) - 1) + [1000], loop=0)
+    return buf.getvalue()

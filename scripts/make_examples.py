@@ -1,6 +1,6 @@
 """Generate the example runs shipped in assets/examples/ (SRe2L and PRISM on all 10 classes, each from noise
-and from real images), their metrics and first embedding, and the README's comparison figure, with the project's
-own engine and zoo.
+and from real images, each with its trajectory), their metrics, student evaluations and first embedding, and the
+README's comparison figure, with the project's own engine and zoo.
 
     python scripts/make_examples.py [--ipc 5]
 """
@@ -18,7 +18,8 @@ from prism_core.metrics.embedding import DEFAULT_REAL_PER_CLASS
 from prism_core.runstore import Run, fair_pair, list_runs
 from prism_core.synthesis import SynthConfig, synthesize
 from prism_core.data import get_dataset
-from prism_core.events import BatchDone
+from prism_core.evaluation import EvalConfig, evaluate_run
+from prism_core.events import BatchDone, Evaluated
 from prism_core.viz import class_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +30,7 @@ FIGURE = ROOT / "docs" / "img" / "prism_vs_sre2l.png"
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ipc", type=int, default=5)
+    ap.add_argument("--eval-seeds", type=int, default=2, help="student seeds per evaluation (ResNet-18, 300 epochs)")
     args = ap.parse_args()
     # two init-matched pairs, each pair with one optimiser setting (the recipe default for that init), so that
     # method and initialisation can be seen apart: from noise (SRe2L's defaults) and from real images (PRISM's)
@@ -60,6 +62,10 @@ def main() -> None:
     shipped = list_runs(EXAMPLES)
     for run in shipped:  # what the Diversity page reads
         compute_metrics(run)
+    for run in shipped:  # what the Results page shows on a first launch, beside a random real subset of the same IPC
+        for event in evaluate_run(run, EvalConfig(), seeds=args.eval_seeds, real_baseline=True):
+            if isinstance(event, Evaluated):
+                print(f"{run.name} {event.subject}: top-1 {event.mean:.1f} +- {event.std:.1f}", flush=True)
     # the Embeddings page's first picture (its default runs, a same-init pair, and 30 real images per class), so
     # that a first launch does not wait for UMAP's JIT; stale projections go
     shutil.rmtree(EXAMPLES / ".embeddings", ignore_errors=True)

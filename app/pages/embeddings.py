@@ -4,10 +4,11 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from common import EXAMPLES_DIR, choose_runs, dataset, features_of, run_images, run_mtime, runs_dir
+from common import EXAMPLES_DIR, choose_runs, dataset, features_of, image_count, run_mtime, runs_dir
+from inspector import show_inspector
 from prism_core.images import to_uint8
 from prism_core.metrics import default_extractor, embed_runs
-from prism_core.metrics.embedding import DEFAULT_REAL_PER_CLASS
+from prism_core.metrics.embedding import DEFAULT_REAL_PER_CLASS, RUN_POINTS
 from prism_core.viz import grid
 
 st.title("Embeddings")
@@ -20,7 +21,6 @@ dataset_name = runs[chosen[0]].config().dataset  # real images of the runs' own 
 info = dataset(dataset_name).info
 extractor = default_extractor(runs[chosen[0]])
 names = {runs[label].name: label for label in chosen}  # points carry run names; the page shows labels
-images = {label: run_images(str(runs[label].path), run_mtime(runs[label])) for label in chosen}
 
 
 @st.cache_data(max_entries=16, show_spinner="UMAP (the first one in a server takes ~10 s)...")
@@ -33,6 +33,11 @@ def embedding(key: tuple, _runs: list):
 emb = embedding((tuple(chosen), per_class, extractor, tuple(run_mtime(runs[c]) for c in chosen)),
                 [runs[label] for label in chosen])
 coords, points = np.array(emb["coords"]), emb["points"]
+for label in chosen:
+    n, classes = image_count(runs[label]), len(runs[label].config().classes)
+    if n > RUN_POINTS:
+        st.caption(f":material/info: {label}: {n:,} images; shown by its first {max(1, RUN_POINTS // classes)} "
+                   "IPC indices of every class.")
 groups = {}
 for i, p in sorted(enumerate(points), key=lambda ip: ip[1]["source"] != "real"):  # real first, runs drawn on top
     source = names.get(p["source"], p["source"])
@@ -56,10 +61,12 @@ if selected:
         p = points[i]
         if p["source"] == "real":
             tiles.append(to_uint8(test.load([p["index"]])[0]).numpy())
-        else:
-            imgs, classes, ks = images[names[p["source"]]]
-            j = np.flatnonzero((classes == p["class"]) & (ks == p["index"]))[0]
-            tiles.append(imgs[j])
+        else:  # read from its PNG: the page never loads a whole run
+            tiles.append(runs[names[p["source"]]].read_images([p["class"]], [p["index"]])[0])
     st.image(grid(np.stack(tiles), ncol=10, scale=3))
+    synthetic = [points[i] for i in selected if points[i]["source"] != "real"]
+    if synthetic and st.toggle("Inspect the first selected synthetic image", key="emb_inspect"):
+        p = synthetic[0]
+        show_inspector(runs[names[p["source"]]], p["class"], p["index"])
 else:
     st.caption("Select points (click, box or lasso) to see their images.")

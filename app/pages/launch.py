@@ -5,6 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from common import dataset, device_name, job_queue
+from presets import PRESETS, apply_preset
 from prism_core.synthesis import METHODS, SynthConfig, get_method, resolve
 from prism_core.synthesis.methods import baseline as baseline_of
 from prism_core.synthesis.config import help_for
@@ -20,28 +21,15 @@ def defaults(method: str) -> SynthConfig:
     return resolve(SynthConfig(method=method), info.image_size, info.num_classes)
 
 
-PRESETS = {
-    "Quick demo": dict(method="prism", ipc=2, iterations=80, init="real", baseline=True, seed=0),
-    "Paper settings": dict(method="prism", ipc=10, iterations=defaults("prism").iterations, init="real",
-                           baseline=True, seed=0),
-}
 zoo = [r for r in teacher_rows() if r["in_zoo"]]
 bn_ok = [r["name"] for r in zoo if r["bn_layers"]]
 bn_free = [r for r in zoo if not r["bn_layers"]]
 device, device_label = device_name()
 
 
-def apply_preset(name: str) -> None:
-    p = PRESETS[name]
-    m = p["method"]
-    st.session_state.update({"w_method": m, "w_ipc": p["ipc"], f"w_iterations_{m}": p["iterations"],
-                             f"w_init_{m}": p["init"], "w_baseline": p["baseline"], "w_seed": p["seed"],
-                             "w_classes": list(info.class_names), f"w_lr_{m}": defaults(m).lr})
-
-
 cols = st.columns(len(PRESETS) + 1)
 for col, name in zip(cols, PRESETS):
-    col.button(name, on_click=apply_preset, args=(name,), key=f"preset_{name}")
+    col.button(name, on_click=apply_preset, args=(name, info), key=f"preset_{name}")
 cols[-1].caption(f"Device: **{device_label}**")
 
 st.session_state.setdefault("w_method", "prism")
@@ -86,6 +74,8 @@ with right:
                                  key=f"w_iterations_{method}", help=help_for("iterations"))
     lr = st.number_input("Learning rate", min_value=0.0, value=float(recipe.lr), format="%.4f", key=f"w_lr_{method}",
                          help=help_for("lr"))
+    r_bn = st.number_input("Statistics (BN) weight", min_value=0.0, value=float(recipe.r_bn), format="%.3f",
+                           key=f"w_rbn_{method}", help=help_for("r_bn"))
     init = st.radio("Init", ["real", "noise"], horizontal=True, key=f"w_init_{method}",
                     index=0 if recipe.init == "real" else 1, help=help_for("init"))
     formation = st.radio("Batch formation", ["cross-class", "class-grouped"], horizontal=True, key=f"w_formation_{method}",
@@ -100,7 +90,8 @@ with right:
                                      "with the same teachers reuse it)")
     if not gpu:
         st.caption(":material/info: bf16 and compiled teachers speed up GPU runs; this server runs on the CPU.")
-baseline = st.checkbox("With SRe2L baseline (same primary, init and seed)", value=True, key="w_baseline",
+baseline = st.checkbox("With SRe2L baseline (same primary, init, seed, steps, learning rate and weights)",
+                       value=True, key="w_baseline",
                        disabled=baseline_of(recipe) is None)
 name = st.text_input("Run name", value=f"{method}-{time.strftime('%Y%m%d-%H%M%S')}", key="w_name")
 
@@ -108,6 +99,7 @@ if st.button("Launch", type="primary", key="launch"):
     cfg = SynthConfig(method=method, primary=primary, bn_pool=tuple(pool) if rules.pool_role else (),
                       selection=selection, reselect_every=int(reselect), subset_rule=rule, subset_k=int(k),
                       include_primary=include_primary, ipc=int(ipc), iterations=int(iterations), lr=float(lr),
+                      r_bn=float(r_bn),
                       classes=tuple(info.class_names.index(c) for c in classes), init=init,
                       batch_formation=formation, seed=int(seed), preview_every=10,
                       precision="bf16" if gpu and bf16 else "fp32", compile="default" if gpu and compiled else "off")

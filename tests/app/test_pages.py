@@ -5,10 +5,9 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import APP_PAGES, ROOT
 
-PAGES = ["pages/launch.py", "pages/runs.py", "pages/gallery.py", "pages/diversity.py", "pages/embeddings.py",
-         "pages/teachers.py", "pages/results.py"]
+PAGES = APP_PAGES
 MAIN = str(ROOT / "app" / "main.py")
 
 
@@ -125,3 +124,70 @@ def test_launch_form_explains_fields_in_the_clis_words(store):
     at = page("pages/launch.py")
     assert at.radio(key="w_selection").help == help_for("selection")
     assert at.number_input(key="w_ipc").help == help_for("ipc") == "images per class"
+
+
+@pytest.fixture
+def large_run(store, monkeypatch):
+    """A 60-image run that the pages treat as large (their threshold lowered), copied from an example's images."""
+    import sys
+
+    import torch
+
+    from prism_core.data import get_dataset
+    from prism_core.runstore import Run
+    from prism_core.synthesis import SynthConfig
+    info = get_dataset("fashion_mnist").info
+    run = Run(store / "large")
+    cfg = SynthConfig(method="sre2l", ipc=6, classes=tuple(range(10)), iterations=1, lr=1.0, r_bn=0.1, init="noise",
+                      bn_pool=(), subset_rule="official", vary_iterations=False, batch_formation="cross-class",
+                      jitter=2, crop_scale=(0.5, 1.0))
+    run.create({"config": cfg.to_dict(), "class_names": list(info.class_names), "teachers": {"resnet18": {}}})
+    for k in range(6):
+        x01 = torch.rand(10, 1, 32, 32, generator=torch.Generator().manual_seed(k))
+        run.write_batch(k, info.normalize(x01), x01, range(10), [k] * 10,
+                        {"classes": list(range(10)), "ipc_indices": [k] * 10, "seeds": [k], "final_losses": {}})
+    run.set_status("finished", batches_total=6)
+    page("pages/launch.py")  # imports the app's `common` module into this process
+    monkeypatch.setattr(sys.modules["common"], "PAGE_IMAGES", 50)
+    return run
+
+
+def test_a_large_run_costs_the_pages_what_they_show(large_run, monkeypatch):
+    """Gallery reads only the PNGs it shows; Diversity does not measure a large run until asked."""
+    from prism_core.runstore import Run
+    read = []
+    real_read = Run.read_images
+    monkeypatch.setattr(Run, "read_images", lambda self, c, k: read.append(len(list(k))) or real_read(self, c, k))
+    at = page("pages/gallery.py")
+    at.multiselect(key="gallery_runs").set_value(["large (run)"]).run()
+    at.multiselect(key="gallery_classes").set_value(["Bag"]).run()
+    read.clear()
+    at.slider(key="gallery_per_row").set_value(2).run()
+    assert not at.exception and read == [2]  # two images of one class, not the run
+    at = page("pages/diversity.py")
+    at.multiselect(key="div_runs").set_value(["large (run)"]).run()
+    assert any("has no stored measurements" in i.value for i in at.info)
+    assert not (large_run.path / "metrics.json").exists()
+    at.button(key="measure_large").click().run()
+    assert not at.exception and (large_run.path / "metrics.json").is_file()
+    assert at.dataframe[0].value["run"].tolist() == ["large (run)"]
+
+
+def test_the_tour_walks_five_steps_and_try_it_fills_the_launch_form(store):
+    at = page("pages/tour.py")
+    steps = ["1 · Distilled data", "2 · One teacher's look", "3 · The priors grid", "4 · PRISM", "5 · What it measures"]
+    for step in steps:
+        at.session_state["tour_step"] = step
+        at.run()
+        assert not at.exception, (step, [e.value for e in at.exception])
+        assert at.button(key=f"try_{step[0]}").label.startswith("Try it")
+    assert at.dataframe[0].value["random real: Vendi"].notna().all()  # step 5 reads the examples' stored metrics
+    at.session_state["tour_step"] = steps[3]
+    at.run()
+    at.button(key="try_4").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Launch a synthesis run"  # the Launch page, filled in
+    assert at.radio(key="w_method").value == "prism" and at.radio(key="w_init_prism").value == "noise"
+    assert at.number_input(key="w_lr_prism").value == 1.0 and at.number_input(key="w_rbn_prism").value == 0.1
+    assert at.checkbox(key="w_baseline").value and at.multiselect(key="w_classes").value == \
+        ["T-shirt/top", "Trouser", "Sneaker"]

@@ -1,6 +1,7 @@
-"""A real Streamlit server driven by Debian's chromium through playwright: launch a tiny PRISM run with its
-SRe2L baseline, watch both finish, check the Gallery decoded real images and the Diversity and Embeddings
-charts rendered. Full-page screenshots go to test-artifacts/ (the README's pictures come from there)."""
+"""A real Streamlit server driven by Debian's chromium through playwright: walk the Tour, let its "Try it" fill the
+Launch form, launch a tiny noise-born PRISM run with its SRe2L baseline, watch both finish, step the Gallery back to
+the init, open the image inspector, and check the Priors, Diversity and Embeddings pages rendered. Full-page
+screenshots go to test-artifacts/ (the README's pictures come from there)."""
 import json
 import time
 from pathlib import Path
@@ -39,10 +40,20 @@ def test_launch_prism_with_baseline_and_inspect(server):
         ctx = chromium(p)
         page = ctx.new_page()
         page.goto(url)
-        page.get_by_text("Launch a synthesis run").wait_for(timeout=90_000)
+        page.get_by_role("heading", name="A tour of dataset distillation").wait_for(timeout=90_000)  # the landing page
         assert page.get_by_text("Deploy", exact=True).count() == 0  # a local tool: no deploy button in the toolbar
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(ARTIFACTS / "tour.png"), full_page=True)
+        page.get_by_text("4 · PRISM", exact=True).click()
+        page.get_by_text("PRISM decouples the two terms").wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(ARTIFACTS / "tour-prism.png"), full_page=True)
+        page.get_by_role("button", name="Try it: PRISM beside SRe2L from the same noise").click()  # fills Launch
+        page.get_by_text("Launch a synthesis run").wait_for(timeout=60_000)
+        page.wait_for_timeout(1000)
+        assert page.get_by_label("Learning rate", exact=True).input_value() == "1.0000"  # the noise preset
         assert page.get_by_role("checkbox", name="Compile teachers").is_disabled()  # GPU-only, and says so on a CPU
-        for label, value in (("Images per class (IPC)", "2"), ("Iterations per batch", "4")):
+        for label, value in (("Images per class (IPC)", "2"), ("Iterations per batch", "16")):
             box = page.get_by_label(label, exact=True)
             box.fill(value)
             box.press("Enter")
@@ -62,8 +73,23 @@ def test_launch_prism_with_baseline_and_inspect(server):
         page.get_by_text("Real (test split)").wait_for(timeout=60_000)
         page.wait_for_timeout(2000)
         widths = page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)")
-        assert len([w for w in widths if w > 0]) >= 10
+        assert len([w for w in widths if w > 0]) >= 6
+        page.locator('[data-testid="stSlider"]').filter(has_text="Optimisation step").get_by_role("slider").focus()
+        page.keyboard.press("Home")  # back to the init: every cell shows its first frame
+        page.get_by_text("· step 0").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
         page.screenshot(path=str(ARTIFACTS / "gallery.png"), full_page=True)
+        page.get_by_text("Inspect one image").click()
+        page.get_by_text("Nearest training images", exact=True).wait_for(timeout=240_000)
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        page.wait_for_timeout(2000)
+        assert not page.get_by_text("Traceback").count()
+        page.get_by_text("Nearest training images", exact=True).scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "inspector.png"), full_page=True)
+        page.get_by_role("link", name="Priors").click()
+        page.get_by_role("heading", name="Architectural priors").wait_for(timeout=60_000)
+        page.wait_for_timeout(2500)
+        page.screenshot(path=str(ARTIFACTS / "priors.png"), full_page=True)
         for name, shot in (("Diversity", "diversity.png"), ("Embeddings", "embeddings.png")):
             page.get_by_role("link", name=name).click()
             page.get_by_role("heading", name=name).wait_for(timeout=60_000)

@@ -3,11 +3,10 @@ component inside the run store (tests/test_runstore.py, test_bad_input.py); the 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import APP_PAGES as PAGES
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.faults
-PAGES = ["pages/launch.py", "pages/runs.py", "pages/gallery.py", "pages/diversity.py", "pages/embeddings.py",
-         "pages/teachers.py", "pages/results.py"]
 
 
 def test_no_page_accepts_a_path_or_an_upload(tmp_path, monkeypatch):

@@ -61,7 +61,7 @@ def test_killed_server_leaves_the_run_interrupted_and_resumable_and_pages_stay_r
         with sync_playwright() as p:
             ctx = chromium(p)
             page = ctx.new_page()
-            page.goto(url)
+            page.goto(f"{url}/launch")
             page.get_by_text("Launch a synthesis run").wait_for(timeout=90_000)
             for label, value in (("Images per class (IPC)", "19"), ("Iterations per batch", "16")):  # 2 batches
                 page.get_by_label(label, exact=True).fill(value)

@@ -1,0 +1,30 @@
+"""Named Launch settings: the Launch page's preset buttons and the Tour's "Try it" fill the same form with them."""
+from __future__ import annotations
+
+import streamlit as st
+
+from prism_core.synthesis import SynthConfig, resolve
+
+DEMO_CLASSES = ["T-shirt/top", "Trouser", "Sneaker"]  # three shapes that differ at a glance
+NOISE = dict(init="noise", lr=1.0, r_bn=0.1)  # the examples' noise-born setting (SRe2L's small-image recipe)
+REAL = dict(init="real", lr=0.05, r_bn=0.01)  # the real-init setting (PRISM's recipe)
+
+PRESETS = {
+    "Quick demo": dict(method="prism", ipc=2, iterations=60, baseline=True, **REAL),
+    "Paper settings": dict(method="prism", ipc=10, iterations=None, baseline=True, **REAL),
+    "SRe2L from noise": dict(method="sre2l", ipc=2, iterations=200, baseline=False, classes=DEMO_CLASSES, **NOISE),
+    "PRISM vs SRe2L from noise": dict(method="prism", ipc=2, iterations=200, baseline=True, classes=DEMO_CLASSES,
+                                      **NOISE),
+}
+
+
+def apply_preset(name: str, info) -> None:
+    """Fill the Launch form's widgets (by their keys) with preset `name`; None fields take the recipe default."""
+    p = PRESETS[name]
+    m = p["method"]
+    recipe = resolve(SynthConfig(method=m), info.image_size, info.num_classes)
+    st.session_state.update({
+        "w_method": m, "w_ipc": p["ipc"], "w_baseline": p["baseline"], "w_seed": 0,
+        "w_classes": p.get("classes") or list(info.class_names),
+        f"w_iterations_{m}": p["iterations"] or recipe.iterations, f"w_init_{m}": p["init"],
+        f"w_lr_{m}": p["lr"], f"w_rbn_{m}": p["r_bn"]})

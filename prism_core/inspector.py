@@ -1,0 +1,93 @@
+"""One synthetic image under the loupe: what shaped it, what it started from, whether it copies a training image,
+and whether architectures other than its teachers recognise it.
+
+`inspect_image` reads the run's records; `nearest_real` compares against the whole training split in a held-out
+extractor's features (computed once per extractor and kept on disk, `split_features`); `zoo_probabilities` asks
+every zoo teacher. The app's Gallery and Embeddings pages show these; nothing here knows about Streamlit.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .data import get_dataset, real_image_indices
+from .metrics.features import extract_features
+from .runstore import Run, RunError
+from .teachers import ZOO_DIR, create_teacher, read_manifest
+
+
+def inspect_image(run: Run, cls: int, k: int) -> dict[str, Any]:
+    """The recorded story of image (cls, k): its batch, its group's seed, the BN sets that served its group (with
+    step counts), its batch's final loss terms, and, for real init, the training image it started from."""
+    for index, rec in run.finished().items():
+        pairs = list(zip(rec["classes"], rec["ipc_indices"]))
+        if (cls, k) in pairs:
+            position = pairs.index((cls, k))
+            group = position // (len(pairs) // len(rec["seeds"]))
+            cfg = run.config()
+            init_index = None
+            if cfg.init == "real":
+                init_index = real_image_indices(get_dataset(cfg.dataset).split("train"), [(cls, k)])[0]
+            return {"batch": index, "group": group, "seed": rec["seeds"][group],
+                    "bn_sets_used": rec.get("bn_sets_used", [{}])[group] if rec.get("bn_sets_used") else {},
+                    "final_losses": rec.get("final_losses", {}), "iterations": rec.get("iterations"),
+                    "init": cfg.init, "init_train_index": init_index}
+    raise RunError(f"{run.path}: no finished image of class {cls} with IPC index {k}")
+
+
+# the first images of the training split in file order: about 1,000 per class on Fashion-MNIST, which holds every
+# image a real init starts from up to IPC 1,000 (the k-th of its class), at a sixth of the whole split's cost
+BANK_IMAGES = 10_000
+
+
+def split_features(extractor: str, dataset_name: str, split: str, cache_dir: Path | str | None = None,
+                   limit: int | None = BANK_IMAGES, progress: Callable[[float], None] | None = None) -> np.ndarray:
+    """(N, D) float16 features of the first `limit` images of a split (all with None), kept on disk under the
+    extractor's weights digest."""
+    ds = get_dataset(dataset_name)
+    teacher = create_teacher(extractor, ds.info)
+    data = ds.split(split)
+    n = len(data) if limit is None else min(limit, len(data))
+    key = hashlib.sha256(f"{dataset_name}:{split}:{n}:{extractor}:{teacher.weights_sha256}".encode()).hexdigest()[:16]
+    path = Path(cache_dir) / f"{extractor}-{split}-{key}.npy" if cache_dir is not None else None
+    if path is not None and path.is_file():
+        return np.load(path, allow_pickle=False)
+    chunk, parts = 2000, []
+    for start in range(0, n, chunk):
+        idx = np.arange(start, min(start + chunk, n))
+        parts.append(extract_features(teacher.model, data.load(idx), ds.info).half().numpy())
+        if progress is not None:
+            progress(min(1.0, (start + chunk) / n))
+    feats = np.concatenate(parts)
+    if path is not None:
+        from .atomic import replacing
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with replacing(path) as tmp:
+            with open(tmp, "wb") as f:
+                np.save(f, feats, allow_pickle=False)
+    return feats
+
+
+def nearest_real(image01: torch.Tensor, extractor: str, dataset_name: str, bank: np.ndarray, n: int = 5
+                 ) -> list[tuple[int, float]]:
+    """The `n` images of the bank (split indices, any class) closest to `image01` (C, H, W) in cosine similarity of
+    the extractor's features: a memorisation check (a near-copy scores close to 1)."""
+    info = get_dataset(dataset_name).info
+    f = extract_features(create_teacher(extractor, info).model, image01[None], info).float()
+    sims = F.cosine_similarity(torch.from_numpy(bank).float(), f, dim=1)
+    top = torch.topk(sims, n)
+    return [(int(i), float(s)) for s, i in zip(top.values, top.indices)]
+
+
+@torch.no_grad()
+def zoo_probabilities(image01: torch.Tensor, cls: int, dataset_name: str, zoo_dir: Path = ZOO_DIR) -> dict[str, float]:
+    """Every zoo teacher's softmax probability for class `cls` on this image (C, H, W) in [0, 1]."""
+    info = get_dataset(dataset_name).info
+    x = info.normalize(image01[None])
+    return {name: float(F.softmax(create_teacher(name, info, zoo_dir=zoo_dir).model(x), 1)[0, cls])
+            for name in read_manifest(zoo_dir)["teachers"]}

@@ -1,0 +1,137 @@
+"""Architectural priors made visible: the same classes, seed, init and CE primary, with one BN teacher at a time.
+
+    for event in render_priors(PriorsConfig(classes=(0, 1, 7)), out_dir): ...
+
+Each row is a run under the output folder: `sre2l` (the primary is its own BN teacher), one run per other BN
+teacher of the zoo (that teacher the only one in PRISM's BN set), and `prism-mixture` (PRISM's drawn sets from the
+whole pool). Every row shares one recipe, one plan and so one init, so what differs between rows is the BN
+teacher's prior. `priors.png` is the grid (real images first, then a row per teacher, a column per class) and
+`priors.json` each row's held-out recognisability and intra-class diversity.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from .atomic import atomic_json, replacing
+from .data import class_indices, get_dataset
+from .events import PriorRow
+from .metrics.diversity import intra_class_cosine, summarize
+from .metrics.features import extract_features
+from .metrics.run_metrics import run_images01
+from .runstore import Run
+from .synthesis import ConfigError, SynthConfig, prepare, synthesize
+from .synthesis.methods import ZOO_POOL, get_method
+from .teachers import ZOO_DIR, create_teacher, read_manifest
+from .training import predict
+from .viz import to_rgb_u8
+
+# one optimiser setting per init, shared by every row: SRe2L's small-image recipe from noise, PRISM's from real
+RECIPE = {"noise": dict(lr=1.0, r_bn=0.1), "real": dict(lr=0.05, r_bn=0.01)}
+LABELS = {"sre2l": "{primary} (SRe2L)", "prism-mixture": "PRISM mixture"}
+
+
+@dataclass(frozen=True)
+class PriorsConfig:
+    classes: tuple[int, ...] | None = None  # default: all
+    ipc: int = 2
+    seed: int = 0
+    iterations: int = 300
+    init: str = "noise"
+    primary: str = "resnet18"  # the CE teacher of every row
+    judge: str = "convnext_atto"  # held-out: BN-free, so never a BN teacher; must not be the primary
+    dataset: str = "fashion_mnist"
+
+
+def row_configs(cfg: PriorsConfig) -> dict[str, SynthConfig]:
+    """Row name -> its run's configuration; rows differ only in who supplies the BN statistics."""
+    if cfg.init not in RECIPE:
+        raise ConfigError(f"init must be 'noise' or 'real', not {cfg.init!r}")
+    if cfg.judge == cfg.primary:
+        raise ConfigError(f"the judge ({cfg.judge}) must take no part in the runs; choose another primary or judge")
+    zoo = read_manifest(ZOO_DIR)["teachers"]
+    bn_teachers = [n for n, e in zoo.items() if e["bn_layers"] and n != cfg.primary]
+    base = SynthConfig(method="prism", dataset=cfg.dataset, primary=cfg.primary, ipc=cfg.ipc, classes=cfg.classes,
+                       seed=cfg.seed, iterations=cfg.iterations, init=cfg.init, snapshots=0, **RECIPE[cfg.init])
+    rows = {"sre2l": base.replace(method="sre2l", bn_pool=())}
+    for name in bn_teachers:
+        rows[name] = base.replace(bn_pool=(name,), include_primary=False, subset_rule="k", subset_k=1)
+    rows["prism-mixture"] = base.replace(bn_pool=ZOO_POOL)
+    return rows
+
+
+def render_priors(cfg: PriorsConfig, out: Path | str) -> Iterator[object]:
+    """Synthesise every row into `out` (resuming finished rows), then write priors.json and priors.png. Yields the
+    engine's events and a PriorRow after each row. Every row is validated before anything is written."""
+    out = Path(out)
+    rows = row_configs(cfg)
+    prepared = {name: prepare(c) for name, c in rows.items()}  # bad classes, teachers, IPC: refused here
+    info = get_dataset(cfg.dataset).info
+    judge = create_teacher(cfg.judge, info).model
+    measured = {}
+    for i, (name, p) in enumerate(prepared.items()):
+        yield from synthesize(p, out / name, overwrite=Run(out / name).exists() and Run(out / name).config() != p.config)
+        x, classes, _ = run_images01(Run(out / name))
+        cosine = summarize(intra_class_cosine(extract_features(judge, x, info), classes))["mean"]
+        measured[name] = {
+            "label": LABELS.get(name, name).format(primary=cfg.primary),
+            "bn_teachers": get_method(p.config.method).stat_teachers(p.config),
+            "judge_top1": float((predict(judge, x, info).numpy() == classes).mean() * 100),
+            "intra_class_cosine": None if np.isnan(cosine) else cosine}  # None: one image per class
+        yield PriorRow(name, i, len(prepared), measured[name])
+    atomic_json(out / "priors.json", {"config": asdict(cfg), "rows": measured})
+    with replacing(out / "priors.png") as tmp:
+        Image.fromarray(priors_picture(out)).save(tmp, format="PNG")
+
+
+def priors_picture(out: Path | str, scale: int = 3) -> np.ndarray:
+    """The grid of a rendered priors folder: a label column, then per class its IPC images side by side."""
+    out = Path(out)
+    stored = json.loads((out / "priors.json").read_text())
+    cfg = PriorsConfig(**{k: tuple(v) if k == "classes" and v is not None else v for k, v in stored["config"].items()})
+    ds = get_dataset(cfg.dataset)
+    train = ds.split("train")
+    classes = cfg.classes or tuple(range(ds.info.num_classes))
+    real = train.load(np.concatenate([class_indices(train, c)[:cfg.ipc] for c in classes]))
+    rows = [("real images", None, real)]
+    for name, m in stored["rows"].items():
+        x, _, _ = run_images01(Run(out / name))
+        cosine = "-" if m["intra_class_cosine"] is None else f"{m['intra_class_cosine']:.2f}"
+        rows.append((m["label"], f"{cfg.judge}: {m['judge_top1']:.0f}%, cos {cosine}", x))
+    tiles = [to_rgb_u8(x) for _, _, x in rows]
+    h, w = tiles[0].shape[1:3]
+    label_w, gap, pad = 60, 4, 2
+    cell = cfg.ipc * (w + pad)
+    width, height = label_w + len(classes) * (cell + gap), 14 + len(rows) * (h + pad + 4)
+    canvas = np.full((height, width, 3), 255, np.uint8)
+    for r, row_tiles in enumerate(tiles):
+        top = 14 + r * (h + pad + 4)
+        for i, tile in enumerate(row_tiles):
+            c, k = divmod(i, cfg.ipc)
+            left = label_w + c * (cell + gap) + k * (w + pad)
+            canvas[top:top + h, left:left + w] = tile
+    picture = Image.fromarray(canvas).resize((width * scale, height * scale), Image.NEAREST)
+    draw, font, small = ImageDraw.Draw(picture), ImageFont.load_default(size=15), ImageFont.load_default(size=12)
+    names = ds.info.class_names
+    for c, cls in enumerate(classes):
+        draw.text(((label_w + c * (cell + gap)) * scale, 8), names[cls][:14], fill=(0, 0, 0), font=font)
+    for r, (name, note, _) in enumerate(rows):
+        top = (14 + r * (h + pad + 4)) * scale
+        draw.text((4, top + 6), name, fill=(0, 0, 0), font=font)
+        if note:
+            draw.text((4, top + 28), note, fill=(90, 90, 90), font=small)
+    return np.asarray(picture)
+
+
+def stored_priors(out: Path | str) -> dict | None:
+    """priors.json of a rendered folder, or None."""
+    path = Path(out) / "priors.json"
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
