@@ -17,6 +17,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from prism_core.data import get_dataset  # noqa: E402
 from prism_core.jobs import JobQueue  # noqa: E402
 from prism_core.runstore import Run, fair_pair, list_runs  # noqa: E402
+from prism_core.workspaces import EMBEDDED, Workspace, load_workspaces  # noqa: E402
 
 EXAMPLES_DIR = ROOT / "assets" / "examples"
 PRIORS_DIR = ROOT / "assets" / "priors"  # the shipped priors grid (python -m prism_core priors --out assets/priors)
@@ -49,29 +50,69 @@ def job_queue() -> JobQueue:
     return _job_queue(str(runs_dir()), device_name()[0])
 
 
+def workspaces():
+    """The declared workspaces ($PRISM_WORKSPACES; the embedded one always) and the problems of the others."""
+    return load_workspaces()
+
+
+def workspace() -> Workspace:
+    """The workspace chosen in the sidebar (main.py); every page follows it."""
+    found, _ = workspaces()
+    return found.get(st.session_state.get("workspace", EMBEDDED), found[EMBEDDED])
+
+
+def workspace_selector() -> Workspace:
+    """The sidebar's choice, kept under a plain session key (a widget's own state does not outlive a page switch)."""
+    found, problems = workspaces()
+    current = st.session_state.get("workspace", EMBEDDED)
+    names = list(found)
+    st.session_state["workspace"] = st.sidebar.selectbox(
+        "Workspace", names, index=names.index(current) if current in found else 0, key="workspace_choice",
+        format_func=lambda n: f"{n} ({found[n].dataset.split(':')[0]})",
+        help="A dataset, its teachers and a held-out extractor, chosen together (declared in the TOML file named by "
+             "$PRISM_WORKSPACES; the README's 'Your own data' says how)")
+    for problem in problems:
+        st.sidebar.warning(problem, icon=":material/warning:")
+    return workspace()
+
+
+def in_workspace(run: Run, ws: Workspace) -> bool:
+    """A run belongs to the workspace whose dataset and weights it recorded."""
+    try:
+        cfg = run.config()
+    except Exception:  # a damaged run is listed (with its reason) on the Runs page only
+        return ws.name == EMBEDDED
+    return cfg.dataset == ws.dataset and cfg.weights == ws.weights
+
+
 @st.cache_resource
-def dataset(name: str = "fashion_mnist"):
+def _dataset(name: str):
     return get_dataset(name)
+
+
+def dataset(name: str | None = None):
+    """A dataset by name, by default the current workspace's."""
+    return _dataset(name or workspace().dataset)
 
 
 _MODEL_LOCK = threading.Lock()  # page models are shared by sessions; feature hooks must not see another's forward
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading teacher...")
-def teacher(name: str, dataset_name: str = "fashion_mnist"):
-    """A zoo teacher for the pages (features, BN profiles), at most 8 kept; jobs have their own cache."""
+def teacher(name: str, dataset_name: str, weights: str):
+    """A teacher for the pages (features, BN profiles), at most 8 kept; jobs have their own cache."""
     from prism_core.teachers import create_teacher
-    return create_teacher(name, dataset(dataset_name).info)
+    return create_teacher(name, dataset(dataset_name).info, weights=weights)
 
 
-def features_of(extractor: str, x01, dataset_name: str = "fashion_mnist"):
+def features_of(extractor: str, x01, dataset_name: str, weights: str):
     from prism_core.metrics import extract_features
     with _MODEL_LOCK:
-        return extract_features(teacher(extractor, dataset_name).model, x01, dataset(dataset_name).info).numpy()
+        return extract_features(teacher(extractor, dataset_name, weights).model, x01, dataset(dataset_name).info).numpy()
 
 
 def all_runs() -> list[Run]:
-    """Example runs shipped in assets/ first, then the user's runs."""
+    """Example runs shipped in assets/ first, then the user's runs: those of every workspace."""
     return list_runs(EXAMPLES_DIR) + list_runs(runs_dir())
 
 
@@ -125,15 +166,19 @@ def run_metrics(path: str, mtime: float, stored_only: bool = False) -> dict | No
 def run_features(path: str, mtime: float, extractor: str, max_ipc: int = 100):
     """Extractor features of a run's images (its first `max_ipc` per class), with their classes and IPC indices."""
     from prism_core.metrics import run_images01
+    from prism_core.metrics.run_metrics import model_weights
     run = Run(path)
     x, classes, ks = run_images01(run, max_ipc)
-    return features_of(extractor, x, run.config().dataset), classes, ks
+    return features_of(extractor, x, run.config().dataset, model_weights(run)), classes, ks
 
 
 def finished_runs() -> dict[str, Run]:
-    """Runs with finished images to show; damaged ones are listed (with the reason) only on the Runs page."""
-    out = {}
+    """The current workspace's runs with finished images to show; damaged ones are listed (with the reason) only on
+    the Runs page."""
+    out, ws = {}, workspace()
     for run in all_runs():
+        if not in_workspace(run, ws):
+            continue
         status = run.status()
         if status.get("batches_done") and status["state"] != "damaged":
             out[run_label(run)] = run

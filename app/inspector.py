@@ -7,19 +7,19 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from common import dataset, features_dir, run_mtime
+from common import class_frames, dataset, features_dir, run_mtime
 from prism_core.images import to_uint8
 from prism_core.inspector import BANK_IMAGES, inspect_image, nearest_real, split_features, zoo_probabilities
-from prism_core.metrics import default_extractor
+from prism_core.metrics.run_metrics import default_extractor, model_weights
 from prism_core.runstore import Run
 from prism_core.synthesis import get_method
-from prism_core.viz import grid
+from prism_core.viz import gif_bytes, grid
 
 
 @st.cache_resource(max_entries=4, show_spinner="Features of the first 10,000 training images (once per server, "
                                                  "about 20 s on 2 cores; then kept on disk)...")
-def _bank(extractor: str, dataset_name: str) -> np.ndarray:
-    return split_features(extractor, dataset_name, "train", features_dir())
+def _bank(extractor: str, dataset_name: str, weights: str) -> np.ndarray:
+    return split_features(extractor, dataset_name, "train", features_dir(), weights=weights)
 
 
 @st.cache_data(max_entries=64, show_spinner="Inspecting...")
@@ -27,10 +27,11 @@ def _verdicts(path: str, mtime: float, cls: int, k: int) -> dict:
     run = Run(path)
     dataset_name = run.config().dataset
     image01 = torch.from_numpy(run.read_images([cls], [k])[0]).float() / 255
-    extractor = default_extractor(run)
+    extractor, weights = default_extractor(run), model_weights(run)
     return {"story": inspect_image(run, cls, k), "extractor": extractor,
-            "nearest": nearest_real(image01, extractor, dataset_name, _bank(extractor, dataset_name)),
-            "probabilities": zoo_probabilities(image01, cls, dataset_name)}
+            "nearest": nearest_real(image01, extractor, dataset_name, _bank(extractor, dataset_name, weights),
+                                    weights=weights),
+            "probabilities": zoo_probabilities(image01, cls, dataset_name, weights)}
 
 
 def show_inspector(run: Run, cls: int, k: int) -> None:
@@ -42,7 +43,20 @@ def show_inspector(run: Run, cls: int, k: int) -> None:
     story = v["story"]
     left, mid, right = st.columns([1, 1.4, 1.4])
     with left:
-        st.image(grid(image, 1, scale=8), caption=f"{run.name} · {names[cls]} · IPC index {k}")
+        found = class_frames(str(run.path), run_mtime(run), cls, k + 1)  # this image's trajectory, if kept
+        shown, label = image, "result"
+        if found is not None and found[1].shape[1] > k:
+            steps, frames = found
+            at = st.select_slider("Its step", options=list(range(len(steps))), value=len(steps) - 1,
+                                  format_func=lambda i: "init" if i == 0 else f"step {steps[i]}",
+                                  key=f"inspect_step_{run.name}_{cls}_{k}")
+            shown, label = frames[at, k:k + 1], "init" if at == 0 else f"step {steps[at]}"
+            if st.toggle("Play", key=f"inspect_play_{run.name}_{cls}_{k}"):
+                shown = None
+                st.image(gif_bytes([grid(f[k:k + 1], 1, scale=8) for f in frames]),
+                         caption=f"{run.name} · {names[cls]} · IPC index {k}, forming")
+        if shown is not None:
+            st.image(grid(shown, 1, scale=8), caption=f"{run.name} · {names[cls]} · IPC index {k} · {label}")
         if story["init_train_index"] is not None:  # real init: where it started and how far it moved
             start = to_uint8(train.load([story["init_train_index"]])).numpy()
             change = np.abs(image.astype(int) - start.astype(int))

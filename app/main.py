@@ -1,7 +1,7 @@
 """PRISM Studio: `streamlit run app/main.py`. A thin layer over prism_core."""
 import streamlit as st
 
-import common  # noqa: F401  (puts prism_core on the path, sets HF_HUB_OFFLINE)
+from common import workspace_selector  # (importing common puts prism_core on the path, sets HF_HUB_OFFLINE)
 
 st.set_page_config(page_title="PRISM Studio", page_icon=":material/change_history:", layout="wide")
 
@@ -16,4 +16,6 @@ pages = [
     st.Page("pages/teachers.py", title="Teachers", icon=":material/school:"),
     st.Page("pages/results.py", title="Results", icon=":material/leaderboard:"),
 ]
-st.navigation(pages).run()
+navigation = st.navigation(pages)
+workspace_selector()  # in the sidebar, under the page links: every page follows it
+navigation.run()

@@ -30,6 +30,15 @@ def cmd_teachers_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_workspace_flag(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--workspace", help=f"a workspace from $PRISM_WORKSPACES (or 'embedded'): {what}")
+
+
+def _workspace(args: argparse.Namespace):
+    from .workspaces import get_workspace
+    return get_workspace(args.workspace)
+
+
 def cmd_teachers_train(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -47,6 +56,10 @@ def cmd_teachers_train(args: argparse.Namespace) -> int:
             else:
                 print(f"{name}: epoch {event['epoch']} loss {event['train_loss']:.4f} test top-1 {event['test_top1']:.2f}%",
                       flush=True)
+    if args.dataset != "fashion_mnist":
+        from .workspaces import declaration
+        print("\nTo use this zoo in the app and with --workspace, add to the TOML file named by $PRISM_WORKSPACES:\n\n"
+              + declaration(Path(args.out).name, args.dataset, args.out))
     return 0
 
 
@@ -92,6 +105,8 @@ def synth_config_from_args(args: argparse.Namespace):
     from .synthesis.presets import preset
     cfg = SynthConfig.from_json(Path(args.config).read_text()) if args.config else \
         preset(args.preset) if args.preset else SynthConfig()
+    if args.workspace:
+        cfg = cfg.replace(**_workspace(args).run_fields())
     overrides = {f.name: getattr(args, f.name) for f in fields(SynthConfig) if f.name not in _OWN_FLAGS}
     overrides.update(compile=args.compile, method=args.method)
     if args.checkpoint:
@@ -170,7 +185,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_metrics(args: argparse.Namespace) -> int:
     from .metrics import compute_metrics
     from .runstore import Run
-    measured = {path: compute_metrics(Run(path), extractor=args.extractor, force=args.force) for path in args.runs}
+    extractor = args.extractor or (_workspace(args).extractor if args.workspace else None)
+    measured = {path: compute_metrics(Run(path), extractor=extractor, force=args.force) for path in args.runs}
     if args.json:
         keys = ("extractor", "vendi", "near_duplicate_rate", "intra_class_cosine_summary", "fidelity_mean", "random_real")
         print(json.dumps({Path(p).name: {k: m[k] for k in keys} for p, m in measured.items()}, indent=1))
@@ -195,8 +211,10 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 def cmd_priors(args: argparse.Namespace) -> int:
     from .events import BatchDone, PriorRow
     from .priors import PriorsConfig, render_priors
+    space = _workspace(args).run_fields() if args.workspace else {}
     cfg = PriorsConfig(classes=args.classes, ipc=args.ipc, seed=args.seed, iterations=args.iterations, init=args.init,
-                       primary=args.primary, judge=args.judge)
+                       primary=args.primary, judge=args.judge,
+                       **{k: v for k, v in space.items() if k in ("dataset", "weights")})
     for event in render_priors(cfg, args.out):
         if isinstance(event, BatchDone):
             print(f"  batch {event.batch} done", file=sys.stderr, flush=True)
@@ -232,8 +250,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluation import EvalConfig, check_complete, evaluate_run
     from .events import Evaluated
     from .runstore import Run
+    weights = args.weights or (_workspace(args).weights if args.workspace else "zoo")
     cfg = EvalConfig(student=args.student, teachers=_csv(args.teachers), epochs=args.epochs,
-                     batch_size=args.batch_size, loss=args.loss, weights=args.weights)
+                     batch_size=args.batch_size, loss=args.loss, weights=weights)
     runs = [Run(p) for p in args.runs]
     for run in runs:  # refuse before spending any time
         check_complete(run)
@@ -251,6 +270,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _add_synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="a JSON config file (flags override its values)")
+    _add_workspace_flag(p, "dataset, weights and checkpoints; --dataset, --weights and --checkpoint override")
     p.add_argument("--preset", help="start from a named configuration: sre2l-imagenet, prism-imagenet, gvbsm-imagenet")
     from .synthesis import METHODS
     p.add_argument("--method", choices=list(METHODS), help="the recipe: " + "; ".join(
@@ -302,7 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("runs", nargs="+")
     p.add_argument("--student", default="resnet18", help="any teacher architecture, or convnet (the classic DD ConvNet)")
     p.add_argument("--teachers", default="resnet18", help="comma-separated relabel ensemble (Frobenius-normalised)")
-    p.add_argument("--weights", default="zoo", help="relabel teachers' weights: zoo, pretrained or a checkpoint path")
+    p.add_argument("--weights", help="relabel teachers' weights: zoo (default), zoo:/path, pretrained or a checkpoint")
+    _add_workspace_flag(p, "the relabel teachers' zoo")
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--epochs", type=int, default=300)
     p.add_argument("--batch-size", type=int, default=50)
@@ -332,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="noise (default: the prior shows) or real images (the init shows)")
     p.add_argument("--primary", default="resnet18", help="the CE teacher of every row")
     p.add_argument("--judge", default="convnext_atto", help="held-out model that scores each row (takes no part)")
+    _add_workspace_flag(p, "the dataset and the zoo whose BN teachers make the rows")
     p.set_defaults(func=cmd_priors)
     p = sub.add_parser("export", help="a run's trajectory as an animated GIF, its images as a zip")
     p.add_argument("run", help="the run directory")
@@ -345,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("runs", nargs="+")
     p.add_argument("--extractor", help="feature extractor (default: a zoo model not used by the run)")
     p.add_argument("--force", action="store_true", help="recompute even when cached")
+    _add_workspace_flag(p, "its extractor, when --extractor is not given")
     p.add_argument("--json", action="store_true", help="machine-readable output (per run: vendi, near_duplicate_rate, ...)")
     p.set_defaults(func=cmd_metrics)
     return parser

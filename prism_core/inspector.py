@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from .data import get_dataset, real_image_indices
 from .metrics.features import extract_features
 from .runstore import Run, RunError
-from .teachers import ZOO_DIR, create_teacher, read_manifest
+from .teachers import create_teacher, read_manifest, zoo_dir_of
 
 
 def inspect_image(run: Run, cls: int, k: int) -> dict[str, Any]:
@@ -46,11 +46,12 @@ BANK_IMAGES = 10_000
 
 
 def split_features(extractor: str, dataset_name: str, split: str, cache_dir: Path | str | None = None,
-                   limit: int | None = BANK_IMAGES, progress: Callable[[float], None] | None = None) -> np.ndarray:
+                   limit: int | None = BANK_IMAGES, progress: Callable[[float], None] | None = None,
+                   weights: str = "zoo") -> np.ndarray:
     """(N, D) float16 features of the first `limit` images of a split (all with None), kept on disk under the
     extractor's weights digest."""
     ds = get_dataset(dataset_name)
-    teacher = create_teacher(extractor, ds.info)
+    teacher = create_teacher(extractor, ds.info, weights=weights)
     data = ds.split(split)
     n = len(data) if limit is None else min(limit, len(data))
     key = hashlib.sha256(f"{dataset_name}:{split}:{n}:{extractor}:{teacher.weights_sha256}".encode()).hexdigest()[:16]
@@ -73,21 +74,25 @@ def split_features(extractor: str, dataset_name: str, split: str, cache_dir: Pat
     return feats
 
 
-def nearest_real(image01: torch.Tensor, extractor: str, dataset_name: str, bank: np.ndarray, n: int = 5
-                 ) -> list[tuple[int, float]]:
+def nearest_real(image01: torch.Tensor, extractor: str, dataset_name: str, bank: np.ndarray, n: int = 5,
+                 weights: str = "zoo") -> list[tuple[int, float]]:
     """The `n` images of the bank (split indices, any class) closest to `image01` (C, H, W) in cosine similarity of
     the extractor's features: a memorisation check (a near-copy scores close to 1)."""
     info = get_dataset(dataset_name).info
-    f = extract_features(create_teacher(extractor, info).model, image01[None], info).float()
+    f = extract_features(create_teacher(extractor, info, weights=weights).model, image01[None], info).float()
     sims = F.cosine_similarity(torch.from_numpy(bank).float(), f, dim=1)
     top = torch.topk(sims, n)
     return [(int(i), float(s)) for s, i in zip(top.values, top.indices)]
 
 
 @torch.no_grad()
-def zoo_probabilities(image01: torch.Tensor, cls: int, dataset_name: str, zoo_dir: Path = ZOO_DIR) -> dict[str, float]:
-    """Every zoo teacher's softmax probability for class `cls` on this image (C, H, W) in [0, 1]."""
+def zoo_probabilities(image01: torch.Tensor, cls: int, dataset_name: str, weights: str = "zoo") -> dict[str, float]:
+    """Every teacher of the zoo that `weights` names: its softmax probability for class `cls` on this image
+    (C, H, W) in [0, 1]."""
     info = get_dataset(dataset_name).info
     x = info.normalize(image01[None])
-    return {name: float(F.softmax(create_teacher(name, info, zoo_dir=zoo_dir).model(x), 1)[0, cls])
+    zoo_dir = zoo_dir_of(weights)
+    if zoo_dir is None:
+        raise RunError(f"{weights!r} names no zoo: the verdicts need one (\"zoo\" or \"zoo:/path\")")
+    return {name: float(F.softmax(create_teacher(name, info, weights=weights).model(x), 1)[0, cls])
             for name in read_manifest(zoo_dir)["teachers"]}

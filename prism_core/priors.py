@@ -27,7 +27,7 @@ from .metrics.run_metrics import run_images01
 from .runstore import Run
 from .synthesis import ConfigError, SynthConfig, prepare, synthesize
 from .synthesis.methods import ZOO_POOL, get_method
-from .teachers import ZOO_DIR, create_teacher, read_manifest
+from .teachers import create_teacher, read_manifest, zoo_dir_of
 from .training import predict
 from .viz import to_rgb_u8
 
@@ -46,6 +46,7 @@ class PriorsConfig:
     primary: str = "resnet18"  # the CE teacher of every row
     judge: str = "convnext_atto"  # held-out: BN-free, so never a BN teacher; must not be the primary
     dataset: str = "fashion_mnist"
+    weights: str = "zoo"  # the zoo whose BN teachers make the rows ("zoo:/path" for another one)
 
 
 def row_configs(cfg: PriorsConfig) -> dict[str, SynthConfig]:
@@ -54,14 +55,18 @@ def row_configs(cfg: PriorsConfig) -> dict[str, SynthConfig]:
         raise ConfigError(f"init must be 'noise' or 'real', not {cfg.init!r}")
     if cfg.judge == cfg.primary:
         raise ConfigError(f"the judge ({cfg.judge}) must take no part in the runs; choose another primary or judge")
-    zoo = read_manifest(ZOO_DIR)["teachers"]
+    zoo_dir = zoo_dir_of(cfg.weights)
+    if zoo_dir is None:
+        raise ConfigError(f"the priors grid needs a zoo of BN teachers; {cfg.weights!r} names none")
+    zoo = read_manifest(zoo_dir)["teachers"]
     bn_teachers = [n for n, e in zoo.items() if e["bn_layers"] and n != cfg.primary]
-    base = SynthConfig(method="prism", dataset=cfg.dataset, primary=cfg.primary, ipc=cfg.ipc, classes=cfg.classes,
+    base = SynthConfig(method="prism", dataset=cfg.dataset, weights=cfg.weights, primary=cfg.primary, ipc=cfg.ipc,
+                       classes=cfg.classes,
                        seed=cfg.seed, iterations=cfg.iterations, init=cfg.init, snapshots=0, **RECIPE[cfg.init])
     rows = {"sre2l": base.replace(method="sre2l", bn_pool=())}
     for name in bn_teachers:
         rows[name] = base.replace(bn_pool=(name,), include_primary=False, subset_rule="k", subset_k=1)
-    rows["prism-mixture"] = base.replace(bn_pool=ZOO_POOL)
+    rows["prism-mixture"] = base.replace(bn_pool=tuple(n for n in ZOO_POOL if n in bn_teachers) or tuple(bn_teachers))
     return rows
 
 
@@ -72,7 +77,7 @@ def render_priors(cfg: PriorsConfig, out: Path | str) -> Iterator[object]:
     rows = row_configs(cfg)
     prepared = {name: prepare(c) for name, c in rows.items()}  # bad classes, teachers, IPC: refused here
     info = get_dataset(cfg.dataset).info
-    judge = create_teacher(cfg.judge, info).model
+    judge = create_teacher(cfg.judge, info, weights=cfg.weights).model
     measured = {}
     for i, (name, p) in enumerate(prepared.items()):
         yield from synthesize(p, out / name, overwrite=Run(out / name).exists() and Run(out / name).config() != p.config)

@@ -47,3 +47,18 @@ def chromium(playwright):
         tempfile.mkdtemp(), executable_path=CHROMIUM, headless=True, viewport={"width": 1400, "height": 1200},
         args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
               "--disable-component-update", "--disable-sync"])
+
+
+def launch_from_form(page, name: str, ipc: int, iterations: int) -> None:
+    """On the Launch page: set IPC, iterations and the run name, press Launch, wait until the run and its SRe2L
+    baseline are queued."""
+    for label, value in (("Images per class (IPC)", str(ipc)), ("Iterations per batch", str(iterations))):
+        box = page.get_by_label(label, exact=True)
+        box.fill(value)
+        box.press("Enter")
+        page.wait_for_timeout(700)
+    page.get_by_label("Run name").fill(name)
+    page.get_by_label("Run name").press("Enter")
+    page.wait_for_timeout(700)
+    page.get_by_role("button", name="Launch", exact=True).click()
+    page.get_by_text(f"Queued {name}, {name}-sre2l").wait_for(timeout=60_000)

@@ -8,6 +8,7 @@ from common import EXAMPLES_DIR, choose_runs, dataset, features_of, image_count,
 from inspector import show_inspector
 from prism_core.images import to_uint8
 from prism_core.metrics import default_extractor, embed_runs
+from prism_core.metrics.run_metrics import model_weights
 from prism_core.metrics.embedding import DEFAULT_REAL_PER_CLASS, RUN_POINTS
 from prism_core.viz import grid
 
@@ -27,7 +28,7 @@ names = {runs[label].name: label for label in chosen}  # points carry run names;
 def embedding(key: tuple, _runs: list):
     """Projections live on disk (shipped with the examples, or stored on first sight in the run store)."""
     return embed_runs(_runs, extractor, per_class, [EXAMPLES_DIR / ".embeddings", runs_dir() / ".embeddings"],
-                      features=lambda name, x, ds: torch.from_numpy(features_of(name, x, ds)))
+                      features=lambda name, x, ds: torch.from_numpy(features_of(name, x, ds, model_weights(_runs[0]))))
 
 
 emb = embedding((tuple(chosen), per_class, extractor, tuple(run_mtime(runs[c]) for c in chosen)),

@@ -4,7 +4,7 @@ import time
 import plotly.graph_objects as go
 import streamlit as st
 
-from common import dataset, device_name, job_queue
+from common import dataset, device_name, job_queue, workspace
 from presets import PRESETS, apply_preset
 from prism_core.synthesis import METHODS, SynthConfig, get_method, resolve
 from prism_core.synthesis.methods import baseline as baseline_of
@@ -13,7 +13,9 @@ from prism_core.teachers.catalog import teacher_rows
 from prism_core.viz import grid
 
 st.title("Launch a synthesis run")
+ws = workspace()
 info = dataset().info
+has_images = not ws.dataset.startswith("imagenet_shape")  # noise init only: no images to start from
 
 
 def defaults(method: str) -> SynthConfig:
@@ -21,7 +23,8 @@ def defaults(method: str) -> SynthConfig:
     return resolve(SynthConfig(method=method), info.image_size, info.num_classes)
 
 
-zoo = [r for r in teacher_rows() if r["in_zoo"]]
+offered = ws.teachers()
+zoo = [r for r in teacher_rows(ws.zoo_dir) if r["name"] in offered]
 bn_ok = [r["name"] for r in zoo if r["bn_layers"]]
 bn_free = [r for r in zoo if not r["bn_layers"]]
 device, device_label = device_name()
@@ -30,7 +33,10 @@ device, device_label = device_name()
 cols = st.columns(len(PRESETS) + 1)
 for col, name in zip(cols, PRESETS):
     col.button(name, on_click=apply_preset, args=(name, info), key=f"preset_{name}")
-cols[-1].caption(f"Device: **{device_label}**")
+cols[-1].caption(f"Device: **{device_label}** · workspace **{ws.name}**")
+if info.image_size > 64 and device == "cpu":
+    st.warning(f"{ws.name} works at {info.image_size} px: on this CPU a run takes minutes per batch. Choose a few "
+               "classes, IPC 1 and tens of iterations, or run on a GPU.", icon=":material/hourglass_top:")
 
 st.session_state.setdefault("w_method", "prism")
 method = st.radio("Method", list(METHODS), horizontal=True, key="w_method", format_func=lambda m: METHODS[m].title,
@@ -38,10 +44,12 @@ method = st.radio("Method", list(METHODS), horizontal=True, key="w_method", form
 recipe, rules = defaults(method), get_method(method)
 left, right = st.columns(2)
 with left:
-    primary = st.selectbox("Primary (logit) teacher", [r["name"] for r in zoo], index=[r["name"] for r in zoo].index("resnet18"),
+    names = [r["name"] for r in zoo]
+    primary = st.selectbox("Primary (logit) teacher", names, index=names.index("resnet18") if "resnet18" in names else 0,
                            key="w_primary", help="Supervises the cross-entropy term; BN-free models may be primaries.")
     st.markdown(f"**{rules.pool_role or 'BN-teacher pool'}**")
-    default_pool = set(recipe.bn_pool)
+    # the recipe's pool where this workspace has it, else every other BN teacher it offers
+    default_pool = set(recipe.bn_pool) & set(names) or {r["name"] for r in zoo if r["bn_layers"] and r["name"] != primary}
     pool = []
     for r in zoo:
         disabled = r["bn_layers"] == 0 or not rules.pool_role
@@ -77,7 +85,8 @@ with right:
     r_bn = st.number_input("Statistics (BN) weight", min_value=0.0, value=float(recipe.r_bn), format="%.3f",
                            key=f"w_rbn_{method}", help=help_for("r_bn"))
     init = st.radio("Init", ["real", "noise"], horizontal=True, key=f"w_init_{method}",
-                    index=0 if recipe.init == "real" else 1, help=help_for("init"))
+                    index=0 if recipe.init == "real" and has_images else 1, help=help_for("init"),
+                    disabled=not has_images)
     formation = st.radio("Batch formation", ["cross-class", "class-grouped"], horizontal=True, key=f"w_formation_{method}",
                          index=0 if recipe.batch_formation == "cross-class" else 1, help=help_for("batch_formation"))
     seed = st.number_input("Seed", min_value=0, value=0, key="w_seed", help=help_for("seed"))
@@ -102,7 +111,8 @@ if st.button("Launch", type="primary", key="launch"):
                       r_bn=float(r_bn),
                       classes=tuple(info.class_names.index(c) for c in classes), init=init,
                       batch_formation=formation, seed=int(seed), preview_every=10,
-                      precision="bf16" if gpu and bf16 else "fp32", compile="default" if gpu and compiled else "off")
+                      precision="bf16" if gpu and bf16 else "fp32", compile="default" if gpu and compiled else "off",
+                      **ws.run_fields())
     try:
         jobs = [job_queue().submit(cfg, name)]
         base = baseline_of(cfg) if baseline else None

@@ -4,7 +4,7 @@ import json
 
 import streamlit as st
 
-from common import PRIORS_DIR, dataset, runs_dir
+from common import EMBEDDED, PRIORS_DIR, dataset, runs_dir, workspace
 from prism_core.events import PriorRow, Step
 from prism_core.priors import PriorsConfig, priors_picture, render_priors, row_configs, stored_priors
 
@@ -14,7 +14,7 @@ st.markdown("Every row starts from the **same noise** with the **same seed** and
             "is that architecture's prior. Beside each row: how often a held-out model that took no part "
             "(convnext_atto, BN-free) recognises the class, and the intra-class cosine similarity in its features "
             "(lower = more diverse).")
-info = dataset().info
+info, ws = dataset().info, workspace()
 
 
 def show(folder, title: str) -> None:
@@ -46,7 +46,8 @@ if submitted:
         st.error("Choose at least one class.")
     else:
         cfg = PriorsConfig(classes=tuple(info.class_names.index(c) for c in classes), ipc=int(ipc),
-                           iterations=int(iterations), seed=int(seed), init=init)
+                           iterations=int(iterations), seed=int(seed), init=init, dataset=ws.dataset,
+                           weights=ws.weights)
         key = hashlib.sha256(json.dumps(cfg.__dict__, default=list).encode()).hexdigest()[:12]
         folder = runs_dir() / ".priors" / key
         bar = st.progress(0.0, text="Starting...")
@@ -65,7 +66,7 @@ if submitted:
 
 if st.session_state.get("pri_folder") and stored_priors(st.session_state["pri_folder"]):
     show(st.session_state["pri_folder"], "Your classes")
-if stored_priors(PRIORS_DIR):
+if ws.name == EMBEDDED and stored_priors(PRIORS_DIR):
     show(PRIORS_DIR, "Shipped with the app")
-else:
+elif ws.name == EMBEDDED:
     st.info("No shipped priors grid in this checkout: `python -m prism_core priors --out assets/priors` makes it.")

@@ -1,7 +1,7 @@
 """Student accuracy of evaluated runs against the random-real baseline; evaluations run as background jobs."""
 import streamlit as st
 
-from common import dataset, finished_runs, job_queue, runs_dir
+from common import dataset, finished_runs, job_queue, runs_dir, workspace
 from prism_core.evaluation import EvalConfig, stored_evaluations
 from prism_core.teachers import read_manifest
 
@@ -13,9 +13,11 @@ for label, run in runs.items():
         rows.append({"run": label, "subject": r["subject"], "student": r["config"]["student"],
                      "epochs": r["config"]["epochs"], "seeds": r["seeds"], "top-1 mean": round(r["mean"], 2),
                      "top-1 std": round(r["std"], 2)})
-zoo = read_manifest()["teachers"]
-st.caption(f"Full-data reference: ResNet-18 teacher {zoo['resnet18']['test_top1']}% on the "
-           f"{dataset().info.name} test split.")
+ws = workspace()
+zoo = read_manifest(ws.zoo_dir)["teachers"] if ws.zoo_dir else {}
+if "resnet18" in zoo:
+    st.caption(f"Full-data reference: ResNet-18 teacher {zoo['resnet18']['test_top1']}% on the "
+               f"{dataset().info.name} test split.")
 if rows:
     st.dataframe(rows, hide_index=True)
 else:
@@ -34,7 +36,8 @@ with st.form("evaluate"):
     epochs = st.number_input("Epochs", 1, 1000, 30, key="eval_epochs")
     seeds = st.number_input("Seeds", 1, 5, 1, key="eval_seeds")
     if st.form_submit_button("Evaluate (with the random-real baseline)"):
-        cfg = EvalConfig(student=student, epochs=int(epochs))
+        cfg = EvalConfig(student=student, epochs=int(epochs), weights=ws.weights,
+                         teachers=("resnet18",) if "resnet18" in zoo or not ws.zoo_dir else (next(iter(zoo)),))
         try:
             job = job_queue().submit_evaluation(runs[label].name, cfg, int(seeds))
             st.session_state.setdefault("my_eval_jobs", []).append(job.id)

@@ -1,11 +1,14 @@
 """Every stored run with its status; resume, delete (with confirmation), download as a zip."""
 import streamlit as st
 
-from common import EXAMPLES_DIR, all_runs, job_queue, run_label
+from common import EXAMPLES_DIR, all_runs, in_workspace, job_queue, run_label, workspaces
 from prism_core.runstore import RunError
 
 st.title("Runs")
+st.caption("Every run in the store, of every workspace; the other pages show the runs of the workspace chosen in "
+           "the sidebar.")
 runs = all_runs()
+declared = workspaces()[0]
 if not runs:
     st.info("No runs yet: launch one on the Launch page.")
 # material icons: Debian's Chromium has no colour-emoji font, so emoji render as empty boxes
@@ -26,11 +29,16 @@ for run in runs:
         if status.get("error"):
             st.error(status["error"])
         cfg = record["config"]
-        st.markdown(f"**{cfg['method']}** · primary `{cfg['primary']}` · pool {', '.join(cfg['bn_pool']) or '-'} · "
+        home = next((name for name, ws in declared.items() if in_workspace(run, ws)), None)
+        if home is None:
+            st.info(f"Its workspace ({cfg['dataset']}, weights {cfg['weights']}) is not declared here: it opens "
+                    "read-only. Declare it in $PRISM_WORKSPACES to resume it or show it on the other pages.",
+                    icon=":material/lock:")
+        st.markdown(f"Workspace **{home or '-'}** · **{cfg['method']}** · primary `{cfg['primary']}` · pool {', '.join(cfg['bn_pool']) or '-'} · "
                     f"IPC {cfg['ipc']} · {cfg['iterations']} iterations · seed {cfg['seed']}")
         st.json(record, expanded=False)
         cols = st.columns(3)
-        if run.path.parent != EXAMPLES_DIR and state in ("interrupted", "cancelled", "failed"):
+        if run.path.parent != EXAMPLES_DIR and home is not None and state in ("interrupted", "cancelled", "failed"):
             if cols[0].button("Resume", key=f"resume_{run.name}"):
                 try:
                     job_queue().submit(run.config(), run.name, resume=True)

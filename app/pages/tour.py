@@ -12,8 +12,10 @@ from prism_core.metrics import compute_metrics
 from prism_core.priors import priors_picture, stored_priors
 from prism_core.runstore import Run
 from prism_core.viz import gif_bytes, grid
+from prism_core.workspaces import EMBEDDED_WORKSPACE
 
-info = dataset().info
+ds = dataset(EMBEDDED_WORKSPACE.dataset)  # the tour tells the embedded story, whatever the workspace
+info = ds.info
 EXAMPLES = {name: Run(EXAMPLES_DIR / name) for name in
             ("example-sre2l", "example-prism-noise", "example-prism", "example-sre2l-real")}
 TITLES = {"example-sre2l": "SRe2L from noise", "example-prism-noise": "PRISM from noise",
@@ -39,7 +41,7 @@ def try_it(label: str, preset: str | None = None, page: str | None = None) -> No
 
 
 if step == STEPS[0]:
-    train = dataset().split("train")
+    train = ds.split("train")
     real = to_uint8(train.load(np.concatenate([class_indices(train, info.class_names.index(c))[:3]
                                                for c in DEMO_CLASSES]))).numpy()
     cols = st.columns(4)

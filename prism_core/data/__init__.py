@@ -16,8 +16,9 @@ _CACHE: dict[str, Dataset] = {}
 
 
 def get_dataset(name: str = "fashion_mnist", image_size: int | None = None) -> Dataset:
-    """`fashion_mnist`, `folder:/path/to/root` for an ImageFolder tree, or `imagenet_shape[:SIZE]` (ImageNet-1K's
-    shape, 224 px unless SIZE is given, no images: noise init only). Cached per process."""
+    """`fashion_mnist`, `folder:/path/to/root[:SIZE]` for an ImageFolder tree (resized to SIZE px, 224 unless
+    given), or `imagenet_shape[:SIZE]` (ImageNet-1K's shape, 224 px unless SIZE is given, no images: noise init
+    only). Cached per process."""
     key = f"{name}@{image_size}"
     if key not in _CACHE:
         if name == "fashion_mnist":
@@ -28,7 +29,12 @@ def get_dataset(name: str = "fashion_mnist", image_size: int | None = None) -> D
                 raise DataError(f"{name!r}: the image size after 'imagenet_shape:' must be a whole number of pixels, 32-1024")
             _CACHE[key] = imagenet_shape(int(size) if size else image_size or 224)
         elif name.startswith("folder:"):
-            _CACHE[key] = ImageFolderDataset(Path(name[len("folder:"):]), image_size=image_size or 224)
+            path, _, size = name[len("folder:"):].rpartition(":")
+            if not (size.isdigit() and path):  # no size suffix: the whole rest is the path
+                path, size = name[len("folder:"):], ""
+            if size and not 8 <= int(size) <= 1024:
+                raise DataError(f"{name!r}: the image size after the folder must be 8-1024 pixels")
+            _CACHE[key] = ImageFolderDataset(Path(path), image_size=int(size) if size else image_size or 224)
         else:
             raise DataError(f"unknown dataset {name!r}; use 'fashion_mnist', 'imagenet_shape' or 'folder:/path/to/imagefolder'")
     return _CACHE[key]

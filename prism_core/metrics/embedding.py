@@ -56,7 +56,7 @@ def embed_runs(runs: Sequence[Run], extractor: str, per_class: int, folders: Seq
     from ..data import get_dataset
     from ..teachers import create_teacher
     from .features import extract_features
-    from .run_metrics import real_reference, run_images01
+    from .run_metrics import model_weights, real_reference, run_images01
     runs = sorted(runs, key=lambda r: r.name)
     key = hashlib.sha256(json.dumps([VERSION, extractor, per_class, seed, [(r.name, r.content_key()) for r in runs]])
                          .encode()).hexdigest()[:24]
@@ -65,7 +65,9 @@ def embed_runs(runs: Sequence[Run], extractor: str, per_class: int, folders: Seq
             return json.loads((Path(folder) / f"{key}.json").read_text())
     dataset = runs[0].config().dataset
     info = get_dataset(dataset).info
-    features = features or (lambda name, x, ds: extract_features(create_teacher(name, info).model, x, info))
+    weights = model_weights(runs[0])
+    features = features or (lambda name, x, ds: extract_features(create_teacher(name, info, weights=weights).model,
+                                                                  x, info))
     sets = []
     for run in runs:
         cfg = run.config()

@@ -13,7 +13,7 @@ from ..data import class_indices, get_dataset
 from ..images import to_uint8
 from ..atomic import atomic_json
 from ..runstore import Run, RunError
-from ..teachers import ZOO_DIR, create_teacher, read_manifest
+from ..teachers import create_teacher, read_manifest, zoo_dir_of
 from .diversity import NEAR_DUPLICATE, intra_class_cosine, near_duplicate_rate, per_class, summarize, vendi
 from .features import extract_features
 from .fidelity import per_class_fidelity
@@ -25,10 +25,20 @@ REAL_PER_CLASS = 100
 VERSION = 2  # of what metrics.json holds: a stored file of another version is recomputed
 
 
+def model_weights(run: Run) -> str:
+    """Where the models that measure a run come from: the run's own zoo ("zoo", "zoo:/path") or pretrained weights;
+    the shipped zoo for runs on random weights or checkpoint files."""
+    weights = run.config().weights
+    return weights if zoo_dir_of(weights) is not None or weights == "pretrained" else "zoo"
+
+
 def default_extractor(run: Run) -> str:
-    """The first zoo model that took no part in the run's synthesis."""
+    """The first model of the run's zoo that took no part in the run's synthesis."""
     used = set(run.record()["teachers"])
-    zoo = read_manifest(ZOO_DIR)["teachers"]
+    zoo_dir = zoo_dir_of(model_weights(run))
+    if zoo_dir is None:
+        raise RunError(f"{run.path} used pretrained teachers and no zoo: name a held-out extractor (--extractor)")
+    zoo = read_manifest(zoo_dir)["teachers"]
     for name in EXTRACTOR_PREFERENCE + tuple(sorted(zoo)):
         if name in zoo and name not in used:
             return name
@@ -99,7 +109,8 @@ def compute_metrics(run: Run, extractor: str | None = None, force: bool = False,
     cfg = run.config()
     info = get_dataset(cfg.dataset).info
     extractor = extractor or default_extractor(run)
-    model = create_teacher(extractor, info)
+    weights = model_weights(run)
+    model = create_teacher(extractor, info, weights=weights)
     key = _key(run, extractor, model.weights_sha256)
     cache = run.path / "metrics.json"
     if cache.is_file() and not force:
@@ -115,9 +126,10 @@ def compute_metrics(run: Run, extractor: str | None = None, force: bool = False,
     measured = image_metrics(model.model, x, classes, cfg.dataset)
     measured["random_real"] = random_real_diversity(model.model, cfg.dataset, classes, cfg.ipc)
     prior = {}
-    for name, entry in read_manifest(ZOO_DIR)["teachers"].items():
+    zoo_dir = zoo_dir_of(weights)
+    for name, entry in (read_manifest(zoo_dir)["teachers"] if zoo_dir is not None else {}).items():
         if entry["bn_layers"]:
-            prior[name] = bn_mismatch(create_teacher(name, info), x, info)
+            prior[name] = bn_mismatch(create_teacher(name, info, weights=weights), x, info)
     result = {"key": key, "extractor": extractor, "extractor_sha256": model.weights_sha256, **measured,
               "bn_mismatch": prior, "bn_mismatch_total": {n: float(sum(v)) for n, v in prior.items()},
               "teachers_in_run": sorted(run.record()["teachers"])}

@@ -3,8 +3,8 @@ from .registry import (TeacherError, TeacherSpec, bn_layer_count, bn_layers, bui
                        register_teacher)
 from .teacher import InputAdapter, Teacher, create_teacher
 from .cache import TeacherCache
-from .weights import ZOO_DIR, load_state_dict, read_manifest, sha256_file
+from .weights import ZOO_DIR, load_state_dict, read_manifest, sha256_file, zoo_dir_of
 
 __all__ = ["TeacherError", "TeacherSpec", "Teacher", "InputAdapter", "create_teacher", "TeacherCache", "register_teacher", "get_spec",
            "list_teachers", "build_network", "bn_layers", "bn_layer_count", "ZOO_DIR", "load_state_dict",
-           "read_manifest", "sha256_file"]
+           "read_manifest", "sha256_file", "zoo_dir_of"]

@@ -7,9 +7,10 @@ from .registry import bn_layer_count, get_spec, list_teachers
 from .weights import ZOO_DIR, TeacherError, read_manifest
 
 
-def teacher_rows(zoo_dir: Path = ZOO_DIR) -> list[dict]:
+def teacher_rows(zoo_dir: Path | None = ZOO_DIR) -> list[dict]:
+    """Every registered teacher, those of the zoo in `zoo_dir` (none with None) first, with their zoo figures."""
     try:
-        zoo = read_manifest(zoo_dir)["teachers"]
+        zoo = read_manifest(zoo_dir)["teachers"] if zoo_dir is not None else {}
     except TeacherError:
         zoo = {}
     rows = []

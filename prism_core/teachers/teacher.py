@@ -10,7 +10,7 @@ import torch.nn as nn
 
 from ..data import DatasetInfo
 from .registry import TeacherError, TeacherSpec, bn_layers, build_network, get_spec
-from .weights import ZOO_DIR, load_state_dict, pretrained_weights, sha256_file, zoo_weights
+from .weights import ZOO_DIR, load_state_dict, pretrained_weights, sha256_file, zoo_dir_of, zoo_weights
 
 
 class InputAdapter(nn.Module):
@@ -76,13 +76,14 @@ def create_teacher(name: str, info: DatasetInfo, weights: str = "zoo", zoo_dir: 
                    device: str | torch.device = "cpu") -> Teacher:
     """Build `name` for a dataset, load its weights and freeze it (eval mode, no weight gradients).
 
-    weights: "zoo" (shipped, sha256-checked), "pretrained" (timm/torchvision hub, only when asked),
-    "random" (tests, benchmarks) or a path to a checkpoint file.
+    weights: "zoo" (the zoo in `zoo_dir`, by default the shipped one; sha256-checked), "zoo:/path" (the zoo in that
+    folder), "pretrained" (timm/torchvision hub, only when asked), "random" (tests, benchmarks) or a path to a
+    checkpoint file.
     """
     spec = get_spec(name)
     mean, std, meta = info.mean, info.std, {}
-    if weights == "zoo":
-        state, entry = zoo_weights(name, zoo_dir)
+    if zoo_dir_of(weights) is not None:
+        state, entry = zoo_weights(name, zoo_dir if weights == "zoo" else zoo_dir_of(weights))
         if entry.get("dataset") not in (None, info.name):
             raise TeacherError(f"zoo teacher {name!r} was trained on {entry['dataset']}, not {info.name}")
         mean, std, meta, digest = tuple(entry["input"]["mean"]), tuple(entry["input"]["std"]), entry, entry["sha256"]

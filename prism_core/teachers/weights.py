@@ -21,6 +21,16 @@ ZOO_DIR = Path(__file__).resolve().parents[2] / "assets" / "teachers"
 MANIFEST = "manifest.json"
 
 
+def zoo_dir_of(weights: str) -> Path | None:
+    """The zoo folder that `weights` names: "zoo" the shipped one, "zoo:/path" that folder; None for anything else
+    (pretrained, random, a checkpoint file)."""
+    if weights == "zoo":
+        return ZOO_DIR
+    if weights.startswith("zoo:"):
+        return Path(weights[len("zoo:"):])
+    return None
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.serving import chromium, free_port, start_server
+from tests.serving import chromium, free_port, launch_from_form, start_server
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts"
@@ -53,16 +53,7 @@ def test_launch_prism_with_baseline_and_inspect(server):
         page.wait_for_timeout(1000)
         assert page.get_by_label("Learning rate", exact=True).input_value() == "1.0000"  # the noise preset
         assert page.get_by_role("checkbox", name="Compile teachers").is_disabled()  # GPU-only, and says so on a CPU
-        for label, value in (("Images per class (IPC)", "2"), ("Iterations per batch", "16")):
-            box = page.get_by_label(label, exact=True)
-            box.fill(value)
-            box.press("Enter")
-            page.wait_for_timeout(700)
-        page.get_by_label("Run name").fill("browser")
-        page.get_by_label("Run name").press("Enter")
-        page.wait_for_timeout(700)
-        page.get_by_role("button", name="Launch", exact=True).click()
-        page.get_by_text("Queued browser, browser-sre2l").wait_for(timeout=60_000)
+        launch_from_form(page, "browser", ipc=2, iterations=16)
         wait_finished(runs / "browser" / "status.json", 300)
         wait_finished(runs / "browser-sre2l" / "status.json", 300)
         page.wait_for_timeout(2000)
@@ -84,6 +75,7 @@ def test_launch_prism_with_baseline_and_inspect(server):
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
         page.wait_for_timeout(2000)
         assert not page.get_by_text("Traceback").count()
+        assert page.get_by_text("Its step").count() == 1  # the inspected image's own trajectory slider
         page.get_by_text("Nearest training images", exact=True).scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "inspector.png"), full_page=True)
         page.get_by_role("link", name="Priors").click()
