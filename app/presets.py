@@ -15,16 +15,22 @@ PRESETS = {
     "SRe2L from noise": dict(method="sre2l", ipc=2, iterations=200, baseline=False, classes=DEMO_CLASSES, **NOISE),
     "PRISM vs SRe2L from noise": dict(method="prism", ipc=2, iterations=200, baseline=True, classes=DEMO_CLASSES,
                                       **NOISE),
+    # ImageNet-size workspaces (> 64 px): a few classes, IPC 1, the published noise recipe (bf16 and compiled
+    # teachers are ticked on a GPU)
+    "ImageNet-size demo": dict(method="prism", ipc=1, iterations=300, baseline=True, classes=3, large=True,
+                               init="noise", lr=0.25, r_bn=0.01),
 }
 
 
 def apply_preset(name: str, info) -> None:
-    """Fill the Launch form's widgets (by their keys) with preset `name`; None fields take the recipe default."""
+    """Fill the Launch form's widgets (by their keys) with preset `name`; None fields take the recipe default, an
+    integer `classes` means the dataset's first that many."""
     p = PRESETS[name]
     m = p["method"]
     recipe = resolve(SynthConfig(method=m), info.image_size, info.num_classes)
     st.session_state.update({
         "w_method": m, "w_ipc": p["ipc"], "w_baseline": p["baseline"], "w_seed": 0,
-        "w_classes": p.get("classes") or list(info.class_names),
+        "w_classes": (list(info.class_names)[:p["classes"]] if isinstance(p.get("classes"), int)
+                      else p.get("classes") or list(info.class_names)),
         f"w_iterations_{m}": p["iterations"] or recipe.iterations, f"w_init_{m}": p["init"],
         f"w_lr_{m}": p["lr"], f"w_rbn_{m}": p["r_bn"]})

@@ -9,7 +9,10 @@ from presets import PRESETS, apply_preset
 from prism_core.synthesis import METHODS, SynthConfig, get_method, resolve
 from prism_core.synthesis.methods import baseline as baseline_of
 from prism_core.synthesis.config import help_for
+from prism_core.data import with_size
+from prism_core.teachers import get_spec
 from prism_core.teachers.catalog import teacher_rows
+from prism_core.teachers.weights import cached_pretrained, pretrained_hint
 from prism_core.viz import grid
 
 st.title("Launch a synthesis run")
@@ -23,20 +26,42 @@ def defaults(method: str) -> SynthConfig:
     return resolve(SynthConfig(method=method), info.image_size, info.num_classes)
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def without_weights(names: tuple[str, ...], checkpoints: tuple[str, ...]) -> list[str]:
+    """Teachers of a pretrained workspace whose ImageNet weights are neither cached here nor given as a checkpoint."""
+    return [n for n in names if n not in checkpoints and cached_pretrained(get_spec(n)) is None]
+
+
 offered = ws.teachers()
+if ws.zoo_dir is None:  # pretrained weights: offer the teachers whose weights are here, say how to provide the rest
+    missing = without_weights(tuple(offered), tuple(ws.checkpoints))
+    offered = [n for n in offered if n not in missing]
+    hint = pretrained_hint(get_spec(missing[0])) if missing else ""
+    if not offered:
+        st.warning(f"No teacher of workspace {ws.name} has its ImageNet weights on this machine, and nothing is "
+                   f"downloaded here. {hint}", icon=":material/cloud_off:")
+        st.stop()
+    if missing:
+        with st.expander(f"{len(missing)} teachers are not offered: their weights are not on this machine"):
+            st.markdown(hint)
+            st.caption(", ".join(missing))
 zoo = [r for r in teacher_rows(ws.zoo_dir) if r["name"] in offered]
 bn_ok = [r["name"] for r in zoo if r["bn_layers"]]
 bn_free = [r for r in zoo if not r["bn_layers"]]
 device, device_label = device_name()
 
 
-cols = st.columns(len(PRESETS) + 1)
-for col, name in zip(cols, PRESETS):
+large = info.image_size > 64
+presets = [n for n in PRESETS if PRESETS[n].get("large", False) == large]  # the presets that fit this image size
+cols = st.columns(len(presets) + 1)
+for col, name in zip(cols, presets):
     col.button(name, on_click=apply_preset, args=(name, info), key=f"preset_{name}")
 cols[-1].caption(f"Device: **{device_label}** · workspace **{ws.name}**")
-if info.image_size > 64 and device == "cpu":
+reduced = None
+if large and device == "cpu":
     st.warning(f"{ws.name} works at {info.image_size} px: on this CPU a run takes minutes per batch. Choose a few "
                "classes, IPC 1 and tens of iterations, or run on a GPU.", icon=":material/hourglass_top:")
+    reduced = 64 if st.checkbox("Reduced size for this CPU: 64 px", value=True, key="w_reduced") else None
 
 st.session_state.setdefault("w_method", "prism")
 method = st.radio("Method", list(METHODS), horizontal=True, key="w_method", format_func=lambda m: METHODS[m].title,
@@ -112,7 +137,7 @@ if st.button("Launch", type="primary", key="launch"):
                       classes=tuple(info.class_names.index(c) for c in classes), init=init,
                       batch_formation=formation, seed=int(seed), preview_every=10,
                       precision="bf16" if gpu and bf16 else "fp32", compile="default" if gpu and compiled else "off",
-                      **ws.run_fields())
+                      **{**ws.run_fields(), **({"dataset": with_size(ws.dataset, reduced)} if reduced else {})})
     try:
         jobs = [job_queue().submit(cfg, name)]
         base = baseline_of(cfg) if baseline else None

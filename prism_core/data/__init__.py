@@ -10,9 +10,25 @@ from .image_folder import ImageFolderDataset
 from .shape_only import ShapeOnly, imagenet_shape
 
 __all__ = ["Dataset", "DatasetInfo", "Split", "TensorSplit", "FashionMNIST", "ImageFolderDataset",
-           "DataError", "ShapeOnly", "read_idx", "class_indices", "real_image_indices", "get_dataset"]
+           "DataError", "ShapeOnly", "read_idx", "class_indices", "real_image_indices", "get_dataset", "with_size"]
 
 _CACHE: dict[str, Dataset] = {}
+
+
+def _folder_parts(name: str) -> tuple[str, str]:
+    """`folder:/path[:SIZE]` -> (path, SIZE or "")."""
+    rest = name[len("folder:"):]
+    path, _, size = rest.rpartition(":")
+    return (path, size) if size.isdigit() and path else (rest, "")
+
+
+def with_size(name: str, size: int) -> str:
+    """The same dataset at another image size (`imagenet_shape:SIZE`, `folder:/path:SIZE`); others unchanged."""
+    if name == "imagenet_shape" or name.startswith("imagenet_shape:"):
+        return f"imagenet_shape:{size}"
+    if name.startswith("folder:"):
+        return f"folder:{_folder_parts(name)[0]}:{size}"
+    return name
 
 
 def get_dataset(name: str = "fashion_mnist", image_size: int | None = None) -> Dataset:
@@ -29,9 +45,7 @@ def get_dataset(name: str = "fashion_mnist", image_size: int | None = None) -> D
                 raise DataError(f"{name!r}: the image size after 'imagenet_shape:' must be a whole number of pixels, 32-1024")
             _CACHE[key] = imagenet_shape(int(size) if size else image_size or 224)
         elif name.startswith("folder:"):
-            path, _, size = name[len("folder:"):].rpartition(":")
-            if not (size.isdigit() and path):  # no size suffix: the whole rest is the path
-                path, size = name[len("folder:"):], ""
+            path, size = _folder_parts(name)
             if size and not 8 <= int(size) <= 1024:
                 raise DataError(f"{name!r}: the image size after the folder must be 8-1024 pixels")
             _CACHE[key] = ImageFolderDataset(Path(path), image_size=int(size) if size else image_size or 224)

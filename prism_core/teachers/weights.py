@@ -101,37 +101,57 @@ def _network_reachable(host: str, timeout: float = 2.0) -> bool:
         return False
 
 
+def pretrained_hint(spec: TeacherSpec) -> str:
+    """How to provide a teacher's ImageNet weights on a machine that cannot download them."""
+    return (f"Provide them with `--checkpoint {spec.name}=FILE` (safetensors or a state_dict; `--weights FILE` when "
+            "one file serves every teacher; `checkpoints` in a workspace), or fill the cache on a machine with network "
+            f"access ({'HF_HOME / ~/.cache/huggingface' if spec.source == 'timm' else 'TORCH_HOME / ~/.cache/torch'}) "
+            "and copy it here.")
+
+
+def cached_pretrained(spec: TeacherSpec) -> Path | None:
+    """The file of a teacher's ImageNet weights in the local timm/torchvision cache, or None (nothing is fetched)."""
+    if spec.source == "timm":
+        import timm
+        cfg = timm.models.get_pretrained_cfg(spec.constructor)
+        repo = getattr(cfg, "hf_hub_id", None) if cfg else None
+        if not repo:
+            return None
+        from huggingface_hub import try_to_load_from_cache
+        for fname in ("model.safetensors", "pytorch_model.bin"):
+            cached = try_to_load_from_cache(repo, fname)
+            if isinstance(cached, str):
+                return Path(cached)
+        return None
+    import torchvision
+    weights = torchvision.models.get_model_weights(spec.constructor).DEFAULT
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
+    return cached if cached.is_file() else None
+
+
 def pretrained_weights(spec: TeacherSpec) -> dict[str, torch.Tensor]:
     """ImageNet weights from the local timm/torchvision cache, or a download only when one is possible.
 
     Fails within seconds offline (HF_HUB_OFFLINE=1 or no route), instead of hub retries that stall for a minute.
     """
-    how = (f"Provide them with `--checkpoint {spec.name}=FILE` (safetensors or a state_dict; `--weights FILE` when "
-           "one file serves every teacher), or fill the cache on a machine "
-           f"with network access ({'HF_HOME / ~/.cache/huggingface' if spec.source == 'timm' else 'TORCH_HOME / ~/.cache/torch'}) "
-           "and copy it here.")
+    cached = cached_pretrained(spec)
+    if cached is not None:
+        return load_state_dict(cached)
     offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
     if spec.source == "timm":
         import timm
         cfg = timm.models.get_pretrained_cfg(spec.constructor)
         repo = getattr(cfg, "hf_hub_id", None) if cfg else None
         if not repo:
-            raise TeacherError(f"{spec.name}: timm has no pretrained weights for {spec.constructor}. {how}")
-        from huggingface_hub import try_to_load_from_cache
-        for fname in ("model.safetensors", "pytorch_model.bin"):
-            cached = try_to_load_from_cache(repo, fname)
-            if isinstance(cached, str):
-                return load_state_dict(Path(cached))
+            raise TeacherError(f"{spec.name}: timm has no pretrained weights for {spec.constructor}. {pretrained_hint(spec)}")
         if offline or not _network_reachable("huggingface.co"):
-            raise TeacherError(f"{spec.name}: pretrained weights ({repo}) are not cached and the hub is unreachable. {how}")
-        model = timm.create_model(spec.constructor, pretrained=True)
-        return model.state_dict()
+            raise TeacherError(f"{spec.name}: pretrained weights ({repo}) are not cached and the hub is unreachable. "
+                               f"{pretrained_hint(spec)}")
+        return timm.create_model(spec.constructor, pretrained=True).state_dict()
     import torchvision
     weights = torchvision.models.get_model_weights(spec.constructor).DEFAULT
-    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
-    if cached.is_file():
-        return load_state_dict(cached)
     if offline or not _network_reachable("download.pytorch.org"):
-        raise TeacherError(f"{spec.name}: torchvision weights {weights} are not cached at {cached} and the network is "
-                           f"unreachable. {how}")
+        raise TeacherError(f"{spec.name}: torchvision weights {weights} are not cached at "
+                           f"{Path(torch.hub.get_dir()) / 'checkpoints' / Path(weights.url).name} and the network is "
+                           f"unreachable. {pretrained_hint(spec)}")
     return torchvision.models.get_model(spec.constructor, weights=weights).state_dict()

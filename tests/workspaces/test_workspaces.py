@@ -24,6 +24,19 @@ def pattern(cls: int, seed: int, size: int = 32) -> np.ndarray:
     return np.clip(colour, 0, 255).astype(np.uint8)
 
 
+def launch_and_wait(at, name: str, iterations: int, runs) -> None:
+    """Launch a PRISM run and its baseline from the AppTest's Launch form; wait until both finished."""
+    import time
+    at.number_input(key="w_iterations_prism").set_value(iterations).run()
+    at.text_input(key="w_name").set_value(name).run()
+    at.button(key="launch").click().run()
+    assert not at.error, [e.value for e in at.error]
+    status = runs / f"{name}-sre2l" / "status.json"
+    deadline = time.time() + 180
+    while time.time() < deadline and not (status.is_file() and '"finished"' in status.read_text()):
+        time.sleep(0.3)
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     root = tmp_path_factory.mktemp("ws")
@@ -88,8 +101,6 @@ def test_a_bad_workspace_file_is_named_with_its_key_and_the_embedded_one_stays(w
 
 
 def test_the_app_follows_the_workspace_chosen_in_the_sidebar(workspace, monkeypatch, tmp_path):
-    import time
-
     from streamlit.testing.v1 import AppTest
 
     from tests.conftest import ROOT
@@ -105,14 +116,7 @@ def test_the_app_follows_the_workspace_chosen_in_the_sidebar(workspace, monkeypa
     assert set(at.selectbox(key="w_primary").options) == {"resnet18", "lcnet_050", "convnext_atto"}
     assert at.multiselect(key="w_classes").options == sorted(CLASSES)  # ImageFolder order
     at.number_input(key="w_ipc").set_value(2).run()
-    at.number_input(key="w_iterations_prism").set_value(3).run()
-    at.text_input(key="w_name").set_value("shapes-run").run()
-    at.button(key="launch").click().run()
-    assert not at.error, [e.value for e in at.error]
-    status = tmp_path / "runs" / "shapes-run-sre2l" / "status.json"
-    deadline = time.time() + 180
-    while time.time() < deadline and not (status.is_file() and '"finished"' in status.read_text()):
-        time.sleep(0.3)
+    launch_and_wait(at, "shapes-run", 3, tmp_path / "runs")
     assert Run(tmp_path / "runs" / "shapes-run").config().dataset == dataset
     at.switch_page("pages/gallery.py").run()
     assert at.multiselect(key="gallery_runs").options == ["shapes-run (run)", "shapes-run-sre2l (run)"]  # no examples
@@ -174,3 +178,75 @@ def test_in_chromium_a_user_picks_their_workspace_launches_and_sees_their_images
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_an_imagenet_size_workspace_offers_only_teachers_with_weights_and_a_reduced_cpu_size(monkeypatch, tmp_path):
+    """Pretrained weights, nothing cached: Launch says how to provide them instead of failing after launch; with one
+    checkpoint that teacher is offered, the ImageNet-size preset appears, and on a CPU the run is made at 64 px."""
+    from safetensors.torch import save_file
+    from streamlit.testing.v1 import AppTest
+
+    from prism_core.teachers import build_network, get_spec
+    from tests.conftest import ROOT
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("PRISM_RUNS_DIR", str(tmp_path / "runs"))
+    toml = tmp_path / "ws.toml"
+    toml.write_text('[imagenet]\ndataset = "imagenet_shape:96"\nweights = "pretrained"\n')
+    monkeypatch.setenv("PRISM_WORKSPACES", str(toml))
+
+    def launch_page() -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=180)
+        at.run()
+        at.session_state["workspace"] = "imagenet"
+        at.switch_page("pages/launch.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    at = launch_page()
+    assert any("has its ImageNet weights" in w.value and "--checkpoint" in w.value for w in at.warning)
+    assert not any(b.key == "launch" for b in at.button)  # nothing to launch until weights are here
+    net = build_network(get_spec("tv_resnet18"), 1000, 3)
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(tmp_path / "r18.safetensors"))
+    toml.write_text(toml.read_text() + f'checkpoints = {{ tv_resnet18 = "{tmp_path / "r18.safetensors"}" }}\n')
+    at = launch_page()
+    assert at.selectbox(key="w_primary").options == ["tv_resnet18"]
+    assert any(b.key == "preset_ImageNet-size demo" for b in at.button)
+    at.button(key="preset_ImageNet-size demo").click().run()
+    assert at.checkbox(key="w_reduced").value  # a CPU: the reduced size is on
+    launch_and_wait(at, "inet", 2, tmp_path / "runs")
+    cfg = Run(tmp_path / "runs" / "inet").config()
+    assert (cfg.dataset, cfg.weights, cfg.ipc, len(cfg.classes), cfg.init) == ("imagenet_shape:64", "pretrained", 1, 3,
+                                                                               "noise")
+    assert Run(tmp_path / "runs" / "inet").read_images([0], [0]).shape == (1, 3, 64, 64)
+
+
+def test_evaluate_and_priors_take_the_workspace(workspace, monkeypatch, tmp_path, capsys):
+    root, toml, dataset = workspace
+    monkeypatch.setenv("PRISM_WORKSPACES", str(toml))
+    run = tmp_path / "r"
+    assert cli(["synth", "--workspace", "shapes", "--method", "sre2l", "--init", "noise", "--ipc", "1",
+                "--iterations", "2", "--out", str(run)]) == 0
+    assert cli(["evaluate", str(run), "--workspace", "shapes", "--student", "convnet", "--epochs", "1",
+                "--seeds", "1"]) == 0  # relabelled by the workspace's resnet18, scored on its val split
+    assert "convnet" in capsys.readouterr().out
+    assert cli(["priors", "--workspace", "shapes", "--out", str(tmp_path / "priors"), "--classes", "0,1", "--ipc", "1",
+                "--iterations", "2"]) == 0
+    rows = json.loads((tmp_path / "priors" / "priors.json").read_text())["rows"]
+    assert list(rows) == ["sre2l", "lcnet_050", "prism-mixture"]  # the workspace zoo's BN teachers, not the shipped
+    assert Run(tmp_path / "priors" / "lcnet_050").config().dataset == dataset
+
+
+@pytest.mark.faults
+def test_the_app_starts_on_the_embedded_workspace_when_the_file_is_broken(monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+    (tmp_path / "ws.toml").write_text("[mine]\nzoo = 3\n")
+    monkeypatch.setenv("PRISM_WORKSPACES", str(tmp_path / "ws.toml"))
+    monkeypatch.setenv("PRISM_RUNS_DIR", str(tmp_path / "runs"))
+    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=120)
+    at.run()
+    assert not at.exception and at.title[0].value == "A tour of dataset distillation"
+    assert at.selectbox(key="workspace_choice").options == ["embedded (fashion_mnist)"]
+    assert any(str(tmp_path / "ws.toml") in w.value and "'dataset' is missing" in w.value for w in at.warning)
