@@ -327,7 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--epochs", type=int, default=300)
     p.add_argument("--batch-size", type=int, default=50)
-    p.add_argument("--loss", choices=["mse_ce", "kl"], default="mse_ce")
+    p.add_argument("--loss", choices=["mse_ce", "kl", "ce"], default="mse_ce",
+                   help="mse_ce / kl: soft labels from the relabel teachers; ce: hard labels only, no teacher")
     p.add_argument("--real-baseline", action="store_true", help="also evaluate a random real subset at the same IPC")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N: where students train and teachers relabel")
     p.set_defaults(func=cmd_evaluate)

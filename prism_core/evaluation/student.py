@@ -3,7 +3,7 @@ test split (methods.md sections 2.3 and 5.7)."""
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Iterator
 
 import numpy as np
@@ -29,7 +29,9 @@ class EvalConfig:
     batch_size: int = 50
     lr: float = 1e-3
     weight_decay: float = 0.01
-    loss: str = "mse_ce"  # "mse_ce": MSE(soft) + 0.1 CE (G-VBSM/PRISM); "kl": KL at temperature T (SRe2L)
+    # "mse_ce": MSE(soft) + 0.1 CE (G-VBSM/PRISM); "kl": KL at temperature T (SRe2L); "ce": hard labels only, no
+    # teacher (what the images teach without a strong teacher's soft labels; CutMix is then off)
+    loss: str = "mse_ce"
     temperature: float = 20.0
     schedule: str = "cos"  # "cos" (SRe2L) or "cos2" (PRISM/EDC smoothing, st 2.5)
     mix: MixConfig = MixConfig()
@@ -54,7 +56,10 @@ def _param_groups(model: nn.Module, wd: float) -> list[dict]:
     return [{"params": decay, "weight_decay": wd}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def distill_loss(cfg: EvalConfig, student_logits: torch.Tensor, soft: torch.Tensor, hard: torch.Tensor) -> torch.Tensor:
+def distill_loss(cfg: EvalConfig, student_logits: torch.Tensor, soft: torch.Tensor | None,
+                 hard: torch.Tensor) -> torch.Tensor:
+    if cfg.loss == "ce":
+        return F.cross_entropy(student_logits, hard)
     if cfg.loss == "kl":
         t = cfg.temperature
         return F.kl_div(F.log_softmax(student_logits / t, 1), F.softmax(soft / t, 1), reduction="batchmean")
@@ -69,7 +74,10 @@ def train_student(images01: torch.Tensor, labels: np.ndarray, dataset: Dataset, 
     info = dataset.info
     gen = torch.Generator().manual_seed(cfg.seed)
     student = create_student(cfg.student, info, cfg.seed).to(device)
-    labeler = SoftLabeler([create_teacher(t, info, weights=cfg.weights).model for t in cfg.teachers]).to(device)
+    hard = cfg.loss == "ce"
+    labeler = None if hard else \
+        SoftLabeler([create_teacher(t, info, weights=cfg.weights).model for t in cfg.teachers]).to(device)
+    mix = replace(cfg.mix, cutmix_alpha=0.0) if hard else cfg.mix  # a hard label cannot follow a pasted patch
     opt = torch.optim.AdamW(_param_groups(student, cfg.weight_decay), lr=cfg.lr)
     y_all = torch.as_tensor(labels)
     for epoch in tqdm(range(cfg.epochs), desc=f"student {cfg.student}", disable=not progress, leave=False):
@@ -81,9 +89,9 @@ def train_student(images01: torch.Tensor, labels: np.ndarray, dataset: Dataset, 
             idx = order[i:i + cfg.batch_size]
             if len(idx) < 2:
                 continue
-            view, _ = student_view(images01[idx], cfg.mix, gen)
+            view, _ = student_view(images01[idx], mix, gen)
             x = info.normalize(view).to(device)
-            soft = labeler(x)
+            soft = labeler(x) if labeler is not None else None
             loss = distill_loss(cfg, student(x), soft, y_all[idx].to(device))
             opt.zero_grad(set_to_none=True)
             loss.backward()

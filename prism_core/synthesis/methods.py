@@ -19,7 +19,8 @@ from ..distributed import local_device
 from .augment import CropFlipRoll
 from .config import ConfigError, SynthConfig
 from .hooks import StatHook, TeacherStats, bn_hooks
-from .objectives import CrossEntropy, DataDensification, Objective, PixelL2, StatAlignment, TotalVariationL2
+from .objectives import (BalancedStatAlignment, CrossEntropy, DataDensification, Objective, PixelL2, StatAlignment,
+                         TotalVariationL2)
 from .refstats import conv_layers, conv_reference_stats
 from .selection import draw_bn_set
 
@@ -139,6 +140,16 @@ class PRISM(Method):
         return at
 
 
+class BalancedPRISM(PRISM):
+    """Beyond PRISM: the same sets, each BN teacher's term on an equal footing (objectives.BalancedStatAlignment)."""
+    name, title = "prism-balanced", "PRISM, balanced"
+    summary = "PRISM with every BN teacher's statistics loss on an equal footing (scaled by its first value)"
+
+    def objective(self, cfg: SynthConfig) -> Objective:
+        return Objective([CrossEntropy("ce"), BalancedStatAlignment("bn", cfg.r_bn),
+                          TotalVariationL2("tv_l2", cfg.tv_l2), PixelL2("l2", cfg.l2)])
+
+
 class GVBSM(Method):
     name, title = "gvbsm", "G-VBSM"
     summary = "round-robin backbones each supply the logits and BN + conv/patch statistics; data densification"
@@ -184,7 +195,7 @@ class GVBSM(Method):
                           PixelL2("l2", cfg.l2), DataDensification("dd", cfg.dd_weight, tau=cfg.dd_tau)])
 
 
-METHODS: dict[str, Method] = {m.name: m for m in (SRe2L(), PRISM(), GVBSM())}
+METHODS: dict[str, Method] = {m.name: m for m in (SRe2L(), PRISM(), BalancedPRISM(), GVBSM())}
 
 
 def register(method: Method) -> Method:

@@ -57,6 +57,30 @@ class StatAlignment(Term):
 
 
 @dataclass
+class BalancedStatAlignment(Term):
+    """StatAlignment with every teacher on an equal footing: each teacher's loss over its own value when it first
+    served the group in this batch, times the mean of those first values (so the term keeps its overall scale and
+    the recipe's weight). Without it a teacher with 80 BN layers outweighs one with 20."""
+    start: dict[str, torch.Tensor] = field(default_factory=dict)  # per teacher: first value per group (NaN: not yet)
+
+    def value(self, ctx: StepContext) -> torch.Tensor:
+        total = ctx.logits.new_zeros(ctx.groups, dtype=torch.float32)
+        count = torch.zeros_like(total)
+        scaled = {}
+        for name, (rows, losses) in ctx.stat_losses.items():
+            ref = self.start.setdefault(name, torch.full_like(total, float("nan")))
+            first = torch.isnan(ref[rows])
+            ref[rows] = torch.where(first, losses.detach().float(), ref[rows])
+            scaled[name] = (rows, losses / ref[rows])
+        known = torch.stack([r for r in self.start.values()])
+        scale = torch.nanmean(known, dim=0)  # per group: the mean first value over the teachers that served it
+        for rows, losses in scaled.values():
+            total = total.index_add(0, rows, losses * scale[rows])
+            count = count.index_add(0, rows, torch.ones_like(losses))
+        return total / count
+
+
+@dataclass
 class DataDensification(Term):
     """G-VBSM's DD: KL(softmax(eig/tau) || softmax(eig)) of each class's Gram matrix; flatter spectra, more diversity."""
 

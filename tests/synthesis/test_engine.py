@@ -49,7 +49,7 @@ def test_step_events_report_every_term_per_teacher():
     assert previews and previews[0].images.dtype == torch.uint8 and previews[0].images.shape[1:] == (1, 32, 32)
 
 
-@pytest.mark.parametrize("method", ["sre2l", "gvbsm"])
+@pytest.mark.parametrize("method", ["sre2l", "gvbsm", "prism-balanced"])
 def test_other_recipes_run(method, tmp_path, monkeypatch):
     monkeypatch.setenv("PRISM_CACHE_DIR", str(tmp_path))
     cfg = SynthConfig(method=method, weights="random", ipc=2, classes=(0, 1), iterations=3, stats_images=64, log_every=1,

@@ -132,3 +132,20 @@ def test_single_patch_shortcut_equals_resizing():
         mean, var = patch_stats(a.float())
         assert torch.allclose(mean, up.mean().float().view(1), atol=1e-5)
         assert torch.allclose(var, up.var(unbiased=False).float().view(1), atol=1e-4)
+
+
+def test_balanced_alignment_puts_every_teacher_on_an_equal_footing():
+    """A teacher whose raw loss is 100x another's (more layers) weighs the same once each is scaled by its first
+    value; the overall scale stays the mean first value, and later changes are relative to each teacher's start."""
+    from prism_core.synthesis.objectives import BalancedStatAlignment, StepContext
+    term = BalancedStatAlignment("bn")
+    rows = torch.tensor([0, 1])
+
+    def ctx(a, b):
+        return StepContext(x=torch.zeros(4, 1, 2, 2), x_aug=torch.zeros(4, 1, 2, 2), targets=torch.zeros(4, dtype=torch.long),
+                           logits=torch.zeros(4, 3), groups=2,
+                           stat_losses={"small": (rows, torch.tensor([a, a])), "big": (rows, torch.tensor([b, b]))})
+    assert torch.allclose(term.value(ctx(1.0, 100.0)), torch.tensor([50.5, 50.5]))
+    # the big teacher halves, the small one does not move: the term drops by a quarter, as it would for the small one
+    assert torch.allclose(term.value(ctx(1.0, 50.0)), torch.tensor([50.5 * 0.75, 50.5 * 0.75]))
+    assert torch.allclose(term.value(ctx(0.5, 100.0)), torch.tensor([50.5 * 0.75, 50.5 * 0.75]))

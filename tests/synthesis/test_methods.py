@@ -20,7 +20,7 @@ def test_every_method_describes_itself_and_resolves_to_a_complete_config():
 
 
 def test_an_unknown_method_is_refused_with_the_known_names():
-    with pytest.raises(ConfigError, match="sre2l, prism, gvbsm"):
+    with pytest.raises(ConfigError, match="sre2l, prism, prism-balanced, gvbsm"):
         get_method("prsim")
     with pytest.raises(SystemExit):
         build_parser().parse_args(["synth", "--method", "prsim", "--out", "x"])
