@@ -20,7 +20,7 @@ from .augment import CropFlipRoll
 from .config import ConfigError, SynthConfig
 from .hooks import StatHook, TeacherStats, bn_hooks
 from .objectives import (BalancedStatAlignment, CrossEntropy, DataDensification, Objective, PixelL2, StatAlignment,
-                         TotalVariationL2)
+                         Term, TotalVariationL2)
 from .refstats import conv_layers, conv_reference_stats
 from .selection import draw_bn_set
 
@@ -80,8 +80,12 @@ class Method:
     def stat_hooks(self, p: Prepared, name: str) -> TeacherStats:
         return TeacherStats(name, bn_hooks(p.teachers[name].model.net, p.config.first_bn_multiplier))
 
+    def stat_term(self, cfg: SynthConfig) -> Term:
+        """The statistics term: the mismatch averaged over the teachers of each group's set."""
+        return StatAlignment("bn", cfg.r_bn)
+
     def objective(self, cfg: SynthConfig) -> Objective:
-        return Objective([CrossEntropy("ce"), StatAlignment("bn", cfg.r_bn), TotalVariationL2("tv_l2", cfg.tv_l2),
+        return Objective([CrossEntropy("ce"), self.stat_term(cfg), TotalVariationL2("tv_l2", cfg.tv_l2),
                           PixelL2("l2", cfg.l2)])
 
     def setup(self, p: Prepared, spec: BatchSpec) -> Setup:
@@ -145,9 +149,8 @@ class BalancedPRISM(PRISM):
     name, title = "prism-balanced", "PRISM, balanced"
     summary = "PRISM with every BN teacher's statistics loss on an equal footing (scaled by its first value)"
 
-    def objective(self, cfg: SynthConfig) -> Objective:
-        return Objective([CrossEntropy("ce"), BalancedStatAlignment("bn", cfg.r_bn),
-                          TotalVariationL2("tv_l2", cfg.tv_l2), PixelL2("l2", cfg.l2)])
+    def stat_term(self, cfg: SynthConfig) -> Term:
+        return BalancedStatAlignment("bn", cfg.r_bn)
 
 
 class GVBSM(Method):
@@ -190,9 +193,11 @@ class GVBSM(Method):
         hooks[0].multiplier = cfg.first_bn_multiplier
         return TeacherStats(name, hooks)
 
+    def stat_term(self, cfg: SynthConfig) -> Term:
+        return StatAlignment("stats", cfg.r_bn)  # BN and conv/patch statistics
+
     def objective(self, cfg: SynthConfig) -> Objective:
-        return Objective([CrossEntropy("ce"), StatAlignment("stats", cfg.r_bn), TotalVariationL2("tv_l2", cfg.tv_l2),
-                          PixelL2("l2", cfg.l2), DataDensification("dd", cfg.dd_weight, tau=cfg.dd_tau)])
+        return Objective(super().objective(cfg).terms + [DataDensification("dd", cfg.dd_weight, tau=cfg.dd_tau)])
 
 
 METHODS: dict[str, Method] = {m.name: m for m in (SRe2L(), PRISM(), BalancedPRISM(), GVBSM())}
