@@ -109,12 +109,24 @@ def pretrained_hint(spec: TeacherSpec) -> str:
             "and copy it here.")
 
 
+def _timm_repo(spec: TeacherSpec) -> str | None:
+    """The Hugging Face repo of a timm teacher's pretrained weights, or None when timm has none."""
+    import timm
+    cfg = timm.models.get_pretrained_cfg(spec.constructor)
+    return getattr(cfg, "hf_hub_id", None) if cfg else None
+
+
+def _torchvision_file(spec: TeacherSpec):
+    """A torchvision teacher's default weights and the file they are cached in."""
+    import torchvision
+    weights = torchvision.models.get_model_weights(spec.constructor).DEFAULT
+    return weights, Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
+
+
 def cached_pretrained(spec: TeacherSpec) -> Path | None:
     """The file of a teacher's ImageNet weights in the local timm/torchvision cache, or None (nothing is fetched)."""
     if spec.source == "timm":
-        import timm
-        cfg = timm.models.get_pretrained_cfg(spec.constructor)
-        repo = getattr(cfg, "hf_hub_id", None) if cfg else None
+        repo = _timm_repo(spec)
         if not repo:
             return None
         from huggingface_hub import try_to_load_from_cache
@@ -123,9 +135,7 @@ def cached_pretrained(spec: TeacherSpec) -> Path | None:
             if isinstance(cached, str):
                 return Path(cached)
         return None
-    import torchvision
-    weights = torchvision.models.get_model_weights(spec.constructor).DEFAULT
-    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
+    cached = _torchvision_file(spec)[1]
     return cached if cached.is_file() else None
 
 
@@ -140,8 +150,7 @@ def pretrained_weights(spec: TeacherSpec) -> dict[str, torch.Tensor]:
     offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
     if spec.source == "timm":
         import timm
-        cfg = timm.models.get_pretrained_cfg(spec.constructor)
-        repo = getattr(cfg, "hf_hub_id", None) if cfg else None
+        repo = _timm_repo(spec)
         if not repo:
             raise TeacherError(f"{spec.name}: timm has no pretrained weights for {spec.constructor}. {pretrained_hint(spec)}")
         if offline or not _network_reachable("huggingface.co"):
@@ -149,9 +158,8 @@ def pretrained_weights(spec: TeacherSpec) -> dict[str, torch.Tensor]:
                                f"{pretrained_hint(spec)}")
         return timm.create_model(spec.constructor, pretrained=True).state_dict()
     import torchvision
-    weights = torchvision.models.get_model_weights(spec.constructor).DEFAULT
+    weights, file = _torchvision_file(spec)
     if offline or not _network_reachable("download.pytorch.org"):
-        raise TeacherError(f"{spec.name}: torchvision weights {weights} are not cached at "
-                           f"{Path(torch.hub.get_dir()) / 'checkpoints' / Path(weights.url).name} and the network is "
+        raise TeacherError(f"{spec.name}: torchvision weights {weights} are not cached at {file} and the network is "
                            f"unreachable. {pretrained_hint(spec)}")
     return torchvision.models.get_model(spec.constructor, weights=weights).state_dict()
