@@ -1,11 +1,47 @@
-"""Student accuracy of evaluated runs against the random-real baseline; evaluations run as background jobs."""
+"""The project's measured comparison (the same tables as docs/results.md and the README), then the student
+accuracy of the user's own evaluated runs; evaluations run as background jobs."""
+import io
+
 import streamlit as st
 
 from common import dataset, finished_runs, job_queue, runs_dir, workspace
+from prism_core import grid
 from prism_core.evaluation import EvalConfig, stored_evaluations
 from prism_core.teachers import read_manifest
 
 st.title("Results")
+
+
+@st.cache_data(show_spinner=False)
+def measured(stamp: float) -> dict:
+    return grid.load_cells()
+
+
+@st.cache_data(show_spinner=False)
+def picture(stamp: float, ipc: int) -> bytes:
+    buffer = io.BytesIO()
+    grid.figure(measured(stamp), ipc).savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+stamp = grid.CELLS.stat().st_mtime if grid.CELLS.is_file() else 0.0
+cells = measured(stamp)
+ipcs = sorted({c["ipc"] for c in cells.values()}, key=lambda i: (i != 10, i))
+if ipcs:
+    st.subheader("Method and initialisation apart (Fashion-MNIST)")
+    st.caption("Every method from noise and from real images with the same optimiser settings per init; students "
+               "trained from scratch for 300 epochs with soft labels (the zoo ResNet-18's logits) or hard labels "
+               "(true labels alone). Mean ± std over seeds (n). Measured by `python scripts/results.py`; the "
+               "protocol is in docs/results.md. Coverage is the diversity figure images far from the data cannot win.")
+    ipc = st.radio("IPC", ipcs, horizontal=True, key="grid_ipc")
+    st.image(picture(stamp, ipc))
+    st.dataframe(grid.summary(cells, ipc, [*grid.ROWS, *grid.ABLATION]), hide_index=True)
+    diffs = grid.differences(cells, ipc)
+    if diffs:
+        st.markdown("**Paired differences** (same seed), mean ± 95 % interval; *holds* where it excludes 0")
+        st.dataframe(diffs, hide_index=True)
+        st.markdown("\n".join(grid.statements(cells, ipc)))
+st.subheader("Your evaluations")
 runs = finished_runs()
 rows = []
 for label, run in runs.items():
@@ -30,9 +66,10 @@ if not own:
     st.stop()
 with st.form("evaluate"):
     label = st.selectbox("Run", own, key="eval_run")
-    student = st.selectbox("Student", ["resnet18", "convnet", "regnetx_002", "lcnet_050"], key="eval_student",
+    student = st.selectbox("Student", ["resnet18", "convnet", "vit", "regnetx_002", "lcnet_050"], key="eval_student",
                            help="convnet: the classic dataset-distillation ConvNet (3 conv-instance norm-ReLU-pool "
-                                "blocks, width 128), a family no recipe uses as a teacher")
+                                "blocks, width 128) and vit (a 6-layer ViT: no convolution, no BN), families "
+                                "that no recipe uses as a teacher")
     epochs = st.number_input("Epochs", 1, 1000, 30, key="eval_epochs")
     seeds = st.number_input("Seeds", 1, 5, 1, key="eval_seeds")
     if st.form_submit_button("Evaluate (with the random-real baseline)"):

@@ -108,4 +108,7 @@ else:
                 "Student accuracy here is one small protocol (ResNet-18 student, soft labels from the zoo "
                 "ResNet-18, 300 epochs, 2 seeds): a random real subset of the same size is the bar to beat, and "
                 "soft labels from a strong teacher lift any image set.")
+    st.page_link("pages/results.py", icon=":material/leaderboard:",
+                 label="The full comparison: every method from noise and from real images, students with soft and "
+                       "hard labels, paired differences over seeds with 95 % intervals")
     try_it("compare diversity run by run", page="pages/diversity.py")

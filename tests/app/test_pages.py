@@ -115,8 +115,17 @@ def test_results_page_launches_an_evaluation_with_the_real_baseline(store):
     subjects = {r["subject"] for r in json.loads(path.read_text()).values()}
     assert subjects == {"run", "random-real"}
     at = page("pages/results.py")
-    table = at.dataframe[0].value
+    table = next(d.value for d in at.dataframe if "subject" in d.value.columns)
     assert set(table["subject"]) == {"run", "random-real"} and (table["top-1 mean"] >= 0).all()
+
+
+def test_results_page_shows_the_measured_grid_as_the_readme_does(store):
+    from prism_core import grid
+    at = page("pages/results.py")
+    shown = at.dataframe[0].value
+    assert list(shown["row"]) == [r["row"] for r in grid.summary(grid.load_cells(), 10, [*grid.ROWS, *grid.ABLATION])]
+    assert "random real" in list(shown["row"]) and "resnet18 hard" in shown.columns
+    assert len(at.get("image")) == 1  # the figure
 
 
 def test_launch_form_explains_fields_in_the_clis_words(store):

@@ -7,7 +7,7 @@ from prism_core.evaluation.students import create_student, list_students
 from prism_core.teachers import TeacherError
 
 
-@pytest.mark.parametrize("name", ["convnet", "resnet18"])
+@pytest.mark.parametrize("name", ["convnet", "vit", "resnet18"])
 def test_a_student_is_seeded_trainable_and_takes_the_datasets_images(name):
     info = FashionMNIST.info
     a, b, c = (create_student(name, info, seed) for seed in (0, 0, 1))

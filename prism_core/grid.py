@@ -1,0 +1,287 @@
+"""The init-controlled comparison: every method from noise and from real images, students that let the data matter
+(soft and hard labels, three families), diversity beside fidelity, paired differences over seeds with 95 % intervals.
+
+A cell is (row, IPC, seed). Cells are stored as they finish (`CELLS`, committed), and a cell missing a column is
+completed rather than measured again, so the grid grows across sessions and machines. scripts/results.py measures and
+writes docs/results.md and the README summary; the app's Results page shows the same tables from the same cells.
+
+Protocol. Optimiser settings per init, the same for SRe2L and both PRISMs (so two rows differ only in the method or
+only in the init): from noise lr 1.0, r_bn 0.1, 300 steps (the small-image SRe2L recipe, tuned in
+benchmarks/defaults.py so that a held-out zoo model recognises noise-born images); from real images lr 0.05, r_bn
+0.01, 100 steps (PRISM's learning rate; more steps move the images no further from their start on this zoo). G-VBSM
+keeps its own small-image recipe from noise (lr 0.25, 1,000 steps: each of its 4 backbones needs ~250 steps of its
+own) and gets 400 steps from real images (the real-init 100 steps per backbone). Students train from scratch for 300
+epochs at IPC 1-10 (IPC 10, batch 50: 600 updates) and 150 at IPC 50 (1,500 updates), AdamW, cosine schedule, on
+random-resized crops and flips; *soft*: MSE to the zoo ResNet-18's logits on exactly those crops + 0.1 CE, with
+CutMix; *hard*: CE on the true labels, no teacher, no CutMix. Top-1 on the full 10,000-image test split. Diversity
+and fidelity in the features of convnext_atto, a zoo model that takes part in no run.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import torch
+
+from .atomic import atomic_json
+from .evaluation import EvalConfig, evaluate_images, random_real_subset
+from .events import Evaluated
+from .metrics import image_metrics, run_images01
+from .runstore import Run, slug
+from .synthesis import SynthConfig, synthesize
+
+CELLS = Path(__file__).resolve().parents[1] / "docs" / "measurements" / "grid" / "cells.json"
+DATASET, EXTRACTOR = "fashion_mnist", "convnext_atto"
+PROTOCOL = 1  # cells of another protocol are measured again
+
+INITS = {"noise": dict(init="noise", lr=1.0, r_bn=0.1, iterations=300),
+         "real": dict(init="real", lr=0.05, r_bn=0.01, iterations=100)}
+_METHODS = {"SRe2L": dict(method="sre2l"), "PRISM": dict(method="prism"), "PRISM balanced": dict(method="prism-balanced")}
+_GVBSM = {"noise": dict(init="noise", lr=0.25, r_bn=0.1, iterations=1000),
+          "real": dict(init="real", lr=0.05, r_bn=0.01, iterations=400)}
+# row -> synthesis config (None: a random real subset of the training split)
+ROWS: dict[str, SynthConfig | None] = {
+    "random real": None,
+    **{f"{m} · {i}": SynthConfig(**kw, **INITS[i]) for m, kw in _METHODS.items() for i in INITS},
+    **{f"G-VBSM · {i}": SynthConfig(method="gvbsm", **kw) for i, kw in _GVBSM.items()},
+}
+MAIN = ("random real", "SRe2L · noise", "PRISM · noise", "SRe2L · real", "PRISM · real")  # also at IPC 1 and 50
+# The BN-set ablation (IPC 10, real init, PRISM's recipe): SRe2L · real is |S| = 1, PRISM · real the official draw
+# (the primary + 3 pool slots, each filled with p = 0.5).
+ABLATION: dict[str, SynthConfig] = {
+    "PRISM |S| = 2 · real": SynthConfig(method="prism", subset_rule="k", subset_k=2, **INITS["real"]),
+    "PRISM |S| = 4 · real": SynthConfig(method="prism", subset_rule="k", subset_k=4, **INITS["real"]),
+    "PRISM primary out · real": SynthConfig(method="prism", include_primary=False, **INITS["real"]),
+}
+EVALS = {f"{s} {lab}": EvalConfig(student=s, **({} if lab == "soft" else {"loss": "ce"}))
+         for s in ("resnet18", "convnet", "vit") for lab in ("soft", "hard")}
+METRICS = {"Vendi": "vendi", "coverage": "coverage", "intra-class cos": "cosine", "density": "density"}
+# the claims checked per IPC: (a, b) reads "a beats b"
+CLAIMS = [*((f"{m} · {i}", f"SRe2L · {i}") for i in INITS for m in ("PRISM", "PRISM balanced")),
+          *((f"PRISM · {i}", "random real") for i in INITS),
+          ("PRISM · real", "PRISM · noise"), ("SRe2L · real", "SRe2L · noise"),
+          *((f"PRISM balanced · {i}", f"PRISM · {i}") for i in INITS)]
+
+
+def epochs(ipc: int) -> int:
+    """300 epochs at IPC 1-10 (the published budget), 150 at IPC 50 (1,500 updates of batch 50)."""
+    return 300 if ipc <= 10 else 150
+
+
+def plan(seeds: int = 3, seeds_50: int = 1) -> list[tuple[str, int, int]]:
+    """Cells in the order they are worth measuring: the IPC 10 grid seed by seed (every finished seed adds a pair to
+    each difference), the main rows at IPC 1, the ablation, G-VBSM, then IPC 50."""
+    grid = [r for r in ROWS if not r.startswith("G-VBSM")]
+    return ([(r, 10, s) for s in range(seeds) for r in grid] + [(r, 1, s) for s in range(seeds) for r in MAIN]
+            + [(r, 10, s) for s in range(seeds) for r in ABLATION]
+            + [(r, 10, s) for s in range(seeds) for r in ROWS if r.startswith("G-VBSM")]
+            + [(r, 50, s) for s in range(seeds_50) for r in MAIN])
+
+
+def key(row: str, ipc: int, seed: int) -> str:
+    return f"{row}|{ipc}|{seed}"
+
+
+def load_cells(path: Path = CELLS) -> dict[str, dict]:
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def store_cell(cell: dict, path: Path = CELLS) -> None:
+    """Merge one cell into the file as it is now, so two measuring processes never erase each other's cells."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_json(path, {**load_cells(path), key(cell["row"], cell["ipc"], cell["seed"]): cell})
+
+
+def missing(cell: dict | None, evals: Iterable[str]) -> list[str]:
+    """The evaluations a cell still lacks (all of them for a cell of an older protocol)."""
+    have = cell["top1"] if cell and cell.get("protocol") == PROTOCOL else {}
+    return [e for e in evals if e not in have]
+
+
+def measure(row: str, ipc: int, seed: int, work: Path, extractor: torch.nn.Module, cell: dict | None = None,
+            evals: Iterable[str] = tuple(EVALS)) -> Iterable[dict]:
+    """Complete one cell: synthesise (resuming a stored run), train each missing student, measure diversity and
+    fidelity once. Yields the cell after each evaluation so the caller can store it."""
+    todo = missing(cell, evals)
+    if cell is None or cell.get("protocol") != PROTOCOL:
+        cell = {"row": row, "ipc": ipc, "seed": seed, "protocol": PROTOCOL, "top1": {}, "seconds": 0.0}
+    cfg = ROWS.get(row) or ABLATION.get(row)
+    started = time.perf_counter()
+    if cfg is None:
+        x01, classes = random_real_subset(DATASET, list(range(10)), ipc, seed)
+        classes = np.asarray(classes)
+    else:
+        run = Run(work / f"{slug(row)}-ipc{ipc}-s{seed}")
+        for _ in synthesize(cfg.replace(ipc=ipc, seed=seed, snapshots=0), run.path, resume=True):
+            pass
+        x01, classes, _ = run_images01(run)
+    if "vendi" not in cell:
+        m = image_metrics(extractor, x01, classes, DATASET)
+        cell.update(vendi=m["vendi"], cosine=m["intra_class_cosine_summary"]["mean"], **{
+            k: m["fidelity_mean"][k] for k in ("precision", "density", "coverage", "nearest_real_cosine")})
+    for label in todo:
+        ecfg = replace(EVALS[label], epochs=epochs(ipc), seed=seed)
+        for event in evaluate_images(x01, classes, DATASET, ecfg, seeds=1):
+            if isinstance(event, Evaluated):
+                cell["top1"][label] = event.mean
+        cell["seconds"] += time.perf_counter() - started
+        started = time.perf_counter()
+        yield cell
+    if not todo:
+        yield cell
+
+
+def _values(cells: dict, row: str, ipc: int, column: str) -> dict[int, float]:
+    """seed -> value of one column (an evaluation label or a METRICS name) for one row at one IPC."""
+    out = {}
+    for c in cells.values():
+        if c["row"] == row and c["ipc"] == ipc and c.get("protocol") == PROTOCOL:
+            v = c["top1"].get(column) if column in EVALS else c.get(METRICS[column])
+            if v is not None and not math.isnan(v):
+                out[c["seed"]] = v
+    return out
+
+
+def _digits(column: str) -> int:
+    return 1 if column in EVALS else 2 if column == "Vendi" else 3
+
+
+def summary(cells: dict, ipc: int, rows: Iterable[str]) -> list[dict[str, str]]:
+    """One line per row with a measured cell: mean ± std over seeds (n) per evaluation and metric."""
+    lines = []
+    for row in rows:
+        line = {"row": row}
+        for column in [*EVALS, *METRICS]:
+            xs = list(_values(cells, row, ipc, column).values())
+            d = _digits(column)
+            line[column] = f"{np.mean(xs):.{d}f} ± {np.std(xs):.{d}f} ({len(xs)})" if xs else "-"
+        if any(v != "-" for k, v in line.items() if k != "row"):
+            lines.append(line)
+    return lines
+
+
+def interval(diffs: list[float]) -> tuple[float, float] | None:
+    """Mean and 95 % half-width (Student t) of paired differences; None with fewer than two."""
+    if len(diffs) < 2:
+        return None
+    t = {2: 12.71, 3: 4.30, 4: 3.18, 5: 2.78}.get(len(diffs), 2.0)
+    return float(np.mean(diffs)), t * float(np.std(diffs, ddof=1)) / math.sqrt(len(diffs))
+
+
+def paired(cells: dict, ipc: int, a: str, b: str, column: str) -> tuple[float, float, int] | None:
+    """a − b over the seeds both have: (mean, 95 % half-width, n), or None with fewer than two pairs."""
+    va, vb = _values(cells, a, ipc, column), _values(cells, b, ipc, column)
+    diffs = [va[s] - vb[s] for s in sorted(va.keys() & vb.keys())]
+    ci = interval(diffs)
+    return None if ci is None else (*ci, len(diffs))
+
+
+def differences(cells: dict, ipc: int, claims: Iterable[tuple[str, str]] = CLAIMS) -> list[dict[str, str]]:
+    """Paired differences per claim; *holds* where the 95 % interval excludes 0."""
+    lines = []
+    for a, b in claims:
+        line = {"claim": f"{a} − {b}"}
+        for column in [*EVALS, "Vendi", "coverage"]:
+            d = paired(cells, ipc, a, b, column)
+            line[column] = "-" if d is None else f"{d[0]:+.2f} ± {d[1]:.2f}{' *holds*' if abs(d[0]) > d[1] else ''}"
+        if any(v != "-" for k, v in line.items() if k != "claim"):
+            lines.append(line)
+    return lines
+
+
+def _verdict(d: tuple[float, float, int] | None, unit: str) -> str:
+    if d is None:
+        return "not measured yet"
+    mean, half, n = d
+    sign = "higher" if mean > 0 else "lower"
+    if abs(mean) <= half:
+        return f"no difference shown ({mean:+.2f} ± {half:.2f} {unit}, {n} seeds)"
+    return f"**{sign}** ({mean:+.2f} ± {half:.2f} {unit}, {n} seeds)"
+
+
+def statements(cells: dict, ipc: int) -> list[str]:
+    """One sentence per claim: accuracy with every student and label kind, then diversity at matched fidelity
+    (a Vendi gain counts only where coverage, the share of real neighbourhoods reached, is not lower)."""
+    out = []
+    for a, b in CLAIMS:
+        accuracy = {e: paired(cells, ipc, a, b, e) for e in EVALS}
+        if all(d is None for d in accuracy.values()):
+            continue
+        wins = [e for e, d in accuracy.items() if d and d[0] > d[1]]
+        losses = [e for e, d in accuracy.items() if d and -d[0] > d[1]]
+        measured = [e for e, d in accuracy.items() if d]
+        verdict = ("holds for every student" if len(wins) == len(measured) else
+                   f"holds for {', '.join(wins)}" if wins else "does not hold for any student")
+        text = f"- **{a} beats {b}** in accuracy: {verdict}"
+        text += f"; {b} is better for {', '.join(losses)}" if losses else ""
+        text += (f" ({len(measured)} of {len(EVALS)} evaluations measured)" if len(measured) < len(EVALS) else "") + "."
+        vendi, coverage = paired(cells, ipc, a, b, "Vendi"), paired(cells, ipc, a, b, "coverage")
+        if vendi:
+            matched = coverage is None or coverage[0] + coverage[1] >= 0
+            text += (f" Vendi {_verdict(vendi, 'effective images')}, coverage {_verdict(coverage, '')}: "
+                     + ("a diversity gain at matched fidelity." if matched and vendi[0] > vendi[1] else
+                        "more varied but further from the real data, so not a diversity gain at matched fidelity."
+                        if vendi[0] > vendi[1] else "no diversity gain."))
+        out.append(text)
+    return out
+
+
+def markdown(lines: list[dict[str, str]]) -> list[str]:
+    if not lines:
+        return []
+    head = list(lines[0])
+    return (["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+            + ["| " + " | ".join(str(line[h]) for h in head) + " |" for line in lines])
+
+
+COLOURS = {"random real": "0.55", "SRe2L": "tab:blue", "PRISM": "tab:red", "PRISM balanced": "tab:purple",
+           "G-VBSM": "tab:green"}
+
+
+def _style(row: str) -> dict:
+    """One colour per method, hatched when born from noise: a row's method and init read off its bar."""
+    method, _, init = row.partition(" · ")
+    return dict(color=COLOURS.get(method, "tab:orange"), hatch="///" if init == "noise" else None,
+                edgecolor="white" if init == "noise" else None)
+
+
+def figure(cells: dict, ipc: int):
+    """Two panels a reader takes in at a glance: top-1 per row and evaluation against the random real subset
+    (dashed), and Vendi against coverage (diversity against fidelity: noise-born sets sit high and to the left)."""
+    from matplotlib.figure import Figure  # not pyplot: nothing is kept open in a long-lived app process
+    rows = [line["row"] for line in summary(cells, ipc, ROWS)]
+    evals = [e for e in EVALS if any(_values(cells, r, ipc, e) for r in rows)]
+    mean = {(r, e): np.mean(list(_values(cells, r, ipc, e).values()) or [np.nan]) for r in rows for e in [*evals, *METRICS]}
+    fig = Figure(figsize=(14, 4.6))
+    bars, scatter = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.2, 1]})
+    width = 0.8 / max(1, len(rows))
+    for i, row in enumerate(rows):
+        spread = [np.std(list(_values(cells, row, ipc, e).values()) or [0]) for e in evals]
+        pos = np.arange(len(evals)) + (i - (len(rows) - 1) / 2) * width
+        bars.bar(pos, [mean[row, e] for e in evals], width, yerr=spread, label=row, capsize=2, **_style(row))
+        colour = _style(row)["color"]
+        xs, ys = (list(_values(cells, row, ipc, m).values()) for m in ("coverage", "Vendi"))
+        if xs and ys:
+            scatter.errorbar(np.mean(xs), np.mean(ys), xerr=np.std(xs), yerr=np.std(ys), color=colour,
+                             fmt="o" if " · noise" not in row else "s", mfc="white" if " · noise" in row else colour)
+            scatter.annotate(row, (np.mean(xs), np.mean(ys)), textcoords="offset points", xytext=(5, 4), fontsize=7)
+    for j, e in enumerate(evals):
+        if "random real" in rows:
+            bars.hlines(mean["random real", e], j - 0.45, j + 0.45, colors="0.3", linestyles="dashed", linewidth=1)
+    bars.set_xticks(range(len(evals)), evals, fontsize=9)
+    bars.set_ylabel("student top-1 (%)")
+    bars.set_ylim(bottom=max(0, np.nanmin([mean[r, e] for r in rows for e in evals]) - 10))
+    bars.set_title(f"IPC {ipc}: students trained from scratch on each set (mean ± std over seeds; dashed: random "
+                   "real subset)", fontsize=10)
+    scatter.set_xlabel(f"coverage of the real data (fidelity, {EXTRACTOR} features)")
+    scatter.set_ylabel("Vendi score (diversity)")
+    scatter.set_title("diversity against fidelity (squares: from noise)", fontsize=10)
+    scatter.margins(0.2)
+    fig.legend(*bars.get_legend_handles_labels(), loc="lower center", ncol=min(len(rows), 7), fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig

@@ -1,0 +1,118 @@
+"""The init-controlled comparison: cells resume and complete, differences are paired by seed, every claim gets a
+verdict, and the README, docs/results.md and the app show the same table."""
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from prism_core import grid
+from prism_core.synthesis import SynthConfig
+from tests.conftest import ROOT
+
+EVALS = list(grid.EVALS)
+
+
+def cell(row, seed, top1, vendi=2.0, coverage=0.3, ipc=10):
+    return {"row": row, "ipc": ipc, "seed": seed, "protocol": grid.PROTOCOL, "top1": dict(zip(EVALS, top1)),
+            "vendi": vendi, "coverage": coverage, "cosine": 0.8, "density": 1.0, "seconds": 1.0}
+
+
+def cells_of(*cs):
+    return {grid.key(c["row"], c["ipc"], c["seed"]): c for c in cs}
+
+
+def test_a_cell_lacking_columns_is_completed_and_an_old_protocol_measured_again():
+    assert grid.missing(None, EVALS[:2]) == EVALS[:2]
+    partial = cell("random real", 0, [80.0])
+    assert grid.missing(partial, EVALS[:3]) == EVALS[1:3]
+    assert grid.missing({**partial, "protocol": grid.PROTOCOL - 1}, EVALS[:1]) == EVALS[:1]
+
+
+def test_cells_from_two_writers_are_merged_not_overwritten(tmp_path):
+    path = tmp_path / "cells.json"
+    grid.store_cell(cell("random real", 0, [80.0]), path)
+    grid.store_cell(cell("SRe2L · real", 0, [81.0]), path)
+    grid.store_cell(cell("random real", 0, [80.0, 60.0]), path)
+    stored = grid.load_cells(path)
+    assert set(stored) == {"random real|10|0", "SRe2L · real|10|0"}
+    assert stored["random real|10|0"]["top1"] == {EVALS[0]: 80.0, EVALS[1]: 60.0}
+
+
+def test_the_plan_measures_the_ipc10_grid_seed_by_seed_before_anything_else():
+    plan = grid.plan(seeds=3, seeds_50=1)
+    first = [p for p in plan if p[1] == 10][:3 * 7]
+    assert plan[:len(first)] == first and [s for _, _, s in first] == sorted(s for _, _, s in first)
+    assert {r for r, i, _ in plan if i in (1, 50)} == set(grid.MAIN)
+    assert len(plan) == len(set(plan))
+
+
+def test_differences_are_paired_by_seed_with_a_t_interval():
+    a = [cell("PRISM · real", s, [80 + s + 1.0]) for s in range(3)]
+    b = [cell("SRe2L · real", s, [80 + s]) for s in range(3)] + [cell("SRe2L · real", 3, [10.0])]
+    mean, half, n = grid.paired(cells_of(*a, *b), 10, "PRISM · real", "SRe2L · real", EVALS[0])
+    assert (mean, half, n) == (pytest.approx(1.0), pytest.approx(0.0), 3)  # seed 3 has no partner
+    mean, half = grid.interval([1.0, 2.0, 3.0])
+    assert mean == 2.0 and half == pytest.approx(4.30 * 1.0 / 3 ** 0.5)
+    assert grid.interval([1.0]) is None
+
+
+def test_a_diversity_gain_counts_only_at_matched_fidelity():
+    seeds = range(3)
+    far = [cell("PRISM · noise", s, [70.0 + s] * 6, vendi=4.0 + 0.1 * s, coverage=0.05) for s in seeds]
+    near = [cell("PRISM · real", s, [80.0 + s] * 6, vendi=3.0 + 0.1 * s, coverage=0.30) for s in seeds]
+    base = [cell(r, s, [75.0 + s] * 6, vendi=2.0 + 0.1 * s, coverage=0.30 + 0.01 * s)
+            for s in seeds for r in ("SRe2L · noise", "SRe2L · real")]
+    said = "\n".join(grid.statements(cells_of(*far, *near, *base), 10))
+    noise = next(line for line in said.splitlines() if line.startswith("- **PRISM · noise beats SRe2L · noise"))
+    real = next(line for line in said.splitlines() if line.startswith("- **PRISM · real beats SRe2L · real"))
+    assert "does not hold for any student" in noise and "SRe2L · noise is better for" in noise
+    assert "not a diversity gain at matched fidelity" in noise
+    assert "holds for every student" in real and "a diversity gain at matched fidelity" in real
+
+
+def test_the_summary_gives_mean_std_and_the_number_of_seeds():
+    rows = grid.summary(cells_of(cell("random real", 0, [80.0]), cell("random real", 1, [82.0])), 10, grid.ROWS)
+    assert [r["row"] for r in rows] == ["random real"]
+    assert rows[0][EVALS[0]] == "81.0 ± 1.0 (2)" and rows[0][EVALS[1]] == "-"
+
+
+@pytest.mark.integration
+def test_a_cell_is_measured_then_completed_without_repeating_work(tmp_path, monkeypatch):
+    monkeypatch.setitem(grid.ROWS, "tiny", SynthConfig(method="prism", iterations=2, lr=0.05))
+    monkeypatch.setattr(grid, "epochs", lambda ipc: 1)
+    from prism_core.data import get_dataset
+    from prism_core.teachers import create_teacher
+    extractor = create_teacher(grid.EXTRACTOR, get_dataset(grid.DATASET).info).model
+    first = list(grid.measure("tiny", 1, 0, tmp_path, extractor, None, ["convnet hard"]))
+    done = first[-1]
+    assert len(first) == 1 and set(done["top1"]) == {"convnet hard"} and 0 <= done["top1"]["convnet hard"] <= 100
+    assert done["coverage"] >= 0 and done["vendi"] == pytest.approx(1.0, abs=1e-6)  # one image per class
+    kept = dict(done["top1"])
+    again = list(grid.measure("tiny", 1, 0, tmp_path, extractor, json.loads(json.dumps(done)),
+                              ["convnet hard", "resnet18 hard"]))
+    assert len(again) == 1 and again[-1]["top1"]["convnet hard"] == kept["convnet hard"]
+    assert "resnet18 hard" in again[-1]["top1"]
+
+
+@pytest.mark.integration
+def test_results_script_writes_the_same_table_to_the_doc_and_the_readme(tmp_path):
+    cells = cells_of(*(cell(r, s, [80.0 + s + (r == "PRISM · real")] * 6) for s in range(2)
+                       for r in ("random real", "SRe2L · real", "PRISM · real")))
+    (tmp_path / "cells.json").write_text(json.dumps(cells))
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n<!-- results:start -->\nstale\n<!-- results:end -->\ntail\n")
+    subprocess.run([sys.executable, "scripts/results.py", "--render-only", "--cells", str(tmp_path / "cells.json"),
+                    "--docs", str(tmp_path / "docs"), "--readme", str(readme)], cwd=ROOT, check=True)
+    table = "\n".join(grid.markdown(grid.summary(cells, 10, grid.ROWS)))
+    text, doc = readme.read_text(), (tmp_path / "docs" / "results.md").read_text()
+    assert table in text and table in doc and "stale" not in text and text.endswith("tail\n")
+    assert "PRISM · real beats SRe2L · real" in text and (tmp_path / "docs" / "img" / "results.png").stat().st_size
+
+
+def test_the_readme_summary_is_the_committed_grid():
+    """Regenerate with `python scripts/results.py --render-only` after measuring."""
+    block = re.search(r"<!-- results:start -->\n(.*?)<!-- results:end -->", (ROOT / "README.md").read_text(), re.S)
+    cells = grid.load_cells()
+    assert block and "\n".join(grid.markdown(grid.summary(cells, 10, grid.ROWS))) in block[1]
