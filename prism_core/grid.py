@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import platform
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -68,6 +69,13 @@ CLAIMS = [*((f"{m} · {i}", f"SRe2L · {i}") for i in INITS for m in ("PRISM", "
           *((f"PRISM balanced · {i}", f"PRISM · {i}") for i in INITS)]
 
 
+def machine() -> str:
+    """Where a cell was measured (its seconds mean little without it)."""
+    if torch.cuda.is_available():
+        return torch.cuda.get_device_name()
+    return f"{platform.machine()} CPU, {torch.get_num_threads()} threads"
+
+
 def epochs(ipc: int) -> int:
     """300 epochs at IPC 1-10 (the published budget), 150 at IPC 50 (1,500 updates of batch 50)."""
     return 300 if ipc <= 10 else 150
@@ -109,7 +117,8 @@ def measure(row: str, ipc: int, seed: int, work: Path, extractor: torch.nn.Modul
     fidelity once. Yields the cell after each evaluation so the caller can store it."""
     todo = missing(cell, evals)
     if cell is None or cell.get("protocol") != PROTOCOL:
-        cell = {"row": row, "ipc": ipc, "seed": seed, "protocol": PROTOCOL, "top1": {}, "seconds": 0.0}
+        cell = {"row": row, "ipc": ipc, "seed": seed, "protocol": PROTOCOL, "top1": {}, "seconds": 0.0,
+                "machine": machine()}
     cfg = ROWS.get(row) or ABLATION.get(row)
     started = time.perf_counter()
     if cfg is None:
