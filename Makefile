@@ -7,7 +7,7 @@ PORT    ?= 8501
 ADDRESS ?= 127.0.0.1
 export HF_HUB_OFFLINE = 1
 
-.PHONY: run test setup setup-test data browser unit integration browser-tests faults bench clean-venv gpu-check gpu-data
+.PHONY: run test setup setup-test data browser unit integration browser-tests faults bench clean-venv gpu-check gpu-data gpu-grid
 
 run: setup
 	$(VENV)/bin/streamlit run app/main.py --server.address $(ADDRESS) --server.port $(PORT) \
@@ -62,6 +62,15 @@ gpu-data: setup
 
 gpu-check:
 	PRISM_DATA_DIR=$${PRISM_DATA_DIR:-.gpu-data} PYTHONUNBUFFERED=1 $(GPU_PY) scripts/gpu_check.py --out $${OUT:-gpu-check-out}
+
+# there: make gpu-grid OUT=DIR GRID_S=300   (the results grid from where the committed cells stop, 4 workers on
+#        the GPU; DIR/cells.json comes back)   here: python scripts/results.py --merge DIR/cells.json --render-only
+gpu-grid:
+	mkdir -p $${OUT:-gpu-grid-out} && cp docs/measurements/grid/cells.json $${OUT:-gpu-grid-out}/cells.json
+	for w in 0 1 2 3; do PRISM_DATA_DIR=$${PRISM_DATA_DIR:-.gpu-data} $(GPU_PY) scripts/results.py --worker $$w/4 \
+	  --cells $${OUT:-gpu-grid-out}/cells.json --work /tmp/grid-runs --no-render \
+	  --deadline-s $${GRID_S:-300} > $${OUT:-gpu-grid-out}/grid$$w.log 2>&1 & done; wait
+	tail -n 3 $${OUT:-gpu-grid-out}/grid*.log
 
 clean-venv:
 	rm -rf $(VENV)

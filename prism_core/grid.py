@@ -18,6 +18,7 @@ and fidelity in the features of convnext_atto, a zoo model that takes part in no
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import math
 import platform
@@ -30,6 +31,7 @@ import numpy as np
 import torch
 
 from .atomic import atomic_json
+from .data import get_dataset
 from .evaluation import EvalConfig, evaluate_images, random_real_subset
 from .events import Evaluated
 from .metrics import image_metrics, run_images01
@@ -69,10 +71,10 @@ CLAIMS = [*((f"{m} · {i}", f"SRe2L · {i}") for i in INITS for m in ("PRISM", "
           *((f"PRISM balanced · {i}", f"PRISM · {i}") for i in INITS)]
 
 
-def machine() -> str:
+def machine(device: str) -> str:
     """Where a cell was measured (its seconds mean little without it)."""
-    if torch.cuda.is_available():
-        return torch.cuda.get_device_name()
+    if device.startswith("cuda"):
+        return torch.cuda.get_device_name(torch.device(device))
     return f"{platform.machine()} CPU, {torch.get_num_threads()} threads"
 
 
@@ -102,7 +104,9 @@ def load_cells(path: Path = CELLS) -> dict[str, dict]:
 def store_cell(cell: dict, path: Path = CELLS) -> None:
     """Merge one cell into the file as it is now, so two measuring processes never erase each other's cells."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_json(path, {**load_cells(path), key(cell["row"], cell["ipc"], cell["seed"]): cell})
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        atomic_json(path, {**load_cells(path), key(cell["row"], cell["ipc"], cell["seed"]): cell})
 
 
 def missing(cell: dict | None, evals: Iterable[str]) -> list[str]:
@@ -112,13 +116,13 @@ def missing(cell: dict | None, evals: Iterable[str]) -> list[str]:
 
 
 def measure(row: str, ipc: int, seed: int, work: Path, extractor: torch.nn.Module, cell: dict | None = None,
-            evals: Iterable[str] = tuple(EVALS)) -> Iterable[dict]:
+            evals: Iterable[str] = tuple(EVALS), device: str = "cpu") -> Iterable[dict]:
     """Complete one cell: synthesise (resuming a stored run), train each missing student, measure diversity and
     fidelity once. Yields the cell after each evaluation so the caller can store it."""
     todo = missing(cell, evals)
     if cell is None or cell.get("protocol") != PROTOCOL:
         cell = {"row": row, "ipc": ipc, "seed": seed, "protocol": PROTOCOL, "top1": {}, "seconds": 0.0,
-                "machine": machine()}
+                "machine": machine(device), "train_images": len(get_dataset(DATASET).split("train").labels)}
     cfg = ROWS.get(row) or ABLATION.get(row)
     started = time.perf_counter()
     if cfg is None:
@@ -126,7 +130,7 @@ def measure(row: str, ipc: int, seed: int, work: Path, extractor: torch.nn.Modul
         classes = np.asarray(classes)
     else:
         run = Run(work / f"{slug(row)}-ipc{ipc}-s{seed}")
-        for _ in synthesize(cfg.replace(ipc=ipc, seed=seed, snapshots=0), run.path, resume=True):
+        for _ in synthesize(cfg.replace(ipc=ipc, seed=seed, snapshots=0, device=device), run.path, resume=True):
             pass
         x01, classes, _ = run_images01(run)
     if "vendi" not in cell:
@@ -135,7 +139,7 @@ def measure(row: str, ipc: int, seed: int, work: Path, extractor: torch.nn.Modul
             k: m["fidelity_mean"][k] for k in ("precision", "density", "coverage", "nearest_real_cosine")})
     for label in todo:
         ecfg = replace(EVALS[label], epochs=epochs(ipc), seed=seed)
-        for event in evaluate_images(x01, classes, DATASET, ecfg, seeds=1):
+        for event in evaluate_images(x01, classes, DATASET, ecfg, seeds=1, device=device):
             if isinstance(event, Evaluated):
                 cell["top1"][label] = event.mean
         cell["seconds"] += time.perf_counter() - started

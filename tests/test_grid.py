@@ -116,3 +116,17 @@ def test_the_readme_summary_is_the_committed_grid():
     block = re.search(r"<!-- results:start -->\n(.*?)<!-- results:end -->", (ROOT / "README.md").read_text(), re.S)
     cells = grid.load_cells()
     assert block and "\n".join(grid.markdown(grid.summary(cells, 10, grid.ROWS))) in block[1]
+
+
+@pytest.mark.integration
+def test_cells_from_another_machine_are_merged_where_they_add_something(tmp_path):
+    here = cells_of(cell("random real", 0, [80.0, 60.0]), cell("SRe2L · real", 0, [81.0]))
+    there = cells_of(cell("random real", 0, [70.0]), cell("SRe2L · real", 0, [82.0, 61.0]),
+                     cell("PRISM · real", 0, [83.0]))
+    (tmp_path / "here.json").write_text(json.dumps(here))
+    (tmp_path / "there.json").write_text(json.dumps(there))
+    subprocess.run([sys.executable, "scripts/results.py", "--merge", str(tmp_path / "there.json"), "--render-only",
+                    "--no-render", "--cells", str(tmp_path / "here.json")], cwd=ROOT, check=True)
+    merged = grid.load_cells(tmp_path / "here.json")
+    assert merged["random real|10|0"]["top1"][EVALS[0]] == 80.0  # here had more
+    assert merged["SRe2L · real|10|0"]["top1"][EVALS[1]] == 61.0 and "PRISM · real|10|0" in merged
