@@ -17,8 +17,7 @@ st.markdown("Every row starts from the **same noise** with the **same seed** and
 info, ws = dataset().info, workspace()
 
 
-def show(folder, title: str) -> None:
-    stored = stored_priors(folder)
+def show(folder, stored: dict, title: str) -> None:
     c = stored["config"]
     classes = "all classes" if c["classes"] is None else f"{len(c['classes'])} classes"
     st.subheader(title)
@@ -64,9 +63,9 @@ if submitted:
             st.error(f"Cannot render the priors: {err}")
         bar.empty()
 
-if st.session_state.get("pri_folder") and stored_priors(st.session_state["pri_folder"]):
-    show(st.session_state["pri_folder"], "Your classes")
-if ws.name == EMBEDDED and stored_priors(PRIORS_DIR):
-    show(PRIORS_DIR, "Shipped with the app")
+if st.session_state.get("pri_folder") and (mine := stored_priors(st.session_state["pri_folder"])):
+    show(st.session_state["pri_folder"], mine, "Your classes")
+if ws.name == EMBEDDED and (shipped := stored_priors(PRIORS_DIR)):
+    show(PRIORS_DIR, shipped, "Shipped with the app")
 elif ws.name == EMBEDDED:
     st.info("No shipped priors grid in this checkout: `python -m prism_core priors --out assets/priors` makes it.")

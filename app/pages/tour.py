@@ -40,6 +40,24 @@ def try_it(label: str, preset: str | None = None, page: str | None = None) -> No
         st.switch_page(page or "pages/launch.py")
 
 
+@st.cache_data(show_spinner=False)
+def example_measurements(stamps: tuple) -> list[dict]:
+    """The shipped runs' stored metrics and evaluations (loading the extractor for their key once, not per render)."""
+    rows = []
+    for name, run in EXAMPLES.items():
+        m = compute_metrics(run, stored_only=True)
+        evals = {e["subject"]: e["mean"] for e in stored_evaluations(run)}
+        if m is None:
+            continue
+        rows.append({"run": TITLES[name], "Vendi (higher = more diverse)": round(m["vendi"], 2),
+                     "random real: Vendi": round(m["random_real"]["vendi"], 2),
+                     "intra-class cosine": round(m["intra_class_cosine_summary"]["mean"], 3),
+                     "nearest-real cosine (fidelity)": round(m["fidelity_mean"]["nearest_real_cosine"], 3),
+                     "student top-1 %": round(evals["run"], 1) if "run" in evals else None,
+                     "random real: top-1 %": round(evals["random-real"], 1) if "random-real" in evals else None})
+    return rows
+
+
 if step == STEPS[0]:
     train = ds.split("train")
     real = to_uint8(train.load(np.concatenate([class_indices(train, info.class_names.index(c))[:3]
@@ -90,19 +108,7 @@ elif step == STEPS[3]:
                 "filled with probability 1/2 by a distinct pool model, so $|S|$ is 1 to 4 (2.5 on average).")
     try_it("PRISM beside SRe2L from the same noise", "PRISM vs SRe2L from noise")
 else:
-    rows = []
-    for name, run in EXAMPLES.items():
-        m = compute_metrics(run, stored_only=True)
-        evals = {e["subject"]: e["mean"] for e in stored_evaluations(run)}
-        if m is None:
-            continue
-        rows.append({"run": TITLES[name], "Vendi (higher = more diverse)": round(m["vendi"], 2),
-                     "random real: Vendi": round(m["random_real"]["vendi"], 2),
-                     "intra-class cosine": round(m["intra_class_cosine_summary"]["mean"], 3),
-                     "nearest-real cosine (fidelity)": round(m["fidelity_mean"]["nearest_real_cosine"], 3),
-                     "student top-1 %": round(evals["run"], 1) if "run" in evals else None,
-                     "random real: top-1 %": round(evals["random-real"], 1) if "random-real" in evals else None})
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.dataframe(pd.DataFrame(example_measurements(tuple(run_mtime(r) for r in EXAMPLES.values()))), hide_index=True)
     st.markdown("Read diversity **beside fidelity**: noise-born images are far from real ones, and far from each "
                 "other, so they score as diverse on any feature-space measure; compare runs from the same init. "
                 "Student accuracy here is one small protocol (ResNet-18 student, soft labels from the zoo "
