@@ -63,6 +63,7 @@ gpu-data: setup
 gpu-check:
 	PRISM_DATA_DIR=$${PRISM_DATA_DIR:-.gpu-data} PYTHONUNBUFFERED=1 $(GPU_PY) scripts/gpu_check.py --out $${OUT:-gpu-check-out}
 
+# gpu-check ends with the results grid in what budget is left (DIR/grid_cells.json); for a call of its own:
 # there: make gpu-grid OUT=DIR GRID_S=300   (the results grid from where the committed cells stop, 4 workers on
 #        the GPU; DIR/cells.json comes back)   here: python scripts/results.py --merge DIR/cells.json --render-only
 gpu-grid:

@@ -35,13 +35,15 @@ def test_packed_fashion_mnist_keeps_the_test_split_and_n_images_per_class(tmp_pa
 
 @pytest.mark.integration
 def test_dry_run_reports_every_step_it_ran(tmp_path, fmnist):
-    steps = "CLI synth,CLI evaluate,job queue,CPU and"
+    steps = "CLI synth,CLI evaluate,job queue,CPU and,results grid"
     proc = subprocess.run([sys.executable, str(SCRIPT), "--dry-run", "--out", str(tmp_path), "--only", steps],
                           capture_output=True, text=True, timeout=600, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     report = json.loads((tmp_path / "gpu_check.json").read_text())
     ran = {s["step"]: s["status"] for s in report["steps"]}
-    assert len(ran) == 5 and set(ran.values()) == {"ok"}, ran
+    assert len(ran) == 6 and set(ran.values()) == {"ok"}, ran
     assert report["facts"]["torch"] and report["facts"]["mode"].startswith("dry run")
     table = (tmp_path / "gpu_check.md").read_text()
     assert "| CLI synth, each recipe, Fashion-MNIST zoo | ok |" in table and "| job queue (the app's path) | ok |" in table
+    travelled = json.loads((tmp_path / "grid_cells.json").read_text())  # the committed cells, to go on from
+    assert travelled and set(travelled) <= set(json.loads((ROOT / "docs/measurements/grid/cells.json").read_text()))
