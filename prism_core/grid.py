@@ -10,7 +10,10 @@ only in the init): from noise lr 1.0, r_bn 0.1, 300 steps (the small-image SRe2L
 benchmarks/defaults.py so that a held-out zoo model recognises noise-born images); from real images lr 0.05, r_bn
 0.01, 100 steps (PRISM's learning rate; more steps move the images no further from their start on this zoo). G-VBSM
 keeps its own small-image recipe from noise (lr 0.25, 1,000 steps: each of its 4 backbones needs ~250 steps of its
-own) and gets 400 steps from real images (the real-init 100 steps per backbone). Students train from scratch for 300
+own) and gets 400 steps from real images (the real-init 100 steps per backbone). Two rows need no synthesis: a
+random real subset (a new draw per seed), and the init images, the first IPC training images of each class that
+every real-init row starts from (PRISM's rule, the same for every seed), so that a real-init row's gain over them is
+what its optimisation adds and their gap to the random subset is what the choice of images adds. Students train from scratch for 300
 epochs at IPC 1-10 (IPC 10, batch 50: 600 updates) and 150 at IPC 50 (1,500 updates), AdamW, cosine schedule, on
 random-resized crops and flips; *soft*: MSE to the zoo ResNet-18's logits on exactly those crops + 0.1 CE, with
 CutMix; *hard*: CE on the true labels, no teacher, no CutMix. Top-1 on the full 10,000-image test split. Diversity
@@ -25,13 +28,13 @@ import platform
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 import torch
 
 from .atomic import atomic_json
-from .data import get_dataset
+from .data import class_indices, get_dataset
 from .evaluation import EvalConfig, evaluate_images, random_real_subset
 from .events import Evaluated
 from .metrics import image_metrics, run_images01
@@ -47,13 +50,30 @@ INITS = {"noise": dict(init="noise", lr=1.0, r_bn=0.1, iterations=300),
 _METHODS = {"SRe2L": dict(method="sre2l"), "PRISM": dict(method="prism"), "PRISM balanced": dict(method="prism-balanced")}
 _GVBSM = {"noise": dict(init="noise", lr=0.25, r_bn=0.1, iterations=1000),
           "real": dict(init="real", lr=0.05, r_bn=0.01, iterations=400)}
-# row -> synthesis config (None: a random real subset of the training split)
-ROWS: dict[str, SynthConfig | None] = {
-    "random real": None,
+
+
+def random_real(ipc: int, seed: int) -> tuple[torch.Tensor, np.ndarray]:
+    """The bar every method must clear: `ipc` training images per class drawn at random (a new draw per seed)."""
+    x01, classes = random_real_subset(DATASET, list(range(10)), ipc, seed)
+    return x01, np.asarray(classes)
+
+
+def init_images(ipc: int, seed: int) -> tuple[torch.Tensor, np.ndarray]:
+    """What every real-init row starts from, unoptimised: the first `ipc` training images of each class (PRISM's
+    rule, the same for every seed), so a method's gain over this row is what its optimisation adds."""
+    train = get_dataset(DATASET).split("train")
+    idx = np.concatenate([class_indices(train, c)[:ipc] for c in range(10)])
+    return train.load(idx), np.asarray(train.labels[idx])
+
+
+# row -> a synthesis config, or a function giving an image set of real training images
+ROWS: dict[str, SynthConfig | Callable[[int, int], tuple[torch.Tensor, np.ndarray]]] = {
+    "random real": random_real,
+    "real init images": init_images,
     **{f"{m} · {i}": SynthConfig(**kw, **INITS[i]) for m, kw in _METHODS.items() for i in INITS},
     **{f"G-VBSM · {i}": SynthConfig(method="gvbsm", **kw) for i, kw in _GVBSM.items()},
 }
-MAIN = ("random real", "SRe2L · noise", "PRISM · noise", "SRe2L · real", "PRISM · real")  # also at IPC 1 and 50
+MAIN = ("random real", "real init images", "SRe2L · noise", "PRISM · noise", "SRe2L · real", "PRISM · real")  # also at IPC 1 and 50
 # The BN-set ablation (IPC 10, real init, PRISM's recipe): SRe2L · real is |S| = 1, PRISM · real the official draw
 # (the primary + 3 pool slots, each filled with p = 0.5).
 ABLATION: dict[str, SynthConfig] = {
@@ -67,6 +87,8 @@ METRICS = {"Vendi": "vendi", "coverage": "coverage", "intra-class cos": "cosine"
 # the claims checked per IPC: (a, b) reads "a beats b"
 CLAIMS = [*((f"{m} · {i}", f"SRe2L · {i}") for i in INITS for m in ("PRISM", "PRISM balanced")),
           *((f"PRISM · {i}", "random real") for i in INITS),
+          ("SRe2L · real", "real init images"), ("PRISM · real", "real init images"),
+          ("real init images", "random real"),
           ("PRISM · real", "PRISM · noise"), ("SRe2L · real", "SRe2L · noise"),
           *((f"PRISM balanced · {i}", f"PRISM · {i}") for i in INITS)]
 
@@ -123,11 +145,10 @@ def measure(row: str, ipc: int, seed: int, work: Path, extractor: torch.nn.Modul
     if cell is None or cell.get("protocol") != PROTOCOL:
         cell = {"row": row, "ipc": ipc, "seed": seed, "protocol": PROTOCOL, "top1": {}, "seconds": 0.0,
                 "machine": machine(device), "train_images": len(get_dataset(DATASET).split("train").labels)}
-    cfg = ROWS.get(row) or ABLATION.get(row)
+    cfg = ROWS.get(row) or ABLATION[row]
     started = time.perf_counter()
-    if cfg is None:
-        x01, classes = random_real_subset(DATASET, list(range(10)), ipc, seed)
-        classes = np.asarray(classes)
+    if callable(cfg):
+        x01, classes = cfg(ipc, seed)
     else:
         run = Run(work / f"{slug(row)}-ipc{ipc}-s{seed}")
         for _ in synthesize(cfg.replace(ipc=ipc, seed=seed, snapshots=0, device=device), run.path, resume=True):
@@ -252,7 +273,7 @@ def markdown(lines: list[dict[str, str]]) -> list[str]:
             + ["| " + " | ".join(str(line[h]) for h in head) + " |" for line in lines])
 
 
-COLOURS = {"random real": "0.55", "SRe2L": "tab:blue", "PRISM": "tab:red", "PRISM balanced": "tab:purple",
+COLOURS = {"random real": "0.6", "real init images": "0.3", "SRe2L": "tab:blue", "PRISM": "tab:red", "PRISM balanced": "tab:purple",
            "G-VBSM": "tab:green"}
 
 
