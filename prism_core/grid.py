@@ -13,7 +13,8 @@ keeps its own small-image recipe from noise (lr 0.25, 1,000 steps: each of its 4
 own) and gets 400 steps from real images (the real-init 100 steps per backbone). Two rows need no synthesis: a
 random real subset (a new draw per seed), and the init images, the first IPC training images of each class that
 every real-init row starts from (PRISM's rule, the same for every seed), so that a real-init row's gain over them is
-what its optimisation adds and their gap to the random subset is what the choice of images adds. Students train from scratch for 300
+what its optimisation adds and their gap to the random subset is what the choice of images adds. Students
+(ResNet-18; the DD ConvNet and a 6-layer ViT, families that no recipe uses as a teacher) train from scratch for 300
 epochs at IPC 1-10 (IPC 10, batch 50: 600 updates) and 150 at IPC 50 (1,500 updates), AdamW, cosine schedule, on
 random-resized crops and flips; *soft*: MSE to the zoo ResNet-18's logits on exactly those crops + 0.1 CE, with
 CutMix; *hard*: CE on the true labels, no teacher, no CutMix. Top-1 on the full 10,000-image test split. Diversity
@@ -73,7 +74,8 @@ ROWS: dict[str, SynthConfig | Callable[[int, int], tuple[torch.Tensor, np.ndarra
     **{f"{m} · {i}": SynthConfig(**kw, **INITS[i]) for m, kw in _METHODS.items() for i in INITS},
     **{f"G-VBSM · {i}": SynthConfig(method="gvbsm", **kw) for i, kw in _GVBSM.items()},
 }
-MAIN = ("random real", "real init images", "SRe2L · noise", "PRISM · noise", "SRe2L · real", "PRISM · real")  # also at IPC 1 and 50
+# the rows also measured at IPC 1 and 50
+MAIN = ("random real", "real init images", "SRe2L · noise", "PRISM · noise", "SRe2L · real", "PRISM · real")
 # The BN-set ablation (IPC 10, real init, PRISM's recipe): SRe2L · real is |S| = 1, PRISM · real the official draw
 # (the primary + 3 pool slots, each filled with p = 0.5).
 ABLATION: dict[str, SynthConfig] = {
@@ -273,8 +275,8 @@ def markdown(lines: list[dict[str, str]]) -> list[str]:
             + ["| " + " | ".join(str(line[h]) for h in head) + " |" for line in lines])
 
 
-COLOURS = {"random real": "0.6", "real init images": "0.3", "SRe2L": "tab:blue", "PRISM": "tab:red", "PRISM balanced": "tab:purple",
-           "G-VBSM": "tab:green"}
+COLOURS = {"random real": "0.6", "real init images": "0.3", "SRe2L": "tab:blue", "PRISM": "tab:red",
+           "PRISM balanced": "tab:purple", "G-VBSM": "tab:green"}
 
 
 def _style(row: str) -> dict:
@@ -290,7 +292,8 @@ def figure(cells: dict, ipc: int):
     from matplotlib.figure import Figure  # not pyplot: nothing is kept open in a long-lived app process
     rows = [line["row"] for line in summary(cells, ipc, ROWS)]
     evals = [e for e in EVALS if any(_values(cells, r, ipc, e) for r in rows)]
-    mean = {(r, e): np.mean(list(_values(cells, r, ipc, e).values()) or [np.nan]) for r in rows for e in [*evals, *METRICS]}
+    mean = {(r, e): np.mean(list(_values(cells, r, ipc, e).values()) or [np.nan])
+            for r in rows for e in [*evals, *METRICS]}
     fig = Figure(figsize=(14, 4.6))
     bars, scatter = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.2, 1]})
     width = 0.8 / max(1, len(rows))
