@@ -230,14 +230,12 @@ def differences(cells: dict, ipc: int, claims: Iterable[tuple[str, str]] = CLAIM
     return lines
 
 
-def _verdict(d: tuple[float, float, int] | None, unit: str) -> str:
+def _verdict(d: tuple[float, float, int] | None, unit: str = "") -> str:
     if d is None:
         return "not measured yet"
     mean, half, n = d
-    sign = "higher" if mean > 0 else "lower"
-    if abs(mean) <= half:
-        return f"no difference shown ({mean:+.2f} ± {half:.2f} {unit}, {n} seeds)"
-    return f"**{sign}** ({mean:+.2f} ± {half:.2f} {unit}, {n} seeds)"
+    said = f"{mean:+.2f} ± {half:.2f}{' ' + unit if unit else ''}, {n} seeds"
+    return f"no difference shown ({said})" if abs(mean) <= half else f"**{'higher' if mean > 0 else 'lower'}** ({said})"
 
 
 def statements(cells: dict, ipc: int) -> list[str]:
@@ -258,11 +256,13 @@ def statements(cells: dict, ipc: int) -> list[str]:
         text += (f" ({len(measured)} of {len(EVALS)} evaluations measured)" if len(measured) < len(EVALS) else "") + "."
         vendi, coverage = paired(cells, ipc, a, b, "Vendi"), paired(cells, ipc, a, b, "coverage")
         if vendi:
-            matched = coverage is None or coverage[0] + coverage[1] >= 0
-            text += (f" Vendi {_verdict(vendi, 'effective images')}, coverage {_verdict(coverage, '')}: "
-                     + ("a diversity gain at matched fidelity." if matched and vendi[0] > vendi[1] else
-                        "more varied but further from the real data, so not a diversity gain at matched fidelity."
-                        if vendi[0] > vendi[1] else "no diversity gain."))
+            varied = vendi[0] > vendi[1]
+            closer, further = (coverage and coverage[0] > coverage[1]), (coverage and -coverage[0] > coverage[1])
+            text += (f" Vendi {_verdict(vendi, 'effective images')}, coverage {_verdict(coverage)}: "
+                     + ("more varied but further from the real data, so not a diversity gain at matched fidelity."
+                        if varied and further else "a diversity gain at matched fidelity." if varied else
+                        "no more varied by Vendi, but it covers more of the real data." if closer else
+                        "no diversity gain."))
         out.append(text)
     return out
 
