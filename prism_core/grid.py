@@ -99,7 +99,8 @@ def machine(device: str) -> str:
     """Where a cell was measured (its seconds mean little without it)."""
     if device.startswith("cuda"):
         return torch.cuda.get_device_name(torch.device(device))
-    return f"{platform.machine()} CPU, {torch.get_num_threads()} threads"
+    threads = torch.get_num_threads()
+    return f"{platform.machine()} CPU, {threads} thread{'s' if threads > 1 else ''}"
 
 
 def epochs(ipc: int) -> int:
