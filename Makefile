@@ -63,15 +63,11 @@ gpu-data: setup
 gpu-check:
 	PRISM_DATA_DIR=$${PRISM_DATA_DIR:-.gpu-data} PYTHONUNBUFFERED=1 $(GPU_PY) scripts/gpu_check.py --out $${OUT:-gpu-check-out}
 
-# gpu-check ends with the results grid in what budget is left (DIR/grid_cells.json); for a call of its own:
-# there: make gpu-grid OUT=DIR GRID_S=300   (the results grid from where the committed cells stop, 4 workers on
-#        the GPU; DIR/cells.json comes back)   here: python scripts/results.py --merge DIR/cells.json --render-only
+# gpu-check ends with the results grid in the budget left; a call for the grid alone (GRID_S seconds):
+# there: make gpu-grid OUT=DIR GRID_S=360   here: python scripts/results.py --merge DIR/grid_cells.json --render-only
 gpu-grid:
-	mkdir -p $${OUT:-gpu-grid-out} && cp docs/measurements/grid/cells.json $${OUT:-gpu-grid-out}/cells.json
-	for w in 0 1 2 3; do PRISM_DATA_DIR=$${PRISM_DATA_DIR:-.gpu-data} $(GPU_PY) scripts/results.py --worker $$w/4 \
-	  --cells $${OUT:-gpu-grid-out}/cells.json --work /tmp/grid-runs --no-render \
-	  --deadline-s $${GRID_S:-300} > $${OUT:-gpu-grid-out}/grid$$w.log 2>&1 & done; wait
-	tail -n 3 $${OUT:-gpu-grid-out}/grid*.log
+	PRISM_DATA_DIR=$${PRISM_DATA_DIR:-.gpu-data} PYTHONUNBUFFERED=1 $(GPU_PY) scripts/gpu_check.py --out $${OUT:-gpu-check-out} \
+	  --only "results grid" --budget-s $${GRID_S:-360}
 
 clean-venv:
 	rm -rf $(VENV)

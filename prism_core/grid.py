@@ -55,8 +55,7 @@ _GVBSM = {"noise": dict(init="noise", lr=0.25, r_bn=0.1, iterations=1000),
 
 def random_real(ipc: int, seed: int) -> tuple[torch.Tensor, np.ndarray]:
     """The bar every method must clear: `ipc` training images per class drawn at random (a new draw per seed)."""
-    x01, classes = random_real_subset(DATASET, list(range(10)), ipc, seed)
-    return x01, np.asarray(classes)
+    return random_real_subset(DATASET, list(range(10)), ipc, seed)
 
 
 def init_images(ipc: int, seed: int) -> tuple[torch.Tensor, np.ndarray]:
@@ -64,7 +63,7 @@ def init_images(ipc: int, seed: int) -> tuple[torch.Tensor, np.ndarray]:
     rule, the same for every seed), so a method's gain over this row is what its optimisation adds."""
     train = get_dataset(DATASET).split("train")
     idx = np.concatenate([class_indices(train, c)[:ipc] for c in range(10)])
-    return train.load(idx), np.asarray(train.labels[idx])
+    return train.load(idx), train.labels[idx]
 
 
 # row -> a synthesis config, or a function giving an image set of real training images
@@ -116,6 +115,11 @@ def plan(seeds: int = 3, seeds_50: int = 1) -> list[tuple[str, int, int]]:
             + [(r, 10, s) for s in range(seeds) for r in ABLATION]
             + [(r, 10, s) for s in range(seeds) for r in ROWS if r.startswith("G-VBSM")]
             + [(r, 50, s) for s in range(seeds_50) for r in MAIN])
+
+
+def ipcs(cells: dict) -> list[int]:
+    """The IPCs with measured cells, IPC 10 (the full grid) first."""
+    return sorted({c["ipc"] for c in cells.values()}, key=lambda i: (i != 10, i))
 
 
 def key(row: str, ipc: int, seed: int) -> str:
@@ -292,22 +296,23 @@ def figure(cells: dict, ipc: int):
     (dashed), and Vendi against coverage (diversity against fidelity: noise-born sets sit high and to the left)."""
     from matplotlib.figure import Figure  # not pyplot: nothing is kept open in a long-lived app process
     rows = [line["row"] for line in summary(cells, ipc, ROWS)]
-    evals = [e for e in EVALS if any(_values(cells, r, ipc, e) for r in rows)]
-    mean = {(r, e): np.mean(list(_values(cells, r, ipc, e).values()) or [np.nan])
-            for r in rows for e in [*evals, *METRICS]}
+    values = {(r, c): list(_values(cells, r, ipc, c).values()) for r in rows for c in [*EVALS, *METRICS]}
+    evals = [e for e in EVALS if any(values[r, e] for r in rows)]
+    mean = {k: np.mean(v) if v else np.nan for k, v in values.items()}
     fig = Figure(figsize=(14, 4.6))
     bars, scatter = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.2, 1]})
     width = 0.8 / max(1, len(rows))
     for i, row in enumerate(rows):
-        spread = [np.std(list(_values(cells, row, ipc, e).values()) or [0]) for e in evals]
         pos = np.arange(len(evals)) + (i - (len(rows) - 1) / 2) * width
-        bars.bar(pos, [mean[row, e] for e in evals], width, yerr=spread, label=row, capsize=2, **_style(row))
+        bars.bar(pos, [mean[row, e] for e in evals], width, yerr=[np.std(values[row, e] or [0]) for e in evals],
+                 label=row, capsize=2, **_style(row))
         colour = _style(row)["color"]
-        xs, ys = (list(_values(cells, row, ipc, m).values()) for m in ("coverage", "Vendi"))
+        xs, ys = values[row, "coverage"], values[row, "Vendi"]
         if xs and ys:
-            scatter.errorbar(np.mean(xs), np.mean(ys), xerr=np.std(xs), yerr=np.std(ys), color=colour,
+            scatter.errorbar(mean[row, "coverage"], mean[row, "Vendi"], xerr=np.std(xs), yerr=np.std(ys), color=colour,
                              fmt="o" if " · noise" not in row else "s", mfc="white" if " · noise" in row else colour)
-            scatter.annotate(row, (np.mean(xs), np.mean(ys)), textcoords="offset points", xytext=(5, 4), fontsize=7)
+            scatter.annotate(row, (mean[row, "coverage"], mean[row, "Vendi"]), textcoords="offset points",
+                             xytext=(5, 4), fontsize=7)
     for j, e in enumerate(evals):
         if "random real" in rows:
             bars.hlines(mean["random real", e], j - 0.45, j + 0.45, colors="0.3", linestyles="dashed", linewidth=1)

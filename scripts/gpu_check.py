@@ -317,6 +317,8 @@ def main() -> int:
                                    "--deadline-s", str(seconds)], stdout=log, stderr=subprocess.STDOUT)
                  for w, log in enumerate(logs)]
         failed = [w for w, proc in enumerate(procs) if proc.wait()]
+        for log in logs:
+            log.close()
         if failed:
             raise RuntimeError(f"grid workers {failed} failed: see grid_worker*.log")
         after = json.loads(cells.read_text())

@@ -78,7 +78,7 @@ def main() -> None:
     ap.add_argument("--render-only", action="store_true")
     ap.add_argument("--no-render", action="store_true", help="measure only (a machine without matplotlib)")
     ap.add_argument("--worker", default="0/1", help="I/N: measure every N-th planned cell from the I-th, so N "
-                    "processes share the plan (on 2 cores, two 1-thread workers measure ~20 %% more than one)")
+                    "processes share the plan (on 2 cores, two 1-thread workers measure about 1.5x as much as one)")
     ap.add_argument("--threads", type=int, help="torch threads of this process")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--merge", type=Path, help="first take in the cells of another machine's cells.json (those "
@@ -90,7 +90,8 @@ def main() -> None:
     args = ap.parse_args()
     ipcs = [int(i) for i in args.ipcs.split(",")]
     evals = [e for e in args.evals.split(",") if e]
-    unknown = set(evals) - set(grid.EVALS) | set(r for r in args.rows.split(",") if r) - {*grid.ROWS, *grid.ABLATION}
+    rows = {r for r in args.rows.split(",") if r}
+    unknown = set(evals) - set(grid.EVALS) | rows - {*grid.ROWS, *grid.ABLATION}
     if unknown:
         ap.error(f"unknown rows or evaluations {sorted(unknown)}; choose from {[*grid.ROWS, *grid.ABLATION, *grid.EVALS]}")
     worker, workers = (int(x) for x in args.worker.split("/"))
@@ -110,9 +111,10 @@ def main() -> None:
             if time.time() > deadline:
                 print("deadline reached; the rest is measured by the next invocation")
                 break
-            if ipc not in ipcs or (args.rows and row not in args.rows.split(",")) or not grid.missing(cell, evals):
+            todo = grid.missing(cell, evals)
+            if ipc not in ipcs or (rows and row not in rows) or not todo:
                 continue
-            print(f"{grid.key(row, ipc, seed)}: {', '.join(grid.missing(cell, evals))} ...", flush=True)
+            print(f"{grid.key(row, ipc, seed)}: {', '.join(todo)} ...", flush=True)
             for cell in grid.measure(row, ipc, seed, args.work, extractor, cell, evals, args.device):
                 grid.store_cell(cell, args.cells)
                 if time.time() > deadline:
@@ -121,9 +123,8 @@ def main() -> None:
     if args.no_render:
         return
     cells = grid.load_cells(args.cells)
-    shown = sorted({c["ipc"] for c in cells.values()}, key=lambda i: (i != 10, i))
     (args.docs / "img").mkdir(parents=True, exist_ok=True)
-    (args.docs / "results.md").write_text(document(cells, shown) + "\n")
+    (args.docs / "results.md").write_text(document(cells, grid.ipcs(cells)) + "\n")
     grid.figure(cells, 10).savefig(args.docs / "img" / "results.png", dpi=110)
     text = args.readme.read_text() if args.readme.is_file() else ""
     if README_MARK.search(text):

@@ -26,7 +26,7 @@ def picture(stamp: float, ipc: int) -> bytes:
 
 stamp = grid.CELLS.stat().st_mtime if grid.CELLS.is_file() else 0.0
 cells = measured(stamp)
-ipcs = sorted({c["ipc"] for c in cells.values()}, key=lambda i: (i != 10, i))
+ipcs = grid.ipcs(cells)
 if ipcs:
     st.subheader("Method and initialisation apart (Fashion-MNIST)")
     st.caption("Every method from noise and from real images with the same optimiser settings per init; students "
