@@ -6,6 +6,7 @@ import time
 
 import pytest
 import torch
+from streamlit.runtime.scriptrunner import magic
 from streamlit.testing.v1 import AppTest
 
 from prism_core.runstore import Run
@@ -27,7 +28,19 @@ def filled_form(seed: int, name: str) -> AppTest:
     return at
 
 
+def parse_one_at_a_time(monkeypatch):
+    """CPython 3.11.7's ast.parse is not thread-safe ("AST constructor recursion depth mismatch") and every
+    AppTest run parses its page afresh; a real server parses once per page, so only the test needs the lock."""
+    lock, add_magic = threading.Lock(), magic.add_magic
+
+    def locked(*args, **kwargs):
+        with lock:
+            return add_magic(*args, **kwargs)
+    monkeypatch.setattr(magic, "add_magic", locked)
+
+
 def test_two_sessions_launching_at_once_get_all_their_runs_in_order_and_unmixed(tmp_path, monkeypatch):
+    parse_one_at_a_time(monkeypatch)
     store = tmp_path / "runs"
     monkeypatch.setenv("PRISM_RUNS_DIR", str(store))
     sessions = {"alice": filled_form(11, "alice"), "bob": filled_form(22, "bob")}
