@@ -223,13 +223,13 @@ def paired(cells: dict, ipc: int, a: str, b: str, column: str) -> tuple[float, f
 
 
 def differences(cells: dict, ipc: int, claims: Iterable[tuple[str, str]] = CLAIMS) -> list[dict[str, str]]:
-    """Paired differences per claim; *holds* where the 95 % interval excludes 0."""
+    """Paired differences per claim; 'holds' where the 95 % interval excludes 0."""
     lines = []
     for a, b in claims:
         line = {"claim": f"{a} − {b}"}
         for column in [*EVALS, "Vendi", "coverage"]:
             d = paired(cells, ipc, a, b, column)
-            line[column] = "-" if d is None else f"{d[0]:+.2f} ± {d[1]:.2f}{' *holds*' if abs(d[0]) > d[1] else ''}"
+            line[column] = "-" if d is None else f"{d[0]:+.2f} ± {d[1]:.2f}{' holds' if abs(d[0]) > d[1] else ''}"
         if any(v != "-" for k, v in line.items() if k != "claim"):
             lines.append(line)
     return lines
@@ -291,6 +291,24 @@ def _style(row: str) -> dict:
                 edgecolor="white" if init == "noise" else None)
 
 
+def _label_points(ax, points: dict[str, tuple[float, float]], char: float = 0.0125, line: float = 0.05) -> None:
+    """Name each point without covering another name: rows of one init sit close together, so each label takes
+    the first free slot beside its point (right, left, then lower rows), joined to it by a thin line when moved."""
+    ax.autoscale_view()
+    placed: list[tuple[float, float, float, float]] = []
+    for name, (x, y) in sorted(points.items(), key=lambda p: -p[1][1]):
+        px, py = ax.transLimits.transform((x, y))
+        w = char * len(name)
+        slots = [(px + 0.03, py + dy) for dy in (0.0, -line, line, -2 * line, 2 * line, -3 * line)]
+        slots[1:1] = [(px - 0.03 - w, py)]
+        free = [s for s in slots if s[0] + w < 1 and s[0] > 0
+                and not any(abs(s[1] - b[1]) < line and s[0] < b[0] + b[2] and b[0] < s[0] + w for b in placed)]
+        lx, ly = (free or slots)[0]
+        placed.append((lx, ly, w, 0))
+        ax.annotate(name, (x, y), xytext=(lx, ly), textcoords="axes fraction", fontsize=7, va="center",
+                    arrowprops=None if (lx, ly) in slots[:2] else dict(arrowstyle="-", lw=0.4, color="0.5"))
+
+
 def figure(cells: dict, ipc: int):
     """Two panels a reader takes in at a glance: top-1 per row and evaluation against the random real subset
     (dashed), and Vendi against coverage (diversity against fidelity: noise-born sets sit high and to the left)."""
@@ -311,8 +329,6 @@ def figure(cells: dict, ipc: int):
         if xs and ys:
             scatter.errorbar(mean[row, "coverage"], mean[row, "Vendi"], xerr=np.std(xs), yerr=np.std(ys), color=colour,
                              fmt="o" if " · noise" not in row else "s", mfc="white" if " · noise" in row else colour)
-            scatter.annotate(row, (mean[row, "coverage"], mean[row, "Vendi"]), textcoords="offset points",
-                             xytext=(5, 4), fontsize=7)
     for j, e in enumerate(evals):
         if "random real" in rows:
             bars.hlines(mean["random real", e], j - 0.45, j + 0.45, colors="0.3", linestyles="dashed", linewidth=1)
@@ -325,6 +341,8 @@ def figure(cells: dict, ipc: int):
     scatter.set_ylabel("Vendi score (diversity)")
     scatter.set_title("diversity against fidelity (squares: from noise)", fontsize=10)
     scatter.margins(0.2)
+    _label_points(scatter, {r: (mean[r, "coverage"], mean[r, "Vendi"]) for r in rows
+                            if values[r, "coverage"] and values[r, "Vendi"]})
     fig.legend(*bars.get_legend_handles_labels(), loc="lower center", ncol=min(len(rows), 7), fontsize=9, frameon=False)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig

@@ -38,7 +38,7 @@ if ipcs:
     st.dataframe(grid.summary(cells, ipc, [*grid.ROWS, *grid.ABLATION]), hide_index=True)
     diffs = grid.differences(cells, ipc)
     if diffs:
-        st.markdown("**Paired differences** (same seed), mean ± 95 % interval; *holds* where it excludes 0")
+        st.markdown("**Paired differences** (same seed), mean ± 95 % interval; \"holds\" where it excludes 0")
         st.dataframe(diffs, hide_index=True)
         st.markdown("\n".join(grid.statements(cells, ipc)))
 st.subheader("Your evaluations")
@@ -64,13 +64,23 @@ own = [label for label, run in runs.items() if run.path.parent == runs_dir()]
 if not own:
     st.caption("Evaluations are stored in the run, so only your own runs (not the shipped examples) can be evaluated.")
     st.stop()
+
+
+def protocol_epochs(label: str) -> int:
+    return grid.epochs(runs[label].config().ipc)
+
+
+label = st.selectbox("Run", own, key="eval_run", on_change=lambda: st.session_state.update(
+    eval_epochs=protocol_epochs(st.session_state["eval_run"])))
 with st.form("evaluate"):
-    label = st.selectbox("Run", own, key="eval_run")
     student = st.selectbox("Student", ["resnet18", "convnet", "vit", "regnetx_002", "lcnet_050"], key="eval_student",
                            help="convnet: the classic dataset-distillation ConvNet (3 conv-instance norm-ReLU-pool "
                                 "blocks, width 128) and vit (a 6-layer ViT: no convolution, no BN), families "
                                 "that no recipe uses as a teacher")
-    epochs = st.number_input("Epochs", 1, 1000, 30, key="eval_epochs")
+    epochs = st.number_input("Epochs", 1, 1000, protocol_epochs(label), key="eval_epochs",
+                             help="Defaults to the grid's protocol for the run's IPC (300 epochs at IPC 1-10, 150 at "
+                                  "IPC 50), so your numbers compare with the table above; fewer epochs finish sooner "
+                                  "but let the training budget, not the images, set the score.")
     seeds = st.number_input("Seeds", 1, 5, 1, key="eval_seeds")
     if st.form_submit_button("Evaluate (with the random-real baseline)"):
         cfg = EvalConfig(student=student, epochs=int(epochs), weights=ws.weights,

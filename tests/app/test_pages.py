@@ -99,12 +99,14 @@ def test_a_tiny_run_launched_from_the_form_completes_and_is_listed(store):
 
 @pytest.mark.integration
 def test_results_page_launches_an_evaluation_with_the_real_baseline(store):
+    from prism_core import grid
     from prism_core.jobs import JobQueue
     from prism_core.synthesis import SynthConfig
     queue = JobQueue(store)
     queue.wait(queue.submit(SynthConfig(method="sre2l", ipc=1, classes=(0, 1), iterations=2), "evalme"), timeout=120)
     at = page("pages/results.py")
-    at.selectbox(key="eval_run").set_value("evalme (run)")
+    at.selectbox(key="eval_run").set_value("evalme (run)").run()
+    assert at.number_input(key="eval_epochs").value == grid.epochs(1)  # the grid's protocol, comparable with its table
     at.number_input(key="eval_epochs").set_value(1)
     at.button[0].click().run()
     assert any("Queued the evaluation" in s.value for s in at.success)
