@@ -27,6 +27,7 @@ import json
 import math
 import platform
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable
@@ -170,11 +171,22 @@ def measure(row: str, ipc: int, seed: int, work: Path, extractor: torch.nn.Modul
         for event in evaluate_images(x01, classes, DATASET, ecfg, seeds=1, device=device):
             if isinstance(event, Evaluated):
                 cell["top1"][label] = event.mean
-        cell["seconds"] += time.perf_counter() - started
-        started = time.perf_counter()
+        spent, started = time.perf_counter() - started, time.perf_counter()
+        cell["seconds"] += spent
+        on = cell.setdefault("seconds_on", {cell["machine"]: cell["seconds"] - spent})
+        on[machine(device)] = on.get(machine(device), 0.0) + spent
         yield cell
     if not todo:
         yield cell
+
+
+def hours(cells: dict) -> Counter:
+    """Measuring time per machine; a cell completed elsewhere counts each part where it ran."""
+    out = Counter()
+    for c in cells.values():
+        for where, seconds in c.get("seconds_on", {c.get("machine", "unrecorded"): c.get("seconds", 0.0)}).items():
+            out[where] += seconds / 3600
+    return out
 
 
 def _values(cells: dict, row: str, ipc: int, column: str) -> dict[int, float]:

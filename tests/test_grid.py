@@ -103,6 +103,14 @@ def test_a_cell_is_measured_then_completed_without_repeating_work(tmp_path, monk
                               ["convnet hard", "resnet18 hard"]))
     assert len(again) == 1 and again[-1]["top1"]["convnet hard"] == kept["convnet hard"]
     assert "resnet18 hard" in again[-1]["top1"]
+    assert sum(again[-1]["seconds_on"].values()) == pytest.approx(again[-1]["seconds"])
+
+
+def test_measuring_time_is_counted_on_each_machine_a_cell_ran_on():
+    old = {**cell("random real", 0, [80.0]), "machine": "cpu", "seconds": 3600.0}
+    moved = {**cell("random real", 1, [80.0]), "machine": "cpu", "seconds": 3 * 3600.0,
+             "seconds_on": {"cpu": 3600.0, "H100": 2 * 3600.0}}
+    assert grid.hours(cells_of(old, moved)) == {"cpu": 2.0, "H100": 2.0}
 
 
 @pytest.mark.integration
