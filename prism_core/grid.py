@@ -218,6 +218,18 @@ def summary(cells: dict, ipc: int, rows: Iterable[str]) -> list[dict[str, str]]:
     return lines
 
 
+def diversity_axis(ipc: int) -> str:
+    """The figure's y axis and the diversity column of the claims: Vendi, except at IPC 1 where it is 1 by
+    construction and density (how typical of the data the images sit) says more."""
+    return "Vendi" if ipc > 1 else "density"
+
+
+def caveat(ipc: int) -> str:
+    """What a table at this IPC cannot say, written once for the document and the app."""
+    return ("One image per class: Vendi is 1 and intra-class cosine undefined by construction, so diversity reads "
+            "from coverage and density alone here." if ipc == 1 else "")
+
+
 def interval(diffs: list[float]) -> tuple[float, float] | None:
     """Mean and 95 % half-width (Student t) of paired differences; None with fewer than two."""
     if len(diffs) < 2:
@@ -239,7 +251,7 @@ def differences(cells: dict, ipc: int, claims: Iterable[tuple[str, str]] = CLAIM
     lines = []
     for a, b in claims:
         line = {"claim": f"{a} − {b}"}
-        for column in [*EVALS, "Vendi", "coverage"]:
+        for column in [*EVALS, diversity_axis(ipc), "coverage"]:
             d = paired(cells, ipc, a, b, column)
             line[column] = "-" if d is None else f"{d[0]:+.2f} ± {d[1]:.2f}{' holds' if abs(d[0]) > d[1] else ''}"
         if any(v != "-" for k, v in line.items() if k != "claim"):
@@ -272,7 +284,9 @@ def statements(cells: dict, ipc: int) -> list[str]:
         text += f"; {b} is better for {', '.join(losses)}" if losses else ""
         text += (f" ({len(measured)} of {len(EVALS)} evaluations measured)" if len(measured) < len(EVALS) else "") + "."
         vendi, coverage = paired(cells, ipc, a, b, "Vendi"), paired(cells, ipc, a, b, "coverage")
-        if vendi:
+        if coverage and diversity_axis(ipc) != "Vendi":
+            text += f" Coverage {_verdict(coverage)}."
+        elif vendi:
             varied = vendi[0] > vendi[1]
             closer, further = (coverage and coverage[0] > coverage[1]), (coverage and -coverage[0] > coverage[1])
             text += (f" Vendi {_verdict(vendi, 'effective images')}, coverage {_verdict(coverage)}: "
@@ -329,6 +343,7 @@ def figure(cells: dict, ipc: int):
     values = {(r, c): list(_values(cells, r, ipc, c).values()) for r in rows for c in [*EVALS, *METRICS]}
     evals = [e for e in EVALS if any(values[r, e] for r in rows)]
     mean = {k: np.mean(v) if v else np.nan for k, v in values.items()}
+    y = diversity_axis(ipc)
     fig = Figure(figsize=(14, 4.6))
     bars, scatter = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.2, 1]})
     width = 0.8 / max(1, len(rows))
@@ -337,9 +352,9 @@ def figure(cells: dict, ipc: int):
         bars.bar(pos, [mean[row, e] for e in evals], width, yerr=[np.std(values[row, e] or [0]) for e in evals],
                  label=row, capsize=2, **_style(row))
         colour = _style(row)["color"]
-        xs, ys = values[row, "coverage"], values[row, "Vendi"]
+        xs, ys = values[row, "coverage"], values[row, y]
         if xs and ys:
-            scatter.errorbar(mean[row, "coverage"], mean[row, "Vendi"], xerr=np.std(xs), yerr=np.std(ys), color=colour,
+            scatter.errorbar(mean[row, "coverage"], mean[row, y], xerr=np.std(xs), yerr=np.std(ys), color=colour,
                              fmt="o" if " · noise" not in row else "s", mfc="white" if " · noise" in row else colour)
     for j, e in enumerate(evals):
         if "random real" in rows:
@@ -350,11 +365,12 @@ def figure(cells: dict, ipc: int):
     bars.set_title(f"IPC {ipc}: students trained from scratch on each set (mean ± std over seeds; dashed: random "
                    "real subset)", fontsize=10)
     scatter.set_xlabel(f"coverage of the real data (fidelity, {EXTRACTOR} features)")
-    scatter.set_ylabel("Vendi score (diversity)")
-    scatter.set_title("diversity against fidelity (squares: from noise)", fontsize=10)
+    scatter.set_ylabel("Vendi score (diversity)" if y == "Vendi" else "density (how typical of the real data)")
+    scatter.set_title(f"{'diversity' if y == 'Vendi' else 'density'} against fidelity (squares: from noise)",
+                      fontsize=10)
     scatter.margins(0.2)
-    _label_points(scatter, {r: (mean[r, "coverage"], mean[r, "Vendi"]) for r in rows
-                            if values[r, "coverage"] and values[r, "Vendi"]})
+    _label_points(scatter, {r: (mean[r, "coverage"], mean[r, y]) for r in rows
+                            if values[r, "coverage"] and values[r, y]})
     fig.legend(*bars.get_legend_handles_labels(), loc="lower center", ncol=min(len(rows), 7), fontsize=9, frameon=False)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig

@@ -116,7 +116,7 @@ def test_measuring_time_is_counted_on_each_machine_a_cell_ran_on():
 @pytest.mark.integration
 def test_results_script_writes_the_same_table_to_the_doc_and_the_readme(tmp_path):
     cells = cells_of(*(cell(r, s, [80.0 + s + (r == "PRISM · real")] * 6) for s in range(2)
-                       for r in ("random real", "SRe2L · real", "PRISM · real")))
+                       for r in ("random real", "SRe2L · real", "PRISM · real")), cell("random real", 0, [50.0], ipc=1))
     (tmp_path / "cells.json").write_text(json.dumps(cells))
     readme = tmp_path / "README.md"
     readme.write_text("# x\n<!-- results:start -->\nstale\n<!-- results:end -->\ntail\n")
@@ -126,6 +126,7 @@ def test_results_script_writes_the_same_table_to_the_doc_and_the_readme(tmp_path
     text, doc = readme.read_text(), (tmp_path / "docs" / "results.md").read_text()
     assert table in text and table in doc and "stale" not in text and text.endswith("tail\n")
     assert "PRISM · real beats SRe2L · real" in text and (tmp_path / "docs" / "img" / "results.png").stat().st_size
+    assert doc.index("## IPC 1\n") < doc.index(grid.caveat(1)) and grid.caveat(1) not in text  # Vendi is 1 there
 
 
 def test_the_readme_summary_is_the_committed_grid():
@@ -162,3 +163,11 @@ def test_the_scatter_names_every_row_without_covering_another_name():
     overlaps = [(a, b) for i, a in enumerate(rows) for b in rows[i + 1:] if boxes[a].overlaps(boxes[b])]
     assert not overlaps
     assert all(scatter.bbox.contains(*box.p0) and scatter.bbox.contains(*box.p1) for box in boxes.values())
+
+
+def test_at_ipc1_claims_read_density_not_vendi_which_is_one_by_construction():
+    cells = cells_of(*(cell(r, s, [50.0 + s + (r == "PRISM · real")] * 6, vendi=1.0 - 1e-9 * s, ipc=1)
+                       for s in range(3) for r in ("random real", "PRISM · real")))
+    line = next(d for d in grid.differences(cells, 1) if d["claim"] == "PRISM · real − random real")
+    assert "Vendi" not in line and "density" in line
+    assert not any("Vendi" in s for s in grid.statements(cells, 1))
