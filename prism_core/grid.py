@@ -302,8 +302,8 @@ def markdown(lines: list[dict[str, str]]) -> list[str]:
     if not lines:
         return []
     head = list(lines[0])
-    return (["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
-            + ["| " + " | ".join(str(line[h]) for h in head) + " |" for line in lines])
+    return (["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]  # "|S|" escaped: one column
+            + ["| " + " | ".join(str(line[h]).replace("|", r"\|") for h in head) + " |" for line in lines])
 
 
 COLOURS = {"random real": "0.6", "real init images": "0.3", "SRe2L": "tab:blue", "PRISM": "tab:red",

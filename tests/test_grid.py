@@ -171,3 +171,8 @@ def test_at_ipc1_claims_read_density_not_vendi_which_is_one_by_construction():
     line = next(d for d in grid.differences(cells, 1) if d["claim"] == "PRISM · real − random real")
     assert "Vendi" not in line and "density" in line
     assert not any("Vendi" in s for s in grid.statements(cells, 1))
+
+
+def test_markdown_rows_keep_their_columns_when_a_name_holds_a_pipe():
+    lines = grid.markdown([{"row": "PRISM |S| = 2 · real", "top-1": "80.0"}])
+    assert all(len(re.findall(r"(?<!\\)\|", line)) == 3 for line in lines)
