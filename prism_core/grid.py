@@ -92,7 +92,8 @@ CLAIMS = [*((f"{m} · {i}", f"SRe2L · {i}") for i in INITS for m in ("PRISM", "
           ("SRe2L · real", "real init images"), ("PRISM · real", "real init images"),
           ("real init images", "random real"),
           ("PRISM · real", "PRISM · noise"), ("SRe2L · real", "SRe2L · noise"),
-          *((f"PRISM balanced · {i}", f"PRISM · {i}") for i in INITS)]
+          *((f"PRISM balanced · {i}", f"PRISM · {i}") for i in INITS),
+          *((f"PRISM · {i}", f"G-VBSM · {i}") for i in INITS)]  # the multi-teacher baseline, same init
 
 
 def machine(device: str) -> str:

@@ -33,7 +33,7 @@ def wait_finished(status: Path, timeout: float) -> None:
 
 
 def test_launch_prism_with_baseline_and_inspect(server):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
     url, runs = server
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
@@ -51,7 +51,8 @@ def test_launch_prism_with_baseline_and_inspect(server):
         page.get_by_role("button", name="Try it: PRISM beside SRe2L from the same noise").click()  # fills Launch
         page.get_by_text("Launch a synthesis run").wait_for(timeout=60_000)
         page.wait_for_timeout(1000)
-        assert page.get_by_label("Learning rate", exact=True).input_value() == "1.0000"  # the noise preset
+        # the noise preset (a retrying check: the page may still be replacing the landing page's elements)
+        expect(page.get_by_label("Learning rate", exact=True)).to_have_value("1.0000", timeout=30_000)
         assert page.get_by_role("checkbox", name="Compile teachers").is_disabled()  # GPU-only, and says so on a CPU
         launch_from_form(page, "browser", ipc=2, iterations=16)
         wait_finished(runs / "browser" / "status.json", 300)
