@@ -150,10 +150,10 @@ def measure(row: str, ipc: int, seed: int, work: Path, extractor: torch.nn.Modul
             evals: Iterable[str] = tuple(EVALS), device: str = "cpu") -> Iterable[dict]:
     """Complete one cell: synthesise (resuming a stored run), train each missing student, measure diversity and
     fidelity once. Yields the cell after each evaluation so the caller can store it."""
-    todo = missing(cell, evals)
+    todo, here = missing(cell, evals), machine(device)
     if cell is None or cell.get("protocol") != PROTOCOL:
         cell = {"row": row, "ipc": ipc, "seed": seed, "protocol": PROTOCOL, "top1": {}, "seconds": 0.0,
-                "machine": machine(device), "train_images": len(get_dataset(DATASET).split("train").labels)}
+                "machine": here, "train_images": len(get_dataset(DATASET).split("train").labels)}
     cfg = ROWS.get(row) or ABLATION[row]
     started = time.perf_counter()
     if callable(cfg):
@@ -175,7 +175,7 @@ def measure(row: str, ipc: int, seed: int, work: Path, extractor: torch.nn.Modul
         spent, started = time.perf_counter() - started, time.perf_counter()
         cell["seconds"] += spent
         on = cell.setdefault("seconds_on", {cell["machine"]: cell["seconds"] - spent})
-        on[machine(device)] = on.get(machine(device), 0.0) + spent
+        on[here] = on.get(here, 0.0) + spent
         yield cell
     if not todo:
         yield cell
@@ -227,8 +227,8 @@ def diversity_axis(ipc: int) -> str:
 
 def caveat(ipc: int) -> str:
     """What a table at this IPC cannot say, written once for the document and the app."""
-    return ("One image per class: Vendi is 1 and intra-class cosine undefined by construction, so diversity reads "
-            "from coverage and density alone here." if ipc == 1 else "")
+    return ("" if diversity_axis(ipc) == "Vendi" else "One image per class: Vendi is 1 and intra-class cosine "
+            "undefined by construction, so diversity reads from coverage and density alone here.")
 
 
 def interval(diffs: list[float]) -> tuple[float, float] | None:
@@ -322,18 +322,18 @@ def _label_points(ax, points: dict[str, tuple[float, float]], char: float = 0.01
     """Name each point without covering another name: rows of one init sit close together, so each label takes
     the first free slot beside its point (right, left, then lower rows), joined to it by a thin line when moved."""
     ax.autoscale_view()
-    placed: list[tuple[float, float, float, float]] = []
+    placed: list[tuple[float, float, float]] = []  # (left, middle, width) of each name, in axes fractions
     for name, (x, y) in sorted(points.items(), key=lambda p: -p[1][1]):
         px, py = ax.transLimits.transform((x, y))
         w = char * len(name)
-        slots = [(px + 0.03, py + dy) for dy in (0.0, -line, line, -2 * line, 2 * line, -3 * line)]
-        slots[1:1] = [(px - 0.03 - w, py)]
+        beside = [(px + 0.03, py), (px - 0.03 - w, py)]
+        slots = beside + [(px + 0.03, py + dy) for dy in (-line, line, -2 * line, 2 * line, -3 * line)]
         free = [s for s in slots if s[0] + w < 1 and s[0] > 0
-                and not any(abs(s[1] - b[1]) < line and s[0] < b[0] + b[2] and b[0] < s[0] + w for b in placed)]
+                and not any(abs(s[1] - by) < line and s[0] < bx + bw and bx < s[0] + w for bx, by, bw in placed)]
         lx, ly = (free or slots)[0]
-        placed.append((lx, ly, w, 0))
+        placed.append((lx, ly, w))
         ax.annotate(name, (x, y), xytext=(lx, ly), textcoords="axes fraction", fontsize=7, va="center",
-                    arrowprops=None if (lx, ly) in slots[:2] else dict(arrowstyle="-", lw=0.4, color="0.5"))
+                    arrowprops=None if (lx, ly) in beside else dict(arrowstyle="-", lw=0.4, color="0.5"))
 
 
 def figure(cells: dict, ipc: int):
