@@ -299,6 +299,39 @@ def statements(cells: dict, ipc: int) -> list[str]:
     return out
 
 
+MOONSHOT = ("resnet18 soft", "resnet18 hard", "convnet soft", "convnet hard")
+
+
+def verdicts(cells: dict, ipc: int = 10) -> list[str]:
+    """The two decisions the grid exists to make at IPC 10, derived like every other line: is the moonshot met (a
+    recipe at least 3 points above random real with ResNet-18 and the ConvNet, soft and hard labels, each holding),
+    and does PRISM balanced earn the default (better than PRISM from the same init somewhere, worse nowhere)."""
+    out, margins = [], {}
+    for row, cfg in ROWS.items():
+        ds = [paired(cells, ipc, row, "random real", e) for e in MOONSHOT]
+        if not callable(cfg) and all(ds):
+            margins[row] = min((d[0] if d[0] > d[1] else -math.inf, d[0], e) for d, e in zip(ds, MOONSHOT))
+    if margins:
+        met = [r for r, (m, _, _) in margins.items() if m >= 3]
+        best = max(margins, key=lambda r: margins[r][1])
+        out.append("- **Moonshot** (at least 3 points above random real with ResNet-18 and the ConvNet, soft and hard "
+                   "labels): " + (f"met by {', '.join(met)}." if met else f"not met; the closest, {best}, is "
+                                  f"{margins[best][1]:+.2f} against random real with {margins[best][2]}."))
+    pairs = [(paired(cells, ipc, f"PRISM balanced · {i}", f"PRISM · {i}", e), f"{i} init, {e}")
+             for i in INITS for e in EVALS]
+    pairs = [(d, where) for d, where in pairs if d]
+    if pairs:
+        wins = [w for d, w in pairs if d[0] > d[1]]
+        losses = [w for d, w in pairs if -d[0] > d[1]]
+        said = (f"against PRISM from the same init it is better in {len(wins)} and worse in {len(losses)} of "
+                f"{len(pairs)} paired evaluations" + "".join(f"; {k}: {', '.join(v)}" for k, v in
+                                                             (("better", wins), ("worse", losses)) if v))
+        out.append("- **PRISM balanced as the default** (only if it wins): " + said + (
+            ", so it wins: make it the default." if wins and not losses else
+            ", so PRISM stays the default and balanced stays opt-in (`--method prism-balanced`)."))
+    return out
+
+
 def markdown(lines: list[dict[str, str]]) -> list[str]:
     if not lines:
         return []

@@ -30,7 +30,7 @@ README_MARK = re.compile(r"(<!-- results:start -->\n).*?(<!-- results:end -->)",
 
 def headline(cells: dict) -> list[str]:
     """The README's summary: the IPC 10 table and the claims, the same the app's Results page shows."""
-    return (grid.markdown(grid.summary(cells, 10, grid.ROWS)) + ["", *grid.statements(cells, 10)])
+    return (grid.markdown(grid.summary(cells, 10, grid.ROWS)) + ["", *grid.statements(cells, 10), *grid.verdicts(cells)])
 
 
 def document(cells: dict, ipcs: list[int]) -> str:
@@ -56,6 +56,7 @@ def document(cells: dict, ipcs: list[int]) -> str:
             out += ["Paired differences (same seed), mean ± 95 % interval (Student t); *holds* where the interval "
                     "excludes 0:", ""] + grid.markdown(diffs) + ["", "What holds:", "", *grid.statements(cells, ipc), ""]
         if ipc == 10:
+            out += ["Decisions:", "", *grid.verdicts(cells), ""]
             ablation = grid.differences(cells, 10, [(r, "SRe2L · real") for r in ("PRISM · real", *grid.ABLATION)])
             if ablation:
                 out += ["BN-set ablation (real init): each PRISM set against |S| = 1 (SRe2L · real, the primary "

@@ -126,6 +126,7 @@ def test_results_script_writes_the_same_table_to_the_doc_and_the_readme(tmp_path
     text, doc = readme.read_text(), (tmp_path / "docs" / "results.md").read_text()
     assert table in text and table in doc and "stale" not in text and text.endswith("tail\n")
     assert "PRISM · real beats SRe2L · real" in text and (tmp_path / "docs" / "img" / "results.png").stat().st_size
+    assert grid.verdicts(cells)[0] in text and grid.verdicts(cells)[0] in doc  # the moonshot, decided the same
     assert doc.index("## IPC 1\n") < doc.index(grid.caveat(1)) and grid.caveat(1) not in text  # Vendi is 1 there
 
 
@@ -176,3 +177,21 @@ def test_at_ipc1_claims_read_density_not_vendi_which_is_one_by_construction():
 def test_markdown_rows_keep_their_columns_when_a_name_holds_a_pipe():
     lines = grid.markdown([{"row": "PRISM |S| = 2 · real", "top-1": "80.0"}])
     assert all(len(re.findall(r"(?<!\\)\|", line)) == 3 for line in lines)
+
+
+def test_the_moonshot_needs_three_holding_points_with_every_student_and_label_kind():
+    def grid_of(gain, last_gain):
+        return cells_of(*(cell(r, s, [80.0 + s * (1 + 0.1 * i) + (r == "PRISM · real") * (gain if i < 3 else last_gain)
+                                      for i in range(4)]) for s in range(3) for r in ("random real", "PRISM · real")))
+    assert "met by PRISM · real" in grid.verdicts(grid_of(3.5, 3.5))[0]
+    missed = grid.verdicts(grid_of(3.5, 2.0))[0]  # three of the four columns are not enough
+    assert "not met" in missed and "+2.00" in missed and "convnet hard" in missed
+
+
+def test_balanced_becomes_the_default_only_if_it_wins_somewhere_and_loses_nowhere():
+    def balanced(delta):
+        return cells_of(*(cell(r, s, [80.0 + s + (r.startswith("PRISM balanced")) * d for d in delta])
+                          for s in range(3) for r in ("PRISM · real", "PRISM balanced · real")))
+    assert "make it the default" in grid.verdicts(balanced([1.0, 0.0]))[-1]
+    mixed = grid.verdicts(balanced([1.0, -1.0]))[-1]
+    assert "PRISM stays the default" in mixed and "worse: real init, resnet18 hard" in mixed

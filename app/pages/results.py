@@ -42,7 +42,7 @@ if ipcs:
     if diffs:
         st.markdown("**Paired differences** (same seed), mean ± 95 % interval; \"holds\" where it excludes 0")
         st.dataframe(diffs, hide_index=True)
-        st.markdown("\n".join(grid.statements(cells, ipc)))
+        st.markdown("\n".join(grid.statements(cells, ipc) + (grid.verdicts(cells) if ipc == 10 else [])))
 st.subheader("Your evaluations")
 runs = finished_runs()
 rows = []

@@ -128,6 +128,7 @@ def test_results_page_shows_the_measured_grid_as_the_readme_does(store):
     assert list(shown["row"]) == [r["row"] for r in grid.summary(grid.load_cells(), 10, [*grid.ROWS, *grid.ABLATION])]
     assert "random real" in list(shown["row"]) and "resnet18 hard" in shown.columns
     assert len(at.get("image")) == 1  # the figure
+    assert any(grid.verdicts(grid.load_cells())[0] in m.value for m in at.markdown)  # the moonshot, as decided
 
 
 def test_launch_form_explains_fields_in_the_clis_words(store):
