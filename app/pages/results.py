@@ -42,7 +42,9 @@ if ipcs:
     if diffs:
         st.markdown("**Paired differences** (same seed), mean ± 95 % interval; \"holds\" where it excludes 0")
         st.dataframe(diffs, hide_index=True)
-        st.markdown("\n".join(grid.statements(cells, ipc) + (grid.verdicts(cells) if ipc == 10 else [])))
+        st.markdown("\n".join(grid.statements(cells, ipc)))
+    if ipc == 10 and grid.verdicts(cells):
+        st.markdown("\n".join(["**Decisions**", "", *grid.verdicts(cells)]))
 st.subheader("Your evaluations")
 runs = finished_runs()
 rows = []
