@@ -302,6 +302,23 @@ def statements(cells: dict, ipc: int) -> list[str]:
     return out
 
 
+def budget(cells: dict, row: str = "random real") -> str:
+    """Whether the students' budget lets the data matter (with a fixed number of updates IPC 50 used to score what
+    IPC 10 did): a row's mean per evaluation across the IPCs at which every such evaluation is measured."""
+    means = {e: {i: float(np.mean(list(v.values()))) for i in ipcs(cells) if (v := _values(cells, row, i, e))}
+             for e in EVALS}
+    grown = {e: m for e, m in means.items() if len(m) > 1}
+    at = sorted(set.intersection(*(set(m) for m in grown.values()))) if grown else []
+    if len(at) < 2:
+        return ""
+    chains = {e: [m[i] for i in at] for e, m in grown.items()}
+    flat = [e for e, v in chains.items() if any(b <= a for a, b in zip(v, v[1:]))]
+    return (f"**Budget check** ({row}, IPC {' → '.join(map(str, at))}): "
+            + "; ".join(f"{e} " + " → ".join(f"{x:.1f}" for x in v) for e, v in chains.items())
+            + (f". Accuracy does not rise with the IPC for {', '.join(flat)}." if flat else
+               ". Accuracy rises with the IPC in every evaluation: the students' budget lets the data matter."))
+
+
 MOONSHOT = ("resnet18 soft", "resnet18 hard", "convnet soft", "convnet hard")
 
 

@@ -195,3 +195,13 @@ def test_balanced_becomes_the_default_only_if_it_wins_somewhere_and_loses_nowher
     assert "make it the default" in grid.verdicts(balanced([1.0, 0.0]))[-1]
     mixed = grid.verdicts(balanced([1.0, -1.0]))[-1]
     assert "PRISM stays the default" in mixed and "worse: real init, resnet18 hard" in mixed
+
+
+def test_the_budget_check_says_whether_accuracy_rises_with_the_ipc():
+    def grown(at_50):
+        return cells_of(*(cell("random real", s, [v] * 6, ipc=i) for s in range(2)
+                          for i, v in ((1, 40.0), (10, 70.0), (50, at_50))))
+    assert "rises with the IPC in every evaluation" in grid.budget(grown(80.0))
+    flat = grid.budget(grown(70.0))  # IPC 50 scoring what IPC 10 did: the old fixed-update budget
+    assert "40.0 → 70.0 → 70.0" in flat and "does not rise with the IPC for resnet18 soft" in flat
+    assert grid.budget(cells_of(cell("random real", 0, [70.0]))) == ""  # one IPC: nothing to compare

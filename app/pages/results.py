@@ -33,6 +33,8 @@ if ipcs:
                "trained from scratch for 300 epochs with soft labels (the zoo ResNet-18's logits) or hard labels "
                "(true labels alone). Mean ± std over seeds (n). Measured by `python scripts/results.py`; the "
                "protocol is in docs/results.md. Coverage is the diversity figure images far from the data cannot win.")
+    if grid.budget(cells):
+        st.markdown(grid.budget(cells))
     ipc = st.radio("IPC", ipcs, horizontal=True, key="grid_ipc")
     st.image(picture(stamp, ipc))
     st.dataframe(grid.summary(cells, ipc, [*grid.ROWS, *grid.ABLATION]), hide_index=True)

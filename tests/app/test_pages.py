@@ -129,6 +129,8 @@ def test_results_page_shows_the_measured_grid_as_the_readme_does(store):
     assert "random real" in list(shown["row"]) and "resnet18 hard" in shown.columns
     assert len(at.get("image")) == 1  # the figure
     assert any(grid.verdicts(grid.load_cells())[0] in m.value for m in at.markdown)  # the moonshot, as decided
+    budget = grid.budget(grid.load_cells())
+    assert not budget or any(budget in m.value for m in at.markdown)
 
 
 def test_launch_form_explains_fields_in_the_clis_words(store):
