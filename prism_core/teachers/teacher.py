@@ -54,10 +54,6 @@ class Teacher:
     def bn_layers(self) -> list[nn.Module]:
         return bn_layers(self.model.net)
 
-    @property
-    def has_bn(self) -> bool:
-        return bool(self.bn_layers)
-
     def identity(self) -> dict[str, str]:
         """What a run records about this teacher so that its images can be traced to exact weights."""
         return {"name": self.name, "weights": self.weights, "sha256": self.weights_sha256}

@@ -21,7 +21,7 @@ def test_every_entry_builds_and_backprops_to_the_input(name):
     logits.sum().backward()
     assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
     assert all(p.grad is None for p in teacher.model.parameters())  # frozen: gradients reach the input only
-    assert teacher.has_bn == (bn_layer_count(name) > 0)
+    assert bool(teacher.bn_layers) == (bn_layer_count(name) > 0)
 
 
 def test_unknown_architecture_suggests_near_names():
