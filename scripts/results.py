@@ -45,7 +45,7 @@ def document(cells: dict, ipcs: list[int]) -> str:
            "reward images far from the data as much as varied ones: a set born from noise scores high on both. "
            "Coverage (the share of real images whose neighbourhood holds a synthetic one, k = 5) is the diversity "
            "figure such a set cannot win, so a diversity claim counts only where coverage is not lower.", "",
-           *([grid.budget(cells), ""] if grid.budget(cells) else [])]
+           *([budget, ""] if (budget := grid.budget(cells)) else [])]
     for ipc in ipcs:
         rows = [*grid.ROWS, *grid.ABLATION] if ipc == 10 else grid.ROWS
         table = grid.summary(cells, ipc, rows)

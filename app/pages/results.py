@@ -33,8 +33,9 @@ if ipcs:
                "trained from scratch for 300 epochs with soft labels (the zoo ResNet-18's logits) or hard labels "
                "(true labels alone). Mean ± std over seeds (n). Measured by `python scripts/results.py`; the "
                "protocol is in docs/results.md. Coverage is the diversity figure images far from the data cannot win.")
-    if grid.budget(cells):
-        st.markdown(grid.budget(cells))
+    budget, verdicts = grid.budget(cells), grid.verdicts(cells)
+    if budget:
+        st.markdown(budget)
     ipc = st.radio("IPC", ipcs, horizontal=True, key="grid_ipc")
     st.image(picture(stamp, ipc))
     st.dataframe(grid.summary(cells, ipc, [*grid.ROWS, *grid.ABLATION]), hide_index=True)
@@ -45,8 +46,8 @@ if ipcs:
         st.markdown("**Paired differences** (same seed), mean ± 95 % interval; \"holds\" where it excludes 0")
         st.dataframe(diffs, hide_index=True)
         st.markdown("\n".join(grid.statements(cells, ipc)))
-    if ipc == 10 and grid.verdicts(cells):
-        st.markdown("\n".join(["**Decisions**", "", *grid.verdicts(cells)]))
+    if ipc == 10 and verdicts:
+        st.markdown("\n".join(["**Decisions**", "", *verdicts]))
 st.subheader("Your evaluations")
 runs = finished_runs()
 rows = []
