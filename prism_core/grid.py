@@ -250,6 +250,12 @@ def paired(cells: dict, ipc: int, a: str, b: str, column: str) -> tuple[float, f
     return None if ci is None else (*ci, len(diffs))
 
 
+def direction(d: tuple[float, float, int] | None) -> int:
+    """+1 where a paired difference holds above zero, -1 below, 0 where its 95 % interval spans zero or it is not
+    measured: the one test behind every "holds" the grid says."""
+    return 0 if d is None or abs(d[0]) <= d[1] else 1 if d[0] > 0 else -1
+
+
 def differences(cells: dict, ipc: int, claims: Iterable[tuple[str, str]] = CLAIMS) -> list[dict[str, str]]:
     """Paired differences per claim; 'holds' where the 95 % interval excludes 0."""
     lines = []
@@ -257,7 +263,7 @@ def differences(cells: dict, ipc: int, claims: Iterable[tuple[str, str]] = CLAIM
         line = {"claim": f"{a} − {b}"}
         for column in [*EVALS, diversity_axis(ipc), "coverage"]:
             d = paired(cells, ipc, a, b, column)
-            line[column] = "-" if d is None else f"{d[0]:+.2f} ± {d[1]:.2f}{' holds' if abs(d[0]) > d[1] else ''}"
+            line[column] = "-" if d is None else f"{d[0]:+.2f} ± {d[1]:.2f}{' holds' if direction(d) else ''}"
         if any(v != "-" for k, v in line.items() if k != "claim"):
             lines.append(line)
     return lines
@@ -268,7 +274,7 @@ def _verdict(d: tuple[float, float, int] | None, unit: str = "") -> str:
         return "not measured yet"
     mean, half, n = d
     said = f"{mean:+.2f} ± {half:.2f}{' ' + unit if unit else ''}, {n} seeds"
-    return f"no difference shown ({said})" if abs(mean) <= half else f"**{'higher' if mean > 0 else 'lower'}** ({said})"
+    return f"**{'higher' if direction(d) > 0 else 'lower'}** ({said})" if direction(d) else f"no difference shown ({said})"
 
 
 def statements(cells: dict, ipc: int) -> list[str]:
@@ -279,8 +285,8 @@ def statements(cells: dict, ipc: int) -> list[str]:
         accuracy = {e: paired(cells, ipc, a, b, e) for e in EVALS}
         if all(d is None for d in accuracy.values()):
             continue
-        wins = [e for e, d in accuracy.items() if d and d[0] > d[1]]
-        losses = [e for e, d in accuracy.items() if d and -d[0] > d[1]]
+        wins = [e for e, d in accuracy.items() if direction(d) > 0]
+        losses = [e for e, d in accuracy.items() if direction(d) < 0]
         measured = [e for e, d in accuracy.items() if d]
         verdict = ("holds for every student" if len(wins) == len(measured) else
                    f"holds for {', '.join(wins)}" if wins else "does not hold for any student")
@@ -291,8 +297,7 @@ def statements(cells: dict, ipc: int) -> list[str]:
         if coverage and diversity_axis(ipc) != "Vendi":
             text += f" Coverage {_verdict(coverage)}."
         elif vendi:
-            varied = vendi[0] > vendi[1]
-            closer, further = (coverage and coverage[0] > coverage[1]), (coverage and -coverage[0] > coverage[1])
+            varied, closer, further = direction(vendi) > 0, direction(coverage) > 0, direction(coverage) < 0
             text += (f" Vendi {_verdict(vendi, 'effective images')}, coverage {_verdict(coverage)}: "
                      + ("more varied but further from the real data, so not a diversity gain at matched fidelity."
                         if varied and further else "a diversity gain at matched fidelity." if varied else
@@ -330,7 +335,7 @@ def verdicts(cells: dict, ipc: int = 10) -> list[str]:
     for row, cfg in ROWS.items():
         ds = [paired(cells, ipc, row, "random real", e) for e in MOONSHOT]
         if not callable(cfg) and all(ds):
-            margins[row] = min((d[0] if d[0] > d[1] else -math.inf, d[0], e) for d, e in zip(ds, MOONSHOT))
+            margins[row] = min((d[0] if direction(d) > 0 else -math.inf, d[0], e) for d, e in zip(ds, MOONSHOT))
     if margins:
         met = [r for r, (m, _, _) in margins.items() if m >= 3]
         best = max(margins, key=lambda r: margins[r][1])
@@ -341,8 +346,8 @@ def verdicts(cells: dict, ipc: int = 10) -> list[str]:
              for i in INITS for e in EVALS]
     pairs = [(d, where) for d, where in pairs if d]
     if pairs:
-        wins = [w for d, w in pairs if d[0] > d[1]]
-        losses = [w for d, w in pairs if -d[0] > d[1]]
+        wins = [w for d, w in pairs if direction(d) > 0]
+        losses = [w for d, w in pairs if direction(d) < 0]
         said = (f"against PRISM from the same init it is better in {len(wins)} and worse in {len(losses)} of "
                 f"{len(pairs)} paired evaluations" + "".join(f"; {k}: {', '.join(v)}" for k, v in
                                                              (("better", wins), ("worse", losses)) if v))
