@@ -205,3 +205,13 @@ def test_the_budget_check_says_whether_accuracy_rises_with_the_ipc():
     flat = grid.budget(grown(70.0))  # IPC 50 scoring what IPC 10 did: the old fixed-update budget
     assert "40.0 → 70.0 → 70.0" in flat and "does not rise with the IPC for resnet18 soft" in flat
     assert grid.budget(cells_of(cell("random real", 0, [70.0]))) == ""  # one IPC: nothing to compare
+
+
+def test_a_column_missing_an_ipc_neither_hides_the_others_ipcs_nor_is_dropped():
+    """The ViT measured at IPC 1 and 10 only: ResNet-18 still shows its IPC 50 figure, the ViT its own chain."""
+    cells = cells_of(*(cell("random real", 0, v, ipc=i) for i, v in
+                       ((1, [40.0, 30.0, 35.0, 36.0, 20.0, 20.0]), (10, [70.0, 60.0, 65.0, 66.0, 48.0, 50.0]),
+                        (50, [80.0, 75.0, 76.0, 77.0]))))
+    line = grid.budget(cells)
+    assert "IPC 1 → 10 → 50" in line and "resnet18 soft 40.0 → 70.0 → 80.0" in line
+    assert "vit soft (IPC 1 → 10) 20.0 → 48.0" in line and "rises with the IPC in every evaluation" in line
