@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from prism_core import bench
+from prism_core.data.base import class_indices
 from prism_core.synthesis import SynthConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,9 @@ def test_packed_fashion_mnist_keeps_the_test_split_and_n_images_per_class(tmp_pa
     assert (small.split("test").images == fmnist.split("test").images).all()
     train = small.split("train")
     assert len(train) == 10_000 and all((train.labels == c).sum() == 1000 for c in range(10))
+    full = fmnist.split("train")  # grid cells measured there start real-init rows from the very same images
+    for c in range(10):
+        assert (train.load(class_indices(train, c)[:50]) == full.load(class_indices(full, c)[:50])).all()
 
 
 @pytest.mark.integration
