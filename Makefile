@@ -16,8 +16,9 @@ run: setup
 test: setup-test
 	$(PY) -m pytest
 
-unit: setup
-	$(PY) -m pytest -m "not integration and not browser and not faults"
+# the fast loop: one process per core (one torch thread each), under a minute on 2 cores
+unit: setup $(VENV)/.installed-test
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 -m "not integration and not browser and not faults"
 
 integration: setup
 	$(PY) -m pytest -m integration

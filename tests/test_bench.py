@@ -20,6 +20,7 @@ def test_reference_loop_computes_the_engines_loss(method):
     assert engine == pytest.approx(sum(reference) / 2, rel=1e-4)
 
 
+@pytest.mark.integration  # a whole bench: reference loop and engine
 def test_bench_cli_prints_rates_ratio_and_flops(monkeypatch, capsys):
     from prism_core.cli import main
     monkeypatch.setitem(data._CACHE, "imagenet_shape@None", imagenet_shape(64))  # small: the CPU in CI

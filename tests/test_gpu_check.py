@@ -24,6 +24,7 @@ def test_bench_variants_name_engine_options_and_typos_fail():
             bench.variant_config(SynthConfig(), bad)
 
 
+@pytest.mark.integration  # a real subprocess over the whole dataset
 def test_packed_fashion_mnist_keeps_the_test_split_and_n_images_per_class(tmp_path, fmnist):
     from prism_core.data import FashionMNIST
     subprocess.run([sys.executable, str(SCRIPT), "--pack-data", str(tmp_path)], check=True, capture_output=True)

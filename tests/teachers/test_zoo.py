@@ -24,6 +24,7 @@ def test_zoo_mirrors_the_paper_pool():
     assert sum((ZOO_DIR / e["file"]).stat().st_size for e in entries) <= 50e6
 
 
+@pytest.mark.integration  # trained teachers over the test split
 @pytest.mark.parametrize("name", NAMES)
 def test_shipped_teacher_scores_its_manifest_accuracy(name, fmnist):
     entry = MANIFEST["teachers"][name]
