@@ -228,10 +228,16 @@ def diversity_axis(ipc: int) -> str:
     return "Vendi" if ipc > 1 else "density"
 
 
-def caveat(ipc: int) -> str:
+def caveat(cells: dict, ipc: int) -> str:
     """What a table at this IPC cannot say, written once for the document and the app."""
-    return ("" if diversity_axis(ipc) == "Vendi" else "One image per class: Vendi is 1 and intra-class cosine "
-            "undefined by construction, so diversity reads from coverage and density alone here.")
+    notes = [] if diversity_axis(ipc) == "Vendi" else [
+        "One image per class: Vendi is 1 and intra-class cosine undefined by construction, so diversity reads from "
+        "coverage and density alone here."]
+    seeds = Counter(c["row"] for c in cells.values() if c["ipc"] == ipc and c.get("protocol") == PROTOCOL)
+    if seeds and max(seeds.values()) < 2:
+        notes.append("One seed per row at this IPC: a paired difference needs two seeds for an interval, so no claim "
+                     "is tested here; the table is indicative.")
+    return " ".join(notes)
 
 
 def interval(diffs: list[float]) -> tuple[float, float] | None:

@@ -51,7 +51,7 @@ def document(cells: dict, ipcs: list[int]) -> str:
         table = grid.summary(cells, ipc, rows)
         if not table:
             continue
-        out += [f"## IPC {ipc}", ""] + grid.markdown(table) + [""] + ([grid.caveat(ipc), ""] if grid.caveat(ipc) else [])
+        out += [f"## IPC {ipc}", ""] + grid.markdown(table) + [""] + ([note, ""] if (note := grid.caveat(cells, ipc)) else [])
         diffs = grid.differences(cells, ipc)
         if diffs:
             out += ["Paired differences (same seed), mean ± 95 % interval (Student t); *holds* where the interval "

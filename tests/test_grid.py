@@ -127,7 +127,14 @@ def test_results_script_writes_the_same_table_to_the_doc_and_the_readme(tmp_path
     assert table in text and table in doc and "stale" not in text and text.endswith("tail\n")
     assert "PRISM · real beats SRe2L · real" in text and (tmp_path / "docs" / "img" / "results.png").stat().st_size
     assert grid.verdicts(cells)[0] in text and grid.verdicts(cells)[0] in doc  # the moonshot, decided the same
-    assert doc.index("## IPC 1\n") < doc.index(grid.caveat(1)) and grid.caveat(1) not in text  # Vendi is 1 there
+    assert doc.index("## IPC 1\n") < doc.index(grid.caveat(cells, 1)) and grid.caveat(cells, 1) not in text  # Vendi is 1
+
+
+def test_an_ipc_measured_with_one_seed_says_it_tests_no_claim():
+    one = cells_of(*(cell(r, 0, [80.0], ipc=50) for r in ("random real", "PRISM · real")))
+    assert "One seed per row" in grid.caveat(one, 50) and grid.differences(one, 50) == []
+    three = cells_of(*(cell(r, s, [80.0 + s], ipc=50) for r in ("random real", "PRISM · real") for s in range(3)))
+    assert grid.caveat(three, 50) == "" and grid.differences(three, 50)
 
 
 def test_the_readme_summary_is_the_committed_grid():

@@ -39,8 +39,8 @@ if ipcs:
     ipc = st.radio("IPC", ipcs, horizontal=True, key="grid_ipc")
     st.image(picture(stamp, ipc))
     st.dataframe(grid.summary(cells, ipc, [*grid.ROWS, *grid.ABLATION]), hide_index=True)
-    if grid.caveat(ipc):
-        st.caption(grid.caveat(ipc))
+    if note := grid.caveat(cells, ipc):
+        st.caption(note)
     diffs = grid.differences(cells, ipc)
     if diffs:
         st.markdown("**Paired differences** (same seed), mean ± 95 % interval; \"holds\" where it excludes 0")
