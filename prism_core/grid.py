@@ -32,6 +32,7 @@ import platform
 import time
 from collections import Counter
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -233,8 +234,7 @@ def caveat(cells: dict, ipc: int) -> str:
     notes = [] if diversity_axis(ipc) == "Vendi" else [
         "One image per class: Vendi is 1 and intra-class cosine undefined by construction, so diversity reads from "
         "coverage and density alone here."]
-    seeds = Counter(c["row"] for c in cells.values() if c["ipc"] == ipc and c.get("protocol") == PROTOCOL)
-    if seeds and max(seeds.values()) < 2:
+    if max((len(_values(cells, r, ipc, "coverage")) for r in [*ROWS, *ABLATION]), default=0) == 1:  # every cell has it
         notes.append("One seed per row at this IPC: a paired difference needs two seeds for an interval, so no claim "
                      "is tested here; the table is indicative.")
     return " ".join(notes)
@@ -326,7 +326,7 @@ def budget(cells: dict, row: str = "random real") -> str:
 
     def label(e: str, m: dict) -> str:
         return e if sorted(m) == at else f"{e} (IPC {' → '.join(map(str, sorted(m)))})"
-    flat = [e for e, m in chains.items() if any(b <= a for a, b in zip([*m.values()], [*m.values()][1:]))]
+    flat = [e for e, m in chains.items() if any(b <= a for a, b in pairwise(m.values()))]
     return (f"**Budget check** ({row}, IPC {' → '.join(map(str, at))}): "
             + "; ".join(f"{label(e, m)} " + " → ".join(f"{x:.1f}" for x in m.values()) for e, m in chains.items())
             + (f". Accuracy does not rise with the IPC for {', '.join(flat)}." if flat else

@@ -308,7 +308,7 @@ def main() -> int:
         from where the committed cells stop. Bring back OUT/grid_cells.json, then here:
         python scripts/results.py --merge OUT/grid_cells.json --render-only
         Its cells are comparable: the real-init rows start from the same images (the packed pool keeps the first
-        1,000 per class), and random real draws from a random 1,000 per class, the same distribution."""
+        1,000 per class), and random real draws from those 1,000 instead of all 6,000, the same distribution."""
         cells = out / "grid_cells.json"
         shutil.copy(ROOT / "docs" / "measurements" / "grid" / "cells.json", cells)
         before = {k: len(c["top1"]) for k, c in json.loads(cells.read_text()).items()}
