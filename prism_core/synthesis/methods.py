@@ -110,7 +110,8 @@ class SRe2L(Method):
 
 class PRISM(Method):
     name, title = "prism", "PRISM"
-    summary = "a fixed primary supervises the logits; a drawn set of other architectures supervises BN; real init"
+    summary = ("a fixed primary supervises the logits; a drawn set of other architectures supervises BN; real init; "
+               "the TV and L2 priors count only when given a weight (the official loop never adds them)")
     pool_role = "BN-teacher pool"
     options = ("subset_rule", "subset_k", "include_primary", "selection", "reselect_every")
     defaults = dict(SRe2L.defaults, bn_pool=ZOO_POOL, init="real", lr=0.05)

@@ -113,8 +113,10 @@ class TotalVariationL2(Term):
 
 
 class PixelL2(Term):
+    """DeepInversion's L2 prior, as the official code takes it: the mean over images of each image's L2 norm."""
+
     def value(self, ctx: StepContext) -> torch.Tensor:
-        return torch.linalg.vector_norm(ctx.per_group(ctx.x_aug.float()).flatten(1), dim=1)
+        return torch.linalg.vector_norm(ctx.per_group(ctx.x_aug.float()).flatten(2), dim=2).mean(1)
 
 
 @dataclass

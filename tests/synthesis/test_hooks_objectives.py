@@ -149,3 +149,12 @@ def test_balanced_alignment_puts_every_teacher_on_an_equal_footing():
     # the big teacher halves, the small one does not move: the term drops by a quarter, as it would for the small one
     assert torch.allclose(term.value(ctx(1.0, 50.0)), torch.tensor([50.5 * 0.75, 50.5 * 0.75]))
     assert torch.allclose(term.value(ctx(0.5, 100.0)), torch.tensor([50.5 * 0.75, 50.5 * 0.75]))
+
+
+def test_pixel_l2_is_the_mean_of_per_image_norms_as_in_the_official_code():
+    """Two groups of two images: each group's value is the mean of its images' norms, not one norm of the group."""
+    x = torch.zeros(4, 1, 2, 2)
+    x[0, 0, 0, 0], x[1, 0, 1, 1] = 3.0, 4.0  # group 0: norms 3 and 4
+    x[2] = 1.0  # group 1: norms 2 and 0
+    ctx = StepContext(x, x, torch.zeros(4, dtype=torch.long), torch.zeros(4, 3), groups=2)
+    assert PixelL2("l2").value(ctx).tolist() == [3.5, 1.0]
