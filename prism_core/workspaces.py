@@ -94,10 +94,14 @@ def load_workspaces(path: Path | str | None = None) -> tuple[dict[str, Workspace
     if not path:
         return found, []
     try:
-        tables = tomllib.loads(Path(path).read_text())
+        raw = Path(path).read_bytes()
+        tables = tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         return found, [f"{path}: no such workspace file ($PRISM_WORKSPACES)"]
-    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as err:
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        return found, [f"{path}: not UTF-8 text: byte 0x{raw[err.start]:02x} at line {line}; save the file as UTF-8"]
+    except (tomllib.TOMLDecodeError, OSError) as err:
         return found, [f"{path}: not a readable TOML file ({err})"]
     problems = []
     for name, table in tables.items():
@@ -152,9 +156,10 @@ def get_workspace(name: str, path: Path | str | None = None) -> Workspace:
     if name in found:
         return found[name]
     why = next((p for p in problems if f"[{name}]" in p), None)
-    raise WorkspaceError(why or f"no workspace {name!r}; known: {', '.join(found)}"
-                         + ("" if os.environ.get("PRISM_WORKSPACES") or path else
-                            " (declare others in a TOML file named by $PRISM_WORKSPACES)"))
+    declared = path or os.environ.get("PRISM_WORKSPACES")
+    hint = (". " + "; ".join(problems) if problems else "") if declared else \
+        " (declare others in a TOML file named by $PRISM_WORKSPACES)"
+    raise WorkspaceError(why or f"no workspace {name!r}; known: {', '.join(found)}{hint}")
 
 
 def declaration(name: str, dataset: str, zoo: Path | str) -> str:

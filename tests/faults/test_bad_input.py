@@ -44,6 +44,18 @@ def test_cli_refuses_bad_input_clearly_and_creates_nothing(tmp_path):
         assert not (tmp_path / "x").exists(), extra
 
 
+def test_a_broken_workspace_file_is_named_with_its_line_and_problem(tmp_path, monkeypatch):
+    """Not "no workspace 'b'" alone: the user is told the file itself is broken, and where."""
+    cases = {"syntax.toml": (b"[b\n", "at line 1"), "latin1.toml": (b"[b]\ndataset = \"caf\xe9\"\n", "at line 2")}
+    for name, (content, line) in cases.items():
+        (tmp_path / name).write_bytes(content)
+        monkeypatch.setenv("PRISM_WORKSPACES", str(tmp_path / name))
+        p = cli(*BASE, "--workspace", "b", "--out", str(tmp_path / "x"))
+        _, err = p.communicate(timeout=180)
+        assert p.returncode == 2 and str(tmp_path / name) in err and line in err and "Traceback" not in err, err
+        assert not (tmp_path / "x").exists()
+
+
 @pytest.fixture
 def launch_page(tmp_path, monkeypatch):
     monkeypatch.setenv("PRISM_RUNS_DIR", str(tmp_path / "runs"))
