@@ -1,12 +1,16 @@
 import gzip
 import os
 import struct
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# caches the library keeps in the user's home (G-VBSM reference statistics) go to a fresh folder per test session:
+# the suite writes nothing outside the clone and /tmp, and measures what a first run costs
+os.environ["PRISM_CACHE_DIR"] = tempfile.mkdtemp(prefix="prism-test-cache-")
 ROOT = Path(__file__).resolve().parents[1]
 # every page of the app, the landing page (no switch_page needed) first
 APP_PAGES = ["pages/tour.py", "pages/launch.py", "pages/runs.py", "pages/gallery.py", "pages/priors.py",
