@@ -14,7 +14,7 @@ run: setup
 		--server.headless true --browser.gatherUsageStats false
 
 test: setup-test
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=15
 
 # the fast loop: one process per core (one torch thread each), under a minute on 2 cores
 unit: setup $(VENV)/.installed-test

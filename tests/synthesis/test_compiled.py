@@ -7,6 +7,9 @@ gradient is near zero, so whole runs are compared by PNG grey levels, not bits.
 """
 import pytest
 import torch
+import torch.nn as nn
+from timm.layers import BatchNormAct2d
+from timm.models import register_model
 from torch._dynamo.utils import counters
 
 from prism_core.images import to_uint8
@@ -14,6 +17,8 @@ from prism_core.synthesis import SynthConfig, synthesize
 from prism_core.synthesis.compiled import teacher_forward
 from prism_core.synthesis.hooks import StatHook, TeacherStats, attached, bn_hooks
 from prism_core.events import BatchDone, Step
+from prism_core.teachers import registry
+from prism_core.teachers.registry import TeacherSpec
 
 from .test_hooks_objectives import tiny_model
 
@@ -50,6 +55,36 @@ def test_compiled_teacher_forward_returns_the_eager_statistics_and_gradients(kin
             torch.testing.assert_close(c, e, rtol=1e-4, atol=1e-5)
 
 
+class TinyNet(nn.Sequential):
+    """The smallest network that reaches every hook kind: a timm BatchNormAct2d, a plain BatchNorm2d and convs
+    (G-VBSM's conv/patch hooks). Inductor compiles a few dozen kernels for it, not hundreds: minutes on a cold
+    cache become seconds."""
+
+    def __init__(self, width: int, num_classes: int = 10, in_chans: int = 1, **_):
+        super().__init__(nn.Conv2d(in_chans, width, 3, stride=2, padding=1), BatchNormAct2d(width),
+                         nn.Conv2d(width, width, 3, stride=2, padding=1), nn.BatchNorm2d(width), nn.ReLU(),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, num_classes))
+
+
+@register_model
+def prism_test_tiny4(pretrained=False, **kwargs):
+    return TinyNet(4, **kwargs)
+
+
+@register_model
+def prism_test_tiny6(pretrained=False, **kwargs):
+    return TinyNet(6, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def tiny_teachers():
+    """Two tiny architectures in the teacher registry for this module only (random weights)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("prism_test_tiny4", "prism_test_tiny6"):
+            mp.setitem(registry._REGISTRY, name, TeacherSpec(name, "tiny test net", "timm", name))
+        yield "prism_test_tiny4", "prism_test_tiny6"
+
+
 def _run(cfg):
     events = list(synthesize(cfg))
     first = next(e for e in events if isinstance(e, Step)).losses
@@ -57,10 +92,11 @@ def _run(cfg):
 
 
 @pytest.mark.parametrize("method", ["prism", "gvbsm"])
-def test_a_compiled_run_compiles_once_and_matches_eager(method, fmnist):
+def test_a_compiled_run_compiles_once_and_matches_eager(method, tiny_teachers, fmnist):
     torch.set_num_threads(2)
-    # light teachers (compile time on 2 cores): PRISM's S = {lcnet (primary), regnetx}; G-VBSM's one backbone
-    cfg = SynthConfig(method=method, primary="lcnet_050", bn_pool=("regnetx_002",) if method == "prism" else ("lcnet_050",), subset_rule="k", subset_k=2, ipc=4, classes=(0, 4, 9), batch_size=6,
+    primary, other = tiny_teachers  # PRISM's S = {primary, other}; G-VBSM's one backbone
+    cfg = SynthConfig(method=method, primary=primary, bn_pool=(other,) if method == "prism" else (primary,),
+                      weights="random", subset_rule="k", subset_k=2, ipc=4, classes=(0, 4, 9), batch_size=6,
                       iterations=6, log_every=1, seed=1, init="noise", stats_images=64)  # 2 batches
     eager_first, eager_px = _run(cfg)
     counters.clear()
