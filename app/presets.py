@@ -4,10 +4,11 @@ from __future__ import annotations
 import streamlit as st
 
 from prism_core.synthesis import SynthConfig, resolve
+from prism_core.synthesis.init_settings import INIT_SETTINGS
 
 DEMO_CLASSES = ["T-shirt/top", "Trouser", "Sneaker"]  # three shapes that differ at a glance
-NOISE = dict(init="noise", lr=1.0, r_bn=0.1)  # the examples' noise-born setting (SRe2L's small-image recipe)
-REAL = dict(init="real", lr=0.05, r_bn=0.01)  # the real-init setting (PRISM's recipe)
+# the examples' optimiser setting per init (each preset sets its own step count)
+NOISE, REAL = ({k: v for k, v in INIT_SETTINGS[i].items() if k != "iterations"} for i in ("noise", "real"))
 
 PRESETS = {
     "Quick demo": dict(method="prism", ipc=2, iterations=60, baseline=True, **REAL),

@@ -26,13 +26,14 @@ from .metrics.features import extract_features
 from .metrics.run_metrics import run_images01
 from .runstore import Run
 from .synthesis import ConfigError, SynthConfig, prepare, synthesize
+from .synthesis.init_settings import INIT_SETTINGS
 from .synthesis.methods import ZOO_POOL, get_method
 from .teachers import create_teacher, read_manifest, zoo_dir_of
 from .training import predict
 from .viz import to_rgb_u8
 
-# one optimiser setting per init, shared by every row: SRe2L's small-image recipe from noise, PRISM's from real
-RECIPE = {"noise": dict(lr=1.0, r_bn=0.1), "real": dict(lr=0.05, r_bn=0.01)}
+# one optimiser setting per init, shared by every row (the step count is the priors config's own)
+RECIPE = {init: dict(lr=s["lr"], r_bn=s["r_bn"]) for init, s in INIT_SETTINGS.items()}
 LABELS = {"sre2l": "{primary} (SRe2L)", "prism-mixture": "PRISM mixture"}
 
 

@@ -17,6 +17,7 @@ from prism_core.metrics import compute_metrics, default_extractor, embed_runs
 from prism_core.metrics.embedding import DEFAULT_REAL_PER_CLASS
 from prism_core.runstore import Run, fair_pair, list_runs
 from prism_core.synthesis import SynthConfig, synthesize
+from prism_core.synthesis.init_settings import INIT_SETTINGS
 from prism_core.data import get_dataset
 from prism_core.evaluation import EvalConfig, evaluate_run
 from prism_core.events import BatchDone, Evaluated
@@ -34,8 +35,7 @@ def main() -> None:
     args = ap.parse_args()
     # two init-matched pairs, each pair with one optimiser setting (the recipe default for that init), so that
     # method and initialisation can be seen apart: from noise (SRe2L's defaults) and from real images (PRISM's)
-    noise = dict(init="noise", lr=1.0, r_bn=0.1, iterations=300)
-    real = dict(init="real", lr=0.05, r_bn=0.01, iterations=100)
+    noise, real = INIT_SETTINGS["noise"], INIT_SETTINGS["real"]
     runs = {"example-sre2l": SynthConfig(method="sre2l", ipc=args.ipc, seed=0, **noise),
             "example-prism": SynthConfig(method="prism", ipc=args.ipc, seed=0, **real),
             "example-prism-noise": SynthConfig(method="prism", ipc=args.ipc, seed=0, **noise),
