@@ -7,7 +7,7 @@ PORT    ?= 8501
 ADDRESS ?= 127.0.0.1
 export HF_HUB_OFFLINE = 1
 
-.PHONY: run test setup setup-test data browser unit integration browser-tests faults bench clean-venv gpu-check gpu-data gpu-grid
+.PHONY: run test setup setup-test data browser unit integration browser-tests faults bench clean-venv gpu-check gpu-data gpu-dask gpu-grid
 
 run: setup
 	$(VENV)/bin/streamlit run app/main.py --server.address $(ADDRESS) --server.port $(PORT) \
@@ -55,18 +55,23 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 	touch $@
 
 # The prepared device check, run on a lent GPU machine with its own torch/timm (python3 there):
-#   here:  make gpu-data            (a Fashion-MNIST small enough to travel, in .gpu-data/)
+#   here:  make gpu-data            (a Fashion-MNIST small enough to travel, and Dask's wheels, in .gpu-data/)
 #   there: make gpu-check OUT=DIR   (device run with carry [".gpu-data"]; report in DIR/gpu_check.md)
 GPU_PY ?= python3
+DASK_PINS = $(shell grep -E '^(dask|distributed)==' requirements.txt)
 gpu-data: setup
 	$(PY) scripts/gpu_check.py --pack-data .gpu-data
+	$(PY) -m pip download -q -d .gpu-data/wheels $(DASK_PINS)
 
-gpu-check:
+gpu-dask:
+	$(GPU_PY) -c "import distributed" 2>/dev/null || $(GPU_PY) -m pip install -q --no-index --find-links .gpu-data/wheels $(DASK_PINS)
+
+gpu-check: gpu-dask
 	PRISM_DATA_DIR=$${PRISM_DATA_DIR:-.gpu-data} PYTHONUNBUFFERED=1 $(GPU_PY) scripts/gpu_check.py --out $${OUT:-gpu-check-out}
 
 # gpu-check ends with the results grid in the budget left; a call for the grid alone (GRID_S seconds):
-# there: make gpu-grid OUT=DIR GRID_S=360   here: python scripts/results.py --merge DIR/grid_cells.json --render-only
-gpu-grid:
+# there: make gpu-grid OUT=DIR GRID_S=360   here: cp DIR/grid/cells.json docs/measurements/grid/ && python scripts/results.py
+gpu-grid: gpu-dask
 	PRISM_DATA_DIR=$${PRISM_DATA_DIR:-.gpu-data} PYTHONUNBUFFERED=1 $(GPU_PY) scripts/gpu_check.py --out $${OUT:-gpu-check-out} \
 	  --only "results grid" --budget-s $${GRID_S:-360}
 

@@ -288,6 +288,46 @@ def _add_synth_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--overwrite", action="store_true", help="replace an existing run")
 
 
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    """Measure the missing cells on Dask (an embedded LocalCluster, or --scheduler), store each as it arrives, then
+    write results.md and results.png beside cells.json."""
+    from tqdm import tqdm
+
+    from .benchmark import Benchmark, CellStore, cluster, run, write_outputs
+    from .benchmark.measure import extractor_name
+    ws = _workspace(args)
+    ints = lambda text, flag: [_int(v, flag) for v in text.split(",") if v]  # noqa: E731
+    bench = Benchmark(ws, rows=tuple(r.strip() for r in args.rows.split(",") if r.strip()),
+                      ipcs=tuple(ints(args.ipcs, "--ipcs")), seeds=args.seeds, students=tuple(args.students.split(",")),
+                      labels=tuple(args.labels.split(",")), epochs=args.epochs, device=args.device,
+                      threads=args.threads)
+    extractor = extractor_name(bench)
+    out = Path(args.out)
+    store = CellStore(out / "cells.json")
+    with cluster(args.scheduler, args.workers, args.gpu_slots) as client:
+        bar = tqdm(desc="benchmark", unit="task")
+
+        def show(p) -> None:
+            bar.total = p.total
+            bar.update(1)
+            if p.error:
+                tqdm.write(f"{p.cell} {p.label}: failed ({p.error})")
+        failed = run(bench, store, client, out / "runs", show)
+        bar.close()
+    write_outputs(store.cells, out / "results.md", out / "results.png", extractor,
+                  "python -m prism_core benchmark " + " ".join(sys.argv[2:]))
+    print(f"{len(store.cells)} cells in {out / 'cells.json'}; wrote {out / 'results.md'} and {out / 'results.png'}"
+          + (f"; {failed} task(s) failed (stored in the cells under 'failed')" if failed else ""))
+    return 1 if failed else 0
+
+
+def _int(text: str, flag: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{flag}: {text!r} is not an integer") from None
+
+
 def cmd_teachers_rescore(args: argparse.Namespace) -> int:
     from .teachers.zoo import rescore_zoo
     for name, (full, subset) in rescore_zoo(get_dataset(args.dataset), Path(args.zoo)).items():
@@ -371,6 +411,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workspace_flag(p, "its extractor, when --extractor is not given")
     p.add_argument("--json", action="store_true", help="machine-readable output (per run: vendi, near_duplicate_rate, ...)")
     p.set_defaults(func=cmd_metrics)
+    from .benchmark import LABELS, MAIN, STUDENTS
+    p = sub.add_parser("benchmark", help="the init-controlled comparison on a workspace, cells on Dask (resumes)")
+    _add_workspace_flag(p, "the dataset, the zoo and the extractor")
+    p.add_argument("--rows", default=",".join(MAIN), help="comma-separated rows, as docs/results.md names them")
+    p.add_argument("--ipcs", default="10", help="comma-separated IPCs")
+    p.add_argument("--seeds", type=int, default=3, help="seeds per row (pairs for the intervals)")
+    p.add_argument("--students", default="resnet18,convnet", help=f"comma-separated, of {', '.join(STUDENTS)}")
+    p.add_argument("--labels", default=",".join(LABELS), help="soft, hard or both")
+    p.add_argument("--epochs", type=int, help="student epochs (default: the protocol's, 300 at IPC <= 10, else 150)")
+    p.add_argument("--device", default="cpu", help="cpu, or cuda for every task (each asks for a GPU slot)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads per task")
+    p.add_argument("--workers", type=int, default=2, help="processes of the embedded LocalCluster")
+    p.add_argument("--gpu-slots", type=int, default=0, help="tasks that share one GPU (embedded cluster)")
+    p.add_argument("--scheduler", help="a running Dask scheduler's address (tcp://host:8786) instead of a LocalCluster")
+    p.add_argument("--out", required=True, help="folder of cells.json, results.md and results.png (resumes)")
+    p.set_defaults(func=cmd_benchmark, workspace="embedded")
     return parser
 
 

@@ -5,47 +5,49 @@ import io
 import streamlit as st
 
 from common import dataset, finished_runs, job_queue, runs_dir, workspace
-from prism_core import grid
+from prism_core import benchmark as bm
+from prism_core.benchmark.figure import figure
 from prism_core.evaluation import EvalConfig, stored_evaluations
 from prism_core.teachers import read_manifest
+from prism_core.workspaces import EMBEDDED_WORKSPACE
 
 st.title("Results")
 
 
 @st.cache_data(show_spinner=False)
 def measured(stamp: float) -> dict:
-    return grid.load_cells()
+    return bm.load_cells()
 
 
 @st.cache_data(show_spinner=False)
 def picture(stamp: float, ipc: int) -> bytes:
     buffer = io.BytesIO()
-    grid.figure(measured(stamp), ipc).savefig(buffer, format="png", dpi=100)
+    figure(measured(stamp), ipc, EMBEDDED_WORKSPACE.extractor).savefig(buffer, format="png", dpi=100)
     return buffer.getvalue()
 
 
-stamp = grid.CELLS.stat().st_mtime if grid.CELLS.is_file() else 0.0
+stamp = bm.SHIPPED.stat().st_mtime if bm.SHIPPED.is_file() else 0.0
 cells = measured(stamp)
-ipcs = grid.ipcs(cells)
+ipcs = bm.ipcs(cells)
 if ipcs:
     st.subheader("Method and initialisation apart (Fashion-MNIST)")
     st.caption("Every method from noise and from real images with the same optimiser settings per init; students "
                "trained from scratch for 300 epochs with soft labels (the zoo ResNet-18's logits) or hard labels "
-               "(true labels alone). Mean ± std over seeds (n). Measured by `python scripts/results.py`; the "
+               "(true labels alone). Mean ± std over seeds (n). Measured by `python -m prism_core benchmark`; the "
                "protocol is in docs/results.md. Coverage is the diversity figure images far from the data cannot win.")
-    budget, verdicts = grid.budget(cells), grid.verdicts(cells)
+    budget, verdicts = bm.budget(cells), bm.verdicts(cells)
     if budget:
         st.markdown(budget)
     ipc = st.radio("IPC", ipcs, horizontal=True, key="grid_ipc")
     st.image(picture(stamp, ipc))
-    st.dataframe(grid.summary(cells, ipc, [*grid.ROWS, *grid.ABLATION]), hide_index=True)
-    if note := grid.caveat(cells, ipc):
+    st.dataframe(bm.summary(cells, ipc, [*bm.ROWS, *bm.ABLATION]), hide_index=True)
+    if note := bm.caveat(cells, ipc):
         st.caption(note)
-    diffs = grid.differences(cells, ipc)
+    diffs = bm.differences(cells, ipc)
     if diffs:
         st.markdown("**Paired differences** (same seed), mean ± 95 % interval; \"holds\" where it excludes 0")
         st.dataframe(diffs, hide_index=True)
-        st.markdown("\n".join(grid.statements(cells, ipc)))
+        st.markdown("\n".join(bm.statements(cells, ipc)))
     if ipc == 10 and verdicts:
         st.markdown("\n".join(["**Decisions**", "", *verdicts]))
 st.subheader("Your evaluations")
@@ -74,7 +76,7 @@ if not own:
 
 
 def protocol_epochs(label: str) -> int:
-    return grid.epochs(runs[label].config().ipc)
+    return bm.epochs(runs[label].config().ipc)
 
 
 label = st.selectbox("Run", own, key="eval_run", on_change=lambda: st.session_state.update(

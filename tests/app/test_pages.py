@@ -99,14 +99,14 @@ def test_a_tiny_run_launched_from_the_form_completes_and_is_listed(store):
 
 @pytest.mark.integration
 def test_results_page_launches_an_evaluation_with_the_real_baseline(store):
-    from prism_core import grid
+    from prism_core import benchmark as bm
     from prism_core.jobs import JobQueue
     from prism_core.synthesis import SynthConfig
     queue = JobQueue(store)
     queue.wait(queue.submit(SynthConfig(method="sre2l", ipc=1, classes=(0, 1), iterations=2), "evalme"), timeout=120)
     at = page("pages/results.py")
     at.selectbox(key="eval_run").set_value("evalme (run)").run()
-    assert at.number_input(key="eval_epochs").value == grid.epochs(1)  # the grid's protocol, comparable with its table
+    assert at.number_input(key="eval_epochs").value == bm.epochs(1)  # the grid's protocol, comparable with its table
     at.number_input(key="eval_epochs").set_value(1)
     at.button[0].click().run()
     assert any("Queued the evaluation" in s.value for s in at.success)
@@ -122,14 +122,14 @@ def test_results_page_launches_an_evaluation_with_the_real_baseline(store):
 
 
 def test_results_page_shows_the_measured_grid_as_the_readme_does(store):
-    from prism_core import grid
+    from prism_core import benchmark as bm
     at = page("pages/results.py")
     shown = at.dataframe[0].value
-    assert list(shown["row"]) == [r["row"] for r in grid.summary(grid.load_cells(), 10, [*grid.ROWS, *grid.ABLATION])]
+    assert list(shown["row"]) == [r["row"] for r in bm.summary(bm.load_cells(), 10, [*bm.ROWS, *bm.ABLATION])]
     assert "random real" in list(shown["row"]) and "resnet18 hard" in shown.columns
     assert len(at.get("image")) == 1  # the figure
-    assert any(grid.verdicts(grid.load_cells())[0] in m.value for m in at.markdown)  # the moonshot, as decided
-    budget = grid.budget(grid.load_cells())
+    assert any(bm.verdicts(bm.load_cells())[0] in m.value for m in at.markdown)  # the moonshot, as decided
+    budget = bm.budget(bm.load_cells())
     assert not budget or any(budget in m.value for m in at.markdown)
 
 

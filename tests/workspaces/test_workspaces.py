@@ -2,26 +2,19 @@
 CLI and the app; bad files get messages that name the file and the key, and the embedded workspace stays."""
 import json
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from prism_core.cli import main as cli
 from prism_core.runstore import Run
 from prism_core.workspaces import EMBEDDED, WorkspaceError, get_workspace, load_workspaces
+from tests.conftest import CLASSES
 
 pytestmark = pytest.mark.integration
-CLASSES = ("circles", "stripes", "checks")
 
 
-def pattern(cls: int, seed: int, size: int = 32) -> np.ndarray:
-    """A class-specific picture: a disc, horizontal stripes or a checkerboard, with noise and a random shift."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[:size, :size] + rng.integers(0, 6, 2)[:, None, None]
-    base = [((x - 18) ** 2 + (y - 18) ** 2 < 80), (y // 4) % 2 == 0, ((x // 6) + (y // 6)) % 2 == 0][cls]
-    img = base * 200 + rng.normal(30, 20, (size, size))
-    colour = np.stack([img, img * (0.5 + 0.25 * cls), img[::-1]], -1)
-    return np.clip(colour, 0, 255).astype(np.uint8)
+@pytest.fixture
+def workspace(shapes_workspace):
+    return shapes_workspace
 
 
 def launch_and_wait(at, name: str, iterations: int, runs) -> None:
@@ -35,23 +28,6 @@ def launch_and_wait(at, name: str, iterations: int, runs) -> None:
     deadline = time.time() + 180
     while time.time() < deadline and not (status.is_file() and '"finished"' in status.read_text()):
         time.sleep(0.3)
-
-
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
-    root = tmp_path_factory.mktemp("ws")
-    for split, n in (("train", 40), ("val", 10)):
-        for c, name in enumerate(CLASSES):
-            (root / "shapes" / split / name).mkdir(parents=True)
-            for i in range(n):
-                Image.fromarray(pattern(c, 1000 * c + i + (0 if split == "train" else 500))).save(
-                    root / "shapes" / split / name / f"{i}.png")
-    dataset = f"folder:{root / 'shapes'}:32"
-    assert cli(["teachers", "train", "--dataset", dataset, "--only", "resnet18,lcnet_050,convnext_atto",
-                "--epochs", "1", "--out", str(root / "zoo")]) == 0
-    toml = root / "workspaces.toml"
-    toml.write_text(f'[shapes]\ndataset = "{dataset}"\nzoo = "{root / "zoo"}"\n')
-    return root, toml, dataset
 
 
 def test_teachers_train_prints_the_lines_that_declare_the_workspace(workspace, capsys):

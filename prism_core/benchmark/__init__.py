@@ -1,0 +1,17 @@
+"""The init-controlled comparison as a product: any workspace, cells on Dask, paired intervals, an honest report.
+
+protocol (rows, claims, students, budgets) -> measure (a cell's tasks) -> runner (Dask) -> store (cells.json) ->
+stats (paired intervals) -> report (markdown, statements) and figure.
+"""
+from .output import write_outputs
+from .protocol import (ABLATION, ALL_ROWS, CLAIMS, EVALS, LABELS, MAIN, METRICS, ROWS, STUDENTS, Benchmark,
+                       BenchmarkError, epochs, key)
+from .report import budget, caveat, document, headline, markdown, statements, verdicts
+from .runner import Progress, cluster, run
+from .stats import differences, hours, interval, ipcs, paired, summary
+from .store import SHIPPED, CellStore, load_cells, missing
+
+__all__ = ["write_outputs", "ABLATION", "ALL_ROWS", "CLAIMS", "EVALS", "LABELS", "MAIN", "METRICS", "ROWS", "STUDENTS",
+           "Benchmark", "BenchmarkError", "epochs", "key", "budget", "caveat", "document", "headline", "markdown",
+           "statements", "verdicts", "Progress", "cluster", "run", "differences", "hours", "interval", "ipcs", "paired",
+           "summary", "SHIPPED", "CellStore", "load_cells", "missing"]

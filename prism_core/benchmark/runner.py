@@ -1,0 +1,139 @@
+"""Running a benchmark's missing cells on Dask distributed, and collecting them in one client.
+
+Every evaluation is a task, and so are a cell's images (synthesis, or a real subset) and its metrics, which the
+evaluations depend on. The default cluster is embedded: a LocalCluster of worker processes on this machine. With a
+scheduler address the same tasks go to a running cluster (`dask scheduler` / `dask worker`, or dask-jobqueue).
+Tasks that need a GPU ask for the worker resource "GPU": a worker started with `--resources GPU=4` runs four small
+cells on its device at once. A task whose worker dies is retried once (the scheduler's allowed-failures), a task
+that raises is retried once; then the cell keeps the error under "failed". Only this client writes the cells.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from ..data import get_dataset
+from .measure import Result, evaluate, make_images, measure_metrics
+from .protocol import PROTOCOL, Benchmark, BenchmarkError, key
+from .store import CellStore, missing
+
+ALLOWED_FAILURES = 1  # worker deaths a task survives before it is stored as failed
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One finished (or failed) task, with how many of the submitted ones are done."""
+    done: int
+    total: int
+    result: Result | None  # None: the task failed
+    cell: str
+    label: str
+    error: str = ""
+
+
+@contextmanager
+def cluster(scheduler: str | None = None, workers: int = 2, gpu_slots: int = 0) -> Iterator:
+    """A Dask client: to `scheduler`, or to a LocalCluster of `workers` processes (one thread each; with
+    `gpu_slots`, one process with that many GPU slots)."""
+    import dask
+    from distributed import Client, LocalCluster
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as err:
+            raise BenchmarkError(f"--scheduler {scheduler}: cannot reach it ({err}); start one with `dask scheduler` "
+                                 "and workers with `dask worker ADDRESS`") from None
+        with client:
+            yield client
+        return
+    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+        local = LocalCluster(n_workers=1 if gpu_slots else workers, threads_per_worker=gpu_slots or 1,
+                             processes=True, dashboard_address=None,
+                             resources={"GPU": gpu_slots} if gpu_slots else None)
+    with local, Client(local) as client:
+        yield client
+
+
+def submit(bench: Benchmark, store: CellStore, client, work: Path) -> list:
+    """Futures for everything the stored cells lack: per cell its images, then its metrics and each evaluation."""
+    gpu = {"GPU": 1} if bench.device.startswith("cuda") else None
+    futures = []
+    for row, ipc, seed in bench.cells():
+        cell = store.get(row, ipc, seed)
+        todo = missing(cell, bench.evals)
+        need_metrics = cell is None or "vendi" not in cell
+        if not todo and not need_metrics:
+            continue
+        name = key(row, ipc, seed)
+        images = client.submit(make_images, bench, row, ipc, seed, work, key=f"images {name}", retries=1,
+                               resources=gpu)
+        if need_metrics:
+            futures.append(client.submit(measure_metrics, bench, row, ipc, seed, images, key=f"metrics {name}",
+                                         retries=1, resources=gpu))
+        futures += [client.submit(evaluate, bench, row, ipc, seed, label, images, key=f"{label} {name}", retries=1,
+                                  resources=gpu) for label in todo]
+    return futures
+
+
+def run(bench: Benchmark, store: CellStore, client, work: Path, progress: Callable[[Progress], None] = lambda p: None,
+        should_stop: Callable[[], bool] = lambda: False) -> int:
+    """Measure what the store lacks; each result is stored as it arrives. Returns the number of failed tasks."""
+    from distributed import as_completed
+    futures = submit(bench, store, client, Path(work))
+    train_images = len(get_dataset(bench.workspace.dataset).split("train").labels)
+    failed, imaged = 0, set()  # cells whose images' seconds are counted
+    for done, future in enumerate(as_completed(futures), 1):
+        task, cell_key = _split(future.key)
+        try:
+            result: Result = future.result()
+        except Exception as err:  # the task's own error, or KilledWorker after ALLOWED_FAILURES deaths
+            failed += 1
+            _store_failure(store, cell_key, task, f"{type(err).__name__}: {err}", train_images)
+            progress(Progress(done, len(futures), None, cell_key, task, f"{type(err).__name__}: {err}"))
+        else:
+            _store_result(store, result, train_images, cell_key not in imaged)
+            imaged.add(cell_key)
+            progress(Progress(done, len(futures), result, cell_key, task))
+        if should_stop():
+            client.cancel(futures)
+            break
+    return failed
+
+
+def _split(task_key: str) -> tuple[str, str]:
+    """'resnet18 soft PRISM · real|10|0' -> ('resnet18 soft', 'PRISM · real|10|0')."""
+    head, _, tail = task_key.partition("|")
+    words = head.split(" ")
+    n = 1 if words[0] == "metrics" else 2
+    return " ".join(words[:n]), " ".join(words[n:]) + "|" + tail
+
+
+def _new_cell(row: str, ipc: int, seed: int, machine: str, train_images: int) -> dict:
+    return {"row": row, "ipc": ipc, "seed": seed, "protocol": PROTOCOL, "top1": {}, "seconds": 0.0,
+            "machine": machine, "train_images": train_images}
+
+
+def _store_result(store: CellStore, r: Result, train_images: int, with_images: bool) -> None:
+    cell = store.get(r.row, r.ipc, r.seed) or _new_cell(r.row, r.ipc, r.seed, r.machine, train_images)
+    if r.label == "metrics":
+        cell.update(r.value)
+    else:
+        cell["top1"][r.label] = r.value
+    cell.get("failed", {}).pop(r.label, None)
+    if not cell.get("failed"):
+        cell.pop("failed", None)
+    spent = r.seconds + (r.images_seconds if with_images else 0.0)
+    cell["seconds"] += spent
+    on = cell.setdefault("seconds_on", {cell["machine"]: cell["seconds"] - spent})
+    on[r.machine] = on.get(r.machine, 0.0) + spent
+    store.put(cell)
+
+
+def _store_failure(store: CellStore, cell_key: str, task: str, error: str, train_images: int) -> None:
+    row, ipc, seed = cell_key.split("|")
+    cell = store.get(row, int(ipc), int(seed)) or _new_cell(row, int(ipc), int(seed), "", train_images)
+    cell.setdefault("failed", {})[task] = error
+    store.put(cell)
+

@@ -1,0 +1,121 @@
+"""The benchmark on Dask: the same cells on a LocalCluster and in one process, no finished cell lost to a killed
+worker, a second worker process joining a running scheduler, and bad input refused before anything runs."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from prism_core.benchmark import Benchmark, CellStore, cluster, run
+from prism_core.workspaces import get_workspace
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.integration
+TINY = dict(rows=("random real", "real init images", "SRe2L · noise"), ipcs=(1,), seeds=2, students=("convnet",),
+            labels=("hard", "soft"), epochs=2, extra={"iterations": 3})
+
+
+@pytest.fixture(scope="module")
+def bench(shapes_workspace):
+    _, toml, _ = shapes_workspace
+    return Benchmark(get_workspace("shapes", toml), **TINY)
+
+
+def measured(cells: dict) -> dict:
+    """What a user reads off a cell: its accuracies and metrics (not its timings or where it ran)."""
+    keep = ("top1", "vendi", "cosine", "precision", "density", "coverage", "nearest_real_cosine")
+    return {k: {f: c.get(f) for f in keep} for k, c in cells.items()}
+
+
+def test_a_local_cluster_gives_the_cells_of_a_single_process(bench, tmp_path):
+    from distributed import Client
+    with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
+        assert run(bench, CellStore(tmp_path / "one" / "cells.json"), client, tmp_path / "one" / "runs") == 0
+    workers = []
+    with cluster(workers=2) as client:
+        assert run(bench, CellStore(tmp_path / "two" / "cells.json"), client, tmp_path / "two" / "runs",
+                   lambda p: workers.append(p.result.worker)) == 0
+    one, two = CellStore(tmp_path / "one" / "cells.json").cells, CellStore(tmp_path / "two" / "cells.json").cells
+    assert len(one) == 6 and all(set(c["top1"]) == {"convnet hard", "convnet soft"} for c in one.values())
+    assert measured(one) == measured(two)
+    assert len(set(workers)) == 2  # both processes took tasks
+    with cluster(workers=2) as client:  # a finished benchmark resumes to nothing
+        assert not run(bench, CellStore(tmp_path / "two" / "cells.json"), client, tmp_path / "two" / "runs",
+                       lambda p: pytest.fail(f"measured again: {p}"))
+
+
+def test_a_killed_worker_loses_no_finished_cell_and_the_benchmark_completes(bench, tmp_path):
+    store, seen, killed = CellStore(tmp_path / "cells.json"), [], []
+    with cluster(workers=2) as client:
+        pids = client.run(os.getpid)
+
+        def progress(p):
+            seen.append(dict(store.cells))
+            if len(seen) == 2:  # a task has finished: kill a worker while the others run
+                pid = pids[p.result.worker]
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+        assert run(bench, store, client, tmp_path / "runs", progress) == 0
+    assert killed
+    final = CellStore(tmp_path / "cells.json").cells
+    assert len(final) == 6 and all(len(c["top1"]) == 2 and "vendi" in c for c in final.values())
+    for before in seen:  # every result stored along the way is still there, unchanged
+        for k, cell in before.items():
+            assert all(final[k]["top1"][e] == v for e, v in cell["top1"].items())
+
+
+def _cli(*args, **kw):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "prism_core", *args], env={**env, **kw.pop("env", {})},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, **kw)
+
+
+def test_a_second_worker_process_joins_a_running_scheduler_and_takes_tasks(bench, shapes_workspace, tmp_path):
+    """As on a cluster: `dask scheduler`, one `dask worker`, the CLI with --scheduler, then a second worker."""
+    _, toml, _ = shapes_workspace
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    file = tmp_path / "scheduler.json"
+    procs = [subprocess.Popen([*dask, "--scheduler-file", str(file), "--no-dashboard", "--host", "127.0.0.1"],
+                              stderr=subprocess.DEVNULL)]
+    worker = [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(file), "--nthreads", "1",
+              "--no-dashboard", "--host", "127.0.0.1"]
+    try:
+        deadline = time.time() + 60
+        while not file.is_file() and time.time() < deadline:
+            time.sleep(0.2)
+        import json
+        address = json.loads(file.read_text())["address"]
+        procs.append(subprocess.Popen(worker, stderr=subprocess.DEVNULL, env={**os.environ, "HF_HUB_OFFLINE": "1"}))
+        cli = _cli("benchmark", "--workspace", "shapes", "--rows", ",".join(TINY["rows"]), "--ipcs", "1",
+                   "--seeds", "2", "--students", "convnet", "--epochs", "2", "--scheduler", address,
+                   "--out", str(tmp_path / "out"), env={"PRISM_WORKSPACES": str(toml)})
+        time.sleep(5)
+        procs.append(subprocess.Popen(worker, stderr=subprocess.DEVNULL, env={**os.environ, "HF_HUB_OFFLINE": "1"}))
+        out, err = cli.communicate(timeout=900)
+        assert cli.returncode == 0, err[-3000:]
+        from distributed import Client
+        with Client(address) as client:
+            ran = client.run(lambda dask_worker: len(dask_worker.data) + dask_worker.state.executed_count)
+        assert len(ran) == 2 and all(n > 0 for n in ran.values()), ran
+        assert (tmp_path / "out" / "results.md").is_file() and (tmp_path / "out" / "results.png").is_file()
+        assert len(CellStore(tmp_path / "out" / "cells.json").cells) == 6
+    finally:
+        for p in procs:
+            p.kill()
+
+
+@pytest.mark.parametrize("flags, names", [
+    (["--rows", "random real,SRe3L · noise"], "--rows"),
+    (["--students", "resnet19"], "--students"),
+    (["--ipcs", "0"], "--ipcs"),
+    (["--workspace", "nope"], "no workspace 'nope'"),
+    (["--scheduler", "tcp://127.0.0.1:9"], "--scheduler tcp://127.0.0.1:9"),
+])
+def test_bad_input_fails_before_anything_runs_with_one_line_naming_the_flag(flags, names, tmp_path):
+    cli = _cli("benchmark", *flags, "--out", str(tmp_path / "out"))
+    _, err = cli.communicate(timeout=120)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert cli.returncode == 2 and len(lines) == 1 and names in lines[0] and "Traceback" not in err, err
+    assert not (tmp_path / "out").exists()
