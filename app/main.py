@@ -15,6 +15,7 @@ pages = [
     st.Page("pages/embeddings.py", title="Embeddings", icon=":material/bubble_chart:"),
     st.Page("pages/teachers.py", title="Teachers", icon=":material/school:"),
     st.Page("pages/results.py", title="Results", icon=":material/leaderboard:"),
+    st.Page("pages/benchmark.py", title="Benchmark", icon=":material/science:"),
 ]
 navigation = st.navigation(pages)
 workspace_selector()  # in the sidebar, under the page links: every page follows it

@@ -14,7 +14,7 @@ os.environ["PRISM_CACHE_DIR"] = tempfile.mkdtemp(prefix="prism-test-cache-")
 ROOT = Path(__file__).resolve().parents[1]
 # every page of the app, the landing page (no switch_page needed) first
 APP_PAGES = ["pages/tour.py", "pages/launch.py", "pages/runs.py", "pages/gallery.py", "pages/priors.py",
-             "pages/diversity.py", "pages/embeddings.py", "pages/teachers.py", "pages/results.py"]
+             "pages/diversity.py", "pages/embeddings.py", "pages/teachers.py", "pages/results.py", "pages/benchmark.py"]
 
 
 def write_idx(path: Path, array: np.ndarray, gz: bool = True) -> Path:

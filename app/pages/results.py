@@ -1,12 +1,10 @@
 """The project's measured comparison (the same tables as docs/results.md and the README), then the student
 accuracy of the user's own evaluated runs; evaluations run as background jobs."""
-import io
-
 import streamlit as st
 
+import benchmark_view
 from common import dataset, finished_runs, job_queue, runs_dir, workspace
 from prism_core import benchmark as bm
-from prism_core.benchmark.figure import figure
 from prism_core.evaluation import EvalConfig, stored_evaluations
 from prism_core.teachers import read_manifest
 from prism_core.workspaces import EMBEDDED_WORKSPACE
@@ -19,37 +17,15 @@ def measured(stamp: float) -> dict:
     return bm.load_cells()
 
 
-@st.cache_data(show_spinner=False)
-def picture(stamp: float, ipc: int) -> bytes:
-    buffer = io.BytesIO()
-    figure(measured(stamp), ipc, EMBEDDED_WORKSPACE.extractor).savefig(buffer, format="png", dpi=100)
-    return buffer.getvalue()
-
-
-stamp = bm.SHIPPED.stat().st_mtime if bm.SHIPPED.is_file() else 0.0
-cells = measured(stamp)
-ipcs = bm.ipcs(cells)
-if ipcs:
+cells = measured(bm.SHIPPED.stat().st_mtime if bm.SHIPPED.is_file() else 0.0)
+if cells:
     st.subheader("Method and initialisation apart (Fashion-MNIST)")
     st.caption("Every method from noise and from real images with the same optimiser settings per init; students "
                "trained from scratch for 300 epochs with soft labels (the zoo ResNet-18's logits) or hard labels "
-               "(true labels alone). Mean ± std over seeds (n). Measured by `python -m prism_core benchmark`; the "
-               "protocol is in docs/results.md. Coverage is the diversity figure images far from the data cannot win.")
-    budget, verdicts = bm.budget(cells), bm.verdicts(cells)
-    if budget:
-        st.markdown(budget)
-    ipc = st.radio("IPC", ipcs, horizontal=True, key="grid_ipc")
-    st.image(picture(stamp, ipc))
-    st.dataframe(bm.summary(cells, ipc, [*bm.ROWS, *bm.ABLATION]), hide_index=True)
-    if note := bm.caveat(cells, ipc):
-        st.caption(note)
-    diffs = bm.differences(cells, ipc)
-    if diffs:
-        st.markdown("**Paired differences** (same seed), mean ± 95 % interval; \"holds\" where it excludes 0")
-        st.dataframe(diffs, hide_index=True)
-        st.markdown("\n".join(bm.statements(cells, ipc)))
-    if ipc == 10 and verdicts:
-        st.markdown("\n".join(["**Decisions**", "", *verdicts]))
+               "(true labels alone). Mean ± std over seeds (n). Measured by `python -m prism_core benchmark` (the "
+               "Benchmark page runs it on your workspace); the protocol is in docs/results.md. Coverage is the "
+               "diversity figure images far from the data cannot win.")
+    benchmark_view.show(cells, EMBEDDED_WORKSPACE.extractor, "grid")
 st.subheader("Your evaluations")
 runs = finished_runs()
 rows = []

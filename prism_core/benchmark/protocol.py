@@ -56,6 +56,14 @@ CLAIMS = [*((f"{m} · {i}", f"SRe2L · {i}") for i in INIT_SETTINGS for m in ("P
           *((f"PRISM · {i}", f"G-VBSM · {i}") for i in INIT_SETTINGS)]  # the multi-teacher baseline, same init
 
 
+# Named budgets for the app's form: what a class can watch finish, and the shipped protocol.
+PRESETS = {
+    "classroom": dict(rows=("random real", "SRe2L · noise", "PRISM · noise"), ipcs=(1,), seeds=1,
+                      students=("convnet",), labels=LABELS, epochs=20),  # minutes on 2 cores; no interval (1 seed)
+    "paper": dict(rows=MAIN, ipcs=(10,), seeds=3, students=("resnet18", "convnet"), labels=LABELS, epochs=None),
+}
+
+
 class BenchmarkError(ValueError):
     """A benchmark cannot run as asked; the message names the flag and the choices."""
 

@@ -9,6 +9,8 @@ that raises is retried once; then the cell keeps the error under "failed". Only 
 """
 from __future__ import annotations
 
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,13 +81,18 @@ def submit(bench: Benchmark, store: CellStore, client, work: Path) -> list:
 
 def run(bench: Benchmark, store: CellStore, client, work: Path, progress: Callable[[Progress], None] = lambda p: None,
         should_stop: Callable[[], bool] = lambda: False) -> int:
-    """Measure what the store lacks; each result is stored as it arrives. Returns the number of failed tasks."""
+    """Measure what the store lacks; each result is stored as it arrives. Returns the number of failed tasks.
+    `should_stop` is polled twice a second: when it turns true the outstanding tasks are cancelled, and nothing
+    finished is lost."""
     from distributed import as_completed
     futures = submit(bench, store, client, Path(work))
+    threading.Thread(target=_cancel_when, args=(should_stop, client, futures), daemon=True).start()
     train_images = len(get_dataset(bench.workspace.dataset).split("train").labels)
     failed, imaged = 0, set()  # cells whose images' seconds are counted
     for done, future in enumerate(as_completed(futures), 1):
         task, cell_key = _split(future.key)
+        if should_stop():
+            break
         try:
             result: Result = future.result()
         except Exception as err:  # the task's own error, or KilledWorker after ALLOWED_FAILURES deaths
@@ -96,10 +103,15 @@ def run(bench: Benchmark, store: CellStore, client, work: Path, progress: Callab
             _store_result(store, result, train_images, cell_key not in imaged)
             imaged.add(cell_key)
             progress(Progress(done, len(futures), result, cell_key, task))
+    return failed
+
+
+def _cancel_when(should_stop: Callable[[], bool], client, futures: list) -> None:
+    while not all(f.done() for f in futures):
         if should_stop():
             client.cancel(futures)
-            break
-    return failed
+            return
+        time.sleep(0.5)
 
 
 def _split(task_key: str) -> tuple[str, str]:

@@ -133,6 +133,27 @@ def test_results_page_shows_the_measured_grid_as_the_readme_does(store):
     assert not budget or any(budget in m.value for m in at.markdown)
 
 
+def test_benchmark_page_presets_fill_the_form_and_a_stored_benchmark_reopens_as_results_shows_it(store):
+    from prism_core import benchmark as bm
+    from prism_core.benchmark.protocol import PRESETS
+    at = page("pages/benchmark.py")
+    assert at.multiselect(key="bm_rows").value == list(PRESETS["classroom"]["rows"])
+    at.selectbox(key="bm_preset").set_value("paper").run()
+    assert at.multiselect(key="bm_rows").value == list(bm.MAIN) and at.number_input(key="bm_seeds").value == 3
+    at.text_input(key="bm_name").set_value("../escape")  # a form: the value goes in with the submit
+    at.button[0].click().run()  # the form's Launch
+    assert at.error and "name" in at.error[0].value and not (store / ".benchmarks").exists()
+    stored = store / ".benchmarks" / "shipped"  # a benchmark stored earlier: its folder, cells and workspace
+    stored.mkdir(parents=True)
+    (stored / "cells.json").write_text(bm.SHIPPED.read_text())
+    (stored / "benchmark.json").write_text(json.dumps({"workspace": "embedded", "extractor": "convnext_atto"}))
+    at = page("pages/benchmark.py")
+    assert at.selectbox(key="bm_open").value == "shipped" and not at.exception
+    shown = at.dataframe[0].value
+    assert list(shown["row"]) == [r["row"] for r in bm.summary(bm.load_cells(), 10, [*bm.ROWS, *bm.ABLATION])]
+    assert any(bm.verdicts(bm.load_cells())[0] in m.value for m in at.markdown)
+
+
 def test_launch_form_explains_fields_in_the_clis_words(store):
     from prism_core.synthesis.config import help_for
     at = page("pages/launch.py")

@@ -96,3 +96,38 @@ def test_launch_prism_with_baseline_and_inspect(server):
         page.get_by_text("browser-sre2l (run)").first.wait_for(timeout=60_000)
         page.screenshot(path=str(ARTIFACTS / "runs.png"), full_page=True)
         ctx.close()
+
+
+def test_a_benchmark_launched_from_its_page_fills_in_and_shows_the_results_tables(server):
+    """The Benchmark page: the classroom preset cut to one row and one epoch, launched on the local Dask cluster;
+    its cell fills in while the page watches, and the table appears."""
+    from playwright.sync_api import sync_playwright
+    url, runs = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        page = chromium(p).new_page()
+        page.goto(url)
+        page.get_by_role("heading", name="A tour of dataset distillation").wait_for(timeout=90_000)
+        page.get_by_role("link", name="Benchmark").click()
+        page.get_by_text("Budget preset").wait_for(timeout=60_000)
+        rows = page.locator('[data-testid="stMultiSelect"]').first.locator("input")
+        rows.click()
+        for _ in range(2):  # classroom's rows are random real, SRe2L · noise, PRISM · noise: keep the first
+            rows.press("Backspace")
+        page.keyboard.press("Escape")
+        epochs = page.get_by_label("Epochs (0: the protocol's)")
+        epochs.fill("1")
+        page.get_by_label("Benchmark name").fill("browser-bench")
+        page.get_by_role("button", name="Launch on the local Dask cluster").click()
+        cells = runs / ".benchmarks" / "browser-bench" / "cells.json"
+        deadline = time.time() + 300
+        while time.time() < deadline and not (cells.is_file() and all(
+                len(c["top1"]) == 2 and "vendi" in c for c in json.loads(cells.read_text()).values())):
+            time.sleep(1)
+        stored = json.loads(cells.read_text())
+        assert list(stored) == ["random real|1|0"] and set(stored["random real|1|0"]["top1"]) == {
+            "convnet hard", "convnet soft"}
+        page.get_by_text("finished: 3 of 3 tasks").wait_for(timeout=30_000)
+        page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(ARTIFACTS / "benchmark.png"), full_page=True)

@@ -1,4 +1,4 @@
-"""No page takes a file path: the only free text a user can type is a run name, which is checked to stay one
+"""No page takes a file path: the only free text a user can type is a run or benchmark name, each checked to stay one
 component inside the run store (tests/test_runstore.py, test_bad_input.py); the examples cannot be deleted."""
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -22,4 +22,4 @@ def test_no_page_accepts_a_path_or_an_upload(tmp_path, monkeypatch):
         assert not at.get("file_uploader"), path
         if path == "pages/runs.py":  # the shipped examples are listed, with no delete button
             assert at.expander and not [b for b in at.button if b.key and b.key.startswith("delete_example")]
-    assert texts == {"Run name"}
+    assert texts == {"Run name", "Benchmark name"}  # the latter: letters, digits, . _ - and no leading dot
