@@ -9,11 +9,12 @@ import time
 import pytest
 
 from prism_core.benchmark import Benchmark, CellStore, cluster, run
+from prism_core.runstore import Run, slug
 from prism_core.workspaces import get_workspace
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
-TINY = dict(rows=("random real", "real init images", "SRe2L · noise"), ipcs=(1,), seeds=2, students=("convnet",),
+TINY = dict(rows=("random real", "real init images", "SRe2L · noise", "PRISM · real"), ipcs=(1,), seeds=2, students=("convnet",),
             labels=("hard", "soft"), epochs=2, extra={"iterations": 3})
 
 
@@ -38,9 +39,11 @@ def test_a_local_cluster_gives_the_cells_of_a_single_process(bench, tmp_path):
         assert run(bench, CellStore(tmp_path / "two" / "cells.json"), client, tmp_path / "two" / "runs",
                    lambda p: workers.append(p.result.worker)) == 0
     one, two = CellStore(tmp_path / "one" / "cells.json").cells, CellStore(tmp_path / "two" / "cells.json").cells
-    assert len(one) == 6 and all(set(c["top1"]) == {"convnet hard", "convnet soft"} for c in one.values())
+    assert len(one) == 2 * len(TINY["rows"]) and all(set(c["top1"]) == {"convnet hard", "convnet soft"} for c in one.values())
     assert measured(one) == measured(two)
     assert len(set(workers)) == 2  # both processes took tasks
+    prism = Run(tmp_path / "one" / "runs" / f"{slug('PRISM · real')}-ipc1-s0").config()
+    assert prism.bn_pool == ("lcnet_050",)  # PRISM's default pool, cut to what the workspace's zoo has
     with cluster(workers=2) as client:  # a finished benchmark resumes to nothing
         assert not run(bench, CellStore(tmp_path / "two" / "cells.json"), client, tmp_path / "two" / "runs",
                        lambda p: pytest.fail(f"measured again: {p}"))
@@ -60,10 +63,26 @@ def test_a_killed_worker_loses_no_finished_cell_and_the_benchmark_completes(benc
         assert run(bench, store, client, tmp_path / "runs", progress) == 0
     assert killed
     final = CellStore(tmp_path / "cells.json").cells
-    assert len(final) == 6 and all(len(c["top1"]) == 2 and "vendi" in c for c in final.values())
+    assert len(final) == 2 * len(TINY["rows"]) and all(len(c["top1"]) == 2 and "vendi" in c for c in final.values())
     for before in seen:  # every result stored along the way is still there, unchanged
         for k, cell in before.items():
             assert all(final[k]["top1"][e] == v for e, v in cell["top1"].items())
+
+
+def test_a_cancelled_benchmark_keeps_what_finished_and_resumes_to_the_rest(bench, tmp_path):
+    from distributed import Client
+    store, results = CellStore(tmp_path / "cells.json"), []
+    with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
+        run(bench, store, client, tmp_path / "runs", results.append, should_stop=lambda: len(results) >= 2)
+        stopped = CellStore(tmp_path / "cells.json").cells
+        kept = {k: dict(c["top1"]) for k, c in stopped.items()}
+        done = sum(len(c["top1"]) + ("vendi" in c) for c in stopped.values())  # evaluations and metrics stored
+        assert 2 <= done < 3 * 2 * len(TINY["rows"]) and not any("failed" in c for c in stopped.values())
+        resumed = []
+        assert run(bench, CellStore(tmp_path / "cells.json"), client, tmp_path / "runs", resumed.append) == 0
+    final = CellStore(tmp_path / "cells.json").cells
+    assert all(final[k]["top1"][e] == v for k, top1 in kept.items() for e, v in top1.items())
+    assert len(final) == 2 * len(TINY["rows"]) and all(len(c["top1"]) == 2 for c in final.values())
 
 
 def _cli(*args, **kw):
@@ -100,7 +119,7 @@ def test_a_second_worker_process_joins_a_running_scheduler_and_takes_tasks(bench
             ran = client.run(lambda dask_worker: len(dask_worker.data) + dask_worker.state.executed_count)
         assert len(ran) == 2 and all(n > 0 for n in ran.values()), ran
         assert (tmp_path / "out" / "results.md").is_file() and (tmp_path / "out" / "results.png").is_file()
-        assert len(CellStore(tmp_path / "out" / "cells.json").cells) == 6
+        assert len(CellStore(tmp_path / "out" / "cells.json").cells) == 2 * len(TINY["rows"])
     finally:
         for p in procs:
             p.kill()
