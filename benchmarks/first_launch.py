@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["tour", "launch", "runs", "gallery", "priors", "diversity", "embeddings", "teachers", "results"]
+PAGES = ["tour", "launch", "runs", "gallery", "priors", "diversity", "embeddings", "teachers", "results", "benchmark"]
 
 RENDER = """
 import sys, time

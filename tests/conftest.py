@@ -58,33 +58,14 @@ def fmnist():
         pytest.skip(str(err))
 
 
-CLASSES = ("circles", "stripes", "checks")
-
-
-def pattern(cls: int, seed: int, size: int = 32) -> np.ndarray:
-    """A class-specific picture: a disc, horizontal stripes or a checkerboard, with noise and a random shift."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[:size, :size] + rng.integers(0, 6, 2)[:, None, None]
-    base = [((x - 18) ** 2 + (y - 18) ** 2 < 80), (y // 4) % 2 == 0, ((x // 6) + (y // 6)) % 2 == 0][cls]
-    img = base * 200 + rng.normal(30, 20, (size, size))
-    colour = np.stack([img, img * (0.5 + 0.25 * cls), img[::-1]], -1)
-    return np.clip(colour, 0, 255).astype(np.uint8)
-
-
 @pytest.fixture(scope="session")
 def shapes_workspace(tmp_path_factory):
     """A generated 3-class ImageFolder (40 train, 10 val images per class) with a zoo trained on it for an epoch,
     declared as the workspace 'shapes' in a TOML file: (root, toml, dataset)."""
-    from PIL import Image
-
     from prism_core.cli import main as cli
+    from prism_core.data.shapes import write_shapes
     root = tmp_path_factory.mktemp("ws")
-    for split, n in (("train", 40), ("val", 10)):
-        for c, name in enumerate(CLASSES):
-            (root / "shapes" / split / name).mkdir(parents=True)
-            for i in range(n):
-                Image.fromarray(pattern(c, 1000 * c + i + (0 if split == "train" else 500))).save(
-                    root / "shapes" / split / name / f"{i}.png")
+    write_shapes(root / "shapes")
     dataset = f"folder:{root / 'shapes'}:32"
     assert cli(["teachers", "train", "--dataset", dataset, "--only", "resnet18,lcnet_050,convnext_atto",
                 "--epochs", "1", "--out", str(root / "zoo")]) == 0

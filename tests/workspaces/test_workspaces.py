@@ -7,7 +7,7 @@ import pytest
 from prism_core.cli import main as cli
 from prism_core.runstore import Run
 from prism_core.workspaces import EMBEDDED, WorkspaceError, get_workspace, load_workspaces
-from tests.conftest import CLASSES
+from prism_core.data.shapes import SHAPE_CLASSES as CLASSES
 
 pytestmark = pytest.mark.integration
 
