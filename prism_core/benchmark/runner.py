@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,10 +38,14 @@ class Progress:
 
 @contextmanager
 def cluster(scheduler: str | None = None, workers: int = 2, gpu_slots: int = 0) -> Iterator:
-    """A Dask client: to `scheduler`, or to a LocalCluster of `workers` processes (one thread each; with
-    `gpu_slots`, one process with that many GPU slots)."""
-    import dask
-    from distributed import Client, LocalCluster
+    """A Dask client: to `scheduler`, or to a local cluster of `workers` processes (one thread each; with
+    `gpu_slots`, one process with that many GPU slots).
+
+    The local cluster is Dask's SubprocessCluster: the scheduler and each worker start as fresh `python -m dask`
+    processes. LocalCluster's workers are spawned from this process and re-run its __main__, which inside
+    Streamlit (and its AppTest) is the app's script, not a guarded entry point."""
+    from distributed import Client
+    from distributed.deploy.subprocess import SubprocessCluster
     if scheduler:
         try:
             client = Client(scheduler, timeout="10s")
@@ -50,18 +55,21 @@ def cluster(scheduler: str | None = None, workers: int = 2, gpu_slots: int = 0) 
         with client:
             yield client
         return
-    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
-        local = LocalCluster(n_workers=1 if gpu_slots else workers, threads_per_worker=gpu_slots or 1,
-                             processes=True, dashboard_address=None,
-                             resources={"GPU": gpu_slots} if gpu_slots else None)
+    local = SubprocessCluster(n_workers=1 if gpu_slots else workers, threads_per_worker=gpu_slots or 1,
+                              dashboard_address=None, scheduler_kwargs={"allowed_failures": ALLOWED_FAILURES},
+                              worker_kwargs={"resources": {"GPU": gpu_slots}} if gpu_slots else None)
     with local, Client(local) as client:
+        client.wait_for_workers(1 if gpu_slots else workers, timeout=120)
         yield client
 
 
-def submit(bench: Benchmark, store: CellStore, client, work: Path) -> list:
-    """Futures for everything the stored cells lack: per cell its images, then its metrics and each evaluation."""
+def submit(bench: Benchmark, store: CellStore, client, work: Path) -> dict:
+    """Futures for everything the stored cells lack, each with (its task, its cell's key): per cell its images,
+    then its metrics and each evaluation. Keys carry a token of this call, so a resumed benchmark never meets the
+    cancelled futures of an earlier one in the same client."""
     gpu = {"GPU": 1} if bench.device.startswith("cuda") else None
-    futures = []
+    token = uuid.uuid4().hex[:8]
+    tasks = {}
     for row, ipc, seed in bench.cells():
         cell = store.get(row, ipc, seed)
         todo = missing(cell, bench.evals)
@@ -69,14 +77,15 @@ def submit(bench: Benchmark, store: CellStore, client, work: Path) -> list:
         if not todo and not need_metrics:
             continue
         name = key(row, ipc, seed)
-        images = client.submit(make_images, bench, row, ipc, seed, work, key=f"images {name}", retries=1,
+        images = client.submit(make_images, bench, row, ipc, seed, work, key=f"images {name} {token}", retries=1,
                                resources=gpu)
         if need_metrics:
-            futures.append(client.submit(measure_metrics, bench, row, ipc, seed, images, key=f"metrics {name}",
-                                         retries=1, resources=gpu))
-        futures += [client.submit(evaluate, bench, row, ipc, seed, label, images, key=f"{label} {name}", retries=1,
-                                  resources=gpu) for label in todo]
-    return futures
+            tasks[client.submit(measure_metrics, bench, row, ipc, seed, images, key=f"metrics {name} {token}",
+                                retries=1, resources=gpu)] = ("metrics", name)
+        for label in todo:
+            tasks[client.submit(evaluate, bench, row, ipc, seed, label, images, key=f"{label} {name} {token}",
+                                retries=1, resources=gpu)] = (label, name)
+    return tasks
 
 
 def run(bench: Benchmark, store: CellStore, client, work: Path, progress: Callable[[Progress], None] = lambda p: None,
@@ -85,12 +94,13 @@ def run(bench: Benchmark, store: CellStore, client, work: Path, progress: Callab
     `should_stop` is polled twice a second: when it turns true the outstanding tasks are cancelled, and nothing
     finished is lost."""
     from distributed import as_completed
-    futures = submit(bench, store, client, Path(work))
+    tasks = submit(bench, store, client, Path(work))
+    futures = list(tasks)
     threading.Thread(target=_cancel_when, args=(should_stop, client, futures), daemon=True).start()
     train_images = len(get_dataset(bench.workspace.dataset).split("train").labels)
     failed, imaged = 0, set()  # cells whose images' seconds are counted
     for done, future in enumerate(as_completed(futures), 1):
-        task, cell_key = _split(future.key)
+        task, cell_key = tasks[future]
         if should_stop():
             break
         try:
@@ -112,14 +122,6 @@ def _cancel_when(should_stop: Callable[[], bool], client, futures: list) -> None
             client.cancel(futures)
             return
         time.sleep(0.5)
-
-
-def _split(task_key: str) -> tuple[str, str]:
-    """'resnet18 soft PRISM · real|10|0' -> ('resnet18 soft', 'PRISM · real|10|0')."""
-    head, _, tail = task_key.partition("|")
-    words = head.split(" ")
-    n = 1 if words[0] == "metrics" else 2
-    return " ".join(words[:n]), " ".join(words[n:]) + "|" + tail
 
 
 def _new_cell(row: str, ipc: int, seed: int, machine: str, train_images: int) -> dict:
