@@ -289,7 +289,7 @@ def _add_synth_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
-    """Measure the missing cells on Dask (an embedded LocalCluster, or --scheduler), store each as it arrives, then
+    """Measure the missing cells on Dask (an embedded local cluster, or --scheduler), store each as it arrives, then
     write results.md and results.png beside cells.json."""
     from tqdm import tqdm
 
@@ -422,9 +422,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, help="student epochs (default: the protocol's, 300 at IPC <= 10, else 150)")
     p.add_argument("--device", default="cpu", help="cpu, or cuda for every task (each asks for a GPU slot)")
     p.add_argument("--threads", type=int, default=1, help="torch threads per task")
-    p.add_argument("--workers", type=int, default=2, help="processes of the embedded LocalCluster")
+    p.add_argument("--workers", type=int, default=2, help="worker processes of the embedded local cluster")
     p.add_argument("--gpu-slots", type=int, default=0, help="tasks that share one GPU (embedded cluster)")
-    p.add_argument("--scheduler", help="a running Dask scheduler's address (tcp://host:8786) instead of a LocalCluster")
+    p.add_argument("--scheduler", help="a running Dask scheduler's address (tcp://host:8786) instead of the local cluster")
     p.add_argument("--out", required=True, help="folder of cells.json, results.md and results.png (resumes)")
     p.set_defaults(func=cmd_benchmark, workspace="embedded")
     return parser

@@ -304,7 +304,7 @@ def main() -> int:
         return go
 
     def results_grid() -> str:
-        """The budget left measures cells of the shipped benchmark (`prism_core benchmark` on a LocalCluster whose
+        """The budget left measures cells of the shipped benchmark (`prism_core benchmark` on a local cluster whose
         one worker shares the device among 4 tasks), from where the committed cells stop. The cells are stored as
         they finish, so the run stopped at the deadline keeps every finished one. Bring back OUT/grid/cells.json: it
         is the committed file grown, so it replaces docs/measurements/grid/cells.json; then python scripts/results.py.

@@ -1,7 +1,7 @@
 """Measuring one cell, as tasks a Dask worker runs: its images, their diversity and fidelity, one student each.
 
 Each task takes the `Benchmark` (a small dataclass) and returns plain values, so a task runs the same on this
-machine's LocalCluster, on another node, or called directly.
+machine's local cluster, on another node, or called directly.
 """
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Running a benchmark's missing cells on Dask distributed, and collecting them in one client.
 
 Every evaluation is a task, and so are a cell's images (synthesis, or a real subset) and its metrics, which the
-evaluations depend on. The default cluster is embedded: a LocalCluster of worker processes on this machine. With a
-scheduler address the same tasks go to a running cluster (`dask scheduler` / `dask worker`, or dask-jobqueue).
+evaluations depend on. The default cluster is embedded: worker processes on this machine (`cluster` says which
+kind). With a scheduler address the same tasks go to a running cluster (`dask scheduler` / `dask worker`, or
+dask-jobqueue).
 Tasks that need a GPU ask for the worker resource "GPU": a worker started with `--resources GPU=4` runs four small
 cells on its device at once. A task whose worker dies is retried once (the scheduler's allowed-failures), a task
 that raises is retried once; then the cell keeps the error under "failed". Only this client writes the cells.
