@@ -85,6 +85,29 @@ def test_a_cancelled_benchmark_keeps_what_finished_and_resumes_to_the_rest(bench
     assert len(final) == 2 * len(TINY["rows"]) and all(len(c["top1"]) == 2 for c in final.values())
 
 
+def test_a_task_that_keeps_failing_is_retried_once_then_stored_with_its_error(bench, tmp_path, monkeypatch):
+    from distributed import Client
+
+    from prism_core.benchmark import runner
+    calls = tmp_path / "calls.txt"  # a file: Dask pickles the task, so a list here would not see the worker's calls
+
+    def broken(*args):
+        with open(calls, "a") as f:
+            f.write(args[-2] + "\n")  # the evaluation's label
+        raise RuntimeError("student diverged")
+    monkeypatch.setattr(runner, "evaluate", broken)
+    one_row = Benchmark(**{**bench.__dict__, "rows": ("random real",), "seeds": 1})
+    with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
+        assert run(one_row, CellStore(tmp_path / "cells.json"), client, tmp_path / "runs") == 2
+        cell = CellStore(tmp_path / "cells.json").get("random real", 1, 0)
+        assert sorted(calls.read_text().split("\n")[:-1]) == sorted(2 * list(one_row.evals))  # each tried twice
+        assert cell["failed"] == {e: "RuntimeError: student diverged" for e in one_row.evals} and "vendi" in cell
+        monkeypatch.undo()
+        assert run(one_row, CellStore(tmp_path / "cells.json"), client, tmp_path / "runs") == 0
+    cell = CellStore(tmp_path / "cells.json").get("random real", 1, 0)
+    assert "failed" not in cell and set(cell["top1"]) == set(one_row.evals)
+
+
 def _cli(*args, **kw):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-m", "prism_core", *args], env={**env, **kw.pop("env", {})},
