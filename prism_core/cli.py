@@ -293,14 +293,9 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     write results.md and results.png beside cells.json."""
     from tqdm import tqdm
 
-    from .benchmark import Benchmark, CellStore, cluster, run, write_outputs
+    from .benchmark import CellStore, cluster, run, write_outputs
     from .benchmark.measure import extractor_name
-    ws = _workspace(args)
-    ints = lambda text, flag: [_int(v, flag) for v in text.split(",") if v]  # noqa: E731
-    bench = Benchmark(ws, rows=tuple(r.strip() for r in args.rows.split(",") if r.strip()),
-                      ipcs=tuple(ints(args.ipcs, "--ipcs")), seeds=args.seeds, students=tuple(args.students.split(",")),
-                      labels=tuple(args.labels.split(",")), epochs=args.epochs, device=args.device,
-                      threads=args.threads)
+    bench = benchmark_from_args(args)
     extractor = extractor_name(bench)
     out = Path(args.out)
     store = CellStore(out / "cells.json")
@@ -319,6 +314,23 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     print(f"{len(store.cells)} cells in {out / 'cells.json'}; wrote {out / 'results.md'} and {out / 'results.png'}"
           + (f"; {failed} task(s) failed (stored in the cells under 'failed')" if failed else ""))
     return 1 if failed else 0
+
+
+def benchmark_from_args(args: argparse.Namespace):
+    """The preset's fields, each replaced by its flag where one is given."""
+    from .benchmark import Benchmark
+    from .benchmark.protocol import PRESETS
+
+    def listed(text: str | None, flag: str, numbers: bool = False) -> tuple | None:
+        if text is None:
+            return None
+        items = [v.strip() for v in text.split(",") if v.strip()]
+        return tuple(_int(v, flag) for v in items) if numbers else tuple(items)
+    given = {"rows": listed(args.rows, "--rows"), "ipcs": listed(args.ipcs, "--ipcs", True), "seeds": args.seeds,
+             "students": listed(args.students, "--students"), "labels": listed(args.labels, "--labels"),
+             "epochs": args.epochs}
+    fields = {**PRESETS[args.preset], **{k: v for k, v in given.items() if v is not None}}
+    return Benchmark(_workspace(args), **fields, device=args.device, threads=args.threads)
 
 
 def _int(text: str, flag: str) -> int:
@@ -411,15 +423,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workspace_flag(p, "its extractor, when --extractor is not given")
     p.add_argument("--json", action="store_true", help="machine-readable output (per run: vendi, near_duplicate_rate, ...)")
     p.set_defaults(func=cmd_metrics)
-    from .benchmark import LABELS, MAIN, STUDENTS
+    from .benchmark import STUDENTS
+    from .benchmark.protocol import PRESETS
     p = sub.add_parser("benchmark", help="the init-controlled comparison on a workspace, cells on Dask (resumes)")
     _add_workspace_flag(p, "the dataset, the zoo and the extractor")
-    p.add_argument("--rows", default=",".join(MAIN), help="comma-separated rows, as docs/results.md names them")
-    p.add_argument("--ipcs", default="10", help="comma-separated IPCs")
-    p.add_argument("--seeds", type=int, default=3, help="seeds per row (pairs for the intervals)")
-    p.add_argument("--students", default="resnet18,convnet", help=f"comma-separated, of {', '.join(STUDENTS)}")
-    p.add_argument("--labels", default=",".join(LABELS), help="soft, hard or both")
-    p.add_argument("--epochs", type=int, help="student epochs (default: the protocol's, 300 at IPC <= 10, else 150)")
+    p.add_argument("--preset", default="paper", choices=list(PRESETS),
+                   help="the budget the flags below start from: paper (the shipped protocol: the main rows at IPC 10, "
+                        "3 seeds, ResNet-18 and ConvNet) or classroom (IPC 1, one seed, 20 epochs)")
+    p.add_argument("--rows", help="comma-separated rows, as docs/results.md names them")
+    p.add_argument("--ipcs", help="comma-separated IPCs")
+    p.add_argument("--seeds", type=int, help="seeds per row (pairs for the intervals)")
+    p.add_argument("--students", help=f"comma-separated, of {', '.join(STUDENTS)}")
+    p.add_argument("--labels", help="soft, hard or both, comma-separated")
+    p.add_argument("--epochs", type=int, help="student epochs (the protocol's: 300 at IPC <= 10, else 150)")
     p.add_argument("--device", default="cpu", help="cpu, or cuda for every task (each asks for a GPU slot)")
     p.add_argument("--threads", type=int, default=1, help="torch threads per task")
     p.add_argument("--workers", type=int, default=2, help="worker processes of the embedded local cluster")
