@@ -55,7 +55,8 @@ def machine(device: str) -> str:
 
 
 def extractor_name(bench: Benchmark) -> str:
-    """The workspace's held-out extractor, or the first preferred zoo model (none of them is a recipe's teacher)."""
+    """The workspace's extractor, or the first of the metrics' preferred models in its zoo (convnext_atto first, which
+    no recipe uses; a zoo without it falls back to models that PRISM's pool may contain: name one in the TOML)."""
     ws = bench.workspace
     if ws.extractor:
         return ws.extractor
@@ -79,8 +80,8 @@ def make_images(bench: Benchmark, row: str, ipc: int, seed: int, work: Path) -> 
     """A random real subset, the init images, or a synthesis (resuming a run left in `work`)."""
     torch.set_num_threads(bench.threads)
     started = time.perf_counter()
-    train = get_dataset(bench.workspace.dataset).split("train")
-    classes = list(range(get_dataset(bench.workspace.dataset).info.num_classes))
+    dataset = get_dataset(bench.workspace.dataset)
+    train, classes = dataset.split("train"), list(range(dataset.info.num_classes))
     if row == "random real":
         x01, labels = random_real_subset(bench.workspace.dataset, classes, ipc, seed)
     elif row == "real init images":  # PRISM's rule: the first ipc images of each class, whatever the seed
