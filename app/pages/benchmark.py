@@ -64,9 +64,9 @@ if launched:
         if job and job.state in ("queued", "running"):
             raise bm.BenchmarkError(f"{name} is still running")
         meta = root() / name / "benchmark.json"
-        if meta.is_file() and json.loads(meta.read_text())["workspace"] != ws.name:  # its cells are another dataset's
-            raise bm.BenchmarkError(f"{name} holds cells of workspace {json.loads(meta.read_text())['workspace']}; "
-                                    "choose another name")
+        owner = json.loads(meta.read_text())["workspace"] if meta.is_file() else ws.name
+        if owner != ws.name:  # its cells are another dataset's
+            raise bm.BenchmarkError(f"{name} holds cells of workspace {owner}; choose another name")
         (root() / name).mkdir(parents=True, exist_ok=True)
         (root() / name / "benchmark.json").write_text(json.dumps({"workspace": ws.name, "extractor": extractor_name(bench)}))
         running()[name] = BackgroundBenchmark(bench, root() / name).start()
