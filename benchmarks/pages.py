@@ -42,7 +42,7 @@ def build_store(store: Path, images: int) -> Run:
     ds = get_dataset("fashion_mnist")
     train, info = ds.split("train"), ds.info
     ipc = images // info.num_classes
-    cfg = SynthConfig(method="prism", ipc=ipc, iterations=1, init="real", bn_pool=("mobilenetv2_050",))
+    cfg = SynthConfig(method="prism", ipc=ipc, iterations=1, init="first", bn_pool=("mobilenetv2_050",))
     run.create({"config": cfg.to_dict() | {"classes": list(range(10)), "lr": 0.05, "r_bn": 0.01, "jitter": 2,
                                            "crop_scale": [0.5, 1.0], "subset_rule": "official",
                                            "vary_iterations": False, "batch_formation": "cross-class"},

@@ -142,8 +142,9 @@ def cmd_synth(args: argparse.Namespace) -> int:
             summary = event.record["final_losses"]
         elif isinstance(event, Done):
             bar.close()
-            print(f"done: {event.batches} batches in {event.seconds:.1f} s; last batch losses: "
-                  + ", ".join(f"{k}={v:.4g}" for k, v in summary.items() if "/" not in k), file=sys.stderr)
+            losses = ", ".join(f"{k}={v:.4g}" for k, v in summary.items() if "/" not in k)
+            print(f"done: {event.batches} batches in {event.seconds:.1f} s"
+                  + (f"; last batch losses: {losses}" if losses else " (a selection: nothing optimised)"), file=sys.stderr)
     return 0
 
 

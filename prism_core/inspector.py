@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from .data import get_dataset, real_image_indices
-from .metrics.features import extract_features
+from .features import extract_features
 from .runstore import Run, RunError
 from .teachers import create_teacher, read_manifest, zoo_dir_of
 
@@ -31,12 +31,15 @@ def inspect_image(run: Run, cls: int, k: int) -> dict[str, Any]:
             group = position // (len(pairs) // len(rec["seeds"]))
             cfg = run.config()
             init_index = None
-            if cfg.init == "real":
+            if rec.get("sources"):  # the training images a selection rule picked (RDED: one per patch)
+                init_index = rec["sources"][position][0]
+            elif cfg.init == "first":  # runs stored before sources were recorded
                 init_index = real_image_indices(get_dataset(cfg.dataset).split("train"), [(cls, k)])[0]
             return {"batch": index, "group": group, "seed": rec["seeds"][group],
                     "bn_sets_used": rec.get("bn_sets_used", [{}])[group] if rec.get("bn_sets_used") else {},
                     "final_losses": rec.get("final_losses", {}), "iterations": rec.get("iterations"),
-                    "init": cfg.init, "init_train_index": init_index}
+                    "init": cfg.init, "init_train_index": init_index,
+                    "sources": rec["sources"][position] if rec.get("sources") else ([init_index] if init_index is not None else [])}
     raise RunError(f"{run.path}: no finished image of class {cls} with IPC index {k}")
 
 

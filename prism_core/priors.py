@@ -22,7 +22,7 @@ from .atomic import atomic_json, replacing
 from .data import class_indices, get_dataset
 from .events import PriorRow
 from .metrics.diversity import intra_class_cosine, summarize
-from .metrics.features import extract_features
+from .features import extract_features
 from .metrics.run_metrics import run_images01
 from .runstore import Run
 from .synthesis import ConfigError, SynthConfig, prepare, synthesize

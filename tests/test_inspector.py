@@ -16,7 +16,7 @@ def test_a_real_init_image_names_its_start_its_teachers_and_its_copy(tmp_path, m
     list(synthesize(SynthConfig(method="prism", init="real", ipc=2, classes=(1, 8), iterations=2, seed=0), run.path))
     story = inspect_image(run, 8, 1)
     train = get_dataset("fashion_mnist").split("train")
-    assert story["init"] == "real" and story["init_train_index"] == real_image_indices(train, [(8, 1)])[0]
+    assert story["init"] == "first" and story["init_train_index"] == real_image_indices(train, [(8, 1)])[0]
     assert sum(story["bn_sets_used"].values()) == 2 and all("resnet18" in s for s in story["bn_sets_used"])
     assert {"ce", "bn", "total"} <= set(story["final_losses"])
     with pytest.raises(RunError, match="no finished image of class 3"):

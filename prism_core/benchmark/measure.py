@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ..data import class_indices, get_dataset
-from ..evaluation import evaluate_images, random_real_subset
+from ..evaluation import evaluate_images
 from ..events import Evaluated
 from ..metrics import image_metrics, run_images01
 from ..metrics.run_metrics import EXTRACTOR_PREFERENCE

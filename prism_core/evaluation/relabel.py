@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..synthesis.augment import sample_crop
+from ..crops import sample_crop
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from ..data import class_indices, get_dataset
 from ..atomic import atomic_json
 from ..events import Cancelled, Epoch, Evaluated, Trained
 from ..runstore import Run, RunError
+from ..selection import random_real_subset
 from .student import EvalConfig, train_student
 
 
@@ -24,13 +25,6 @@ def check_complete(run: Run) -> None:
     if problems:
         raise RunError(f"{run.path}: {len(problems)} problem(s) with finished batches (e.g. {'; '.join(problems[:3])}); "
                        "re-run the synthesis with --overwrite or restore the files")
-
-
-def random_real_subset(dataset_name: str, classes: list[int], ipc: int, seed: int) -> tuple[torch.Tensor, np.ndarray]:
-    train = get_dataset(dataset_name).split("train")
-    rng = np.random.default_rng(seed)
-    idx = np.concatenate([rng.choice(class_indices(train, c), ipc, replace=False) for c in classes])
-    return train.load(idx), train.labels[idx]
 
 
 def _eval_key(cfg: EvalConfig) -> str:

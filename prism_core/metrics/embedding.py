@@ -55,7 +55,7 @@ def embed_runs(runs: Sequence[Run], extractor: str, per_class: int, folders: Seq
     under a key of the runs' contents, the extractor, `per_class` and the seed."""
     from ..data import get_dataset
     from ..teachers import create_teacher
-    from .features import extract_features
+    from ..features import extract_features
     from .run_metrics import model_weights, real_reference, run_images01
     runs = sorted(runs, key=lambda r: r.name)
     key = hashlib.sha256(json.dumps([VERSION, extractor, per_class, seed, [(r.name, r.content_key()) for r in runs]])

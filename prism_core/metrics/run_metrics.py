@@ -13,9 +13,10 @@ from ..data import class_indices, get_dataset
 from ..images import to_uint8
 from ..atomic import atomic_json
 from ..runstore import Run, RunError
+from ..selection import random_real_subset
 from ..teachers import create_teacher, read_manifest, zoo_dir_of
 from .diversity import NEAR_DUPLICATE, intra_class_cosine, near_duplicate_rate, per_class, summarize, vendi
-from .features import extract_features
+from ..features import extract_features
 from .fidelity import per_class_fidelity
 from .prior_fit import bn_mismatch
 
@@ -93,7 +94,6 @@ def diversity(feats: torch.Tensor, classes: np.ndarray) -> dict[str, Any]:
 def random_real_diversity(extractor: torch.nn.Module, dataset_name: str, classes: np.ndarray, ipc: int) -> dict[str, Any]:
     """The reference a run's diversity is read against: a random real training subset of the same classes
     and IPC (seed 0), measured the same way."""
-    from ..evaluation.run_eval import random_real_subset
     x, labels = random_real_subset(dataset_name, [int(c) for c in np.unique(classes)], ipc, seed=0)
     feats = extract_features(extractor, x, get_dataset(dataset_name).info)
     return {"ipc": ipc, "intra_class_cosine_summary": summarize(intra_class_cosine(feats, labels)),

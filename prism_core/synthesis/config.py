@@ -10,6 +10,8 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from ..selection import DEFAULT_SELECTOR, RULES
+
 MAX_IPC = 1000  # a stated limit: beyond this a run is almost surely a typo (ImageNet IPC 200 is the field's max)
 COMPILE_MODES = ("off", "default", "reduce-overhead", "max-autotune")  # torch.compile modes; "off": eager
 
@@ -46,7 +48,13 @@ class SynthConfig:
     lr: float | None = opt(None, "Adam learning rate on the pixels (cosine schedule)")
     r_bn: float | None = opt(None, "weight of the statistics (BN) term")
     first_bn_multiplier: float = opt(10.0, "extra weight of the first statistics layer")
-    init: str | None = opt(None, "start from noise or from the k-th real training image", ("noise", "real"))
+    init: str | None = opt(None, "start from noise or from real images picked by a selection rule: first (the k-th "
+                                 "training image of each class; alias real), random, herding, kcenter, easy, "
+                                 "difficulty or rded", ("noise", *RULES, "real"))
+    selector: str = opt(DEFAULT_SELECTOR, "the model that embeds and scores real images for a selection rule (init "
+                                          "or method); best one that takes no part in the evaluation")
+    candidates: int | None = opt(None, "training images per class a selection rule draws (with the seed) to choose "
+                                       "from; 0: all (default: the rule's own, 1,000; RDED's 300)")
     batch_formation: str | None = opt(None, "one IPC index across classes (cross-class) or consecutive images of a "
                                             "class (class-grouped)", ("cross-class", "class-grouped"))
     batch_size: int = opt(100, "images per reference batch")
@@ -72,6 +80,10 @@ class SynthConfig:
     channels_last: bool = opt(False, "NHWC teacher weights and activations (faster convolutions on GPUs)")
     compile: str = opt("off", "torch.compile the teacher forwards with their statistics (default mode; "
                               "reduce-overhead adds CUDA graphs); once per teacher and shape", COMPILE_MODES)
+
+    def __post_init__(self) -> None:
+        if self.init == "real":  # the name before selection rules: the first k images of each class
+            object.__setattr__(self, "init", "first")
 
     # --- serialisation -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -116,8 +128,8 @@ def validate(cfg: SynthConfig, num_classes: int) -> None:
 
     need(isinstance(cfg.ipc, int) and cfg.ipc > 0, f"ipc must be a positive integer (images per class), got {cfg.ipc}")
     need(cfg.ipc <= MAX_IPC, f"ipc {cfg.ipc} is beyond the limit of {MAX_IPC} images per class")
-    need(cfg.iterations is None or (isinstance(cfg.iterations, int) and cfg.iterations > 0),
-         f"iterations must be a positive integer, got {cfg.iterations}")
+    need(cfg.iterations is None or (isinstance(cfg.iterations, int) and cfg.iterations >= 0),
+         f"iterations must be a non-negative integer (0: keep the init as it is), got {cfg.iterations}")
     need(cfg.lr is None or (isinstance(cfg.lr, (int, float)) and math.isfinite(cfg.lr) and cfg.lr > 0),
          f"lr must be a finite positive number, got {cfg.lr}")
     for name in ("r_bn", "first_bn_multiplier", "tv_l2", "l2", "dd_weight", "dd_tau"):
@@ -133,7 +145,9 @@ def validate(cfg: SynthConfig, num_classes: int) -> None:
     need(cfg.reselect_every > 0, "reselect_every must be positive")
     need(cfg.subset_rule in (None, "official", "k"), f"subset_rule must be 'official' or 'k', not {cfg.subset_rule!r}")
     need(cfg.subset_k > 0, "subset_k must be positive")
-    need(cfg.init in (None, "noise", "real"), f"init must be 'noise' or 'real', not {cfg.init!r}")
+    need(cfg.init in (None, "noise", *RULES), f"init must be noise or one of {', '.join(RULES)}, not {cfg.init!r}")
+    need(cfg.candidates is None or (isinstance(cfg.candidates, int) and cfg.candidates >= 0),
+         f"candidates must be a non-negative integer (0: the whole class), got {cfg.candidates}")
     need(cfg.batch_formation in (None, "cross-class", "class-grouped"),
          f"batch_formation must be 'cross-class' or 'class-grouped', not {cfg.batch_formation!r}")
     need(cfg.batch_size > 0, "batch_size must be positive")

@@ -24,6 +24,7 @@ from ..distributed import local_device
 from ..events import BatchDone, Cancelled, Done, Preview, Started, Step
 from ..images import to_uint8
 from ..runstore import Run, RunError
+from ..selection import Picked, SelectionError, Selector, get_rule
 from ..teachers import Teacher, TeacherCache, create_teacher, get_spec
 from ..teachers.registry import bn_layer_count
 from .compiled import teacher_forward
@@ -46,6 +47,7 @@ class Prepared:
     dataset: Dataset
     teachers: dict[str, Teacher]
     plan: list[BatchSpec]
+    init: dict[int, Picked] | None = None  # per class, the real images a selection rule picked (None: noise)
 
 
 def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
@@ -65,7 +67,7 @@ def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
             raise ConfigError(f"{name} has no BatchNorm layers, so it cannot be a BN teacher; "
                               f"use it as the primary (logit) teacher instead, or remove it from the BN pool")
     method.check(cfg)
-    if cfg.init == "real":
+    if cfg.init != "noise":
         train = dataset.split("train")
         short = {c: len(class_indices(train, c)) for c in cfg.classes if len(class_indices(train, c)) < cfg.ipc}
         if short:
@@ -81,7 +83,23 @@ def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
     teachers = {name: load(name, info, weights=weights[name], device=device) for name in names}
     for teacher in teachers.values():
         teacher.model.to(memory_format=torch.channels_last if cfg.channels_last else torch.contiguous_format)
-    return Prepared(cfg, dataset, teachers, make_plan(cfg))
+    return Prepared(cfg, dataset, teachers, make_plan(cfg), init=_pick_init(cfg, dataset, load, device))
+
+
+def _pick_init(cfg: SynthConfig, dataset: Dataset, load: Callable[..., Teacher], device: torch.device
+               ) -> dict[int, Picked] | None:
+    """The selection rule's real images per class (its selector loaded only when the rule scores images)."""
+    if cfg.init == "noise":
+        return None
+    rule = get_rule(cfg.init)
+    selector = None
+    if rule.needs_selector:
+        get_spec(cfg.selector)
+        selector = Selector(load(cfg.selector, dataset.info, weights=cfg.weights, device=device).model, dataset.info)
+    try:
+        return rule.pick(dataset.split("train"), cfg.classes, cfg.ipc, cfg.seed, selector, cfg.candidates)
+    except SelectionError as err:
+        raise ConfigError(str(err)) from None
 
 
 def run_record(p: Prepared) -> dict[str, Any]:
@@ -321,4 +339,6 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
     record = {"classes": list(spec.classes), "ipc_indices": list(spec.ipc_indices), "seeds": list(spec.seeds),
               "iterations": spec.iterations, "bn_sets_drawn": [list(s) for s in spec.bn_sets], "bn_sets_used": sets_used,
               "final_losses": {k: float(v) for k, v in last.items()}}
+    if p.init is not None:  # which training images each init was made from
+        record["sources"] = [list(p.init[c].sources[k]) for c, k in zip(spec.classes, spec.ipc_indices)]
     yield BatchDone(spec.index, record, x.detach().cpu(), torch.stack(frames) if frames else None, frame_steps)

@@ -10,6 +10,6 @@ images (the real-init 100 steps per backbone).
 from __future__ import annotations
 
 INIT_SETTINGS = {"noise": dict(init="noise", lr=1.0, r_bn=0.1, iterations=300),
-                 "real": dict(init="real", lr=0.05, r_bn=0.01, iterations=100)}
+                 "real": dict(init="first", lr=0.05, r_bn=0.01, iterations=100)}
 GVBSM_INIT_SETTINGS = {"noise": dict(init="noise", lr=0.25, r_bn=0.1, iterations=1000),
-                       "real": dict(init="real", lr=0.05, r_bn=0.01, iterations=400)}
+                       "real": dict(init="first", lr=0.05, r_bn=0.01, iterations=400)}

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Callable, ClassVar
 
 import torch
 
-from ..data import real_image_indices
 from ..distributed import local_device
+from ..selection import RULES, Rule
 from .augment import CropFlipRoll
 from .config import ConfigError, SynthConfig
 from .hooks import StatHook, TeacherStats, bn_hooks
 from .objectives import (BalancedStatAlignment, CrossEntropy, DataDensification, Objective, PixelL2, StatAlignment,
                          Term, TotalVariationL2)
 from .refstats import conv_layers, conv_reference_stats
-from .selection import draw_bn_set
+from .bn_sets import draw_bn_set
 
 if TYPE_CHECKING:
     from .engine import Prepared
@@ -55,6 +55,7 @@ class Method:
     pool_role: ClassVar[str] = ""  # what `bn_pool` means to the method ("": it takes no pool)
     options: ClassVar[tuple[str, ...]] = ()  # config fields only this method reads (the app greys out the rest)
     primary_supplies_ce: ClassVar[bool] = True  # False: the CE teacher changes per step (G-VBSM's round robin)
+    optimises: ClassVar[bool] = True  # False: a selection rule, whose run is its init
     # the published (ImageNet-size) recipe, and the changes tuned for small images (<= 64 px; recipes.py)
     defaults: ClassVar[dict]
     small_image: ClassVar[dict] = {}
@@ -114,7 +115,7 @@ class PRISM(Method):
                "the TV and L2 priors count only when given a weight (the official loop never adds them)")
     pool_role = "BN-teacher pool"
     options = ("subset_rule", "subset_k", "include_primary", "selection", "reselect_every")
-    defaults = dict(SRe2L.defaults, bn_pool=ZOO_POOL, init="real", lr=0.05)
+    defaults = dict(SRe2L.defaults, bn_pool=ZOO_POOL, init="first", lr=0.05)
     small_image = dict(iterations=100)  # real init needs fewer steps; keeps the default IPC 10 run near a minute
 
     def check(self, cfg: SynthConfig) -> None:
@@ -201,7 +202,27 @@ class GVBSM(Method):
         return Objective(super().objective(cfg).terms + [DataDensification("dd", cfg.dd_weight, tau=cfg.dd_tau)])
 
 
-METHODS: dict[str, Method] = {m.name: m for m in (SRe2L(), PRISM(), BalancedPRISM(), GVBSM())}
+class Selection(Method):
+    """A selection rule as a run: the real images (or RDED's collages) the rule picks, with no optimisation, stored
+    like any run so that the Gallery, the metrics and the evaluation read them unchanged."""
+    optimises = False
+
+    def __init__(self, rule: Rule):
+        self.rule = rule
+        self.name, self.title, self.summary = rule.name, rule.title, rule.summary
+        self.defaults = dict(SRe2L.defaults, init=rule.name, iterations=0, r_bn=0.0)
+
+    def check(self, cfg: SynthConfig) -> None:
+        if cfg.iterations or cfg.init != self.name:
+            raise ConfigError(f"--method {self.name} picks real images and optimises nothing: leave iterations and "
+                              f"init unset (to optimise from its picks, use another method with --init {self.name})")
+
+    def stat_teachers(self, cfg: SynthConfig) -> list[str]:
+        return []
+
+
+METHODS: dict[str, Method] = {m.name: m for m in (SRe2L(), PRISM(), BalancedPRISM(), GVBSM(),
+                                                   *(Selection(rule) for rule in RULES.values()))}
 
 
 def register(method: Method) -> Method:
@@ -219,19 +240,19 @@ def get_method(name: str) -> Method:
 def baseline(cfg: SynthConfig) -> SynthConfig | None:
     """The fair SRe2L baseline of a run: the same primary, classes, IPC, init, seed, steps and optimiser setting
     (learning rate, loss weights), so only who supplies the statistics differs; SRe2L's batch layout. None for
-    an SRe2L run. (Fields the run leaves None take SRe2L's defaults: pass them explicitly to share them.)"""
-    if cfg.method == SRe2L.name:
+    an SRe2L run or a selection. (Fields the run leaves None take SRe2L's defaults: pass them explicitly to share them.)"""
+    if cfg.method == SRe2L.name or not get_method(cfg.method).optimises:
         return None
     return cfg.replace(method=SRe2L.name, bn_pool=(), batch_formation=None)
 
 
 def initial_pixels(p: Prepared, classes: tuple[int, ...], ipc_indices: tuple[int, ...], gens: list[torch.Generator],
                    device: torch.device) -> torch.Tensor:
-    """Real init: the k-th training image of each class; noise init: one normal draw per group's generator."""
+    """Real init: image k of each class's selection (the rule's pick); noise init: one normal draw per group's
+    generator."""
     info = p.dataset.info
-    if p.config.init == "real":
-        split = p.dataset.split("train")
-        x = info.normalize(split.load(real_image_indices(split, list(zip(classes, ipc_indices)))))
+    if p.init is not None:
+        x = info.normalize(torch.stack([p.init[c].images01[k] for c, k in zip(classes, ipc_indices)]))
     else:
         n = len(classes) // len(gens)
         x = torch.cat([torch.randn((n, info.channels, info.image_size, info.image_size), generator=g) for g in gens])

@@ -18,7 +18,7 @@ _IMAGENET = dict(primary="tv_resnet18", weights="pretrained", iterations=4000, b
 PRESETS: dict[str, SynthConfig] = {
     "sre2l-imagenet": SynthConfig(method="sre2l", bn_pool=(), lr=0.25, init="noise", batch_formation="cross-class",
                                   **_IMAGENET),
-    "prism-imagenet": SynthConfig(method="prism", bn_pool=IMAGENET_POOL, subset_rule="official", lr=0.05, init="real",
+    "prism-imagenet": SynthConfig(method="prism", bn_pool=IMAGENET_POOL, subset_rule="official", lr=0.05, init="first",
                                   vary_iterations=True, batch_formation="cross-class", **_IMAGENET),
     "gvbsm-imagenet": SynthConfig(method="gvbsm", bn_pool=("tv_resnet18", *IMAGENET_POOL), lr=0.1, init="noise",
                                   batch_formation="class-grouped", ema_alpha=0.4, dd_tau=4.0,

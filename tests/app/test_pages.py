@@ -59,7 +59,7 @@ def test_pages_first_show_two_methods_from_the_same_init_and_seed(store):
     configs = {f"{r.name} (example)": r.config() for r in list_runs(ROOT / "assets" / "examples")}
     a, b = (configs[label] for label in chosen)
     assert a.method != b.method and (a.init, a.seed) == (b.init, b.seed)
-    assert {c.init for c in configs.values()} == {"noise", "real"} and len(configs) == 4
+    assert {c.init for c in configs.values()} == {"noise", "first"} and len(configs) == 4
 
 
 def test_launch_form_refuses_ipc_0_with_a_visible_message(store):

@@ -17,7 +17,7 @@ from tests.conftest import image_tree
 def test_presets_hold_the_published_settings():
     s, p, g = PRESETS["sre2l-imagenet"], PRESETS["prism-imagenet"], PRESETS["gvbsm-imagenet"]
     assert (s.lr, s.init, s.iterations, s.batch_size, s.primary) == (0.25, "noise", 4000, 100, "tv_resnet18")
-    assert (p.lr, p.init, p.vary_iterations, p.subset_rule) == (0.05, "real", True, "official")
+    assert (p.lr, p.init, p.vary_iterations, p.subset_rule) == (0.05, "first", True, "official")
     assert set(p.bn_pool) == {"tv_mobilenet_v2", "tv_efficientnet_b0", "tv_shufflenet_v2_x0_5"}
     assert (g.lr, g.batch_formation, g.batch_size, len(g.bn_pool)) == (0.1, "class-grouped", 80, 4)
     assert all(SynthConfig.from_json(c.to_json()) == c for c in PRESETS.values())

@@ -4,7 +4,7 @@ from collections import Counter
 import pytest
 
 from prism_core.synthesis import SynthConfig, make_plan, resolve
-from prism_core.synthesis.selection import draw_bn_set
+from prism_core.synthesis.bn_sets import draw_bn_set
 
 POOL = ("a", "b", "c", "d")
 

@@ -1,0 +1,122 @@
+"""Selection rules on the real Fashion-MNIST training split, scored by the shipped zoo's regnetx_002."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from prism_core.data import class_indices, get_dataset
+from prism_core.selection import (DEFAULT_SELECTOR, RULES, Candidates, SelectionError, Selector, get_rule,
+                                  random_real_subset)
+from prism_core.selection.rded import stitch
+from prism_core.teachers import create_teacher
+
+CANDIDATES = 200  # per class: enough for the rules to differ from chance, seconds on 2 cores
+
+
+@pytest.fixture(scope="module")
+def train():
+    return get_dataset("fashion_mnist").split("train")
+
+
+@pytest.fixture(scope="module")
+def selector():
+    info = get_dataset("fashion_mnist").info
+    return Selector(create_teacher(DEFAULT_SELECTOR, info).model, info)
+
+
+@pytest.fixture(scope="module")
+def scored(train, selector):
+    """Class 6 (shirt, the hardest class): 200 seeded candidates with the selector's features and logits."""
+    idx = np.sort(np.random.default_rng(0).choice(class_indices(train, 6), CANDIDATES, replace=False))
+    return Candidates(6, idx, *selector(train.load(idx)))
+
+
+def _mean_gap(f: torch.Tensor, chosen) -> float:
+    f = F.normalize(f, dim=1)
+    return float((f[chosen].mean(0) - f.mean(0)).norm())
+
+
+def _radius(f: torch.Tensor, chosen) -> float:
+    """The k-center objective: the farthest any candidate is from its nearest chosen image."""
+    f = F.normalize(f, dim=1)
+    return float(torch.cdist(f, f[chosen]).min(1).values.max())
+
+
+def test_herding_matches_the_class_mean_better_than_random_draws(scored):
+    herd = RULES["herding"].order(scored, 10)
+    randoms = [_mean_gap(scored.features, np.random.default_rng(s).choice(CANDIDATES, 10, replace=False))
+               for s in range(20)]
+    assert len(set(herd.tolist())) == 10
+    assert _mean_gap(scored.features, herd) < min(randoms)
+
+
+def test_kcenter_covers_the_class_better_than_random_draws(scored):
+    chosen = RULES["kcenter"].order(scored, 10)
+    randoms = [_radius(scored.features, np.random.default_rng(s).choice(CANDIDATES, 10, replace=False))
+               for s in range(20)]
+    assert len(set(chosen.tolist())) == 10
+    assert _radius(scored.features, chosen) < min(randoms)
+
+
+def test_easy_takes_the_lowest_losses_and_difficulty_moves_harder_with_the_budget(scored):
+    losses = scored.losses()
+    easy = RULES["easy"].order(scored, 10)
+    rest = np.setdiff1d(np.arange(CANDIDATES), easy)
+    assert losses[easy].max() <= losses[rest].min()
+    rank = {int(i): r for r, i in enumerate(torch.argsort(
+        (scored.logits.softmax(1) - F.one_hot(torch.tensor(6), 10)).norm(dim=1), stable=True))}
+    at = {ipc: np.median([rank[int(i)] for i in RULES["difficulty"].order(scored, ipc)]) for ipc in (1, 10, 50)}
+    assert at[1] < CANDIDATES * 0.1  # IPC 1: within the easiest tenth
+    assert at[1] < at[10] < at[50]  # a bigger budget places the window on harder images
+    assert RULES["difficulty"].order(scored, 1).tolist() != easy[:1].tolist()
+
+
+def test_random_and_first_rules_are_the_baselines(train):
+    x, y = random_real_subset("fashion_mnist", [0, 3], 5, seed=1)
+    again = RULES["random"].pick(train, [0, 3], 5, 1, None)
+    assert torch.equal(x, torch.cat([again[0].images01, again[3].images01]))
+    assert y.tolist() == [0] * 5 + [3] * 5
+    other = RULES["random"].pick(train, [0, 3], 5, 2, None)
+    assert other[0].sources != again[0].sources  # a new draw per seed
+    first = RULES["first"].pick(train, [4], 3, 7, None)[4]
+    assert [s[0] for s in first.sources] == class_indices(train, 4)[:3].tolist()
+    assert torch.equal(first.images01, train.load(class_indices(train, 4)[:3]))
+
+
+@pytest.mark.parametrize("rule", ["herding", "kcenter", "easy", "difficulty"])
+def test_a_coreset_is_real_training_images_of_its_class_and_seeded(train, selector, rule):
+    picked = get_rule(rule).pick(train, [1, 6], 4, seed=0, selector=selector, candidates=100)
+    for c, p in picked.items():
+        idx = [s[0] for s in p.sources]
+        assert len(set(idx)) == 4 and all(train.labels[i] == c for i in idx)
+        assert torch.equal(p.images01, train.load(idx))
+    assert get_rule(rule).pick(train, [1], 4, 0, selector, 100)[1].sources == picked[1].sources
+    assert get_rule(rule).pick(train, [1], 4, 1, selector, 100)[1].sources != picked[1].sources
+
+
+def test_rded_keeps_patches_the_observer_finds_realistic(train, selector):
+    picked = RULES["rded"].pick(train, [6], 5, seed=0, selector=selector, candidates=60)[6]
+    assert picked.images01.shape == (5, *train.load([0]).shape[1:]) and 0 <= picked.images01.min() and picked.images01.max() <= 1
+    assert all(len(s) == 1 and train.labels[s[0]] == 6 for s in picked.sources)  # factor 1 at 32 px: one crop each
+    chosen = selector(picked.images01)[1]
+    truth = torch.full((5,), 6)
+    # the kept crops are ones the observer is surer of than the uncropped random training images of the class
+    randoms = train.load(np.random.default_rng(0).choice(class_indices(train, 6), 50, replace=False))
+    assert F.cross_entropy(chosen, truth) < F.cross_entropy(selector(randoms)[1], torch.full((50,), 6))
+
+
+def test_rded_stitches_patch_i_plus_k_ipc_into_cell_k():
+    patches = torch.arange(8, dtype=torch.float32).view(8, 1, 1, 1).expand(8, 1, 3, 3) / 10
+    out = stitch(patches, factor=2, ipc=2, size=7)  # 7 px: the first row and column are a pixel wider
+    assert out.shape == (2, 1, 7, 7)
+    assert out[1, 0, 0, 0] == 0.1 and out[1, 0, 0, 6] == 0.3 and out[1, 0, 6, 0] == 0.5 and out[1, 0, 6, 6] == 0.7
+    assert out[0, 0, 3, 3] == 0.0 and out[0, 0, 4, 4] == 0.6
+
+
+def test_a_rule_says_what_is_missing(train, selector):
+    with pytest.raises(SelectionError, match="fewer than IPC"):
+        RULES["random"].pick(train, [0], 7000, 0, None)
+    with pytest.raises(SelectionError, match="needs a selector"):
+        RULES["herding"].pick(train, [0], 2, 0, None)
+    with pytest.raises(SelectionError, match="one of first, random"):
+        get_rule("coreset")
