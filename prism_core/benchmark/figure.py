@@ -8,14 +8,16 @@ from .protocol import EVALS, METRICS, ROWS
 from .stats import column_values, diversity_axis, summary
 
 COLOURS = {"random real": "0.6", "real init images": "0.3", "SRe2L": "tab:blue", "PRISM": "tab:red",
-           "PRISM balanced": "tab:purple", "G-VBSM": "tab:green"}
+           "PRISM balanced": "tab:purple", "G-VBSM": "tab:green", "herding": "tab:brown", "k-center": "tab:olive",
+           "easy": "tab:cyan", "difficulty": "tab:pink", "RDED": "gold"}
 
 
 def _style(row: str) -> dict:
-    """One colour per method, hatched when born from noise: a row's method and init read off its bar."""
+    """One colour per method, hatched when born from noise (dotted from a herding selection): a row's method and
+    init read off its bar."""
     method, _, init = row.partition(" · ")
-    return dict(color=COLOURS.get(method, "tab:orange"), hatch="///" if init == "noise" else None,
-                edgecolor="white" if init == "noise" else None)
+    return dict(color=COLOURS.get(method, "tab:orange"), hatch={"noise": "///", "herding": "..."}.get(init),
+                edgecolor="white" if init in ("noise", "herding") else None)
 
 
 def _label_points(ax, points: dict[str, tuple[float, float]], char: float = 0.0125, line: float = 0.05) -> None:

@@ -13,15 +13,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..data import class_indices, get_dataset
+from ..data import get_dataset
 from ..evaluation import evaluate_images
 from ..events import Evaluated
 from ..metrics import image_metrics, run_images01
 from ..metrics.run_metrics import EXTRACTOR_PREFERENCE
 from ..runstore import Run, slug
+from ..selection import RULES
 from ..synthesis import synthesize
 from ..teachers import create_teacher, read_manifest
-from .protocol import Benchmark, BenchmarkError, eval_config
+from .protocol import REAL_ROWS, Benchmark, BenchmarkError, eval_config
 
 
 @dataclass(frozen=True)
@@ -77,16 +78,14 @@ def _worker() -> str:
 
 
 def make_images(bench: Benchmark, row: str, ipc: int, seed: int, work: Path) -> Images:
-    """A random real subset, the init images, or a synthesis (resuming a run left in `work`)."""
+    """A random real subset, the init images, or a run (a synthesis or a selection, resuming one left in `work`)."""
     torch.set_num_threads(bench.threads)
     started = time.perf_counter()
     dataset = get_dataset(bench.workspace.dataset)
     train, classes = dataset.split("train"), list(range(dataset.info.num_classes))
-    if row == "random real":
-        x01, labels = random_real_subset(bench.workspace.dataset, classes, ipc, seed)
-    elif row == "real init images":  # PRISM's rule: the first ipc images of each class, whatever the seed
-        idx = np.concatenate([class_indices(train, c)[:ipc] for c in classes])
-        x01, labels = train.load(idx), train.labels[idx]
+    if row in REAL_ROWS:
+        picked = RULES[REAL_ROWS[row]].pick(train, classes, ipc, seed, None)
+        x01, labels = torch.cat([picked[c].images01 for c in classes]), np.repeat(classes, ipc)
     else:
         run = Run(Path(work) / f"{slug(row)}-ipc{ipc}-s{seed}")
         for _ in synthesize(bench.synth_config(row, ipc, seed), run.path, resume=True):

@@ -5,6 +5,10 @@ init (synthesis/init_settings.py), so two rows differ only in the method or only
 synthesis: a random real subset (a new draw per seed), and the init images, the first IPC training images of each
 class that every real-init row starts from (PRISM's rule, the same for every seed), so that a real-init row's gain
 over them is what its optimisation adds and their gap to the random subset is what the choice of images adds.
+Selection rows optimise nothing: herding, k-center, easy (lowest loss) and a difficulty window pick real training
+images, and RDED stitches the crops its observer scores best, all scored by a zoo model that no evaluation uses
+(regnetx_002 on the embedded zoo) among a seeded draw of 1,000 images per class (RDED: 300); SRe2L · herding and
+PRISM · herding start from the herding images with the real-init setting.
 Students (ResNet-18; the DD ConvNet and a 6-layer ViT, families that no recipe uses as a teacher) train from scratch
 for 300 epochs at IPC 1-10 (IPC 10, batch 50: 600 updates) and 150 at IPC 50 (1,500 updates), AdamW at lr 1e-3,
 cosine schedule, on random-resized crops and flips; *soft*: MSE to the workspace's ResNet-18's logits on exactly
@@ -25,13 +29,21 @@ from ..synthesis.methods import get_method
 from ..workspaces import Workspace
 
 PROTOCOL = 1  # cells of another protocol are measured again
-REAL_ROWS = ("random real", "real init images")  # image sets of real training images: no synthesis
+# real training images taken as they are, by the random rule (a new draw per seed) and the first-k rule
+REAL_ROWS = {"random real": "random", "real init images": "first"}
 _METHODS = {"SRe2L": "sre2l", "PRISM": "prism", "PRISM balanced": "prism-balanced"}
 SYNTH_ROWS: dict[str, SynthConfig] = {
     **{f"{m} · {i}": SynthConfig(method=name, **INIT_SETTINGS[i]) for m, name in _METHODS.items() for i in INIT_SETTINGS},
     **{f"G-VBSM · {i}": SynthConfig(method="gvbsm", **s) for i, s in GVBSM_INIT_SETTINGS.items()},
 }
-ROWS = (*REAL_ROWS, *SYNTH_ROWS)
+# Selection rules: real training images (RDED: its stitched patches) picked by a rule, no optimisation; and the two
+# BN-matching recipes started from a herding selection instead of the first images, with the real-init setting
+SELECTION_ROWS: dict[str, SynthConfig] = {row: SynthConfig(method=rule) for row, rule in (
+    ("herding", "herding"), ("k-center", "kcenter"), ("easy", "easy"), ("difficulty", "difficulty"), ("RDED", "rded"))}
+SYNTH_ROWS.update({f"{m} · herding": SynthConfig(method=name, **{**INIT_SETTINGS["real"], "init": "herding"})
+                   for m, name in (("SRe2L", "sre2l"), ("PRISM", "prism"))})
+CORESETS = ("random real", "herding", "k-center", "easy", "difficulty")  # real images picked by a rule
+ROWS = (*REAL_ROWS, *SYNTH_ROWS, *SELECTION_ROWS)
 # the rows also measured at IPC 1 and 50
 MAIN = ("random real", "real init images", "SRe2L · noise", "PRISM · noise", "SRe2L · real", "PRISM · real")
 # The BN-set ablation (IPC 10, real init, PRISM's recipe): SRe2L · real is |S| = 1, PRISM · real the official draw
@@ -54,13 +66,17 @@ CLAIMS = [*((f"{m} · {i}", f"SRe2L · {i}") for i in INIT_SETTINGS for m in ("P
           ("real init images", "random real"),
           ("PRISM · real", "PRISM · noise"), ("SRe2L · real", "SRe2L · noise"),
           *((f"PRISM balanced · {i}", f"PRISM · {i}") for i in INIT_SETTINGS),
-          *((f"PRISM · {i}", f"G-VBSM · {i}") for i in INIT_SETTINGS)]  # the multi-teacher baseline, same init
+          *((f"PRISM · {i}", f"G-VBSM · {i}") for i in INIT_SETTINGS),  # the multi-teacher baseline, same init
+          ("PRISM · herding", "herding"), ("SRe2L · herding", "herding"), ("PRISM · herding", "PRISM · real"),
+          ("RDED", "random real"), ("herding", "random real"), ("easy", "random real")]
 
 
 # Named budgets for the app's form: what a class can watch finish, and the shipped protocol.
 PRESETS = {
     "classroom": dict(rows=("random real", "SRe2L · noise", "PRISM · noise"), ipcs=(1,), seeds=1,
                       students=("convnet",), labels=LABELS, epochs=20),  # minutes on 2 cores; no interval (1 seed)
+    "coresets": dict(rows=("random real", *SELECTION_ROWS, "SRe2L · herding", "PRISM · herding", "PRISM · real"),
+                     ipcs=(1, 10), seeds=3, students=("resnet18", "convnet"), labels=LABELS, epochs=None),
     "paper": dict(rows=MAIN, ipcs=(10,), seeds=3, students=("resnet18", "convnet"), labels=LABELS, epochs=None),
 }
 
@@ -126,7 +142,7 @@ class Benchmark:
     def synth_config(self, row: str, ipc: int, seed: int) -> SynthConfig:
         """The row's recipe on the workspace; a method's default BN pool keeps the teachers the workspace's zoo has
         (the embedded zoo has them all)."""
-        cfg = SYNTH_ROWS.get(row) or ABLATION[row]
+        cfg = SYNTH_ROWS.get(row) or SELECTION_ROWS.get(row) or ABLATION[row]
         pool = get_method(cfg.method).defaults.get("bn_pool")
         if cfg.bn_pool is None and pool and self.workspace.zoo_dir is not None:
             zoo = set(self.workspace.teachers())

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 import numpy as np
 import torch
 
-from ..data import class_indices, get_dataset
+from ..data import get_dataset
 from ..atomic import atomic_json
 from ..events import Cancelled, Epoch, Evaluated, Trained
 from ..runstore import Run, RunError

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 
 from ..data import Split
 from ..crops import sample_crop
-from .rules import Candidates, Picked, Rule, SelectionError, Selector, class_pool
+from .rules import Picked, Rule, SelectionError, Selector, class_pool
 
 CROPS_PER_IMAGE = 5
 CROP_SCALE = (0.08, 1.0)

@@ -1,7 +1,6 @@
 """Selection rules as runs (`--method herding`) and as the init of a synthesis (`--init herding`), on the shipped zoo."""
 import numpy as np
 import pytest
-import torch
 
 from prism_core.data import get_dataset
 from prism_core.evaluation import EvalConfig, evaluate_run
