@@ -135,6 +135,14 @@ def class_images(path: str, mtime: float, cls: int, n: int):
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
+def class_sources(path: str, mtime: float, cls: int, n: int) -> list[int]:
+    """The training index of each of the first `n` images of a class, where a selection rule picked them (the
+    first patch's for an RDED collage); empty for a run from noise."""
+    found = Run(path).sources()
+    return [found[cls, k][0] for k in class_images(path, mtime, cls, n)[1] if (cls, k) in found]
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
 def class_frames(path: str, mtime: float, cls: int, n: int):
     """The trajectory of the first `n` images of one class: (steps, uint8 frames (F, n, C, H, W)), or None."""
     found = Run(path).trajectory(cls)

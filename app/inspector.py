@@ -57,23 +57,32 @@ def show_inspector(run: Run, cls: int, k: int) -> None:
                          caption=f"{run.name} · {names[cls]} · IPC index {k}, forming")
         if shown is not None:
             st.image(grid(shown, 1, scale=8), caption=f"{run.name} · {names[cls]} · IPC index {k} · {label}")
-        if story["init_train_index"] is not None:  # real init: where it started and how far it moved
+        if len(story["sources"]) > 1:  # an RDED collage: the training images its patches were cropped from
+            st.image(grid(to_uint8(train.load(story["sources"])).numpy(), len(story["sources"]), scale=2),
+                     caption="stitched from crops of training images "
+                             + ", ".join(f"#{i}" for i in story["sources"]))
+        elif story["init_train_index"] is not None:  # real init: where it started and how far it moved
             start = to_uint8(train.load([story["init_train_index"]])).numpy()
             change = np.abs(image.astype(int) - start.astype(int))
             st.image(grid(np.concatenate([start, np.clip(change * 3, 0, 255).astype(np.uint8)]), 2, scale=4),
-                     caption=f"started from training image #{story['init_train_index']}; "
+                     caption=f"{'started from' if story['iterations'] else 'is'} training image "
+                             f"#{story['init_train_index']} (picked by the {cfg.init} rule); "
                              f"pixel change x3 (mean {change.mean():.0f} grey levels)")
         else:
             st.caption(f"Started from noise (seed {story['seed']}).")
     with mid:
         method = get_method(cfg.method)
         ce = f"CE from `{cfg.primary}`" if method.primary_supplies_ce else "CE from each backbone in turn"
-        st.markdown(f"**Shaped by** ({method.title}; batch {story['batch']}, group {story['group']}, "
-                    f"{story['iterations']} steps): {ce}; statistics from")
-        st.dataframe([{"BN set": s.replace("+", ", "), "steps": n} for s, n in story["bn_sets_used"].items()],
-                     hide_index=True)
-        st.caption("Its batch's final loss terms: " + ", ".join(
-            f"{name} {value:.3g}" for name, value in story["final_losses"].items() if "/" not in name))
+        if not method.optimises:
+            st.markdown(f"**Picked by {method.title}**, optimised by nothing: {method.summary}. Selector: "
+                        f"`{cfg.selector}`.")
+        else:
+            st.markdown(f"**Shaped by** ({method.title}; batch {story['batch']}, group {story['group']}, "
+                        f"{story['iterations']} steps): {ce}; statistics from")
+            st.dataframe([{"BN set": s.replace("+", ", "), "steps": n} for s, n in story["bn_sets_used"].items()],
+                         hide_index=True)
+            st.caption("Its batch's final loss terms: " + ", ".join(
+                f"{name} {value:.3g}" for name, value in story["final_losses"].items() if "/" not in name))
         near = v["nearest"]
         st.markdown(f"**Nearest training images** (of the first {BANK_IMAGES:,}, any class; {v['extractor']} "
                     "features): a near-copy scores near 1")

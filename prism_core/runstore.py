@@ -240,6 +240,12 @@ class Run:
             _FINISHED[str(self.path)] = (stamp, out)
         return dict(out)
 
+    def sources(self) -> dict[tuple[int, int], tuple[int, ...]]:
+        """(class, k) -> the training-split indices image k of the class was made from, for runs whose init a
+        selection rule picked (one index per coreset image, one per patch of an RDED collage); empty for noise."""
+        return {(c, k): tuple(src) for rec in self.finished().values() if rec.get("sources")
+                for c, k, src in zip(rec["classes"], rec["ipc_indices"], rec["sources"])}
+
     def content_key(self) -> str:
         """What identifies the run's images on any machine and in any clone (file times do not): each finished
         batch's seeds and final loss."""

@@ -3,7 +3,7 @@ optimisation (or playing it), and one image under the inspector. Only the images
 50,000-image run opens as fast as a small one."""
 import streamlit as st
 
-from common import choose_runs, class_frames, class_images, dataset, run_mtime
+from common import choose_runs, class_frames, class_images, class_sources, dataset, run_mtime
 from inspector import show_inspector
 from prism_core.data import class_indices
 from prism_core.images import to_uint8
@@ -19,6 +19,12 @@ per_row = cols[0].slider("Images per class", 1, 20, 5, key="gallery_per_row")
 scale = cols[1].slider("Zoom", 1, 6, 3, key="gallery_zoom")
 
 
+def picked_from(name: str, c: int) -> str:
+    """A selection's mark: the training images its shown images of class c are (RDED: the first patch of each)."""
+    found = class_sources(str(labels[name].path), run_mtime(labels[name]), c, per_row)
+    return f" · training #{', #'.join(map(str, found))}" if found else ""
+
+
 def cell(name: str, c: int):
     """The images (uint8 (n, C, H, W)) of class c in a run and that run's trajectory (steps, frames) or None."""
     path, mtime = str(labels[name].path), run_mtime(labels[name])
@@ -27,7 +33,7 @@ def cell(name: str, c: int):
 
 # the step slider runs over the frames that every chosen run kept (evenly spaced: the same fractions of each run)
 probe = info.class_names.index(shown[0]) if shown else 0
-kept = [found for found in (cell(name, probe)[1] for name in chosen) if found is not None]
+kept = [found for found in (cell(name, probe)[1] for name in chosen) if found is not None and len(found[0]) > 1]
 frames_n = min(len(steps) for steps, _ in kept) if kept else 0
 if frames_n:
     steps = kept[0][0]
@@ -50,8 +56,8 @@ for cname in shown:
         imgs, trajectory = cell(name, c)
         if not len(imgs):
             col.caption(f"{cname}: not in this run")
-        elif trajectory is None or frame is None:
-            col.image(grid(imgs, per_row, scale=scale), caption=cname)
+        elif trajectory is None or frame is None or len(trajectory[0]) == 1:  # one frame: a selection
+            col.image(grid(imgs, per_row, scale=scale), caption=cname + picked_from(name, c))
         elif play:
             col.image(gif_bytes([grid(f, per_row, scale=scale) for f in trajectory[1]]), caption=f"{cname} (playing)")
         else:

@@ -1,4 +1,4 @@
-"""Launch a synthesis run (optionally with its SRe2L baseline) and watch it form."""
+"""Launch a synthesis run (optionally with its SRe2L baseline) or a selection of real images, and watch it form."""
 import time
 
 import plotly.graph_objects as go
@@ -6,6 +6,7 @@ import streamlit as st
 
 from common import dataset, device_name, job_queue, workspace
 from presets import PRESETS, apply_preset
+from prism_core.selection import RULES
 from prism_core.synthesis import METHODS, SynthConfig, get_method, resolve
 from prism_core.synthesis.methods import baseline as baseline_of
 from prism_core.synthesis.config import help_for
@@ -16,6 +17,8 @@ from prism_core.teachers.weights import cached_pretrained, pretrained_hint
 from prism_core.viz import grid
 
 st.title("Launch a synthesis run")
+st.caption("Or a selection: herding, k-center, easy, difficulty and RDED pick real training images in seconds, the "
+           "baselines a distilled set has to beat.")
 ws = workspace()
 info = dataset().info
 has_images = not ws.dataset.startswith("imagenet_shape")  # noise init only: no images to start from
@@ -104,14 +107,21 @@ with right:
     classes = st.multiselect("Classes", list(info.class_names), default=list(info.class_names), key="w_classes",
                              help=help_for("classes"))
     iterations = st.number_input("Iterations per batch", min_value=0, value=int(recipe.iterations),
-                                 key=f"w_iterations_{method}", help=help_for("iterations"))
+                                 key=f"w_iterations_{method}", help=help_for("iterations"), disabled=not rules.optimises)
     lr = st.number_input("Learning rate", min_value=0.0, value=float(recipe.lr), format="%.4f", key=f"w_lr_{method}",
-                         help=help_for("lr"))
+                         help=help_for("lr"), disabled=not rules.optimises)
     r_bn = st.number_input("Statistics (BN) weight", min_value=0.0, value=float(recipe.r_bn), format="%.3f",
-                           key=f"w_rbn_{method}", help=help_for("r_bn"))
-    init = st.radio("Init", ["real", "noise"], horizontal=True, key=f"w_init_{method}",
-                    index=0 if recipe.init == "real" and has_images else 1, help=help_for("init"),
-                    disabled=not has_images)
+                           key=f"w_rbn_{method}", help=help_for("r_bn"), disabled=not rules.optimises)
+    inits = [*RULES, "noise"] if has_images else ["noise"]
+    init = st.radio("Init", inits, horizontal=True, key=f"w_init_{method}",
+                    index=inits.index(recipe.init) if recipe.init in inits else len(inits) - 1, help=help_for("init"),
+                    format_func=lambda i: RULES[i].title if i in RULES else i,
+                    disabled=not has_images or not rules.optimises)
+    selectors = [n for n in names if n != primary] or names
+    selector = st.selectbox("Selector (embeds and scores real images for the rule)", selectors,
+                            index=selectors.index(recipe.selector) if recipe.selector in selectors else 0,
+                            key="w_selector", help=help_for("selector"),
+                            disabled=init not in RULES or not RULES[init].needs_selector)
     formation = st.radio("Batch formation", ["cross-class", "class-grouped"], horizontal=True, key=f"w_formation_{method}",
                          index=0 if recipe.batch_formation == "cross-class" else 1, help=help_for("batch_formation"))
     seed = st.number_input("Seed", min_value=0, value=0, key="w_seed", help=help_for("seed"))
@@ -130,11 +140,12 @@ baseline = st.checkbox("With SRe2L baseline (same primary, init, seed, steps, le
 name = st.text_input("Run name", value=f"{method}-{time.strftime('%Y%m%d-%H%M%S')}", key="w_name")
 
 if st.button("Launch", type="primary", key="launch"):
+    # a selection optimises nothing: its recipe fixes the steps, the init and the weights
+    optimiser = dict(iterations=int(iterations), lr=float(lr), r_bn=float(r_bn), init=init) if rules.optimises else {}
     cfg = SynthConfig(method=method, primary=primary, bn_pool=tuple(pool) if rules.pool_role else (),
                       selection=selection, reselect_every=int(reselect), subset_rule=rule, subset_k=int(k),
-                      include_primary=include_primary, ipc=int(ipc), iterations=int(iterations), lr=float(lr),
-                      r_bn=float(r_bn),
-                      classes=tuple(info.class_names.index(c) for c in classes), init=init,
+                      include_primary=include_primary, ipc=int(ipc), selector=selector, **optimiser,
+                      classes=tuple(info.class_names.index(c) for c in classes),
                       batch_formation=formation, seed=int(seed), preview_every=10,
                       precision="bf16" if gpu and bf16 else "fp32", compile="default" if gpu and compiled else "off",
                       **{**ws.run_fields(), **({"dataset": with_size(ws.dataset, reduced)} if reduced else {})})

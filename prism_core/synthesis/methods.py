@@ -222,7 +222,7 @@ class Selection(Method):
 
 
 METHODS: dict[str, Method] = {m.name: m for m in (SRe2L(), PRISM(), BalancedPRISM(), GVBSM(),
-                                                   *(Selection(rule) for rule in RULES.values()))}
+                                                   *(Selection(r) for r in RULES.values() if r.name != "first"))}
 
 
 def register(method: Method) -> Method:

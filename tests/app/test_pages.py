@@ -97,6 +97,27 @@ def test_a_tiny_run_launched_from_the_form_completes_and_is_listed(store):
     assert any(o.startswith("tiny") for o in gallery.multiselect(key="gallery_runs").options)
 
 
+def test_a_selection_launched_from_the_form_is_marked_with_its_training_images(store):
+    at = page("pages/launch.py")
+    at.radio(key="w_method").set_value("herding").run()
+    assert at.radio(key="w_init_herding").disabled and at.number_input(key="w_iterations_herding").disabled
+    at.number_input(key="w_ipc").set_value(2).run()
+    at.multiselect(key="w_classes").set_value(["Trouser", "Bag"]).run()
+    at.text_input(key="w_name").set_value("picked").run()
+    at.button(key="launch").click().run()
+    assert not at.error, [e.value for e in at.error]
+    deadline = time.time() + 120
+    while time.time() < deadline and '"finished"' not in ((store / "picked" / "status.json").read_text()
+                                                          if (store / "picked" / "status.json").is_file() else ""):
+        time.sleep(0.2)
+    gallery = page("pages/gallery.py")
+    gallery.multiselect(key="gallery_runs").set_value(["picked (run)"]).run()
+    gallery.multiselect(key="gallery_classes").set_value(["Trouser"]).run()
+    captions = [c for image in gallery.get("image") for c in image.captions]
+    marked = [c for c in captions if c and c.startswith("Trouser · training #")]
+    assert len(marked) == 1 and marked[0].count("#") == 2, captions
+
+
 @pytest.mark.integration
 def test_results_page_launches_an_evaluation_with_the_real_baseline(store):
     from prism_core import benchmark as bm
