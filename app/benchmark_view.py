@@ -39,3 +39,6 @@ def show(cells: dict, extractor: str, key: str) -> None:
     verdicts = bm.verdicts(cells)
     if ipc == 10 and verdicts:
         st.markdown("\n".join(["**Decisions**", "", *verdicts]))
+    st.markdown(next(iter(bm.coreset_verdict(cells)), "- **Synthesis against the best coreset**: no coreset is "
+                     "measured at IPC 10 yet (the *coresets* preset measures herding, k-center, easy, difficulty and "
+                     "RDED beside PRISM)."))

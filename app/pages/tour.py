@@ -17,9 +17,10 @@ from prism_core.workspaces import EMBEDDED_WORKSPACE
 ds = dataset(EMBEDDED_WORKSPACE.dataset)  # the tour tells the embedded story, whatever the workspace
 info = ds.info
 EXAMPLES = {name: Run(EXAMPLES_DIR / name) for name in
-            ("example-sre2l", "example-prism-noise", "example-prism", "example-sre2l-real")}
+            ("example-sre2l", "example-prism-noise", "example-prism", "example-sre2l-real", "example-herding")}
 TITLES = {"example-sre2l": "SRe2L from noise", "example-prism-noise": "PRISM from noise",
-          "example-prism": "PRISM from real images", "example-sre2l-real": "SRe2L from real images"}
+          "example-prism": "PRISM from real images", "example-sre2l-real": "SRe2L from real images",
+          "example-herding": "herding: real images, nothing optimised"}
 STEPS = ["1 · Distilled data", "2 · One teacher's look", "3 · The priors grid", "4 · PRISM", "5 · What it measures"]
 
 st.title("A tour of dataset distillation")
@@ -113,7 +114,10 @@ else:
                 "other, so they score as diverse on any feature-space measure; compare runs from the same init. "
                 "Student accuracy here is one small protocol (ResNet-18 student, soft labels from the zoo "
                 "ResNet-18, 300 epochs, 2 seeds): a random real subset of the same size is the bar to beat, and "
-                "soft labels from a strong teacher lift any image set.")
+                "soft labels from a strong teacher lift any image set. The last row optimises nothing: **herding** "
+                "picks real training images whose features keep the class mean, the kind of coreset the field now "
+                "asks distilled sets to beat (herding, k-center, easy, difficulty and RDED run in seconds from "
+                "Launch).")
     st.page_link("pages/results.py", icon=":material/leaderboard:",
                  label="The full comparison: every method from noise and from real images, students with soft and "
                        "hard labels, paired differences over seeds with 95 % intervals")

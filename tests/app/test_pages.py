@@ -50,8 +50,8 @@ def test_diversity_shows_vendi_beside_cosine_with_the_random_real_reference(stor
 
 
 def test_pages_first_show_two_methods_from_the_same_init_and_seed(store):
-    """The examples hold SRe2L and PRISM from noise and from real images; a side-by-side view opens on a pair that
-    differs in method only, so what it shows is not the initialisation."""
+    """The examples hold SRe2L and PRISM from noise and from real images, and a herding selection; a side-by-side
+    view opens on a pair that differs in method only, so what it shows is not the initialisation."""
     at = page("pages/gallery.py")
     chosen = at.multiselect(key="gallery_runs").value
     assert len(chosen) == 2
@@ -59,7 +59,8 @@ def test_pages_first_show_two_methods_from_the_same_init_and_seed(store):
     configs = {f"{r.name} (example)": r.config() for r in list_runs(ROOT / "assets" / "examples")}
     a, b = (configs[label] for label in chosen)
     assert a.method != b.method and (a.init, a.seed) == (b.init, b.seed)
-    assert {c.init for c in configs.values()} == {"noise", "first"} and len(configs) == 4
+    assert {c.init for c in configs.values()} == {"noise", "first", "herding"} and len(configs) == 5
+    assert a.init != "herding"  # the selection example has no same-init partner to pair with
 
 
 def test_launch_form_refuses_ipc_0_with_a_visible_message(store):

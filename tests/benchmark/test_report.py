@@ -187,13 +187,15 @@ def test_synthesis_is_held_against_the_best_coreset_of_each_evaluation():
         rows = {**base, "PRISM · real": [b + g for b, g in zip(best, prism_gain)]}
         return cells_of(*(cell(r, s, [v + s * (1 + 0.1 * i) for i, v in enumerate(vs)])
                           for s in range(3) for r, vs in rows.items()))
-    assert bm.verdicts(grid_of([2.5] * 4))[-1].endswith("met by PRISM · real.")
-    missed = bm.verdicts(grid_of([2.5, 2.5, 2.5, 1.0]))[-1]  # 1 point above easy with the ConvNet, hard labels
+    assert bm.coreset_verdict(grid_of([2.5] * 4))[0].endswith("met by PRISM · real.")
+    missed = bm.coreset_verdict(grid_of([2.5, 2.5, 2.5, 1.0]))[0]  # 1 point above easy with the ConvNet, hard labels
     assert "not met" in missed and "+1.00" in missed and "against easy with convnet hard" in missed
-    behind = bm.verdicts(grid_of([-3.0, 2.5, 2.5, 2.5]))[-1]
+    behind = bm.coreset_verdict(grid_of([-3.0, 2.5, 2.5, 2.5]))[0]
     assert "against herding with resnet18 soft" in behind and "ahead, holding, in 1 of 4" in behind
     assert bm.coreset_verdict(cells_of(*(cell(r, s, [80.0 + s] * 4) for s in range(3)
                                          for r in ("random real", "PRISM · real")))) == []  # no coreset measured
+    one_seed = {k: c for k, c in grid_of([2.5] * 4).items() if c["seed"] == 0}
+    assert "no interval yet" in bm.coreset_verdict(one_seed)[0]
 
 
 def test_balanced_becomes_the_default_only_if_it_wins_somewhere_and_loses_nowhere():
