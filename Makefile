@@ -13,8 +13,11 @@ run: setup
 	$(VENV)/bin/streamlit run app/main.py --server.address $(ADDRESS) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
+# a crash of the interpreter itself (a signal, not a failed test) prints its stacks and the test it hit, last
 test: setup-test
-	$(PY) -m pytest --durations=15
+	@$(PY) -m pytest --durations=15 -p no:faulthandler; rc=$$?; if [ $$rc -gt 128 ]; then \
+		head -c 6000 test-artifacts/crash.log; echo; \
+		echo "pytest died of signal $$((rc - 128)) in $$(cat test-artifacts/current-test)"; fi; exit $$rc
 
 # the fast loop: one process per core (one torch thread each), under a minute on 2 cores
 unit: setup $(VENV)/.installed-test

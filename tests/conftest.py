@@ -12,6 +12,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # the suite writes nothing outside the clone and /tmp, and measures what a first run costs
 os.environ["PRISM_CACHE_DIR"] = tempfile.mkdtemp(prefix="prism-test-cache-")
 ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
 # every page of the app, the landing page (no switch_page needed) first
 APP_PAGES = ["pages/tour.py", "pages/launch.py", "pages/runs.py", "pages/gallery.py", "pages/priors.py",
              "pages/diversity.py", "pages/embeddings.py", "pages/teachers.py", "pages/results.py", "pages/benchmark.py"]
@@ -72,3 +73,18 @@ def shapes_workspace(tmp_path_factory):
     toml = root / "workspaces.toml"
     toml.write_text(f'[shapes]\ndataset = "{dataset}"\nzoo = "{root / "zoo"}"\n')
     return root, toml, dataset
+
+
+def pytest_configure(config):
+    """When the suite runs without pytest's own faulthandler (`make test`), a crash of the interpreter (a C-level
+    abort) writes every thread's stack to test-artifacts/crash.log, which `make test` prints with the test it hit."""
+    if not config.pluginmanager.has_plugin("faulthandler"):
+        import faulthandler
+        ARTIFACTS.mkdir(exist_ok=True)
+        config._crash_log = open(ARTIFACTS / "crash.log", "w")
+        faulthandler.enable(file=config._crash_log, all_threads=True)
+
+
+def pytest_runtest_logstart(nodeid, location):
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "current-test").write_text(nodeid)
