@@ -45,7 +45,7 @@ def show_inspector(run: Run, cls: int, k: int) -> None:
     with left:
         found = class_frames(str(run.path), run_mtime(run), cls, k + 1)  # this image's trajectory, if kept
         shown, label = image, "result"
-        if found is not None and found[1].shape[1] > k:
+        if found is not None and found[1].shape[1] > k and len(found[0]) > 1:  # a selection keeps one frame
             steps, frames = found
             at = st.select_slider("Its step", options=list(range(len(steps))), value=len(steps) - 1,
                                   format_func=lambda i: "init" if i == 0 else f"step {steps[i]}",
@@ -61,13 +61,14 @@ def show_inspector(run: Run, cls: int, k: int) -> None:
             st.image(grid(to_uint8(train.load(story["sources"])).numpy(), len(story["sources"]), scale=2),
                      caption="stitched from crops of training images "
                              + ", ".join(f"#{i}" for i in story["sources"]))
+        elif story["init_train_index"] is not None and not story["iterations"]:  # a selection: the image itself
+            st.caption(f"Training image #{story['init_train_index']}, picked by the {cfg.init} rule.")
         elif story["init_train_index"] is not None:  # real init: where it started and how far it moved
             start = to_uint8(train.load([story["init_train_index"]])).numpy()
             change = np.abs(image.astype(int) - start.astype(int))
             st.image(grid(np.concatenate([start, np.clip(change * 3, 0, 255).astype(np.uint8)]), 2, scale=4),
-                     caption=f"{'started from' if story['iterations'] else 'is'} training image "
-                             f"#{story['init_train_index']} (picked by the {cfg.init} rule); "
-                             f"pixel change x3 (mean {change.mean():.0f} grey levels)")
+                     caption=f"started from training image #{story['init_train_index']} (picked by the {cfg.init} "
+                             f"rule); pixel change x3 (mean {change.mean():.0f} grey levels)")
         else:
             st.caption(f"Started from noise (seed {story['seed']}).")
     with mid:
@@ -95,10 +96,15 @@ def show_inspector(run: Run, cls: int, k: int) -> None:
         fig.update_layout(title=f"P({names[cls]}) per zoo teacher", height=300,
                           xaxis_range=[0, 1], margin=dict(l=10, r=10, t=40, b=10))
         st.plotly_chart(fig, key=f"inspect_probs_{run.name}_{cls}_{k}")
-        st.caption("Red: the teachers that shaped it. Blue: held-out architectures; do they recognise it too?")
+        st.caption(("Red: the teachers that shaped it." if method.optimises else "Red: the selector that picked it.")
+                   + " Blue: held-out architectures; do they recognise it too?")
 
 
 def story_teachers(story: dict, cfg) -> set[str]:
-    """The teachers that took part in shaping the image: the primary and every BN teacher its group used."""
+    """The teachers that took part in shaping the image: the primary and every BN teacher its group used; for a
+    selection, the selector that scored it (none for a random pick)."""
+    method = get_method(cfg.method)
+    if not method.optimises:
+        return {cfg.selector} if method.rule.needs_selector else set()
     used = {name for s in story["bn_sets_used"] for name in s.split("+")}
     return used | ({cfg.primary} if get_method(cfg.method).primary_supplies_ce else set())

@@ -131,3 +131,53 @@ def test_a_benchmark_launched_from_its_page_fills_in_and_shows_the_results_table
         page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(ARTIFACTS / "benchmark.png"), full_page=True)
+
+
+def test_a_selection_sits_beside_prism_in_the_gallery_and_the_inspector_says_which_image_it_is(server):
+    """Launch picks real images with herding in seconds; the Gallery shows them beside the shipped PRISM run, each
+    class marked with the training images it holds, and the inspector names the one it opens."""
+    from playwright.sync_api import sync_playwright
+    url, runs = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        page = chromium(p).new_page()
+        page.goto(url)
+        page.get_by_role("heading", name="A tour of dataset distillation").wait_for(timeout=90_000)
+        page.get_by_role("link", name="Launch").click()
+        page.get_by_text("Launch a synthesis run").wait_for(timeout=60_000)
+        page.get_by_role("radio", name="herding").first.check(force=True)
+        page.wait_for_timeout(1500)
+        assert page.get_by_label("Iterations per batch", exact=True).is_disabled()  # a selection optimises nothing
+        box = page.get_by_label("Images per class (IPC)", exact=True)
+        box.fill("5")
+        box.press("Enter")
+        page.get_by_label("Run name").fill("selected")
+        page.get_by_label("Run name").press("Enter")
+        page.wait_for_timeout(700)
+        page.get_by_role("button", name="Launch", exact=True).click()
+        page.get_by_text("Queued selected").wait_for(timeout=60_000)
+        wait_finished(runs / "selected" / "status.json", 120)
+        assert json.loads((runs / "selected" / "status.json").read_text())["state"] == "finished"
+        page.get_by_role("link", name="Gallery").click()
+        page.get_by_text("Real (test split)").wait_for(timeout=60_000)
+        chosen = page.locator('[data-testid="stMultiSelect"]').first.locator("input")
+        chosen.click()
+        for name in ("selected (run)", "example-prism (example)"):  # beside the default pair from noise
+            chosen.fill(name)
+            chosen.press("Enter")
+        page.keyboard.press("Escape")
+        page.get_by_text("T-shirt/top · training #").wait_for(timeout=60_000)
+        page.wait_for_timeout(2000)
+        page.screenshot(path=str(ARTIFACTS / "gallery-selection.png"), full_page=True)
+        page.get_by_text("Inspect one image").click()
+        page.get_by_label("Run", exact=True).wait_for(timeout=60_000)
+        page.get_by_label("Run", exact=True).click()
+        page.get_by_role("option", name="selected (run)").click()
+        page.get_by_text("Picked by herding").wait_for(timeout=240_000)
+        page.get_by_text("picked by the herding rule.").wait_for(timeout=60_000)
+        page.get_by_text("Nearest training images", exact=True).wait_for(timeout=240_000)
+        page.wait_for_timeout(2000)
+        assert page.get_by_text("Its step").count() == 0  # nothing formed: no trajectory slider
+        page.get_by_text("Nearest training images", exact=True).scroll_into_view_if_needed()
+        assert not page.get_by_text("Traceback").count()
+        page.screenshot(path=str(ARTIFACTS / "inspector-selection.png"), full_page=True)
