@@ -28,7 +28,7 @@ from .data import DataError, get_dataset
 from .teachers import TeacherError, get_spec, read_manifest, zoo_dir_of
 
 EMBEDDED = "embedded"
-KEYS = {"dataset", "zoo", "weights", "checkpoints", "extractor"}
+KEYS = {"dataset", "zoo", "weights", "checkpoints", "extractor", "selector"}
 
 
 class WorkspaceError(ValueError):
@@ -42,6 +42,9 @@ class Workspace:
     weights: str = "zoo"  # "zoo" (the shipped zoo), "zoo:/path" (another zoo folder) or "pretrained"
     checkpoints: dict[str, str] = field(default_factory=dict)
     extractor: str | None = None
+    # the model that embeds and scores real images for the selection rules; None: the library's default
+    # (regnetx_002, held out from the embedded zoo's evaluation); a declared workspace uses its extractor
+    selector: str | None = None
     source: str = "built in"  # the file that declared it
 
     @property
@@ -51,7 +54,8 @@ class Workspace:
 
     def run_fields(self) -> dict[str, Any]:
         """What a synthesis config takes from the workspace."""
-        return {"dataset": self.dataset, "weights": self.weights, "checkpoints": dict(self.checkpoints) or None}
+        return {"dataset": self.dataset, "weights": self.weights, "checkpoints": dict(self.checkpoints) or None,
+                **({"selector": self.selector} if self.selector else {})}
 
     def teachers(self) -> list[str]:
         """The teachers it offers: its zoo's, or for pretrained weights every registered ImageNet-size model."""
@@ -83,7 +87,8 @@ def _declared(name: str, table: Any, source: str) -> Workspace:
     if not isinstance(checkpoints, dict) or not all(isinstance(v, str) for v in checkpoints.values()):
         raise WorkspaceError(f"{where}: the key 'checkpoints' is a table of teacher = \"/path/to/file\"")
     weights = "pretrained" if "weights" in table else f"zoo:{table['zoo']}"
-    return Workspace(name, table["dataset"], weights, dict(checkpoints), table.get("extractor"), source)
+    return Workspace(name, table["dataset"], weights, dict(checkpoints), table.get("extractor"),
+                     table.get("selector") or table.get("extractor"), source)
 
 
 def load_workspaces(path: Path | str | None = None) -> tuple[dict[str, Workspace], list[str]]:

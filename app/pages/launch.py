@@ -119,7 +119,8 @@ with right:
                     disabled=not has_images or not rules.optimises)
     selectors = [n for n in names if n != primary] or names
     selector = st.selectbox("Selector (embeds and scores real images for the rule)", selectors,
-                            index=selectors.index(recipe.selector) if recipe.selector in selectors else 0,
+                            index=selectors.index(preferred) if (preferred := ws.selector or recipe.selector)
+                            in selectors else 0,
                             key="w_selector", help=help_for("selector"),
                             disabled=init not in RULES or not RULES[init].needs_selector)
     formation = st.radio("Batch formation", ["cross-class", "class-grouped"], horizontal=True, key=f"w_formation_{method}",
@@ -144,11 +145,12 @@ if st.button("Launch", type="primary", key="launch"):
     optimiser = dict(iterations=int(iterations), lr=float(lr), r_bn=float(r_bn), init=init) if rules.optimises else {}
     cfg = SynthConfig(method=method, primary=primary, bn_pool=tuple(pool) if rules.pool_role else (),
                       selection=selection, reselect_every=int(reselect), subset_rule=rule, subset_k=int(k),
-                      include_primary=include_primary, ipc=int(ipc), selector=selector, **optimiser,
+                      include_primary=include_primary, ipc=int(ipc), **optimiser,
                       classes=tuple(info.class_names.index(c) for c in classes),
                       batch_formation=formation, seed=int(seed), preview_every=10,
                       precision="bf16" if gpu and bf16 else "fp32", compile="default" if gpu and compiled else "off",
-                      **{**ws.run_fields(), **({"dataset": with_size(ws.dataset, reduced)} if reduced else {})})
+                      **{**ws.run_fields(), "selector": selector,
+                         **({"dataset": with_size(ws.dataset, reduced)} if reduced else {})})
     try:
         jobs = [job_queue().submit(cfg, name)]
         base = baseline_of(cfg) if baseline else None

@@ -25,7 +25,7 @@ from ..events import BatchDone, Cancelled, Done, Preview, Started, Step
 from ..images import to_uint8
 from ..runstore import Run, RunError
 from ..selection import Picked, SelectionError, Selector, get_rule
-from ..teachers import Teacher, TeacherCache, create_teacher, get_spec
+from ..teachers import Teacher, TeacherCache, TeacherError, create_teacher, get_spec
 from ..teachers.registry import bn_layer_count
 from .compiled import teacher_forward
 from .config import ConfigError, SynthConfig, validate
@@ -94,8 +94,13 @@ def _pick_init(cfg: SynthConfig, dataset: Dataset, load: Callable[..., Teacher],
     rule = get_rule(cfg.init)
     selector = None
     if rule.needs_selector:
-        get_spec(cfg.selector)
-        selector = Selector(load(cfg.selector, dataset.info, weights=cfg.weights, device=device).model, dataset.info)
+        try:
+            model = load(cfg.selector, dataset.info, weights=cfg.weights, device=device).model
+        except (TeacherError, ValueError) as err:
+            raise ConfigError(f"the {rule.name} rule embeds and scores images with the selector {cfg.selector}, which "
+                              f"cannot load ({err}); name another with --selector (or `selector` in the workspace)"
+                              ) from None
+        selector = Selector(model, dataset.info)
     try:
         return rule.pick(dataset.split("train"), cfg.classes, cfg.ipc, cfg.seed, selector, cfg.candidates)
     except SelectionError as err:

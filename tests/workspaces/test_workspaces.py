@@ -50,6 +50,12 @@ def test_cli_synth_and_metrics_use_the_workspaces_dataset_teachers_and_extractor
     assert cli(["metrics", str(run), "--json"]) == 0
     measured = json.loads(capsys.readouterr().out)["p"]
     assert measured["extractor"] == "convnext_atto" and 1 <= measured["vendi"] <= 2
+    # a selection scores with the workspace's selector; the default one is not in this zoo, and says so
+    assert cli(["synth", "--workspace", "shapes", "--method", "herding", "--ipc", "2", "--out", str(root / "h")]) == 2
+    assert "--selector" in capsys.readouterr().err and not (root / "h").exists()
+    assert cli(["synth", "--workspace", "shapes", "--method", "herding", "--ipc", "2", "--selector", "lcnet_050",
+                "--out", str(root / "h")]) == 0
+    assert {len(s) for s in Run(root / "h").sources().values()} == {1} and len(Run(root / "h").sources()) == 6
     assert cli(["synth", "--workspace", "nope", "--out", str(root / "runs" / "x")]) == 2
     assert "no workspace 'nope'" in capsys.readouterr().err and not (root / "runs" / "x").exists()
 
