@@ -10,12 +10,14 @@ Re-implemented from the paper and the official code's description (LINs-lab/RDED
 factor is 2 above 64 px (the official ImageNet-1K scripts) and 1 at 64 px and below (their CIFAR and Tiny ImageNet
 scripts): a single best crop per image, zoomed to full size.
 
-RDED's own relabelling differs from this project's evaluation protocol: KL at a temperature to the observer's soft
-labels, with its patches shuffled and crops of scale 1/factor to 1 (validation/ in the official code), and it
-reports the best test accuracy over the last epochs. The benchmark evaluates RDED's images in the common protocol
-(the same students, soft labels and budget as every row) so that rows differ only in their images; RDED's published
-relabelling is not reproduced here. Not confirmed: the temperature of the official runs, and whether other
-resolutions (ImageNette's 128 px) use factor 2.
+RDED's own relabelling differs from this project's evaluation protocol (validation/ and argument.py in the official
+code): KL at temperature 20 (with CutMix) to its observer's soft labels, AdamW at 1e-3 under a half-period cosine,
+its collages' patches shuffled and crops of scale 1/factor to 1, and it reports the best test accuracy over the last
+fifth of training. The benchmark evaluates RDED's images in the common protocol (the same students, soft labels and
+budget as every row) so that rows differ only in their images. `evaluate RUN --loss kl --teachers regnetx_002` is
+the nearest this project comes to RDED's rule (KL at 20 to the observer); the patch shuffle, its crop scale and its
+schedule are not reproduced. Not confirmed: whether resolutions between 64 and 224 px (ImageNette's 128 px
+ConvNets) use factor 2.
 """
 from __future__ import annotations
 
