@@ -34,7 +34,8 @@ def main() -> None:
     ipcs = [int(i) for i in args.ipcs.split(",")]
     rows = {**{r: SynthConfig(method=r, snapshots=0) for r in RULES if r != "first"},
             "PRISM · real (100 steps)": SynthConfig(method="prism", snapshots=0, **INIT_SETTINGS["real"])}
-    print(f"| rule ({args.threads} threads) | " + " | ".join(f"IPC {i} (s)" for i in ipcs) + " |")
+    threads = f"{args.threads} thread{'s' if args.threads > 1 else ''}"
+    print(f"| rule ({threads}) | " + " | ".join(f"IPC {i} (s)" for i in ipcs) + " |")
     print("|---|" + "---:|" * len(ipcs))
     with tempfile.TemporaryDirectory() as tmp:
         for name, cfg in rows.items():

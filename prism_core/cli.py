@@ -430,7 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workspace_flag(p, "the dataset, the zoo and the extractor")
     p.add_argument("--preset", default="paper", choices=list(PRESETS),
                    help="the budget the flags below start from: paper (the shipped protocol: the main rows at IPC 10, "
-                        "3 seeds, ResNet-18 and ConvNet) or classroom (IPC 1, one seed, 20 epochs)")
+                        "3 seeds, ResNet-18 and ConvNet), coresets (the selections beside PRISM at IPC 1 and 10) or "
+                        "classroom (IPC 1, one seed, 20 epochs)")
     p.add_argument("--rows", help="comma-separated rows, as docs/results.md names them")
     p.add_argument("--ipcs", help="comma-separated IPCs")
     p.add_argument("--seeds", type=int, help="seeds per row (pairs for the intervals)")
