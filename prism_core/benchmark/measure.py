@@ -112,6 +112,6 @@ def evaluate(bench: Benchmark, row: str, ipc: int, seed: int, label: str, images
     started = time.perf_counter()
     cfg = replace(eval_config(label, bench.workspace.weights), epochs=bench.epochs_at(ipc), seed=seed)
     top1 = next(e.mean for e in evaluate_images(images.x01, images.classes, bench.workspace.dataset, cfg, seeds=1,
-                                                device=bench.device) if isinstance(e, Evaluated))
+                                                device=bench.device, progress=False) if isinstance(e, Evaluated))
     return Result(row, ipc, seed, label, top1, time.perf_counter() - started, machine(bench.device), _worker(),
                   images.seconds)

@@ -32,12 +32,13 @@ def _eval_key(cfg: EvalConfig) -> str:
 
 
 def evaluate_images(images01: torch.Tensor, labels: np.ndarray, dataset_name: str, cfg: EvalConfig, seeds: int,
-                    device: str = "cpu") -> Iterator[Epoch | Trained | Evaluated]:
-    """Students from seeds cfg.seed, cfg.seed + 1, ...: their epochs and scores, then the summary."""
+                    device: str = "cpu", progress: bool = True) -> Iterator[Epoch | Trained | Evaluated]:
+    """Students from seeds cfg.seed, cfg.seed + 1, ...: their epochs and scores, then the summary (`progress`: a
+    tqdm bar per student; off where a caller shows its own, as the benchmark's workers do)."""
     ds = get_dataset(dataset_name)
     accs = []
     for seed in range(cfg.seed, cfg.seed + seeds):
-        for event in train_student(images01, labels, ds, replace(cfg, seed=seed), device=device):
+        for event in train_student(images01, labels, ds, replace(cfg, seed=seed), device=device, progress=progress):
             if isinstance(event, Trained):
                 accs.append(event.top1)
             yield event
