@@ -114,3 +114,19 @@ def test_a_rule_says_what_is_missing(train, selector):
         RULES["herding"].pick(train, [0], 2, 0, None)
     with pytest.raises(SelectionError, match="one of first, random"):
         get_rule("coreset")
+
+
+def test_above_64_px_rded_stitches_four_patches_of_its_own_class(tmp_path):
+    """An ImageFolder at 96 px: each RDED image is a 2 x 2 collage whose four patches come from the class's images
+    (the observer here has random weights: the geometry and provenance are what is checked)."""
+    from tests.conftest import image_tree
+    root = image_tree(tmp_path / "tree", per_class=8, size=(96, 96))
+    ds = get_dataset(f"folder:{root}:96")
+    observer = Selector(create_teacher("resnet18", ds.info, weights="random").model, ds.info)
+    train = ds.split("train")
+    picked = RULES["rded"].pick(train, [0, 1], 2, seed=0, selector=observer, candidates=0)
+    for c, p in picked.items():
+        assert p.images01.shape == (2, 3, 96, 96)
+        assert all(len(s) == 4 and {int(train.labels[i]) for i in s} == {c} for s in p.sources)
+    with pytest.raises(SelectionError, match="stitches 12 patches per class"):
+        RULES["rded"].pick(train, [0], 3, seed=0, selector=observer, candidates=0)
