@@ -129,7 +129,7 @@ def validate(cfg: SynthConfig, num_classes: int) -> None:
     need(isinstance(cfg.ipc, int) and cfg.ipc > 0, f"ipc must be a positive integer (images per class), got {cfg.ipc}")
     need(cfg.ipc <= MAX_IPC, f"ipc {cfg.ipc} is beyond the limit of {MAX_IPC} images per class")
     need(cfg.iterations is None or (isinstance(cfg.iterations, int) and cfg.iterations >= 0),
-         f"iterations must be a non-negative integer (0: keep the init as it is), got {cfg.iterations}")
+         f"iterations must be a non-negative integer (0 only for a selection), got {cfg.iterations}")
     need(cfg.lr is None or (isinstance(cfg.lr, (int, float)) and math.isfinite(cfg.lr) and cfg.lr > 0),
          f"lr must be a finite positive number, got {cfg.lr}")
     for name in ("r_bn", "first_bn_multiplier", "tv_l2", "l2", "dd_weight", "dd_tau"):

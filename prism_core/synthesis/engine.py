@@ -67,6 +67,9 @@ def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
             raise ConfigError(f"{name} has no BatchNorm layers, so it cannot be a BN teacher; "
                               f"use it as the primary (logit) teacher instead, or remove it from the BN pool")
     method.check(cfg)
+    if method.optimises and cfg.iterations == 0:
+        raise ConfigError(f"iterations must be a positive integer for {method.name}, which optimises, got 0; to keep "
+                          "real images as they are, run a selection (--method random, herding, kcenter, easy, ...)")
     if cfg.init != "noise":
         train = dataset.split("train")
         short = {c: len(class_indices(train, c)) for c in cfg.classes if len(class_indices(train, c)) < cfg.ipc}

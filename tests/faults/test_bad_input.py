@@ -36,6 +36,10 @@ def test_cli_refuses_bad_input_clearly_and_creates_nothing(tmp_path):
         (["--config", str(tmp_path / "not_json.json")], "not valid JSON"),
         (["--config", str(tmp_path / "unknown_key.json")], "unknown config keys: colour"),
         (["--config", str(tmp_path / "missing.json")], "No such file"),
+        (["--method", "herding"], "optimises nothing"),  # BASE asks for 2 iterations
+        (["--init", "coreset"], "invalid choice"),
+        (["--init", "herding", "--selector", "resnet19"], "name another with --selector"),
+        (["--init", "kcenter", "--candidates", "-5"], "candidates must be a non-negative"),
     ]
     for extra, message in cases:
         p = cli(*BASE, *extra, "--out", str(tmp_path / "x"))
