@@ -364,19 +364,6 @@ class Run:
             with open(self.path / "events.jsonl", "a") as f:
                 f.write("".join(json.dumps(e) + "\n" for e in events))
 
-    def events(self) -> list[dict[str, Any]]:
-        out = []
-        try:
-            lines = (self.path / "events.jsonl").read_text().splitlines()
-        except FileNotFoundError:
-            return out
-        for line in lines:
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue  # a line cut by a crash
-        return out
-
 
 def fair_pair(runs: list[Run]) -> list[Run]:
     """Two runs that differ in method but share the initialisation and the seed: what a side-by-side view should

@@ -131,6 +131,3 @@ class Objective:
         report = {"total": total / ctx.groups, **{name: v.mean() for name, v in per_group.items()}}
         report.update({f"stats/{name}": losses.mean() for name, (_, losses) in ctx.stat_losses.items()})
         return total, {k: v.detach() for k, v in report.items()}
-
-    def describe(self) -> str:
-        return " + ".join(f"{t.weight:g}*{t.name}" for t in self.terms if t.weight)
