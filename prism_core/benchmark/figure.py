@@ -47,7 +47,9 @@ def figure(cells: dict, ipc: int, extractor: str):
     evals = [e for e in EVALS if any(values[r, e] for r in rows)]
     mean = {k: np.mean(v) if v else np.nan for k, v in values.items()}
     y = diversity_axis(ipc)
-    fig = Figure(figsize=(14, 4.6))
+    legend_rows = -(-len(rows) // 7)  # the legend's lines below the panels, 7 names each
+    height = 4.2 + 0.22 * legend_rows
+    fig = Figure(figsize=(14, height))
     bars, scatter = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.2, 1]})
     width = 0.8 / max(1, len(rows))
     for i, row in enumerate(rows):
@@ -75,5 +77,5 @@ def figure(cells: dict, ipc: int, extractor: str):
     _label_points(scatter, {r: (mean[r, "coverage"], mean[r, y]) for r in rows
                             if values[r, "coverage"] and values[r, y]})
     fig.legend(*bars.get_legend_handles_labels(), loc="lower center", ncol=min(len(rows), 7), fontsize=9, frameon=False)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.tight_layout(rect=(0, (0.22 * legend_rows + 0.08) / height, 1, 1))
     return fig
