@@ -88,3 +88,13 @@ def pytest_configure(config):
 def pytest_runtest_logstart(nodeid, location):
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "current-test").write_text(nodeid)
+
+
+@pytest.fixture(autouse=True)
+def _torch_threads():
+    """A test that sets torch's threads (the golden check renders on two) leaves the next one the count it found:
+    under `make unit`, a worker left on two threads would contend with the other worker for the cores."""
+    import torch
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
