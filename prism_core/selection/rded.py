@@ -29,7 +29,7 @@ import torch.nn.functional as F
 
 from ..data import Split
 from ..crops import sample_crop
-from .rules import Picked, Rule, SelectionError, Selector, class_pool
+from .rules import Picked, Rule, SelectionError, Selector
 
 CROPS_PER_IMAGE = 5
 CROP_SCALE = (0.08, 1.0)
@@ -49,13 +49,10 @@ class RDED(Rule):
              candidates: int | None = None) -> dict[int, Picked]:
         if selector is None:
             raise SelectionError("RDED needs an observer model to score its patches (the selector)")
-        limit = self.candidates if candidates is None else candidates
         rng, gen = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
         out = {}
         for c in classes:
-            idx = class_pool(split, c, ipc)
-            if 0 < limit < len(idx):
-                idx = np.sort(rng.choice(idx, limit, replace=False))
+            idx = self.draw(split, c, ipc, candidates, rng)
             images = split.load(idx)
             size = images.shape[-1]
             factor = factor_for(size)

@@ -76,15 +76,19 @@ class Rule:
              candidates: int | None = None) -> dict[int, Picked]:
         if selector is None:
             raise SelectionError(f"the {self.name} rule needs a selector model to embed and score the candidates")
-        limit = self.candidates if candidates is None else candidates
         rng = np.random.default_rng(seed)
         out = {}
         for c in classes:
-            idx = class_pool(split, c, ipc)
-            if 0 < limit < len(idx):
-                idx = np.sort(rng.choice(idx, limit, replace=False))
+            idx = self.draw(split, c, ipc, candidates, rng)
             out[c] = _as_picked(split, idx[self.order(Candidates(c, idx, *selector(split.load(idx))), ipc)])
         return out
+
+    def draw(self, split: Split, cls: int, ipc: int, candidates: int | None, rng: np.random.Generator) -> np.ndarray:
+        """The class's candidates: a seeded draw of `candidates` (the rule's own number when None) of its training
+        indices, sorted; the whole class when it has no more (or with 0)."""
+        limit = self.candidates if candidates is None else candidates
+        idx = class_pool(split, cls, ipc)
+        return np.sort(rng.choice(idx, limit, replace=False)) if 0 < limit < len(idx) else idx
 
     def order(self, cand: Candidates, ipc: int) -> np.ndarray:
         """Positions (into `cand.indices`) of the class's `ipc` images."""
