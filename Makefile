@@ -7,17 +7,21 @@ PORT    ?= 8501
 ADDRESS ?= 127.0.0.1
 export HF_HUB_OFFLINE = 1
 
-.PHONY: run test setup setup-test data browser unit integration browser-tests faults bench clean-venv gpu-check gpu-data gpu-dask gpu-grid
+.PHONY: run test lint setup setup-test data browser unit integration browser-tests faults bench clean-venv gpu-check gpu-data gpu-dask gpu-grid
 
 run: setup
 	$(VENV)/bin/streamlit run app/main.py --server.address $(ADDRESS) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 # a crash of the interpreter itself (a signal, not a failed test) prints its stacks and the test it hit, last
-test: setup-test
+test: setup-test lint
 	@$(PY) -m pytest --durations=15 -p no:faulthandler; rc=$$?; if [ $$rc -gt 128 ]; then \
 		head -c 6000 test-artifacts/crash.log; echo; \
 		echo "pytest died of signal $$((rc - 128)) in $$(cat test-artifacts/current-test)"; fi; exit $$rc
+
+# the import graph: layers that only point down and no cycles (the contracts in pyproject.toml)
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/lint-imports --no-cache
 
 # the fast loop: one process per core (one torch thread each), under a minute on 2 cores
 unit: setup $(VENV)/.installed-test

@@ -16,7 +16,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from prism_core.data import get_dataset  # noqa: E402
 from prism_core.jobs import JobQueue  # noqa: E402
-from prism_core.runstore import Run, fair_pair, list_runs  # noqa: E402
+from prism_core.synthesis.runstore import Run, fair_pair, list_runs  # noqa: E402
 from prism_core.workspaces import EMBEDDED, Workspace, load_workspaces  # noqa: E402
 
 EXAMPLES_DIR = ROOT / "assets" / "examples"

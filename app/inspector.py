@@ -6,13 +6,13 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 import torch
-
 from common import class_frames, dataset, features_dir, run_mtime
+
 from prism_core.images import to_uint8
 from prism_core.inspector import BANK_IMAGES, inspect_image, nearest_real, split_features, zoo_probabilities
 from prism_core.metrics.run_metrics import default_extractor, model_weights
-from prism_core.runstore import Run
 from prism_core.synthesis import get_method
+from prism_core.synthesis.runstore import Run
 from prism_core.viz import gif_bytes, grid
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from prism_core.synthesis import SynthConfig, resolve
+from prism_core.synthesis import SynthConfig, get_method, resolve
 from prism_core.synthesis.init_settings import INIT_SETTINGS
 
 DEMO_CLASSES = ["T-shirt/top", "Trouser", "Sneaker"]  # three shapes that differ at a glance
@@ -28,7 +28,7 @@ def apply_preset(name: str, info) -> None:
     integer `classes` means the dataset's first that many."""
     p = PRESETS[name]
     m = p["method"]
-    recipe = resolve(SynthConfig(method=m), info.image_size, info.num_classes)
+    recipe = resolve(SynthConfig(method=m), get_method(m), info.image_size, info.num_classes)
     st.session_state.update({
         "w_method": m, "w_ipc": p["ipc"], "w_baseline": p["baseline"], "w_seed": 0,
         "w_classes": (list(info.class_names)[:p["classes"]] if isinstance(p.get("classes"), int)

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from prism_core.data import class_indices, get_dataset  # noqa: E402
-from prism_core.runstore import Run  # noqa: E402
 from prism_core.synthesis import SynthConfig  # noqa: E402
+from prism_core.synthesis.runstore import Run  # noqa: E402
 
 BIG = "big-run"
 PAGES = {"Runs": ("pages/runs.py", None), "Gallery": ("pages/gallery.py", "gallery_runs"),

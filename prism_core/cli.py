@@ -4,13 +4,34 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import fields, replace
 from pathlib import Path
 
+import torch
+from tqdm.auto import tqdm
+
+from .bench import cases, markdown, matmul_tflops, run_case, variant_config
+from .benchmark import STUDENTS, Benchmark, CellStore, cluster, write_outputs
+from .benchmark import run as run_benchmark
+from .benchmark.measure import extractor_name
+from .benchmark.protocol import PRESETS
 from .data import DataError, get_dataset
-from .runstore import RunError
+from .distributed import local_device, shard_from_env
+from .evaluation import EvalConfig, check_complete, evaluate_run
+from .events import BatchDone, Done, Evaluated, PriorRow, Started, Step
+from .metrics import compute_metrics
+from .priors import PriorsConfig, render_priors
+from .synthesis import METHODS, SynthConfig, synthesize
 from .synthesis.config import COMPILE_MODES, ConfigError
 from .synthesis.engine import SynthesisError
-from .teachers import TeacherError
+from .synthesis.presets import preset
+from .synthesis.runstore import Run, RunError
+from .teachers import ZOO_DIR, TeacherError
+from .teachers.catalog import teacher_rows
+from .teachers.zoo import ZOO_RECIPES, rescore_zoo, train_zoo_teacher
+from .training import TrainConfig
+from .viz import trajectory_gif
+from .workspaces import declaration, get_workspace
 
 
 def _table(rows: list[dict], columns: list[str]) -> str:
@@ -21,7 +42,6 @@ def _table(rows: list[dict], columns: list[str]) -> str:
 
 
 def cmd_teachers_list(args: argparse.Namespace) -> int:
-    from .teachers.catalog import teacher_rows
     rows = teacher_rows(Path(args.zoo))
     if args.json:
         print(json.dumps(rows, indent=1))
@@ -35,15 +55,11 @@ def _add_workspace_flag(p: argparse.ArgumentParser, what: str) -> None:
 
 
 def _workspace(args: argparse.Namespace):
-    from .workspaces import get_workspace
     return get_workspace(args.workspace)
 
 
 def cmd_teachers_train(args: argparse.Namespace) -> int:
-    from dataclasses import replace
 
-    from .teachers.zoo import ZOO_RECIPES, train_zoo_teacher
-    from .training import TrainConfig
     dataset = get_dataset(args.dataset)
     names = args.only.split(",") if args.only else list(ZOO_RECIPES)
     for name in names:
@@ -57,7 +73,6 @@ def cmd_teachers_train(args: argparse.Namespace) -> int:
                 print(f"{name}: epoch {event['epoch']} loss {event['train_loss']:.4f} test top-1 {event['test_top1']:.2f}%",
                       flush=True)
     if args.dataset != "fashion_mnist":
-        from .workspaces import declaration
         print("\nTo use this zoo in the app and with --workspace, add to the TOML file named by $PRISM_WORKSPACES:\n\n"
               + declaration(Path(args.out).name, args.dataset, args.out))
     return 0
@@ -82,9 +97,7 @@ _OWN_FLAGS = {"checkpoints": "--checkpoint", "include_primary": "--exclude-prima
 def _add_config_flags(p: argparse.ArgumentParser) -> None:
     """One flag per SynthConfig field, typed from its annotation, with its help text and choices: a new field
     is a new flag (and a new config-file key) without being listed again."""
-    from dataclasses import fields
 
-    from .synthesis import SynthConfig
     for f in fields(SynthConfig):
         if f.name in _OWN_FLAGS:
             continue
@@ -99,10 +112,7 @@ def _add_config_flags(p: argparse.ArgumentParser) -> None:
 
 
 def synth_config_from_args(args: argparse.Namespace):
-    from dataclasses import fields
 
-    from .synthesis import SynthConfig
-    from .synthesis.presets import preset
     cfg = SynthConfig.from_json(Path(args.config).read_text()) if args.config else \
         preset(args.preset) if args.preset else SynthConfig()
     if args.workspace:
@@ -120,11 +130,7 @@ def synth_config_from_args(args: argparse.Namespace):
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from tqdm.auto import tqdm
 
-    from .distributed import shard_from_env
-    from .events import BatchDone, Done, Started, Step
-    from .synthesis import synthesize
     cfg = synth_config_from_args(args)
     shard = shard_from_env()
     bar, summary = None, {}
@@ -149,9 +155,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    import torch
 
-    from .bench import cases, markdown, matmul_tflops, run_case, variant_config
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     chosen = cases(args.steps, str(device))
     names = list(chosen) if args.case == "all" else args.case.split(",")
@@ -184,8 +188,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from .metrics import compute_metrics
-    from .runstore import Run
     extractor = args.extractor or (_workspace(args).extractor if args.workspace else None)
     measured = {path: compute_metrics(Run(path), extractor=extractor, force=args.force) for path in args.runs}
     if args.json:
@@ -210,8 +212,6 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def cmd_priors(args: argparse.Namespace) -> int:
-    from .events import BatchDone, PriorRow
-    from .priors import PriorsConfig, render_priors
     space = _workspace(args).run_fields() if args.workspace else {}
     cfg = PriorsConfig(classes=args.classes, ipc=args.ipc, seed=args.seed, iterations=args.iterations, init=args.init,
                        primary=args.primary, judge=args.judge,
@@ -229,8 +229,6 @@ def cmd_priors(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .runstore import Run
-    from .viz import trajectory_gif
     run = Run(args.run)
     if not run.exists():
         raise RunError(f"{args.run} is not a run (no config.json)")
@@ -247,10 +245,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .distributed import local_device
-    from .evaluation import EvalConfig, check_complete, evaluate_run
-    from .events import Evaluated
-    from .runstore import Run
     weights = args.weights or (_workspace(args).weights if args.workspace else "zoo")
     cfg = EvalConfig(student=args.student, teachers=_csv(args.teachers), epochs=args.epochs,
                      batch_size=args.batch_size, loss=args.loss, weights=weights)
@@ -273,7 +267,6 @@ def _add_synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="a JSON config file (flags override its values)")
     _add_workspace_flag(p, "dataset, weights and checkpoints; --dataset, --weights and --checkpoint override")
     p.add_argument("--preset", help="start from a named configuration: sre2l-imagenet, prism-imagenet, gvbsm-imagenet")
-    from .synthesis import METHODS
     p.add_argument("--method", choices=list(METHODS), help="the recipe: " + "; ".join(
         f"{m.name}: {m.summary}" for m in METHODS.values()))
     _add_config_flags(p)
@@ -292,10 +285,7 @@ def _add_synth_args(p: argparse.ArgumentParser) -> None:
 def cmd_benchmark(args: argparse.Namespace) -> int:
     """Measure the missing cells on Dask (an embedded local cluster, or --scheduler), store each as it arrives, then
     write results.md and results.png beside cells.json."""
-    from tqdm import tqdm
 
-    from .benchmark import CellStore, cluster, run, write_outputs
-    from .benchmark.measure import extractor_name
     bench = benchmark_from_args(args)
     extractor = extractor_name(bench)
     out = Path(args.out)
@@ -308,7 +298,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
             bar.update(1)
             if p.error:
                 tqdm.write(f"{p.cell} {p.label}: failed ({p.error})")
-        failed = run(bench, store, client, out / "runs", show)
+        failed = run_benchmark(bench, store, client, out / "runs", show)
         bar.close()
     write_outputs(store.cells, out / "results.md", out / "results.png", extractor,
                   "python -m prism_core benchmark " + " ".join(sys.argv[2:]))
@@ -319,8 +309,6 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 
 def benchmark_from_args(args: argparse.Namespace):
     """The preset's fields, each replaced by its flag where one is given."""
-    from .benchmark import Benchmark
-    from .benchmark.protocol import PRESETS
 
     def listed(text: str | None, flag: str, numbers: bool = False) -> tuple | None:
         if text is None:
@@ -330,8 +318,8 @@ def benchmark_from_args(args: argparse.Namespace):
     given = {"rows": listed(args.rows, "--rows"), "ipcs": listed(args.ipcs, "--ipcs", True), "seeds": args.seeds,
              "students": listed(args.students, "--students"), "labels": listed(args.labels, "--labels"),
              "epochs": args.epochs}
-    fields = {**PRESETS[args.preset], **{k: v for k, v in given.items() if v is not None}}
-    return Benchmark(_workspace(args), **fields, device=args.device, threads=args.threads)
+    chosen = {**PRESETS[args.preset], **{k: v for k, v in given.items() if v is not None}}
+    return Benchmark(_workspace(args), **chosen, device=args.device, threads=args.threads)
 
 
 def _int(text: str, flag: str) -> int:
@@ -342,14 +330,12 @@ def _int(text: str, flag: str) -> int:
 
 
 def cmd_teachers_rescore(args: argparse.Namespace) -> int:
-    from .teachers.zoo import rescore_zoo
     for name, (full, subset) in rescore_zoo(get_dataset(args.dataset), Path(args.zoo)).items():
         print(f"{name}: test top-1 {full:.2f}% (first 2,000: {subset:.2f}%)")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .teachers import ZOO_DIR
     parser = argparse.ArgumentParser(prog="python -m prism_core", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     teachers = sub.add_parser("teachers", help="the teacher registry and zoo").add_subparsers(dest="action", required=True)
@@ -424,8 +410,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workspace_flag(p, "its extractor, when --extractor is not given")
     p.add_argument("--json", action="store_true", help="machine-readable output (per run: vendi, near_duplicate_rate, ...)")
     p.set_defaults(func=cmd_metrics)
-    from .benchmark import STUDENTS
-    from .benchmark.protocol import PRESETS
     p = sub.add_parser("benchmark", help="the init-controlled comparison on a workspace, cells on Dask (resumes)")
     _add_workspace_flag(p, "the dataset, the zoo and the extractor")
     p.add_argument("--preset", default="paper", choices=list(PRESETS),

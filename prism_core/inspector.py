@@ -15,9 +15,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .atomic import replacing
 from .data import get_dataset, real_image_indices
 from .features import extract_features
-from .runstore import Run, RunError
+from .synthesis.runstore import Run, RunError
 from .teachers import create_teacher, read_manifest, zoo_dir_of
 
 
@@ -69,7 +70,6 @@ def split_features(extractor: str, dataset_name: str, split: str, cache_dir: Pat
             progress(min(1.0, (start + chunk) / n))
     feats = np.concatenate(parts)
     if path is not None:
-        from .atomic import replacing
         path.parent.mkdir(parents=True, exist_ok=True)
         with replacing(path) as tmp:
             with open(tmp, "wb") as f:

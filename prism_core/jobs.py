@@ -18,9 +18,9 @@ import torch
 
 from .evaluation import EvalConfig, check_complete, evaluate_run
 from .events import BatchDone, Cancelled, Epoch, Evaluated, Preview, Started, Step
-from .runstore import Run, check_run_name
 from .synthesis import Prepared, SynthConfig, prepare
 from .synthesis.engine import open_run, run_plan
+from .synthesis.runstore import Run, check_run_name
 from .teachers import TeacherCache
 
 HISTORY = 2000  # loss points kept per job for live curves

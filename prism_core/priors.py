@@ -21,13 +21,13 @@ from PIL import Image, ImageDraw, ImageFont
 from .atomic import atomic_json, replacing
 from .data import class_indices, get_dataset
 from .events import PriorRow
-from .metrics.diversity import intra_class_cosine, summarize
 from .features import extract_features
+from .metrics.diversity import intra_class_cosine, summarize
 from .metrics.run_metrics import run_images01
-from .runstore import Run
 from .synthesis import ConfigError, SynthConfig, prepare, synthesize
 from .synthesis.init_settings import INIT_SETTINGS
-from .synthesis.methods import ZOO_POOL, get_method
+from .synthesis.methods import ZOO_POOL
+from .synthesis.runstore import Run
 from .teachers import create_teacher, read_manifest, zoo_dir_of
 from .training import predict
 from .viz import to_rgb_u8
@@ -86,7 +86,7 @@ def render_priors(cfg: PriorsConfig, out: Path | str) -> Iterator[object]:
         cosine = summarize(intra_class_cosine(extract_features(judge, x, info), classes))["mean"]
         measured[name] = {
             "label": LABELS.get(name, name).format(primary=cfg.primary),
-            "bn_teachers": get_method(p.config.method).stat_teachers(p.config),
+            "bn_teachers": p.method.stat_teachers(p.config),
             "judge_top1": float((predict(judge, x, info).numpy() == classes).mean() * 100),
             "intra_class_cosine": None if np.isnan(cosine) else cosine}  # None: one image per class
         yield PriorRow(name, i, len(prepared), measured[name])

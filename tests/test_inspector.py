@@ -5,8 +5,8 @@ import torch
 
 from prism_core.data import get_dataset, real_image_indices
 from prism_core.inspector import BANK_IMAGES, inspect_image, nearest_real, split_features, zoo_probabilities
-from prism_core.runstore import Run, RunError
 from prism_core.synthesis import SynthConfig, synthesize
+from prism_core.synthesis.runstore import Run, RunError
 
 pytestmark = pytest.mark.integration
 

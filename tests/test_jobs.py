@@ -4,8 +4,8 @@ import threading
 import pytest
 
 from prism_core.jobs import JobQueue
-from prism_core.runstore import Run
 from prism_core.synthesis import ConfigError, SynthConfig
+from prism_core.synthesis.runstore import Run
 
 TINY = SynthConfig(method="prism", weights="random", ipc=1, classes=(0, 1), iterations=2,
                    bn_pool=("lcnet_050",))

@@ -6,8 +6,8 @@ import pytest
 
 from prism_core.cli import main as cli
 from prism_core.priors import PriorsConfig, render_priors, row_configs
-from prism_core.runstore import Run
 from prism_core.synthesis import ConfigError
+from prism_core.synthesis.runstore import Run
 
 pytestmark = pytest.mark.integration
 SMALL = PriorsConfig(classes=(0, 7), ipc=2, iterations=3)

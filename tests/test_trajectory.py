@@ -6,8 +6,8 @@ from PIL import Image
 from prism_core.cli import main as cli
 from prism_core.data import get_dataset, real_image_indices
 from prism_core.images import to_uint8
-from prism_core.runstore import Run
 from prism_core.synthesis import SynthConfig, synthesize
+from prism_core.synthesis.runstore import Run
 
 CFG = SynthConfig(method="prism", init="real", ipc=2, classes=(0, 3), iterations=8, snapshots=4, weights="random",
                   bn_pool=("mobilenetv2_050",))

@@ -3,10 +3,10 @@ in, and reopen stored benchmarks: the same tables, intervals, statements and fig
 import json
 import re
 
-import streamlit as st
-
 import benchmark_view
+import streamlit as st
 from common import runs_dir, workspace
+
 from prism_core import benchmark as bm
 from prism_core.benchmark.background import BackgroundBenchmark
 from prism_core.benchmark.measure import extractor_name

@@ -2,9 +2,9 @@
 optimisation (or playing it), and one image under the inspector. Only the images shown are read, so a
 50,000-image run opens as fast as a small one."""
 import streamlit as st
-
 from common import choose_runs, class_frames, class_images, class_sources, dataset, run_mtime
 from inspector import show_inspector
+
 from prism_core.data import class_indices
 from prism_core.images import to_uint8
 from prism_core.viz import gif_bytes, grid

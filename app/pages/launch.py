@@ -3,14 +3,14 @@ import time
 
 import plotly.graph_objects as go
 import streamlit as st
-
 from common import dataset, device_name, job_queue, workspace
 from presets import PRESETS, apply_preset
+
+from prism_core.data import with_size
 from prism_core.selection import RULES
 from prism_core.synthesis import METHODS, SynthConfig, get_method, resolve
-from prism_core.synthesis.methods import baseline as baseline_of
 from prism_core.synthesis.config import help_for
-from prism_core.data import with_size
+from prism_core.synthesis.methods import baseline as baseline_of
 from prism_core.teachers import get_spec
 from prism_core.teachers.catalog import teacher_rows
 from prism_core.teachers.weights import cached_pretrained, pretrained_hint
@@ -26,7 +26,7 @@ has_images = not ws.dataset.startswith("imagenet_shape")  # noise init only: no 
 
 def defaults(method: str) -> SynthConfig:
     """The method's recipe as resolved for this dataset (what the CLI would run)."""
-    return resolve(SynthConfig(method=method), info.image_size, info.num_classes)
+    return resolve(SynthConfig(method=method), get_method(method), info.image_size, info.num_classes)
 
 
 @st.cache_data(ttl=60, show_spinner=False)

@@ -1,8 +1,8 @@
 """Every stored run with its status; resume, delete (with confirmation), download as a zip."""
 import streamlit as st
-
 from common import EXAMPLES_DIR, all_runs, in_workspace, job_queue, run_label, workspaces
-from prism_core.runstore import RunError
+
+from prism_core.synthesis.runstore import RunError
 
 st.title("Runs")
 st.caption("Every run in the store, of every workspace; the other pages show the runs of the workspace chosen in "

@@ -9,14 +9,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..data import class_indices, get_dataset
-from ..images import to_uint8
 from ..atomic import atomic_json
-from ..runstore import Run, RunError
+from ..data import class_indices, get_dataset
+from ..features import extract_features
+from ..images import to_uint8
 from ..selection import random_real_subset
+from ..synthesis.runstore import Run, RunError
 from ..teachers import create_teacher, read_manifest, zoo_dir_of
 from .diversity import NEAR_DUPLICATE, intra_class_cosine, near_duplicate_rate, per_class, summarize, vendi
-from ..features import extract_features
 from .fidelity import per_class_fidelity
 from .prior_fit import bn_mismatch
 

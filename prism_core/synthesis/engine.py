@@ -13,17 +13,17 @@ import math
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import torch
 
+from .. import __version__
 from ..data import Dataset, class_indices, get_dataset
 from ..distributed import local_device
 from ..events import BatchDone, Cancelled, Done, Preview, Started, Step
 from ..images import to_uint8
-from ..runstore import Run, RunError
 from ..selection import Picked, SelectionError, Selector, get_rule
 from ..teachers import Teacher, TeacherCache, TeacherError, create_teacher, get_spec
 from ..teachers.registry import bn_layer_count
@@ -32,22 +32,14 @@ from .config import ConfigError, SynthConfig, validate
 from .hooks import TeacherStats, attached
 from .methods import get_method
 from .objectives import StepContext
-from .plan import BatchSpec, make_plan
+from .plan import make_plan
 from .recipes import resolve
+from .runstore import Run, RunError
+from .types import BatchSpec, Prepared
 
 
 class SynthesisError(RuntimeError):
     """A batch could not be optimised (e.g. a non-finite loss); finished batches are kept."""
-
-
-@dataclass
-class Prepared:
-    """Everything a run needs, checked before anything is written to disk."""
-    config: SynthConfig
-    dataset: Dataset
-    teachers: dict[str, Teacher]
-    plan: list[BatchSpec]
-    init: dict[int, Picked] | None = None  # per class, the real images a selection rule picked (None: noise)
 
 
 def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
@@ -55,9 +47,9 @@ def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
     raises before any run exists."""
     dataset = get_dataset(cfg.dataset)
     info = dataset.info
-    cfg = resolve(cfg, info.image_size, info.num_classes)
-    validate(cfg, info.num_classes)
     method = get_method(cfg.method)
+    cfg = resolve(cfg, method, info.image_size, info.num_classes)
+    validate(cfg, info.num_classes)
     stat_teachers = method.stat_teachers(cfg)
     names = [cfg.primary] + [n for n in stat_teachers if n != cfg.primary]
     for name in names:
@@ -86,7 +78,8 @@ def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
     teachers = {name: load(name, info, weights=weights[name], device=device) for name in names}
     for teacher in teachers.values():
         teacher.model.to(memory_format=torch.channels_last if cfg.channels_last else torch.contiguous_format)
-    return Prepared(cfg, dataset, teachers, make_plan(cfg), init=_pick_init(cfg, dataset, load, device))
+    return Prepared(cfg, dataset, teachers, make_plan(cfg, method), method, device,
+                    init=_pick_init(cfg, dataset, load, device))
 
 
 def _pick_init(cfg: SynthConfig, dataset: Dataset, load: Callable[..., Teacher], device: torch.device
@@ -112,7 +105,6 @@ def _pick_init(cfg: SynthConfig, dataset: Dataset, load: Callable[..., Teacher],
 
 def run_record(p: Prepared) -> dict[str, Any]:
     versions = {pkg: importlib.metadata.version(pkg) for pkg in ("torch", "timm", "torchvision", "numpy")}
-    from .. import __version__
     return {"config": p.config.to_dict(), "class_names": list(p.dataset.info.class_names), "teachers": {n: t.identity() for n, t in p.teachers.items()},
             "plan": {"batches": len(p.plan), "images": sum(len(b.classes) for b in p.plan)},
             "versions": {"prism_core": __version__, **versions}, "created": time.time()}
@@ -208,9 +200,8 @@ def _batch_events(p: Prepared, todo: list[BatchSpec], should_stop: Callable[[], 
 
     The hooks are built once per run (G-VBSM's reference statistics included) and stay attached, so a
     compiled teacher forward is traced once and reused by every batch."""
-    method = get_method(p.config.method)
-    stats = {name: method.stat_hooks(p, name) for name in method.stat_teachers(p.config)} if todo else {}
-    with attached(list(stats.values())), _cudnn_autotune(local_device(p.config.device).type == "cuda"):
+    stats = {name: p.method.stat_hooks(p, name) for name in p.method.stat_teachers(p.config)} if todo else {}
+    with attached(list(stats.values())), _cudnn_autotune(p.device.type == "cuda"):
         for spec in todo:
             for event in _optimise_batch(p, spec, should_stop, stats):
                 yield spec, event
@@ -270,10 +261,9 @@ def open_run(run: Run, p: Prepared, resume: bool = False, overwrite: bool = Fals
 def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool],
                     stats: dict[str, TeacherStats]) -> Iterator[Step | Preview | BatchDone]:
     """The loop: it optimises with what the method's `setup` hands it and knows no method by name."""
-    cfg, info = p.config, p.dataset.info
-    device = local_device(cfg.device)
+    cfg, info, device = p.config, p.dataset.info, p.device
     G = spec.groups  # each group has its own generator, BN set and augmentation (plan.py)
-    setup = get_method(cfg.method).setup(p, spec)
+    setup = p.method.setup(p, spec)
     x, opt, objective = setup.pixels, setup.optimiser, setup.objective
     targets = torch.tensor(spec.classes, device=device)
     lo, hi = info.pixel_bounds(x)

@@ -55,7 +55,7 @@ def test_pages_first_show_two_methods_from_the_same_init_and_seed(store):
     at = page("pages/gallery.py")
     chosen = at.multiselect(key="gallery_runs").value
     assert len(chosen) == 2
-    from prism_core.runstore import list_runs
+    from prism_core.synthesis.runstore import list_runs
     configs = {f"{r.name} (example)": r.config() for r in list_runs(ROOT / "assets" / "examples")}
     a, b = (configs[label] for label in chosen)
     assert a.method != b.method and (a.init, a.seed) == (b.init, b.seed)
@@ -191,8 +191,8 @@ def large_run(store, monkeypatch):
     import torch
 
     from prism_core.data import get_dataset
-    from prism_core.runstore import Run
     from prism_core.synthesis import SynthConfig
+    from prism_core.synthesis.runstore import Run
     info = get_dataset("fashion_mnist").info
     run = Run(store / "large")
     cfg = SynthConfig(method="sre2l", ipc=6, classes=tuple(range(10)), iterations=1, lr=1.0, r_bn=0.1, init="noise",
@@ -211,7 +211,7 @@ def large_run(store, monkeypatch):
 
 def test_a_large_run_costs_the_pages_what_they_show(large_run, monkeypatch):
     """Gallery reads only the PNGs it shows; Diversity does not measure a large run until asked."""
-    from prism_core.runstore import Run
+    from prism_core.synthesis.runstore import Run
     read = []
     real_read = Run.read_images
     monkeypatch.setattr(Run, "read_images", lambda self, c, k: read.append(len(list(k))) or real_read(self, c, k))

@@ -1,12 +1,11 @@
 import pytest
 import torch
 
-from prism_core.selection import random_real_subset
 from prism_core.evaluation import EvalConfig, SoftLabeler, check_complete, student_view, train_student
 from prism_core.evaluation.relabel import MixConfig
-from prism_core.runstore import Run, RunError
+from prism_core.selection import random_real_subset
+from prism_core.synthesis.runstore import Run, RunError
 from prism_core.teachers import create_teacher
-
 
 
 def test_online_relabel_equals_a_direct_teacher_forward_on_the_same_crop(fmnist):

@@ -8,8 +8,8 @@ import os
 import signal
 import sys
 
-from prism_core import runstore
 from prism_core.cli import main
+from prism_core.synthesis import runstore
 
 batch, point, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
 state = {"writing": False, "pngs": 0}

@@ -9,8 +9,8 @@ import torch
 
 from prism_core.evaluation import check_complete
 from prism_core.jobs import JobQueue
-from prism_core.runstore import Run
 from prism_core.synthesis import SynthConfig, synthesize
+from prism_core.synthesis.runstore import Run
 
 pytestmark = pytest.mark.faults
 CFG = SynthConfig(method="prism", weights="random", ipc=3, classes=(0, 1, 2), batch_size=3, iterations=40, seed=4,

@@ -7,7 +7,7 @@ import time
 import pytest
 import torch
 
-from prism_core.runstore import Run
+from prism_core.synthesis.runstore import Run
 from tests.faults.test_kill_resume import cli
 
 pytestmark = pytest.mark.faults

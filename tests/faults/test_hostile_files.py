@@ -5,7 +5,7 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from prism_core.runstore import Run
+from prism_core.synthesis.runstore import Run
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.faults

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from prism_core.runstore import Run
+from prism_core.synthesis.runstore import Run
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.faults

@@ -9,8 +9,8 @@ import torch
 from streamlit.runtime.scriptrunner import magic
 from streamlit.testing.v1 import AppTest
 
-from prism_core.runstore import Run
 from prism_core.synthesis import synthesize
+from prism_core.synthesis.runstore import Run
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.faults

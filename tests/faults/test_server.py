@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from prism_core.runstore import Run
+from prism_core.synthesis.runstore import Run
 from tests.serving import chromium, free_port, healthy, start_server
 
 pytestmark = [pytest.mark.faults, pytest.mark.browser]

@@ -6,7 +6,7 @@ import sys
 import pytest
 import torch
 
-from prism_core.runstore import Run
+from prism_core.synthesis.runstore import Run
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration

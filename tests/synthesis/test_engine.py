@@ -5,10 +5,10 @@ import torch
 
 from prism_core import data
 from prism_core.data import FashionMNIST
-from prism_core.runstore import Run, RunError
-from prism_core.synthesis import ConfigError, SynthConfig, SynthesisError, prepare, synthesize
-from prism_core.teachers import TeacherError
 from prism_core.events import BatchDone, Cancelled, Preview, Step
+from prism_core.synthesis import ConfigError, SynthConfig, SynthesisError, prepare, synthesize
+from prism_core.synthesis.runstore import Run, RunError
+from prism_core.teachers import TeacherError
 
 SMALL = dict(weights="random", ipc=2, classes=(0, 1, 2), batch_size=3, iterations=4, log_every=1,
              bn_pool=("mobilenetv2_050", "shufflenet_v2_x0_5", "lcnet_050"))
@@ -142,7 +142,7 @@ def test_non_finite_loss_stops_the_batch_and_keeps_finished_ones(tmp_path):
 def test_a_failing_write_stops_with_a_clear_message_and_keeps_finished_batches(tmp_path, monkeypatch):
     import errno
 
-    from prism_core import runstore
+    from prism_core.synthesis import runstore
     real_save = runstore.save_file
     calls = {"n": 0}
 

@@ -15,7 +15,7 @@ def test_every_method_describes_itself_and_resolves_to_a_complete_config():
     for m in METHODS.values():
         assert m.title and m.summary and set(m.options) < {f for f in SynthConfig.__dataclass_fields__}
         for size in (32, 224):
-            cfg = resolve(SynthConfig(method=m.name), size, 10)
+            cfg = resolve(SynthConfig(method=m.name), m, size, 10)
             assert None not in (cfg.lr, cfg.r_bn, cfg.iterations, cfg.init, cfg.bn_pool, cfg.batch_formation)
 
 
@@ -29,7 +29,7 @@ def test_an_unknown_method_is_refused_with_the_known_names():
 def test_baseline_keeps_what_makes_the_comparison_fair():
     cfg = SynthConfig(method="prism", primary="resnet18", init="noise", seed=3, ipc=4, classes=(1, 2), lr=0.5,
                       r_bn=0.1, iterations=50)
-    base = resolve(baseline(cfg), 32, 10)
+    base = resolve(baseline(cfg), get_method("sre2l"), 32, 10)
     assert (base.method, base.primary, base.init, base.seed, base.ipc, base.classes, base.lr, base.r_bn,
             base.iterations) == ("sre2l", "resnet18", "noise", 3, 4, (1, 2), 0.5, 0.1, 50)
     assert base.bn_pool == () and base.batch_formation == "cross-class"

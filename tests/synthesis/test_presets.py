@@ -7,10 +7,10 @@ from safetensors.torch import save_file
 
 from prism_core import data
 from prism_core.data import ImageFolderDataset
+from prism_core.events import BatchDone, Evaluated
 from prism_core.synthesis import SynthConfig, prepare, synthesize
 from prism_core.synthesis.presets import PRESETS
 from prism_core.teachers import TeacherError, create_teacher
-from prism_core.events import BatchDone, Evaluated
 from tests.conftest import image_tree
 
 
@@ -55,7 +55,7 @@ def test_each_preset_runs_small_with_random_weights_and_checkpoints(name, tmp_pa
 
 def test_an_imagenet_style_run_evaluates_on_the_val_folder(tmp_path, monkeypatch):
     from prism_core.evaluation import EvalConfig, evaluate_run
-    from prism_core.runstore import Run
+    from prism_core.synthesis.runstore import Run
     root = imagenet_tree(tmp_path / "imagenet")
     ds = ImageFolderDataset(root, image_size=64)
     monkeypatch.setitem(data._CACHE, f"folder:{root}@None", ds)

@@ -7,9 +7,9 @@ from prism_core.evaluation import EvalConfig, evaluate_run
 from prism_core.events import Evaluated
 from prism_core.images import to_uint8
 from prism_core.inspector import inspect_image
-from prism_core.runstore import Run
 from prism_core.synthesis import ConfigError, SynthConfig, synthesize
 from prism_core.synthesis.engine import open_run, prepare
+from prism_core.synthesis.runstore import Run
 
 PICK = dict(ipc=3, classes=(0, 6), candidates=100, seed=1)
 

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from prism_core.cli import main as cli
-from prism_core.runstore import Run
-from prism_core.workspaces import EMBEDDED, WorkspaceError, get_workspace, load_workspaces
 from prism_core.data.shapes import SHAPE_CLASSES as CLASSES
+from prism_core.synthesis.runstore import Run
+from prism_core.workspaces import EMBEDDED, WorkspaceError, get_workspace, load_workspaces
 
 pytestmark = pytest.mark.integration
 

@@ -22,6 +22,7 @@ import re
 import shutil
 import socket
 import time
+import zipfile
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable
 
@@ -30,9 +31,9 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file, save_file
 
-from .atomic import atomic_json, atomic_write, replacing
-from .images import to_uint8
-
+from ..atomic import atomic_json, atomic_write, replacing
+from ..images import to_uint8
+from .config import SynthConfig
 
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 STATES = ("queued", "running", "finished", "cancelled", "failed", "interrupted")
@@ -144,8 +145,7 @@ class Run:
         except (OSError, json.JSONDecodeError) as err:
             raise RunError(f"{self.path}: config.json is missing or damaged ({err})") from None
 
-    def config(self):
-        from .synthesis.config import SynthConfig
+    def config(self) -> SynthConfig:
         return SynthConfig.from_dict(self.record()["config"])
 
     def create(self, record: dict[str, Any]) -> None:
@@ -349,7 +349,6 @@ class Run:
     def export_zip(self, dest: Path | BinaryIO | None = None) -> bytes | None:
         """The finished images as a zip in ImageFolder layout (<class folder>/<k>.png), written to `dest`
         (a path or a binary file; PNGs are read one at a time), or returned as bytes when no `dest` is given."""
-        import zipfile
         buf = io.BytesIO() if dest is None else dest
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
             for rec in self.finished().values():

@@ -3,7 +3,7 @@ import json
 import pytest
 import torch
 
-from prism_core.runstore import Run, RunError, check_run_name, list_runs
+from prism_core.synthesis.runstore import Run, RunError, check_run_name, list_runs
 
 
 @pytest.mark.faults
@@ -66,7 +66,7 @@ def test_status_reads_each_png_once_and_still_sees_a_damaged_one(tmp_path, monke
     image rewritten or truncated afterwards is read again and reported."""
     import PIL.Image
 
-    from prism_core import runstore
+    from prism_core.synthesis import runstore
     run = _two_image_run(tmp_path / "r")
     opened = []
     real_open = PIL.Image.open
@@ -105,7 +105,7 @@ def _ipc_run(path, classes=3, ipc=4):
 def test_a_page_reads_what_it_shows_from_a_run(tmp_path, monkeypatch):
     """contents() comes from the records; read_images() opens only the PNGs asked for; pixels(max_ipc) loads only
     the batches that hold the sample."""
-    from prism_core import runstore
+    from prism_core.synthesis import runstore
     run = _ipc_run(tmp_path / "r")
     classes, ks = run.contents()
     assert list(classes) == [0] * 4 + [1] * 4 + [2] * 4 and list(ks) == [0, 1, 2, 3] * 3
@@ -121,7 +121,7 @@ def test_a_page_reads_what_it_shows_from_a_run(tmp_path, monkeypatch):
 
 
 def test_status_of_a_large_run_costs_a_folder_scan_and_still_sees_a_removed_image(tmp_path, monkeypatch):
-    from prism_core import runstore
+    from prism_core.synthesis import runstore
     monkeypatch.setattr(runstore, "FULL_CHECK_LIMIT", 5)  # this 12-image run counts as large
     monkeypatch.setattr(runstore, "RACY_S", 0.0)
     run = _ipc_run(tmp_path / "r")
@@ -141,7 +141,7 @@ def test_status_of_a_large_run_costs_a_folder_scan_and_still_sees_a_removed_imag
 def test_finished_records_are_reread_only_when_a_batch_lands(tmp_path, monkeypatch):
     import pathlib
 
-    from prism_core import runstore
+    from prism_core.synthesis import runstore
     monkeypatch.setattr(runstore, "RACY_S", 0.0)
     run = _ipc_run(tmp_path / "r", ipc=2)
     assert list(run.finished()) == [0, 1]
