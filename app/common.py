@@ -16,6 +16,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from prism_core.data import get_dataset  # noqa: E402
 from prism_core.jobs import JobQueue  # noqa: E402
+from prism_core.states import State  # noqa: E402
 from prism_core.synthesis.runstore import Run, fair_pair, list_runs  # noqa: E402
 from prism_core.workspaces import EMBEDDED, Workspace, load_workspaces  # noqa: E402
 
@@ -188,7 +189,7 @@ def finished_runs() -> dict[str, Run]:
         if not in_workspace(run, ws):
             continue
         status = run.status()
-        if status.get("batches_done") and status["state"] != "damaged":
+        if status.get("batches_done") and status["state"] != State.DAMAGED:
             out[run_label(run)] = run
     return out
 

@@ -8,6 +8,7 @@ from presets import PRESETS, apply_preset
 
 from prism_core.data import with_size
 from prism_core.selection import RULES
+from prism_core.states import State
 from prism_core.synthesis import METHODS, SynthConfig, get_method, resolve
 from prism_core.synthesis.config import help_for
 from prism_core.synthesis.methods import baseline as baseline_of
@@ -185,7 +186,7 @@ def progress_panel() -> None:
             head[0].markdown(f"**{job.run_name}** · {job.state}" + (f" · {job.error}" if job.error else ""))
             if job.active and head[1].button("Cancel", key=f"cancel_{job.id}"):
                 job_queue().cancel(job.id)
-            frac = (job.batches_done + (job.step / job.iterations if job.iterations and job.state == "running" else 0)) \
+            frac = (job.batches_done + (job.step / job.iterations if job.iterations and job.state == State.RUNNING else 0)) \
                 / max(job.batches_total, 1)
             st.progress(min(frac, 1.0), text=f"batch {job.batches_done}/{job.batches_total} · step {job.step}/"
                         f"{job.iterations} · {job.img_per_s:.0f} image-it/s · ETA {job.eta_s:.0f} s")

@@ -25,6 +25,7 @@ from ..distributed import local_device
 from ..events import BatchDone, Cancelled, Done, Preview, Started, Step
 from ..images import to_uint8
 from ..selection import Picked, SelectionError, Selector, get_rule
+from ..states import State
 from ..teachers import Teacher, TeacherCache, TeacherError, create_teacher, get_spec
 from ..teachers.registry import bn_layer_count
 from .compiled import teacher_forward
@@ -146,7 +147,7 @@ def run_plan(prepared: Prepared, run: Run | None, *, stop: threading.Event | Cal
     done = run.finished() if run is not None else {}
     if run is not None and shard[0] == 0:
         try:
-            run.set_status("running", batches_total=len(prepared.plan))
+            run.set_status(State.RUNNING, batches_total=len(prepared.plan))
         except OSError as err:
             raise _unwritable(run, err) from None
     cfg, plan = prepared.config, prepared.plan
@@ -172,7 +173,7 @@ def run_plan(prepared: Prepared, run: Run | None, *, stop: threading.Event | Cal
                                     trajectory=(event.frame_steps, event.frames) if event.frames is not None else None)
             yield event
     except (_Stopped, KeyboardInterrupt) as err:
-        _set_status(run, "cancelled", len(plan))
+        _set_status(run, State.CANCELLED, len(plan))
         if isinstance(err, KeyboardInterrupt):
             raise
         yield Cancelled(len(run.finished()) if run else None)
@@ -181,16 +182,16 @@ def run_plan(prepared: Prepared, run: Run | None, *, stop: threading.Event | Cal
         raise
     except OSError as err:
         msg = f"writing the run failed ({err.strerror or err}); finished batches are kept in {run.path if run else '-'}"
-        _set_status(run, "failed", len(plan), error=msg)
+        _set_status(run, State.FAILED, len(plan), error=msg)
         raise SynthesisError(msg) from None
     except BaseException as err:
-        _set_status(run, "failed", len(plan), error=str(err) if isinstance(err, SynthesisError)
+        _set_status(run, State.FAILED, len(plan), error=str(err) if isinstance(err, SynthesisError)
                     else f"{type(err).__name__}: {err}")
         raise
     finally:
         batches.close()  # removes the statistics hooks whatever ended the run
     if run is not None and len(run.finished()) == len(plan):  # whichever rank completes the plan says so
-        run.set_status("finished", batches_total=len(plan))
+        run.set_status(State.FINISHED, batches_total=len(plan))
     yield Done(time.perf_counter() - t0, len(todo))
 
 
@@ -218,7 +219,7 @@ def _cudnn_autotune(on: bool) -> Iterator[None]:
         torch.backends.cudnn.benchmark = before
 
 
-def _set_status(run: Run | None, state: str, batches_total: int, **info: Any) -> None:
+def _set_status(run: Run | None, state: State, batches_total: int, **info: Any) -> None:
     """Record the run's state; a failing disk must not hide the error that brought us here."""
     if run is not None:
         try:
@@ -244,7 +245,7 @@ def open_run(run: Run, p: Prepared, resume: bool = False, overwrite: bool = Fals
         run.delete()
     if not run.exists():
         run.create(run_record(p))
-        run.set_status("queued", batches_total=len(p.plan))
+        run.set_status(State.QUEUED, batches_total=len(p.plan))
         return p
     run.sweep_temporaries()  # a killed writer's half-written files
     stored = run.config()

@@ -33,10 +33,10 @@ from safetensors.torch import load_file, save_file
 
 from ..atomic import atomic_json, atomic_write, replacing
 from ..images import to_uint8
+from ..states import State
 from .config import SynthConfig
 
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-STATES = ("queued", "running", "finished", "cancelled", "failed", "interrupted")
 
 
 class RunError(ValueError):
@@ -158,8 +158,7 @@ class Run:
         shutil.rmtree(self.path)
 
     # --- status --------------------------------------------------------------------------------
-    def set_status(self, state: str, **info: Any) -> None:
-        assert state in STATES, state
+    def set_status(self, state: State, **info: Any) -> None:
         atomic_json(self.path / "status.json", {"state": state, "pid": os.getpid(), "host": socket.gethostname(),
                                                 "updated": time.time(), **info})
 
@@ -167,12 +166,16 @@ class Run:
         try:
             status = json.loads((self.path / "status.json").read_text())
         except FileNotFoundError:
-            status = {"state": "interrupted" if self.exists() else "missing"}
+            status = {"state": State.INTERRUPTED if self.exists() else State.MISSING}
         except (OSError, json.JSONDecodeError) as err:
-            return {"state": "damaged", "error": f"status.json unreadable ({err})"}
-        if status.get("state") == "running" and status.get("host") == socket.gethostname() \
+            return {"state": State.DAMAGED, "error": f"status.json unreadable ({err})"}
+        try:
+            status["state"] = State(status.get("state"))
+        except ValueError:
+            return {"state": State.DAMAGED, "error": f"status.json names no state ({status.get('state')!r})"}
+        if status["state"] == State.RUNNING and status.get("host") == socket.gethostname() \
                 and not _pid_alive(int(status.get("pid", -1))):
-            status["state"] = "interrupted"
+            status["state"] = State.INTERRUPTED
         finished = self.finished()  # read once: status() is polled on every page render
         status["batches_done"] = len(finished)
         if sum(len(r["classes"]) for r in finished.values()) <= FULL_CHECK_LIMIT:
@@ -184,7 +187,7 @@ class Run:
             if _settled(stamps):
                 _HEALTH[str(self.path)] = (stamps, problems)
         if problems:
-            status.update(state="damaged", error=f"{len(problems)} problem(s): {'; '.join(problems[:3])}")
+            status.update(state=State.DAMAGED, error=f"{len(problems)} problem(s): {'; '.join(problems[:3])}")
         return status
 
     def problems(self, finished: dict[int, dict[str, Any]] | None = None, verify: bool = True) -> list[str]:

@@ -3,6 +3,7 @@ import json
 import pytest
 import torch
 
+from prism_core.states import State
 from prism_core.synthesis.runstore import Run, RunError, check_run_name, list_runs
 
 
@@ -43,7 +44,7 @@ def test_damaged_batch_record_is_not_finished_and_damaged_status_is_reported(tmp
 def test_dead_writer_reads_as_interrupted(tmp_path):
     run = Run(tmp_path / "r")
     run.create({"config": {}, "class_names": ["a"]})
-    run.set_status("running")
+    run.set_status(State.RUNNING)
     status = json.loads((run.path / "status.json").read_text())
     status["pid"] = 2**22 + 12345  # no such process
     (run.path / "status.json").write_text(json.dumps(status))
@@ -51,13 +52,23 @@ def test_dead_writer_reads_as_interrupted(tmp_path):
     assert [r.name for r in list_runs(tmp_path)] == ["r"]
 
 
+def test_a_status_written_by_any_version_reads_as_its_state_and_a_foreign_one_as_damaged(tmp_path):
+    run = _two_image_run(tmp_path / "r")
+    (run.path / "status.json").write_text(json.dumps({"state": "cancelled", "batches_total": 1}))  # a plain string
+    status = run.status()
+    assert status["state"] is State.CANCELLED and status["state"].resumable and not status["state"].active
+    assert json.loads(json.dumps(status))["state"] == "cancelled"  # and it writes back as the same string
+    (run.path / "status.json").write_text(json.dumps({"state": "paused"}))
+    status = run.status()
+    assert status["state"] is State.DAMAGED and "'paused'" in status["error"]
+
 
 def _two_image_run(path):
     run = Run(path)
     run.create({"config": {}, "class_names": ["a", "b"]})
     x = torch.rand(2, 1, 4, 4)
     run.write_batch(0, x, x, [0, 1], [0, 0], {"classes": [0, 1], "ipc_indices": [0, 0]})
-    run.set_status("finished", batches_total=1)
+    run.set_status(State.FINISHED, batches_total=1)
     return run
 
 
