@@ -162,7 +162,7 @@ def run_mtime(run: Run) -> float:
 
 
 def image_count(run: Run) -> int:
-    return sum(len(r["classes"]) for r in run.finished().values())
+    return sum(len(r.classes) for r in run.finished().values())
 
 
 @st.cache_data(max_entries=64, show_spinner="Measuring diversity and fidelity...")

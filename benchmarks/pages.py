@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from prism_core.data import class_indices, get_dataset  # noqa: E402
+from prism_core.records import BatchRecord  # noqa: E402
 from prism_core.synthesis import SynthConfig  # noqa: E402
 from prism_core.synthesis.runstore import Run  # noqa: E402
 
@@ -54,10 +55,8 @@ def build_store(store: Path, images: int) -> Run:
         chunk = pairs[start:start + 100]
         x01 = train.load([pool[c][k % len(pool[c])] for c, k in chunk])
         classes, ks = [c for c, _ in chunk], [k for _, k in chunk]
-        run.write_batch(index, info.normalize(x01), x01, classes, ks,
-                        {"classes": classes, "ipc_indices": ks, "seeds": [index], "iterations": 1,
-                         "bn_sets_drawn": [["resnet18"]], "bn_sets_used": [{"resnet18": 1}],
-                         "final_losses": {"total": 0.0}})
+        run.write_batch(BatchRecord(index, tuple(classes), tuple(ks), (index,), 1, (("resnet18",),),
+                                    ({("resnet18",): 1},), {"total": 0.0}), info.normalize(x01), x01)
         if index % 50 == 0:
             print(f"  writing the big run: {start + len(chunk)}/{images} images, {time.perf_counter() - t0:.0f} s",
                   file=sys.stderr, flush=True)

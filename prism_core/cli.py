@@ -145,7 +145,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
                                 + f" {event.img_per_s:.0f} img-it/s")
         elif isinstance(event, BatchDone):
             bar.update(1)
-            summary = event.record["final_losses"]
+            summary = event.record.final_losses
         elif isinstance(event, Done):
             bar.close()
             losses = ", ".join(f"{k}={v:.4g}" for k, v in summary.items() if "/" not in k)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import math
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from ..data import Dataset, class_indices, get_dataset
 from ..distributed import local_device
 from ..events import BatchDone, Cancelled, Done, Preview, Started, Step
 from ..images import to_uint8
+from ..records import BatchRecord
 from ..selection import Picked, SelectionError, Selector, get_rule
 from ..states import State
 from ..teachers import Teacher, TeacherCache, TeacherError, create_teacher, get_spec
@@ -169,7 +171,7 @@ def run_plan(prepared: Prepared, run: Run | None, *, stop: threading.Event | Cal
                 image_iters_done += len(spec.classes) * spec.iterations
                 if run is not None:
                     images01 = prepared.dataset.info.denormalize(event.pixels).clamp(0, 1)
-                    run.write_batch(spec.index, event.pixels, images01, spec.classes, spec.ipc_indices, event.record,
+                    run.write_batch(event.record, event.pixels, images01,
                                     trajectory=(event.frame_steps, event.frames) if event.frames is not None else None)
             yield event
     except (_Stopped, KeyboardInterrupt) as err:
@@ -270,7 +272,7 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
     lo, hi = info.pixel_bounds(x)
     forward = teacher_forward(cfg.compile)
     indices: dict[tuple[int, ...], torch.Tensor] = {}
-    sets_used: list[dict[str, int]] = [{} for _ in range(G)]
+    sets_used: list[dict[tuple[str, ...], int]] = [{} for _ in range(G)]
     last: dict[str, torch.Tensor] = {}
     # bf16 for the teachers' forwards only: hooks, CE and the other terms read fp32 (.float()) values
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
@@ -286,8 +288,7 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
             raise _Stopped()
         ce_name, active = setup.teachers_at(step)
         for used, names in zip(sets_used, active):
-            key = "+".join(names)
-            used[key] = used.get(key, 0) + 1
+            used[tuple(names)] = used.get(tuple(names), 0) + 1
         for group in opt.param_groups:
             group["lr"] = setup.lr_at(step)
         x_aug = torch.cat([setup.augment(part, gen) for part, gen in zip(x.chunk(G), setup.generators)])
@@ -335,9 +336,7 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
     if marks:
         frames.append(to_uint8(info.denormalize(x.detach())).cpu())
         frame_steps.append(spec.iterations)
-    record = {"classes": list(spec.classes), "ipc_indices": list(spec.ipc_indices), "seeds": list(spec.seeds),
-              "iterations": spec.iterations, "bn_sets_drawn": [list(s) for s in spec.bn_sets], "bn_sets_used": sets_used,
-              "final_losses": {k: float(v) for k, v in last.items()}}
-    if p.init is not None:  # which training images each init was made from
-        record["sources"] = [list(p.init[c].sources[k]) for c, k in zip(spec.classes, spec.ipc_indices)]
+    sources = () if p.init is None else tuple(tuple(p.init[c].sources[k]) for c, k in zip(spec.classes, spec.ipc_indices))
+    record = BatchRecord(spec.index, spec.classes, spec.ipc_indices, spec.seeds, spec.iterations, spec.bn_sets,
+                         tuple(sets_used), {k: float(v) for k, v in last.items()}, sources, os.getpid())
     yield BatchDone(spec.index, record, x.detach().cpu(), torch.stack(frames) if frames else None, frame_steps)

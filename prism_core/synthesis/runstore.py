@@ -33,6 +33,7 @@ from safetensors.torch import load_file, save_file
 
 from ..atomic import atomic_json, atomic_write, replacing
 from ..images import to_uint8
+from ..records import BatchRecord
 from ..states import State
 from .config import SynthConfig
 
@@ -80,7 +81,7 @@ def _pid_alive(pid: int) -> bool:
 # writes in one tick leave one mtime) and is read again, as git does for racily clean files.
 _GOOD_PNGS: dict[str, tuple[int, int]] = {}
 _HEALTH: dict[str, tuple[tuple, list[str]]] = {}  # run path -> (folder stamps, problems)
-_FINISHED: dict[str, tuple[tuple[int, int], dict[int, dict[str, Any]]]] = {}  # run path -> (batches stamp, records)
+_FINISHED: dict[str, tuple[tuple[int, int], dict[int, BatchRecord]]] = {}  # run path -> (batches stamp, records)
 FULL_CHECK_LIMIT = 5000
 RACY_S = 2.0
 
@@ -178,7 +179,7 @@ class Run:
             status["state"] = State.INTERRUPTED
         finished = self.finished()  # read once: status() is polled on every page render
         status["batches_done"] = len(finished)
-        if sum(len(r["classes"]) for r in finished.values()) <= FULL_CHECK_LIMIT:
+        if sum(len(r.classes) for r in finished.values()) <= FULL_CHECK_LIMIT:
             problems = self.problems(finished)
         else:
             stamps = self._folder_stamps()
@@ -190,7 +191,7 @@ class Run:
             status.update(state=State.DAMAGED, error=f"{len(problems)} problem(s): {'; '.join(problems[:3])}")
         return status
 
-    def problems(self, finished: dict[int, dict[str, Any]] | None = None, verify: bool = True) -> list[str]:
+    def problems(self, finished: dict[int, BatchRecord] | None = None, verify: bool = True) -> list[str]:
         """Why the run's finished batches (`finished()` unless given) cannot be used: an unreadable config, missing
         or corrupt images or pixel files (without `verify`, images are only checked to be present and non-empty).
         Empty for a healthy run (a batch without its record is simply not finished)."""
@@ -202,7 +203,7 @@ class Run:
         for index, rec in (self.finished() if finished is None else finished).items():
             if not (self.path / "pixels" / f"batch_{index:05d}.safetensors").is_file():
                 out.append(f"pixels/batch_{index:05d}.safetensors is missing")
-            for c, k in zip(rec["classes"], rec["ipc_indices"]):
+            for c, k in rec.pairs:
                 path = self.image_path(c, k)
                 problem = _png_problem(path, verify)
                 if problem:
@@ -226,7 +227,7 @@ class Run:
         return tuple(_stamp_or_none(p) for p in [self.path / "config.json", self.path / "batches",
                                                  self.path / "pixels", *folders])
 
-    def finished(self) -> dict[int, dict[str, Any]]:
+    def finished(self) -> dict[int, BatchRecord]:
         """Finished batches: those whose record file exists (written after their images, by a rename)."""
         stamp = _stamp_or_none(self.path / "batches")
         cached = _FINISHED.get(str(self.path))
@@ -235,9 +236,9 @@ class Run:
         out = {}
         for f in sorted((self.path / "batches").glob("*.json")):
             try:
-                rec = json.loads(f.read_text())
-                out[int(rec["index"])] = rec
-            except (OSError, ValueError, KeyError):
+                rec = BatchRecord.from_json(json.loads(f.read_text()))
+                out[rec.index] = rec
+            except (OSError, ValueError, KeyError, TypeError):
                 continue  # a damaged record means the batch is not finished; it will be redone
         if _settled((stamp,)):
             _FINISHED[str(self.path)] = (stamp, out)
@@ -246,13 +247,12 @@ class Run:
     def sources(self) -> dict[tuple[int, int], tuple[int, ...]]:
         """(class, k) -> the training-split indices image k of the class was made from, for runs whose init a
         selection rule picked (one index per coreset image, one per patch of an RDED collage); empty for noise."""
-        return {(c, k): tuple(src) for rec in self.finished().values() if rec.get("sources")
-                for c, k, src in zip(rec["classes"], rec["ipc_indices"], rec["sources"])}
+        return {pair: src for rec in self.finished().values() for pair, src in zip(rec.pairs, rec.sources)}
 
     def content_key(self) -> str:
         """What identifies the run's images on any machine and in any clone (file times do not): each finished
         batch's seeds and final loss."""
-        batches = sorted((i, r["seeds"], r["final_losses"].get("total")) for i, r in self.finished().items())
+        batches = sorted((i, r.seeds, r.final_losses.get("total")) for i, r in self.finished().items())
         return hashlib.sha256(json.dumps(batches).encode()).hexdigest()[:16]
 
     def class_names(self) -> list[str]:
@@ -264,12 +264,11 @@ class Run:
     def image_path(self, cls: int, k: int) -> Path:
         return self.path / "images" / class_folder(cls, self.class_names()[cls]) / f"{k:03d}.png"
 
-    def write_batch(self, index: int, pixels: torch.Tensor, images01: torch.Tensor, classes: Iterable[int],
-                    ipc_indices: Iterable[int], record: dict[str, Any],
+    def write_batch(self, record: BatchRecord, pixels: torch.Tensor, images01: torch.Tensor,
                     trajectory: tuple[list[int], torch.Tensor] | None = None) -> None:
         """Images, pixels and (optionally) the trajectory's (steps, uint8 frames), then the record that marks the
         batch finished."""
-        classes, ipc_indices = list(classes), list(ipc_indices)
+        index, classes, ipc_indices = record.index, list(record.classes), list(record.ipc_indices)
         u8 = to_uint8(images01).permute(0, 2, 3, 1).cpu().numpy()
         for img, c, k in zip(u8, classes, ipc_indices):
             path = self.image_path(c, k)
@@ -287,14 +286,14 @@ class Run:
             buf = io.BytesIO()
             np.savez_compressed(buf, steps=np.asarray(trajectory[0]), frames=trajectory[1].numpy())
             atomic_write(self.path / "trajectory" / f"batch_{index:05d}.npz", buf.getvalue())
-        atomic_json(self.path / "batches" / f"{index:05d}.json", {"index": index, "pid": os.getpid(), **record})
+        atomic_json(self.path / "batches" / f"{index:05d}.json", record.to_json())
 
     def pixels(self, max_ipc: int | None = None) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
         """The finished images' float pixels (those with IPC index < `max_ipc`, if given: a sample that reads only
         the batches holding it) with their classes and IPC indices, sorted by (class, k)."""
         xs, cs, ks = [], [], []
         for index, rec in sorted(self.finished().items()):
-            if max_ipc is not None and min(rec["ipc_indices"]) >= max_ipc:
+            if max_ipc is not None and min(rec.ipc_indices) >= max_ipc:
                 continue
             t = load_file(str(self.path / "pixels" / f"batch_{index:05d}.safetensors"))
             keep = t["ipc"] < (max_ipc if max_ipc is not None else t["ipc"].max() + 1)
@@ -314,7 +313,7 @@ class Run:
         frames at the same fractions of their runs; `steps` are the first batch's."""
         steps, frames, cs, ks = None, [], [], []
         for index, rec in sorted(self.finished().items()):
-            if cls is not None and cls not in rec["classes"]:
+            if cls is not None and cls not in rec.classes:
                 continue
             path = self.path / "trajectory" / f"batch_{index:05d}.npz"
             if not path.is_file():
@@ -324,10 +323,10 @@ class Run:
             if steps is not None and len(s) != len(steps):
                 return None
             steps = s if steps is None else steps
-            keep = np.ones(len(rec["classes"]), bool) if cls is None else np.asarray(rec["classes"]) == cls
+            keep = np.ones(len(rec.classes), bool) if cls is None else np.asarray(rec.classes) == cls
             frames.append(f[:, keep])
-            cs.append(np.asarray(rec["classes"])[keep])
-            ks.append(np.asarray(rec["ipc_indices"])[keep])
+            cs.append(np.asarray(rec.classes)[keep])
+            ks.append(np.asarray(rec.ipc_indices)[keep])
         if steps is None:
             return None
         c, k = np.concatenate(cs), np.concatenate(ks)
@@ -336,7 +335,7 @@ class Run:
 
     def contents(self) -> tuple[np.ndarray, np.ndarray]:
         """Classes and IPC indices of the finished images, sorted by (class, k); from the records alone."""
-        pairs = [(c, k) for rec in self.finished().values() for c, k in zip(rec["classes"], rec["ipc_indices"])]
+        pairs = [pair for rec in self.finished().values() for pair in rec.pairs]
         pairs.sort()
         return np.array([c for c, _ in pairs], dtype=np.int64), np.array([k for _, k in pairs], dtype=np.int64)
 
@@ -355,7 +354,7 @@ class Run:
         buf = io.BytesIO() if dest is None else dest
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
             for rec in self.finished().values():
-                for c, k in zip(rec["classes"], rec["ipc_indices"]):
+                for c, k in rec.pairs:
                     path = self.image_path(c, k)
                     zf.write(path, f"{self.name}/{path.parent.name}/{path.name}")
         return buf.getvalue() if dest is None else None

@@ -191,6 +191,7 @@ def large_run(store, monkeypatch):
     import torch
 
     from prism_core.data import get_dataset
+    from prism_core.records import BatchRecord
     from prism_core.synthesis import SynthConfig
     from prism_core.synthesis.runstore import Run
     info = get_dataset("fashion_mnist").info
@@ -201,8 +202,7 @@ def large_run(store, monkeypatch):
     run.create({"config": cfg.to_dict(), "class_names": list(info.class_names), "teachers": {"resnet18": {}}})
     for k in range(6):
         x01 = torch.rand(10, 1, 32, 32, generator=torch.Generator().manual_seed(k))
-        run.write_batch(k, info.normalize(x01), x01, range(10), [k] * 10,
-                        {"classes": list(range(10)), "ipc_indices": [k] * 10, "seeds": [k], "final_losses": {}})
+        run.write_batch(BatchRecord(k, tuple(range(10)), (k,) * 10, (k,), 1), info.normalize(x01), x01)
     run.set_status("finished", batches_total=6)
     page("pages/launch.py")  # imports the app's `common` module into this process
     monkeypatch.setattr(sys.modules["common"], "PAGE_IMAGES", 50)

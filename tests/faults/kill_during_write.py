@@ -20,9 +20,9 @@ def die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def write_batch(self, index, *args, **kwargs):
-    state["writing"] = index == batch
-    return real_write_batch(self, index, *args, **kwargs)
+def write_batch(self, record, *args, **kwargs):
+    state["writing"] = record.index == batch
+    return real_write_batch(self, record, *args, **kwargs)
 
 
 def atomic_write(path, data):

@@ -37,7 +37,7 @@ def assert_identical(run: Run, ref: Run) -> None:
 
 def assert_finished_batches_complete(run: Run) -> None:
     for index, rec in run.finished().items():
-        assert all(run.image_path(c, k).is_file() for c, k in zip(rec["classes"], rec["ipc_indices"]))
+        assert all(run.image_path(c, k).is_file() for c, k in zip(rec.classes, rec.ipc_indices))
         assert (run.path / "pixels" / f"batch_{index:05d}.safetensors").is_file()
 
 

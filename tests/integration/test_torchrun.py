@@ -25,7 +25,7 @@ def test_two_ranks_write_one_run_identical_to_a_single_process(tmp_path):
     assert multi.returncode == 0, multi.stderr[-3000:]
     a, b = Run(tmp_path / "single"), Run(tmp_path / "multi")
     assert b.status()["state"] == "finished" and len(b.finished()) == 3
-    pids = {rec["pid"] for rec in b.finished().values()}
+    pids = {rec.pid for rec in b.finished().values()}
     assert len(pids) == 2  # both ranks did work
     xa, ca, ka = a.pixels()
     xb, cb, kb = b.pixels()

@@ -26,17 +26,17 @@ def test_same_seed_gives_identical_images_and_another_seed_differs():
     _, c = run_pixels(cfg.replace(seed=4))
     assert all(torch.equal(a[i].pixels, b[i].pixels) for i in a)
     assert not torch.equal(a[0].pixels, c[0].pixels)
-    assert a[0].record["bn_sets_drawn"] == b[0].record["bn_sets_drawn"]
+    assert a[0].record.bn_sets_drawn == b[0].record.bn_sets_drawn
 
 
 def test_pre_keeps_the_bn_set_fixed_and_intra_redraws_it():
     _, pre = run_pixels(SynthConfig(method="prism", selection="pre", seed=0, **dict(SMALL, iterations=12)))
     for e in pre.values():
-        assert [list(u) for u in e.record["bn_sets_used"]] == [["+".join(s)] for s in e.record["bn_sets_drawn"]]
+        assert [list(u) for u in e.record.bn_sets_used] == [[s] for s in e.record.bn_sets_drawn]
     _, intra = run_pixels(SynthConfig(method="prism", selection="intra", reselect_every=1, seed=0,
                                       **dict(SMALL, iterations=12)))
-    assert all(len(u) > 1 for e in intra.values() for u in e.record["bn_sets_used"])
-    assert all(sum(u.values()) == 12 for e in intra.values() for u in e.record["bn_sets_used"])
+    assert all(len(u) > 1 for e in intra.values() for u in e.record.bn_sets_used)
+    assert all(sum(u.values()) == 12 for e in intra.values() for u in e.record.bn_sets_used)
 
 
 def test_step_events_report_every_term_per_teacher():
@@ -166,10 +166,10 @@ def test_packing_groups_into_one_batch_gives_the_images_of_separate_batches(sele
     _, packed = run_pixels(cfg.replace(batch_size=100))
     _, separate = run_pixels(cfg)
     assert len(packed) == 1 and len(separate) == 2
-    order = np.lexsort((packed[0].record["classes"], packed[0].record["ipc_indices"]))
+    order = np.lexsort((packed[0].record.classes, packed[0].record.ipc_indices))
     alone = torch.cat([separate[i].pixels for i in sorted(separate)])
     assert torch.allclose(packed[0].pixels[order], alone, atol=1e-4)
-    assert packed[0].record["bn_sets_used"] == sum((separate[i].record["bn_sets_used"] for i in sorted(separate)), [])
+    assert packed[0].record.bn_sets_used == sum((separate[i].record.bn_sets_used for i in sorted(separate)), ())
 
 
 def test_bf16_channels_last_losses_agree_with_fp32_eager():
@@ -191,8 +191,8 @@ def test_pack_forwards_several_reference_batches_at_once_with_the_same_images():
     _, separate = run_pixels(cfg)
     _, packed = run_pixels(cfg.replace(pack=2))
     _, by_batch_size = run_pixels(cfg.replace(batch_size=6))
-    assert len(separate) == 2 and len(packed) == 1 and packed[0].record["seeds"] == \
-        separate[0].record["seeds"] + separate[1].record["seeds"]
+    assert len(separate) == 2 and len(packed) == 1 and packed[0].record.seeds == \
+        separate[0].record.seeds + separate[1].record.seeds
     assert torch.equal(packed[0].pixels, by_batch_size[0].pixels)
     alone = torch.cat([separate[i].pixels for i in sorted(separate)])
     assert torch.allclose(packed[0].pixels, alone, atol=5e-3)

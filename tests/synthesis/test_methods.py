@@ -55,7 +55,7 @@ def test_a_registered_method_runs_through_the_same_loop_and_reaches_the_cli():
         events = list(synthesize(cfg))
         steps = [e for e in events if isinstance(e, Step)]
         assert "resnet18" in steps[0].bn_set and "resnet18" not in steps[-1].bn_set
-        used = [e.record["bn_sets_used"] for e in events if isinstance(e, BatchDone)][0][0]
+        used = [e.record.bn_sets_used for e in events if isinstance(e, BatchDone)][0][0]
         assert len(used) == 2 and sum(used.values()) == 4  # two sets, two steps each
     finally:
         METHODS.pop("prism-late-pool")

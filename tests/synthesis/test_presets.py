@@ -49,7 +49,7 @@ def test_each_preset_runs_small_with_random_weights_and_checkpoints(name, tmp_pa
     cfg = PRESETS[name].replace(dataset=f"folder:{root}", weights="random", checkpoints={"tv_resnet18": str(ckpt)},
                                 ipc=2, iterations=2, batch_size=4, stats_images=4)
     batches = [e for e in synthesize(cfg, tmp_path / "run") if isinstance(e, BatchDone)]
-    assert sum(len(b.record["classes"]) for b in batches) == 4
+    assert sum(len(b.record.classes) for b in batches) == 4
     assert (tmp_path / "run" / "images" / "000_tench").is_dir()
 
 

@@ -3,6 +3,7 @@ import json
 import pytest
 import torch
 
+from prism_core.records import BatchRecord
 from prism_core.states import State
 from prism_core.synthesis.runstore import Run, RunError, check_run_name, list_runs
 
@@ -18,7 +19,7 @@ def test_write_batch_then_finished_and_export(tmp_path):
     run = Run(tmp_path / "r")
     run.create({"config": {}, "class_names": ["a", "b"]})
     x = torch.rand(2, 1, 4, 4)
-    run.write_batch(0, x, x, [0, 1], [0, 0], {"classes": [0, 1], "ipc_indices": [0, 0]})
+    run.write_batch(BatchRecord(0, (0, 1), (0, 0), (0,), 1), x, x)
     assert list(run.finished()) == [0]
     assert run.image_path(1, 0).name == "000.png" and run.image_path(1, 0).parent.name == "001_b"
     pixels, classes, ks = run.pixels()
@@ -67,7 +68,7 @@ def _two_image_run(path):
     run = Run(path)
     run.create({"config": {}, "class_names": ["a", "b"]})
     x = torch.rand(2, 1, 4, 4)
-    run.write_batch(0, x, x, [0, 1], [0, 0], {"classes": [0, 1], "ipc_indices": [0, 0]})
+    run.write_batch(BatchRecord(0, (0, 1), (0, 0), (0,), 1), x, x)
     run.set_status(State.FINISHED, batches_total=1)
     return run
 
@@ -107,9 +108,8 @@ def _ipc_run(path, classes=3, ipc=4):
     run.create({"config": {}, "class_names": [f"c{i}" for i in range(classes)]})
     for k in range(ipc):
         x = torch.stack([torch.full((1, 4, 4), (c + k / 10) / 10) for c in range(classes)])
-        run.write_batch(k, x, x, list(range(classes)), [k] * classes,
-                        {"classes": list(range(classes)), "ipc_indices": [k] * classes})
-    run.set_status("finished", batches_total=ipc)
+        run.write_batch(BatchRecord(k, tuple(range(classes)), (k,) * classes, (k,), 1), x, x)
+    run.set_status(State.FINISHED, batches_total=ipc)
     return run
 
 

@@ -25,11 +25,11 @@ def test_a_selection_run_stores_real_training_images_with_their_indices(tmp_path
     assert run.status()["state"] == "finished" and run.config().iterations == 0
     train = get_dataset("fashion_mnist").split("train")
     for rec in run.finished().values():
-        for c, k, source in zip(rec["classes"], rec["ipc_indices"], rec["sources"]):
+        for c, k, source in zip(rec.classes, rec.ipc_indices, rec.sources):
             assert train.labels[source[0]] == c
             png = run.read_images([c], [k])[0]
             assert np.array_equal(png, to_uint8(train.load(source)).numpy()[0])
-            assert inspect_image(run, c, k)["init_train_index"] == source[0]
+            assert inspect_image(run, c, k).init_train_index == source[0]
 
 
 @pytest.mark.integration
@@ -48,7 +48,7 @@ def test_a_synthesis_starts_from_the_rule_s_picks(tmp_path):
     x, c, k = picks.pixels()
     assert (classes.tolist(), ks.tolist()) == (c.tolist(), k.tolist())
     assert np.array_equal(frames[0], to_uint8(get_dataset("fashion_mnist").info.denormalize(x)).numpy())
-    sources = lambda r: sorted(s for rec in r.finished().values() for s in map(tuple, rec["sources"]))  # noqa: E731
+    sources = lambda r: sorted(s for rec in r.finished().values() for s in map(tuple, rec.sources))  # noqa: E731
     assert sources(prism) == sources(picks)
     assert not np.array_equal(frames[-1], frames[0])  # and then optimises them
 
