@@ -12,6 +12,7 @@ from prism_core.images import to_uint8
 from prism_core.inspector import BANK_IMAGES, ImageStory, inspect_image, nearest_real, split_features, zoo_probabilities
 from prism_core.metrics.run_metrics import default_extractor, model_weights
 from prism_core.synthesis import get_method
+from prism_core.synthesis.run_export import read_images
 from prism_core.synthesis.runstore import Run
 from prism_core.viz import gif_bytes, grid
 
@@ -26,7 +27,7 @@ def _bank(extractor: str, dataset_name: str, weights: str) -> np.ndarray:
 def _verdicts(path: str, mtime: float, cls: int, k: int) -> dict:
     run = Run(path)
     dataset_name = run.config().dataset
-    image01 = torch.from_numpy(run.read_images([cls], [k])[0]).float() / 255
+    image01 = torch.from_numpy(read_images(run, [cls], [k])[0]).float() / 255
     extractor, weights = default_extractor(run), model_weights(run)
     return {"story": inspect_image(run, cls, k), "extractor": extractor,
             "nearest": nearest_real(image01, extractor, dataset_name, _bank(extractor, dataset_name, weights),
@@ -38,7 +39,7 @@ def show_inspector(run: Run, cls: int, k: int) -> None:
     cfg = run.config()
     ds = dataset(cfg.dataset)
     names, train = ds.info.class_names, ds.split("train")
-    image = run.read_images([cls], [k])
+    image = read_images(run, [cls], [k])
     v = _verdicts(str(run.path), run_mtime(run), cls, k)
     story = v["story"]
     left, mid, right = st.columns([1, 1.4, 1.4])

@@ -28,6 +28,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from prism_core.data import class_indices, get_dataset  # noqa: E402
 from prism_core.records import BatchRecord  # noqa: E402
 from prism_core.synthesis import SynthConfig  # noqa: E402
+from prism_core.synthesis.run_health import run_status  # noqa: E402
 from prism_core.synthesis.runstore import Run  # noqa: E402
 
 BIG = "big-run"
@@ -38,7 +39,7 @@ PAGES = {"Runs": ("pages/runs.py", None), "Gallery": ("pages/gallery.py", "galle
 def build_store(store: Path, images: int) -> Run:
     """A finished run of `images` images over the 10 classes (IPC = images / 10), as the engine writes one."""
     run = Run(store / BIG)
-    if run.exists() and run.status().get("state") == "finished":
+    if run.exists() and run_status(run).get("state") == "finished":
         return run
     ds = get_dataset("fashion_mnist")
     train, info = ds.split("train"), ds.info

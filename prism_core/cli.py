@@ -25,6 +25,7 @@ from .synthesis import METHODS, SynthConfig, synthesize
 from .synthesis.config import COMPILE_MODES, ConfigError
 from .synthesis.engine import SynthesisError
 from .synthesis.presets import preset
+from .synthesis.run_export import export_zip
 from .synthesis.runstore import Run, RunError
 from .teachers import ZOO_DIR, TeacherError
 from .teachers.catalog import teacher_rows
@@ -239,7 +240,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"{args.gif}: {frames} frames")
     if args.zip:
         with open(args.zip, "wb") as f:
-            run.export_zip(f)
+            export_zip(run, f)
         print(f"{args.zip}: the finished images in ImageFolder layout")
     return 0
 

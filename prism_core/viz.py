@@ -11,6 +11,7 @@ from PIL import Image
 
 from .atomic import replacing
 from .images import to_uint8
+from .synthesis.run_export import trajectory
 from .synthesis.runstore import Run, RunError
 
 
@@ -54,7 +55,7 @@ def class_rows(images: torch.Tensor, classes: Sequence[int], ipc: Sequence[int],
 def trajectory_gif(run: "Run", dest: Path | str, per_class: int = 10, scale: int = 3, ms: int = 120) -> int:
     """The run's images forming, as an animated GIF (one class per row, as `class_rows`); returns the frame count.
     Written to a temporary name first: an existing file is replaced only by a complete GIF."""
-    found = run.trajectory()
+    found = trajectory(run)
     if found is None:
         raise RunError(f"{run.path} kept no trajectory (it was synthesised with --snapshots 0, or before "
                        "trajectories existed); re-run it to record one")

@@ -37,6 +37,7 @@ from prism_core.data.fashion_mnist import INFO as FASHION_MNIST  # noqa: E402
 from prism_core.events import BatchDone, Step  # noqa: E402
 from prism_core.images import to_uint8  # noqa: E402
 from prism_core.synthesis import SynthConfig, synthesize  # noqa: E402
+from prism_core.synthesis.run_health import run_status  # noqa: E402
 from prism_core.synthesis.runstore import Run  # noqa: E402
 
 
@@ -225,7 +226,7 @@ def main() -> int:
         queue.wait(job, timeout=300)
         if job.state != "finished":
             raise RuntimeError(f"job {job.state}: {job.error}")
-        status = Run(job.run_dir).status()
+        status = run_status(Run(job.run_dir))
         return f"state {job.state}, run status {status.get('state')}, {png_count(job.run_dir)} PNGs, " \
                f"{job.img_per_s:.0f} img-it/s, preview {job.preview is not None}"
 

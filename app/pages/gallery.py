@@ -7,6 +7,7 @@ from inspector import show_inspector
 
 from prism_core.data import class_indices
 from prism_core.images import to_uint8
+from prism_core.synthesis.run_export import contents
 from prism_core.viz import gif_bytes, grid
 
 st.title("Gallery")
@@ -71,7 +72,7 @@ if st.toggle("Inspect one image: what shaped it, where it started, its nearest t
     name = pick[0].selectbox("Run", chosen, key="inspect_run")
     cname = pick[1].selectbox("Class", shown or list(info.class_names), key="inspect_class")
     c = info.class_names.index(cname)
-    classes, ks = labels[name].contents()
+    classes, ks = contents(labels[name])
     available = [int(k) for k in ks[classes == c]]
     if available:
         k = pick[2].selectbox("IPC index", available[:200], key="inspect_k")

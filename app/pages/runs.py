@@ -1,8 +1,12 @@
 """Every stored run with its status; resume, delete (with confirmation), download as a zip."""
+from functools import partial
+
 import streamlit as st
 from common import EXAMPLES_DIR, all_runs, in_workspace, job_queue, run_label, workspaces
 
 from prism_core.states import State
+from prism_core.synthesis.run_export import export_zip
+from prism_core.synthesis.run_health import run_status
 from prism_core.synthesis.runstore import RunError
 
 st.title("Runs")
@@ -17,7 +21,7 @@ ICON = {State.FINISHED: ":material/check_circle:", State.RUNNING: ":material/pen
         State.QUEUED: ":material/schedule:", State.CANCELLED: ":material/stop_circle:", State.FAILED: ":material/error:",
         State.INTERRUPTED: ":material/warning:", State.DAMAGED: ":material/broken_image:"}
 for run in runs:
-    status = run.status()
+    status = run_status(run)
     job = job_queue().job_for(run.name) if run.path.parent != EXAMPLES_DIR else None
     state = job.state if job is not None and job.active else status["state"]
     with st.expander(f"{ICON.get(state, ':material/circle:')} {run_label(run)} · {state} · "
@@ -48,7 +52,7 @@ for run in runs:
                     st.error(f"Cannot resume: {err}")
         if status.get("batches_done"):
             # a callable: the zip is built when the button is clicked, not on every render
-            cols[1].download_button("Download PNGs (zip)", data=run.export_zip, file_name=f"{run.name}.zip",
+            cols[1].download_button("Download PNGs (zip)", data=partial(export_zip, run), file_name=f"{run.name}.zip",
                                     mime="application/zip", key=f"zip_{run.name}", on_click="ignore")
         if run.path.parent != EXAMPLES_DIR and not state.active:
             confirm = cols[2].checkbox("Confirm delete", key=f"confirm_{run.name}")

@@ -14,6 +14,7 @@ from ..data import get_dataset
 from ..events import Cancelled, Epoch, Evaluated, Trained
 from ..metrics import run_images01
 from ..selection import random_real_subset
+from ..synthesis.run_health import run_problems
 from ..synthesis.runstore import Run, RunError
 from .student import EvalConfig, train_student
 
@@ -22,7 +23,7 @@ def check_complete(run: Run) -> None:
     """Every finished batch must have its pixels and PNGs; otherwise refuse (and change nothing)."""
     if not run.finished():
         raise RunError(f"{run.path}: no finished batches to evaluate")
-    problems = run.problems()
+    problems = run_problems(run)
     if problems:
         raise RunError(f"{run.path}: {len(problems)} problem(s) with finished batches (e.g. {'; '.join(problems[:3])}); "
                        "re-run the synthesis with --overwrite or restore the files")

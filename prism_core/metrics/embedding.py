@@ -20,7 +20,7 @@ from ..data import get_dataset
 from ..features import extract_features
 from ..synthesis.runstore import Run
 from ..teachers import create_teacher
-from .run_metrics import model_weights, real_reference, run_images01
+from .run_metrics import content_key, model_weights, real_reference, run_images01
 
 VERSION = 1  # of the stored projections
 DEFAULT_REAL_PER_CLASS = 30  # real test images per class beside the runs (the Embeddings page's default)
@@ -58,7 +58,7 @@ def embed_runs(runs: Sequence[Run], extractor: str, per_class: int, folders: Seq
     `per_class` real test images of every class (points' sources: run names and "real"). Read from the first of `folders` that holds it, else computed and stored in the last one,
     under a key of the runs' contents, the extractor, `per_class` and the seed."""
     runs = sorted(runs, key=lambda r: r.name)
-    key = hashlib.sha256(json.dumps([VERSION, extractor, per_class, seed, [(r.name, r.content_key()) for r in runs]])
+    key = hashlib.sha256(json.dumps([VERSION, extractor, per_class, seed, [(r.name, content_key(r)) for r in runs]])
                          .encode()).hexdigest()[:24]
     for folder in folders:
         if (Path(folder) / f"{key}.json").is_file():

@@ -37,6 +37,7 @@ from .methods import get_method
 from .objectives import StepContext
 from .plan import make_plan
 from .recipes import resolve
+from .run_health import sweep_temporaries
 from .runstore import Run, RunError
 from .types import BatchSpec, Prepared
 
@@ -249,7 +250,7 @@ def open_run(run: Run, p: Prepared, resume: bool = False, overwrite: bool = Fals
         run.create(run_record(p))
         run.set_status(State.QUEUED, batches_total=len(p.plan))
         return p
-    run.sweep_temporaries()  # a killed writer's half-written files
+    sweep_temporaries(run)  # a killed writer's half-written files
     stored = run.config()
     if stored != p.config:
         if not resume:

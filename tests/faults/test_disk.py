@@ -7,6 +7,7 @@ import time
 import pytest
 import torch
 
+from prism_core.synthesis.run_health import run_status
 from prism_core.synthesis.runstore import Run
 from tests.faults.test_kill_resume import cli
 
@@ -71,5 +72,5 @@ def test_full_then_read_only_disk_stops_cleanly_and_keeps_finished_batches(disk,
     _, err = resumed.communicate(timeout=600)
     assert resumed.returncode == 0, err
     assert ref.wait(timeout=600) == 0
-    assert run.status()["state"] == "finished"
+    assert run_status(run)["state"] == "finished"
     assert torch.equal(run.pixels()[0], Run(tmp_path / "ref").pixels()[0])
