@@ -6,6 +6,7 @@ import json
 import sys
 from dataclasses import fields, replace
 from pathlib import Path
+from typing import Iterable
 
 import torch
 from tqdm.auto import tqdm
@@ -15,7 +16,7 @@ from .benchmark import STUDENTS, Benchmark, CellStore, cluster, write_outputs
 from .benchmark import run as run_benchmark
 from .benchmark.measure import extractor_name
 from .benchmark.protocol import PRESETS
-from .data import DataError, get_dataset
+from .data import EMBEDDED_DATASET, DataError, get_dataset
 from .distributed import local_device, shard_from_env
 from .evaluation import EvalConfig, check_complete, evaluate_run
 from .events import BatchDone, Done, Evaluated, PriorRow, Started, Step
@@ -73,7 +74,7 @@ def cmd_teachers_train(args: argparse.Namespace) -> int:
             else:
                 print(f"{name}: epoch {event['epoch']} loss {event['train_loss']:.4f} test top-1 {event['test_top1']:.2f}%",
                       flush=True)
-    if args.dataset != "fashion_mnist":
+    if args.dataset != EMBEDDED_DATASET:
         print("\nTo use this zoo in the app and with --workspace, add to the TOML file named by $PRISM_WORKSPACES:\n\n"
               + declaration(Path(args.out).name, args.dataset, args.out))
     return 0
@@ -95,21 +96,34 @@ _OWN_FLAGS = {"checkpoints": "--checkpoint", "include_primary": "--exclude-prima
               "method": "--method"}
 
 
-def _add_config_flags(p: argparse.ArgumentParser) -> None:
-    """One flag per SynthConfig field, typed from its annotation, with its help text and choices: a new field
-    is a new flag (and a new config-file key) without being listed again."""
-
-    for f in fields(SynthConfig):
-        if f.name in _OWN_FLAGS:
+def add_config_flags(p: argparse.ArgumentParser, config: type, skip: Iterable[str] = (), show_defaults: bool = True
+                     ) -> None:
+    """One flag per field of `config` declared with `fields.opt`, typed from its annotation, with its help text and
+    choices: a new field is a new flag without being listed again. Flags default to None, so that only the given
+    ones replace the dataclass's defaults (`given_fields`)."""
+    for f in fields(config):
+        if "help" not in f.metadata or f.name in skip:
             continue
         flag, kind = "--" + f.name.replace("_", "-"), str(f.type)
         cast = float if "float" in kind else int if "int" in kind else str
+        shown = f.metadata["help"] + (f" (default: {_shown(f.default)})" if show_defaults and f.default is not None
+                                      else "")
         if kind.startswith("bool"):
-            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=f.metadata["help"])
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=shown)
         elif kind.startswith("tuple"):
-            p.add_argument(flag, type=_csv_of(cast), metavar="A,B,...", help=f.metadata["help"])
+            p.add_argument(flag, type=_csv_of(cast), metavar="A,B,...", help=shown)
         else:
-            p.add_argument(flag, type=cast, choices=f.metadata.get("choices"), help=f.metadata["help"])
+            p.add_argument(flag, type=cast, choices=f.metadata.get("choices"), help=shown)
+
+
+def _shown(default: object) -> str:
+    return ",".join(map(str, default)) if isinstance(default, tuple) else str(default)
+
+
+def given_fields(config: type, args: argparse.Namespace) -> dict:
+    """The fields of `config` whose flags were given."""
+    return {f.name: getattr(args, f.name) for f in fields(config)
+            if "help" in f.metadata and getattr(args, f.name, None) is not None}
 
 
 def synth_config_from_args(args: argparse.Namespace):
@@ -118,7 +132,7 @@ def synth_config_from_args(args: argparse.Namespace):
         preset(args.preset) if args.preset else SynthConfig()
     if args.workspace:
         cfg = cfg.replace(**_workspace(args).run_fields())
-    overrides = {f.name: getattr(args, f.name) for f in fields(SynthConfig) if f.name not in _OWN_FLAGS}
+    overrides = {k: v for k, v in given_fields(SynthConfig, args).items() if k not in _OWN_FLAGS}
     overrides.update(compile=args.compile, method=args.method)
     if args.checkpoint:
         pairs = [item.split("=", 1) for item in args.checkpoint]
@@ -214,9 +228,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 def cmd_priors(args: argparse.Namespace) -> int:
     space = _workspace(args).run_fields() if args.workspace else {}
-    cfg = PriorsConfig(classes=args.classes, ipc=args.ipc, seed=args.seed, iterations=args.iterations, init=args.init,
-                       primary=args.primary, judge=args.judge,
-                       **{k: v for k, v in space.items() if k in ("dataset", "weights")})
+    cfg = PriorsConfig(**{k: v for k, v in space.items() if k in ("dataset", "weights")}, **given_fields(PriorsConfig, args))
     for event in render_priors(cfg, args.out):
         if isinstance(event, BatchDone):
             print(f"  batch {event.batch} done", file=sys.stderr, flush=True)
@@ -246,9 +258,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    weights = args.weights or (_workspace(args).weights if args.workspace else "zoo")
-    cfg = EvalConfig(student=args.student, teachers=_csv(args.teachers), epochs=args.epochs,
-                     batch_size=args.batch_size, loss=args.loss, weights=weights)
+    space = {"weights": _workspace(args).weights} if args.workspace else {}
+    cfg = EvalConfig(**{**space, **given_fields(EvalConfig, args)})
     runs = [Run(p) for p in args.runs]
     for run in runs:  # refuse before spending any time
         check_complete(run)
@@ -270,7 +281,7 @@ def _add_synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", help="start from a named configuration: sre2l-imagenet, prism-imagenet, gvbsm-imagenet")
     p.add_argument("--method", choices=list(METHODS), help="the recipe: " + "; ".join(
         f"{m.name}: {m.summary}" for m in METHODS.values()))
-    _add_config_flags(p)
+    add_config_flags(p, SynthConfig, skip=_OWN_FLAGS, show_defaults=False)  # None: the method's recipe default
     p.add_argument("--exclude-primary", action="store_true", help="PRISM: keep the primary out of the BN set")
     p.add_argument("--checkpoint", action="append", default=[], metavar="NAME=FILE",
                    help="a checkpoint for one teacher (repeatable), e.g. tv_resnet18=/weights/r18.safetensors")
@@ -345,14 +356,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--zoo", default=str(ZOO_DIR), help="zoo folder (manifest.json + weights)")
     p.set_defaults(func=cmd_teachers_list)
     p = teachers.add_parser("train", help="train zoo teachers on a dataset (seeded)")
-    p.add_argument("--dataset", default="fashion_mnist", help="fashion_mnist or folder:/path/to/imagefolder")
+    p.add_argument("--dataset", default=EMBEDDED_DATASET, help=f"{EMBEDDED_DATASET} or folder:/path/to/imagefolder")
     p.add_argument("--only", default="", help="comma-separated architectures (default: the whole zoo recipe list)")
     p.add_argument("--epochs", type=int, default=0, help="override the recipe's epochs")
     p.add_argument("--out", default=str(ZOO_DIR), help="zoo folder to write")
     p.add_argument("--device", default="cpu")
     p.set_defaults(func=cmd_teachers_train)
     p = teachers.add_parser("rescore", help="re-measure the zoo's test accuracy and record it in the manifest")
-    p.add_argument("--dataset", default="fashion_mnist")
+    p.add_argument("--dataset", default=EMBEDDED_DATASET)
     p.add_argument("--zoo", default=str(ZOO_DIR))
     p.set_defaults(func=cmd_teachers_rescore)
     p = sub.add_parser("synth", help="synthesise a distilled dataset (SRe2L, PRISM, G-VBSM)")
@@ -360,15 +371,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_synth)
     p = sub.add_parser("evaluate", help="train students on runs' images with online soft labels; top-1 on the test split")
     p.add_argument("runs", nargs="+")
-    p.add_argument("--student", default="resnet18", help="any teacher architecture, or convnet (the classic DD ConvNet)")
-    p.add_argument("--teachers", default="resnet18", help="comma-separated relabel ensemble (Frobenius-normalised)")
-    p.add_argument("--weights", help="relabel teachers' weights: zoo (default), zoo:/path, pretrained or a checkpoint")
-    _add_workspace_flag(p, "the relabel teachers' zoo")
-    p.add_argument("--seeds", type=int, default=3)
-    p.add_argument("--epochs", type=int, default=300)
-    p.add_argument("--batch-size", type=int, default=50)
-    p.add_argument("--loss", choices=["mse_ce", "kl", "ce"], default="mse_ce",
-                   help="mse_ce / kl: soft labels from the relabel teachers; ce: hard labels only, no teacher")
+    add_config_flags(p, EvalConfig)
+    _add_workspace_flag(p, "the relabel teachers' zoo; --weights overrides")
+    p.add_argument("--seeds", type=int, default=3, help="students per run (seeds 0..N-1)")
     p.add_argument("--real-baseline", action="store_true", help="also evaluate a random real subset at the same IPC")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N: where students train and teachers relabel")
     p.set_defaults(func=cmd_evaluate)
@@ -386,14 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("priors", help="one run per BN teacher (same classes, seed, init and primary) and their grid")
     p.add_argument("--out", required=True, help="folder for the runs, priors.png and priors.json")
-    p.add_argument("--classes", type=_csv_of(int), metavar="A,B,...", help="class ids (default: all)")
-    p.add_argument("--ipc", type=int, default=2, help="images per class in every row")
-    p.add_argument("--seed", type=int, default=0, help="the one seed (and so the one init) of every row")
-    p.add_argument("--iterations", type=int, default=300, help="optimisation steps per batch")
-    p.add_argument("--init", choices=["noise", "real"], default="noise",
-                   help="noise (default: the prior shows) or real images (the init shows)")
-    p.add_argument("--primary", default="resnet18", help="the CE teacher of every row")
-    p.add_argument("--judge", default="convnext_atto", help="held-out model that scores each row (takes no part)")
+    add_config_flags(p, PriorsConfig)
     _add_workspace_flag(p, "the dataset and the zoo whose BN teachers make the rows")
     p.set_defaults(func=cmd_priors)
     p = sub.add_parser("export", help="a run's trajectory as an animated GIF, its images as a zip")

@@ -19,9 +19,10 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .atomic import atomic_json, replacing
-from .data import class_indices, get_dataset
+from .data import EMBEDDED_DATASET, class_indices, get_dataset
 from .events import PriorRow
 from .features import extract_features
+from .fields import opt
 from .metrics.diversity import intra_class_cosine, summarize
 from .metrics.run_metrics import run_images01
 from .synthesis import ConfigError, SynthConfig, prepare, synthesize
@@ -39,14 +40,15 @@ LABELS = {"sre2l": "{primary} (SRe2L)", "prism-mixture": "PRISM mixture"}
 
 @dataclass(frozen=True)
 class PriorsConfig:
-    classes: tuple[int, ...] | None = None  # default: all
-    ipc: int = 2
-    seed: int = 0
-    iterations: int = 300
-    init: str = "noise"
-    primary: str = "resnet18"  # the CE teacher of every row
-    judge: str = "convnext_atto"  # held-out: BN-free, so never a BN teacher; must not be the primary
-    dataset: str = "fashion_mnist"
+    classes: tuple[int, ...] | None = opt(None, "class ids (default: all)")
+    ipc: int = opt(2, "images per class in every row")
+    seed: int = opt(0, "the one seed (and so the one init) of every row")
+    iterations: int = opt(300, "optimisation steps per batch")
+    init: str = opt("noise", "noise (the prior shows) or real images (the init shows)", ("noise", "real"))
+    primary: str = opt("resnet18", "the CE teacher of every row")
+    # held-out: BN-free, so never a BN teacher; must not be the primary
+    judge: str = opt("convnext_atto", "held-out model that scores each row (takes no part)")
+    dataset: str = EMBEDDED_DATASET
     weights: str = "zoo"  # the zoo whose BN teachers make the rows ("zoo:/path" for another one)
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .data import DataError, get_dataset
+from .data import EMBEDDED_DATASET, DataError, get_dataset
 from .teachers import TeacherError, get_spec, list_teachers, read_manifest, zoo_dir_of
 
 EMBEDDED = "embedded"
@@ -64,7 +64,7 @@ class Workspace:
         return [n for n in list_teachers() if get_spec(n).input_size >= 224]
 
 
-EMBEDDED_WORKSPACE = Workspace(EMBEDDED, "fashion_mnist", "zoo", {}, "convnext_atto")
+EMBEDDED_WORKSPACE = Workspace(EMBEDDED, EMBEDDED_DATASET, "zoo", {}, "convnext_atto")
 
 
 def _declared(name: str, table: Any, source: str) -> Workspace:

@@ -5,14 +5,14 @@ import streamlit as st
 from common import choose_runs, class_frames, class_images, class_sources, dataset, run_mtime
 from inspector import show_inspector
 
-from prism_core.data import class_indices
+from prism_core.data import EMBEDDED_DATASET, class_indices
 from prism_core.images import to_uint8
 from prism_core.synthesis.run_export import contents
 from prism_core.viz import gif_bytes, grid
 
 st.title("Gallery")
 labels, chosen = choose_runs("gallery_runs")
-dataset_name = labels[chosen[0]].config().dataset if chosen else "fashion_mnist"  # the runs' own real images
+dataset_name = labels[chosen[0]].config().dataset if chosen else EMBEDDED_DATASET  # the runs' own real images
 info = dataset(dataset_name).info
 shown = st.multiselect("Classes", list(info.class_names), default=list(info.class_names)[:5], key="gallery_classes")
 cols = st.columns(3)

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from ..data import EMBEDDED_DATASET
+from ..fields import opt
 from ..selection import DEFAULT_SELECTOR, RULES
 
 MAX_IPC = 1000  # a stated limit: beyond this a run is almost surely a typo (ImageNet IPC 200 is the field's max)
@@ -20,16 +22,11 @@ class ConfigError(ValueError):
     """The configuration cannot run; the message names the field and the fix."""
 
 
-def opt(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:
-    """A config field with the help text (and choices) that its CLI flag shows (`cli.py` generates the flags)."""
-    return field(default=default, metadata={"help": help, "choices": choices})
-
-
 @dataclass(frozen=True)
 class SynthConfig:
     """A synthesis run. Fields left None take the method's recipe default (recipes.py)."""
     method: str = opt("prism", "the recipe (methods.py): sre2l, prism, gvbsm or a registered one")
-    dataset: str = opt("fashion_mnist", "fashion_mnist, folder:/path/to/imagefolder or imagenet_shape[:SIZE]")
+    dataset: str = opt(EMBEDDED_DATASET, f"{EMBEDDED_DATASET}, folder:/path/to/imagefolder or imagenet_shape[:SIZE]")
     primary: str = opt("resnet18", "the logit (CE) teacher, e.g. resnet18")
     bn_pool: tuple[str, ...] | None = opt(None, "BN teachers: PRISM's candidate pool, G-VBSM's round-robin backbones")
     weights: str = opt("zoo", "every teacher's weights: zoo, pretrained, random or a checkpoint file")

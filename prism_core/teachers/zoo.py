@@ -11,7 +11,7 @@ import torch
 from safetensors.torch import save_file
 
 from ..atomic import atomic_json, replacing
-from ..data import Dataset
+from ..data import EMBEDDED_DATASET, Dataset
 from ..training import TrainConfig, top1, train_classifier
 from .registry import TeacherError, bn_layers, build_network, get_spec
 from .teacher import InputAdapter, create_teacher
@@ -84,7 +84,7 @@ def train_zoo_teacher(name: str, dataset: Dataset, out_dir: Path = ZOO_DIR, cfg:
         "train_seconds": round(seconds, 1),
         "train_threads": torch.get_num_threads(),
         "train_command": f"python -m prism_core teachers train --only {name}"
-                         + (f" --dataset {shlex.quote(info.name)}" if info.name != "fashion_mnist" else ""),
+                         + (f" --dataset {shlex.quote(info.name)}" if info.name != EMBEDDED_DATASET else ""),
         "torch": torch.__version__,
     }
     _update_manifest(out_dir, info.name, {name: entry})
