@@ -1,5 +1,6 @@
 """AppTest: every page renders on an empty store and on the examples; the form validates; a real run completes."""
 import json
+import sys
 import time
 
 import pytest
@@ -186,7 +187,6 @@ def test_launch_form_explains_fields_in_the_clis_words(store):
 @pytest.fixture
 def large_run(store, monkeypatch):
     """A 60-image run that the pages treat as large (their threshold lowered), copied from an example's images."""
-    import sys
 
     import torch
 
@@ -211,10 +211,10 @@ def large_run(store, monkeypatch):
 
 def test_a_large_run_costs_the_pages_what_they_show(large_run, monkeypatch):
     """Gallery reads only the PNGs it shows; Diversity does not measure a large run until asked."""
-    from prism_core.synthesis.runstore import Run
+    from prism_core.synthesis.run_export import read_images
     read = []
-    real_read = Run.read_images
-    monkeypatch.setattr(Run, "read_images", lambda self, c, k: read.append(len(list(k))) or real_read(self, c, k))
+    monkeypatch.setattr(sys.modules["common"], "read_images",  # as the pages read them, through app/common.py
+                        lambda run, c, k: read.append(len(list(k))) or read_images(run, c, k))
     at = page("pages/gallery.py")
     at.multiselect(key="gallery_runs").set_value(["large (run)"]).run()
     at.multiselect(key="gallery_classes").set_value(["Bag"]).run()
@@ -245,6 +245,21 @@ def test_the_tour_walks_five_steps_and_try_it_fills_the_launch_form(store):
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Launch a synthesis run"  # the Launch page, filled in
     assert at.radio(key="w_method").value == "prism" and at.radio(key="w_init_prism").value == "noise"
-    assert at.number_input(key="w_lr_prism").value == 1.0 and at.number_input(key="w_rbn_prism").value == 0.1
+    assert at.number_input(key="w_lr_prism").value == 1.0 and at.number_input(key="w_r_bn_prism").value == 0.1
     assert at.checkbox(key="w_baseline").value and at.multiselect(key="w_classes").value == \
         ["T-shirt/top", "Trouser", "Sneaker"]
+
+
+def test_the_launch_form_is_made_from_the_configs_labelled_fields(store):
+    """Each SynthConfig field with a form label is a Launch widget with that label and the CLI's help text."""
+    from dataclasses import fields
+
+    from prism_core.synthesis import SynthConfig
+    at = page("pages/launch.py")
+    widgets = {w.label: w for kind in ("radio", "number_input", "checkbox", "selectbox", "multiselect")
+               for w in at.get(kind)}
+    labelled = [f for f in fields(SynthConfig) if f.metadata.get("label")]
+    assert len(labelled) >= 14
+    for f in labelled:
+        assert f.metadata["label"] in widgets, f.name
+        assert widgets[f.metadata["label"]].help == f.metadata["help"], f.name
