@@ -56,7 +56,7 @@ def test_full_then_read_only_disk_stops_cleanly_and_keeps_finished_batches(disk,
     finished = run.finished()
     assert 1 <= len(finished) < 3
     for index, rec in finished.items():
-        assert all(run.image_path(c, k).is_file() for c, k in zip(rec["classes"], rec["ipc_indices"]))
+        assert all(run.image_path(c, k).is_file() for c, k in rec.pairs)
         assert (out / "pixels" / f"batch_{index:05d}.safetensors").is_file()
 
     (disk / "ballast").unlink()
