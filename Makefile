@@ -7,17 +7,24 @@ PORT    ?= 8501
 ADDRESS ?= 127.0.0.1
 export HF_HUB_OFFLINE = 1
 
-.PHONY: run test setup setup-test data browser unit integration browser-tests faults bench clean-venv gpu-check gpu-data gpu-dask gpu-grid
+.PHONY: run test lint setup setup-test data browser unit integration browser-tests faults bench clean-venv gpu-check gpu-data gpu-dask gpu-grid
 
 run: setup
 	$(VENV)/bin/streamlit run app/main.py --server.address $(ADDRESS) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
-# a crash of the interpreter itself (a signal, not a failed test) prints its stacks and the test it hit, last
-test: setup-test
-	@$(PY) -m pytest --durations=15 -p no:faulthandler; rc=$$?; if [ $$rc -gt 128 ]; then \
-		head -c 6000 test-artifacts/crash.log; echo; \
-		echo "pytest died of signal $$((rc - 128)) in $$(cat test-artifacts/current-test)"; fi; exit $$rc
+# The whole suite on TEST_JOBS processes (xdist; each test file stays on one, one torch thread each), the 15 slowest
+# tests named. A crash of an interpreter itself (a signal, not a failed test) prints its stacks and the test it hit.
+TEST_JOBS ?= 2
+test: setup-test lint
+	@rm -f test-artifacts/crash-*.log; OMP_NUM_THREADS=1 $(PY) -m pytest -n $(TEST_JOBS) --dist loadfile \
+		--max-worker-restart 1 --durations=15 -p no:faulthandler; rc=$$?; for log in test-artifacts/crash-*.log; do \
+		if [ -s "$$log" ]; then sed -n '/^Current thread/,/^$$/p' "$$log" | head -c 6000; p=$${log#*crash-}; \
+		echo "a pytest process ($${p%.log}) died in $$(cat test-artifacts/current-test-$${p%.log})"; fi; done; exit $$rc
+
+# the import graph: layers that only point down and no cycles (the contracts in pyproject.toml)
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/lint-imports --no-cache
 
 # the fast loop: one process per core (one torch thread each), under a minute on 2 cores
 unit: setup $(VENV)/.installed-test

@@ -16,7 +16,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from prism_core.data import get_dataset  # noqa: E402
 from prism_core.jobs import JobQueue  # noqa: E402
-from prism_core.runstore import Run, fair_pair, list_runs  # noqa: E402
+from prism_core.states import State  # noqa: E402
+from prism_core.synthesis.run_export import contents, read_images, trajectory  # noqa: E402
+from prism_core.synthesis.run_health import run_status  # noqa: E402
+from prism_core.synthesis.runstore import Run, fair_pair, list_runs  # noqa: E402
 from prism_core.workspaces import EMBEDDED, Workspace, load_workspaces  # noqa: E402
 
 EXAMPLES_DIR = ROOT / "assets" / "examples"
@@ -129,9 +132,9 @@ def class_images(path: str, mtime: float, cls: int, n: int):
     """The first `n` finished images of one class (uint8 (N, C, H, W)) with their IPC indices, read from the PNGs:
     a page loads what it shows, whatever the run's size."""
     run = Run(path)
-    classes, ks = run.contents()
+    classes, ks = contents(run)
     ks = ks[classes == cls][:n]
-    return (run.read_images([cls] * len(ks), ks) if len(ks) else np.zeros((0, 1, 1, 1), np.uint8)), ks
+    return (read_images(run, [cls] * len(ks), ks) if len(ks) else np.zeros((0, 1, 1, 1), np.uint8)), ks
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -145,7 +148,7 @@ def class_sources(path: str, mtime: float, cls: int, n: int) -> list[int]:
 @st.cache_data(max_entries=256, show_spinner=False)
 def class_frames(path: str, mtime: float, cls: int, n: int):
     """The trajectory of the first `n` images of one class: (steps, uint8 frames (F, n, C, H, W)), or None."""
-    found = Run(path).trajectory(cls)
+    found = trajectory(Run(path), cls)
     if found is None:
         return None
     steps, frames, _, _ = found
@@ -161,7 +164,7 @@ def run_mtime(run: Run) -> float:
 
 
 def image_count(run: Run) -> int:
-    return sum(len(r["classes"]) for r in run.finished().values())
+    return sum(len(r.classes) for r in run.finished().values())
 
 
 @st.cache_data(max_entries=64, show_spinner="Measuring diversity and fidelity...")
@@ -187,8 +190,8 @@ def finished_runs() -> dict[str, Run]:
     for run in all_runs():
         if not in_workspace(run, ws):
             continue
-        status = run.status()
-        if status.get("batches_done") and status["state"] != "damaged":
+        status = run_status(run)
+        if status.get("batches_done") and status["state"] != State.DAMAGED:
             out[run_label(run)] = run
     return out
 

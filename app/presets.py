@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import streamlit as st
+from forms import fill
 
-from prism_core.synthesis import SynthConfig, resolve
+from prism_core.synthesis import SynthConfig, get_method, resolve
 from prism_core.synthesis.init_settings import INIT_SETTINGS
 
 DEMO_CLASSES = ["T-shirt/top", "Trouser", "Sneaker"]  # three shapes that differ at a glance
@@ -24,14 +25,13 @@ PRESETS = {
 
 
 def apply_preset(name: str, info) -> None:
-    """Fill the Launch form's widgets (by their keys) with preset `name`; None fields take the recipe default, an
-    integer `classes` means the dataset's first that many."""
+    """Fill the Launch form with preset `name`: its config fields (None takes the recipe's value), an integer `classes`
+    meaning the dataset's first that many, and whether the SRe2L baseline runs beside it."""
     p = PRESETS[name]
     m = p["method"]
-    recipe = resolve(SynthConfig(method=m), info.image_size, info.num_classes)
-    st.session_state.update({
-        "w_method": m, "w_ipc": p["ipc"], "w_baseline": p["baseline"], "w_seed": 0,
-        "w_classes": (list(info.class_names)[:p["classes"]] if isinstance(p.get("classes"), int)
-                      else p.get("classes") or list(info.class_names)),
-        f"w_iterations_{m}": p["iterations"] or recipe.iterations, f"w_init_{m}": p["init"],
-        f"w_lr_{m}": p["lr"], f"w_rbn_{m}": p["r_bn"]})
+    recipe = resolve(SynthConfig(method=m), get_method(m), info.image_size, info.num_classes)
+    classes = p.get("classes") or len(info.class_names)
+    fill({"method": m, "ipc": p["ipc"], "seed": 0, "iterations": p["iterations"] or recipe.iterations,
+          "init": p["init"], "lr": p["lr"], "r_bn": p["r_bn"],
+          "classes": list(info.class_names)[:classes] if isinstance(classes, int) else classes}, m)
+    st.session_state["w_baseline"] = p["baseline"]

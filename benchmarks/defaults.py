@@ -20,8 +20,8 @@ import torch
 
 from prism_core.data import get_dataset
 from prism_core.metrics import run_images01
-from prism_core.runstore import Run
 from prism_core.synthesis import SynthConfig, prepare, synthesize
+from prism_core.synthesis.runstore import Run
 from prism_core.teachers import ZOO_DIR, create_teacher, read_manifest
 from prism_core.training import predict
 

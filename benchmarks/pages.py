@@ -26,8 +26,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from prism_core.data import class_indices, get_dataset  # noqa: E402
-from prism_core.runstore import Run  # noqa: E402
+from prism_core.records import BatchRecord  # noqa: E402
 from prism_core.synthesis import SynthConfig  # noqa: E402
+from prism_core.synthesis.run_health import run_status  # noqa: E402
+from prism_core.synthesis.runstore import Run  # noqa: E402
 
 BIG = "big-run"
 PAGES = {"Runs": ("pages/runs.py", None), "Gallery": ("pages/gallery.py", "gallery_runs"),
@@ -37,7 +39,7 @@ PAGES = {"Runs": ("pages/runs.py", None), "Gallery": ("pages/gallery.py", "galle
 def build_store(store: Path, images: int) -> Run:
     """A finished run of `images` images over the 10 classes (IPC = images / 10), as the engine writes one."""
     run = Run(store / BIG)
-    if run.exists() and run.status().get("state") == "finished":
+    if run.exists() and run_status(run).get("state") == "finished":
         return run
     ds = get_dataset("fashion_mnist")
     train, info = ds.split("train"), ds.info
@@ -54,10 +56,8 @@ def build_store(store: Path, images: int) -> Run:
         chunk = pairs[start:start + 100]
         x01 = train.load([pool[c][k % len(pool[c])] for c, k in chunk])
         classes, ks = [c for c, _ in chunk], [k for _, k in chunk]
-        run.write_batch(index, info.normalize(x01), x01, classes, ks,
-                        {"classes": classes, "ipc_indices": ks, "seeds": [index], "iterations": 1,
-                         "bn_sets_drawn": [["resnet18"]], "bn_sets_used": [{"resnet18": 1}],
-                         "final_losses": {"total": 0.0}})
+        run.write_batch(BatchRecord(index, tuple(classes), tuple(ks), (index,), 1, (("resnet18",),),
+                                    ({("resnet18",): 1},), {"total": 0.0}), info.normalize(x01), x01)
         if index % 50 == 0:
             print(f"  writing the big run: {start + len(chunk)}/{images} images, {time.perf_counter() - t0:.0f} s",
                   file=sys.stderr, flush=True)

@@ -1,7 +1,7 @@
 """Atomic file writes: a file holds either its old content or its complete new content, never half of one.
 
 The temporary name, `.<name>.<pid>.tmp` beside the target, is the one the run store's resume sweeps
-(`Run.sweep_temporaries`) when its writer died.
+(`run_health.sweep_temporaries`) when its writer died.
 """
 from __future__ import annotations
 

@@ -18,12 +18,11 @@ from typing import Callable, Iterator
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
 
-from .synthesis import SynthConfig, prepare, synthesize
+from .synthesis import Prepared, SynthConfig, make_plan, prepare, synthesize
 from .synthesis.augment import CropFlipRoll
-from .synthesis.engine import Prepared
-from .synthesis.methods import initial_pixels
-from .synthesis.plan import make_plan
+from .synthesis.types import initial_pixels
 from .teachers import create_teacher
 
 
@@ -91,7 +90,7 @@ def reference_loop(p: Prepared, steps: int, models: tuple[nn.Module, dict[str, n
                      for model in bn_models]
             gen = torch.Generator().manual_seed(spec.seeds[g])
             rows = slice(g * n, (g + 1) * n)
-            x = initial_pixels(p, spec.classes[rows], spec.ipc_indices[rows], [gen], device).requires_grad_(True)
+            x = initial_pixels(p, spec.classes[rows], spec.ipc_indices[rows], [gen]).requires_grad_(True)
             targets = torch.tensor(spec.classes[rows], device=device)
             lo, hi = info.pixel_bounds(x)
             opt = torch.optim.Adam([x], lr=cfg.lr, betas=(0.5, 0.9), eps=1e-8)
@@ -140,7 +139,6 @@ def _timed(device: torch.device, run: Callable[[], None]) -> tuple[float, float]
 
 def flops_per_image(p: Prepared, names: list[str]) -> float:
     """FLOPs of one forward plus backward to the input (frozen weights) per image, summed over `names`."""
-    from torch.utils.flop_counter import FlopCounterMode
     info, total = p.dataset.info, 0.0
     for name in names:
         x = torch.randn(2, info.channels, info.image_size, info.image_size, device=p.config.device, requires_grad=True)
@@ -180,7 +178,7 @@ def _engine(p: Prepared, warmup: int) -> tuple[int, float, float]:
     and shapes (compilation, cuDNN autotuning and CUDA graph capture happen there, not in the timed run)."""
     if warmup:
         short = p.config.replace(iterations=warmup)
-        for _ in synthesize(replace(p, config=short, plan=make_plan(short))):
+        for _ in synthesize(replace(p, config=short, plan=make_plan(short, p.method))):
             pass
     seconds, peak = _timed(torch.device(p.config.device), lambda: [None for _ in synthesize(p)])
     return sum(len(b.classes) * b.iterations for b in p.plan), seconds, peak

@@ -4,13 +4,36 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import Iterable
 
-from .data import DataError, get_dataset
-from .runstore import RunError
+import torch
+from tqdm.auto import tqdm
+
+from .bench import cases, markdown, matmul_tflops, run_case, variant_config
+from .benchmark import STUDENTS, Benchmark, CellStore, cluster, write_outputs
+from .benchmark import run as run_benchmark
+from .benchmark.measure import extractor_name
+from .benchmark.protocol import PRESETS
+from .data import EMBEDDED_DATASET, DataError, get_dataset
+from .distributed import local_device, shard_from_env
+from .evaluation import EvalConfig, check_complete, evaluate_run
+from .events import BatchDone, Done, Evaluated, PriorRow, Started, Step
+from .metrics import compute_metrics
+from .priors import PriorsConfig, render_priors
+from .synthesis import METHODS, SynthConfig, synthesize
 from .synthesis.config import COMPILE_MODES, ConfigError
 from .synthesis.engine import SynthesisError
-from .teachers import TeacherError
+from .synthesis.presets import preset
+from .synthesis.run_export import export_zip
+from .synthesis.runstore import Run, RunError
+from .teachers import ZOO_DIR, TeacherError
+from .teachers.catalog import teacher_rows
+from .teachers.zoo import ZOO_RECIPES, rescore_zoo, train_zoo_teacher
+from .training import TrainConfig
+from .viz import trajectory_gif
+from .workspaces import declaration, get_workspace
 
 
 def _table(rows: list[dict], columns: list[str]) -> str:
@@ -21,7 +44,6 @@ def _table(rows: list[dict], columns: list[str]) -> str:
 
 
 def cmd_teachers_list(args: argparse.Namespace) -> int:
-    from .teachers.catalog import teacher_rows
     rows = teacher_rows(Path(args.zoo))
     if args.json:
         print(json.dumps(rows, indent=1))
@@ -35,15 +57,11 @@ def _add_workspace_flag(p: argparse.ArgumentParser, what: str) -> None:
 
 
 def _workspace(args: argparse.Namespace):
-    from .workspaces import get_workspace
     return get_workspace(args.workspace)
 
 
 def cmd_teachers_train(args: argparse.Namespace) -> int:
-    from dataclasses import replace
 
-    from .teachers.zoo import ZOO_RECIPES, train_zoo_teacher
-    from .training import TrainConfig
     dataset = get_dataset(args.dataset)
     names = args.only.split(",") if args.only else list(ZOO_RECIPES)
     for name in names:
@@ -56,8 +74,7 @@ def cmd_teachers_train(args: argparse.Namespace) -> int:
             else:
                 print(f"{name}: epoch {event['epoch']} loss {event['train_loss']:.4f} test top-1 {event['test_top1']:.2f}%",
                       flush=True)
-    if args.dataset != "fashion_mnist":
-        from .workspaces import declaration
+    if args.dataset != EMBEDDED_DATASET:
         print("\nTo use this zoo in the app and with --workspace, add to the TOML file named by $PRISM_WORKSPACES:\n\n"
               + declaration(Path(args.out).name, args.dataset, args.out))
     return 0
@@ -79,35 +96,43 @@ _OWN_FLAGS = {"checkpoints": "--checkpoint", "include_primary": "--exclude-prima
               "method": "--method"}
 
 
-def _add_config_flags(p: argparse.ArgumentParser) -> None:
-    """One flag per SynthConfig field, typed from its annotation, with its help text and choices: a new field
-    is a new flag (and a new config-file key) without being listed again."""
-    from dataclasses import fields
-
-    from .synthesis import SynthConfig
-    for f in fields(SynthConfig):
-        if f.name in _OWN_FLAGS:
+def add_config_flags(p: argparse.ArgumentParser, config: type, skip: Iterable[str] = (), show_defaults: bool = True
+                     ) -> None:
+    """One flag per field of `config` declared with `fields.opt`, typed from its annotation, with its help text and
+    choices: a new field is a new flag without being listed again. Flags default to None, so that only the given
+    ones replace the dataclass's defaults (`given_fields`)."""
+    for f in fields(config):
+        if "help" not in f.metadata or f.name in skip:
             continue
         flag, kind = "--" + f.name.replace("_", "-"), str(f.type)
         cast = float if "float" in kind else int if "int" in kind else str
+        shown = f.metadata["help"] + (f" (default: {_shown(f.default)})" if show_defaults and f.default is not None
+                                      else "")
         if kind.startswith("bool"):
-            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=f.metadata["help"])
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=shown)
         elif kind.startswith("tuple"):
-            p.add_argument(flag, type=_csv_of(cast), metavar="A,B,...", help=f.metadata["help"])
+            p.add_argument(flag, type=_csv_of(cast), metavar="A,B,...", help=shown)
         else:
-            p.add_argument(flag, type=cast, choices=f.metadata.get("choices"), help=f.metadata["help"])
+            p.add_argument(flag, type=cast, choices=f.metadata.get("choices"), help=shown)
+
+
+def _shown(default: object) -> str:
+    return ",".join(map(str, default)) if isinstance(default, tuple) else str(default)
+
+
+def given_fields(config: type, args: argparse.Namespace) -> dict:
+    """The fields of `config` whose flags were given."""
+    return {f.name: getattr(args, f.name) for f in fields(config)
+            if "help" in f.metadata and getattr(args, f.name, None) is not None}
 
 
 def synth_config_from_args(args: argparse.Namespace):
-    from dataclasses import fields
 
-    from .synthesis import SynthConfig
-    from .synthesis.presets import preset
     cfg = SynthConfig.from_json(Path(args.config).read_text()) if args.config else \
         preset(args.preset) if args.preset else SynthConfig()
     if args.workspace:
         cfg = cfg.replace(**_workspace(args).run_fields())
-    overrides = {f.name: getattr(args, f.name) for f in fields(SynthConfig) if f.name not in _OWN_FLAGS}
+    overrides = {k: v for k, v in given_fields(SynthConfig, args).items() if k not in _OWN_FLAGS}
     overrides.update(compile=args.compile, method=args.method)
     if args.checkpoint:
         pairs = [item.split("=", 1) for item in args.checkpoint]
@@ -120,11 +145,7 @@ def synth_config_from_args(args: argparse.Namespace):
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from tqdm.auto import tqdm
 
-    from .distributed import shard_from_env
-    from .events import BatchDone, Done, Started, Step
-    from .synthesis import synthesize
     cfg = synth_config_from_args(args)
     shard = shard_from_env()
     bar, summary = None, {}
@@ -139,7 +160,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
                                 + f" {event.img_per_s:.0f} img-it/s")
         elif isinstance(event, BatchDone):
             bar.update(1)
-            summary = event.record["final_losses"]
+            summary = event.record.final_losses
         elif isinstance(event, Done):
             bar.close()
             losses = ", ".join(f"{k}={v:.4g}" for k, v in summary.items() if "/" not in k)
@@ -149,9 +170,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    import torch
 
-    from .bench import cases, markdown, matmul_tflops, run_case, variant_config
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     chosen = cases(args.steps, str(device))
     names = list(chosen) if args.case == "all" else args.case.split(",")
@@ -184,8 +203,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from .metrics import compute_metrics
-    from .runstore import Run
     extractor = args.extractor or (_workspace(args).extractor if args.workspace else None)
     measured = {path: compute_metrics(Run(path), extractor=extractor, force=args.force) for path in args.runs}
     if args.json:
@@ -210,12 +227,8 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def cmd_priors(args: argparse.Namespace) -> int:
-    from .events import BatchDone, PriorRow
-    from .priors import PriorsConfig, render_priors
     space = _workspace(args).run_fields() if args.workspace else {}
-    cfg = PriorsConfig(classes=args.classes, ipc=args.ipc, seed=args.seed, iterations=args.iterations, init=args.init,
-                       primary=args.primary, judge=args.judge,
-                       **{k: v for k, v in space.items() if k in ("dataset", "weights")})
+    cfg = PriorsConfig(**{k: v for k, v in space.items() if k in ("dataset", "weights")}, **given_fields(PriorsConfig, args))
     for event in render_priors(cfg, args.out):
         if isinstance(event, BatchDone):
             print(f"  batch {event.batch} done", file=sys.stderr, flush=True)
@@ -229,8 +242,6 @@ def cmd_priors(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .runstore import Run
-    from .viz import trajectory_gif
     run = Run(args.run)
     if not run.exists():
         raise RunError(f"{args.run} is not a run (no config.json)")
@@ -241,19 +252,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"{args.gif}: {frames} frames")
     if args.zip:
         with open(args.zip, "wb") as f:
-            run.export_zip(f)
+            export_zip(run, f)
         print(f"{args.zip}: the finished images in ImageFolder layout")
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .distributed import local_device
-    from .evaluation import EvalConfig, check_complete, evaluate_run
-    from .events import Evaluated
-    from .runstore import Run
-    weights = args.weights or (_workspace(args).weights if args.workspace else "zoo")
-    cfg = EvalConfig(student=args.student, teachers=_csv(args.teachers), epochs=args.epochs,
-                     batch_size=args.batch_size, loss=args.loss, weights=weights)
+    space = {"weights": _workspace(args).weights} if args.workspace else {}
+    cfg = EvalConfig(**{**space, **given_fields(EvalConfig, args)})
     runs = [Run(p) for p in args.runs]
     for run in runs:  # refuse before spending any time
         check_complete(run)
@@ -273,10 +279,9 @@ def _add_synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="a JSON config file (flags override its values)")
     _add_workspace_flag(p, "dataset, weights and checkpoints; --dataset, --weights and --checkpoint override")
     p.add_argument("--preset", help="start from a named configuration: sre2l-imagenet, prism-imagenet, gvbsm-imagenet")
-    from .synthesis import METHODS
     p.add_argument("--method", choices=list(METHODS), help="the recipe: " + "; ".join(
         f"{m.name}: {m.summary}" for m in METHODS.values()))
-    _add_config_flags(p)
+    add_config_flags(p, SynthConfig, skip=_OWN_FLAGS, show_defaults=False)  # None: the method's recipe default
     p.add_argument("--exclude-primary", action="store_true", help="PRISM: keep the primary out of the BN set")
     p.add_argument("--checkpoint", action="append", default=[], metavar="NAME=FILE",
                    help="a checkpoint for one teacher (repeatable), e.g. tv_resnet18=/weights/r18.safetensors")
@@ -292,10 +297,7 @@ def _add_synth_args(p: argparse.ArgumentParser) -> None:
 def cmd_benchmark(args: argparse.Namespace) -> int:
     """Measure the missing cells on Dask (an embedded local cluster, or --scheduler), store each as it arrives, then
     write results.md and results.png beside cells.json."""
-    from tqdm import tqdm
 
-    from .benchmark import CellStore, cluster, run, write_outputs
-    from .benchmark.measure import extractor_name
     bench = benchmark_from_args(args)
     extractor = extractor_name(bench)
     out = Path(args.out)
@@ -308,7 +310,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
             bar.update(1)
             if p.error:
                 tqdm.write(f"{p.cell} {p.label}: failed ({p.error})")
-        failed = run(bench, store, client, out / "runs", show)
+        failed = run_benchmark(bench, store, client, out / "runs", show)
         bar.close()
     write_outputs(store.cells, out / "results.md", out / "results.png", extractor,
                   "python -m prism_core benchmark " + " ".join(sys.argv[2:]))
@@ -319,8 +321,6 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 
 def benchmark_from_args(args: argparse.Namespace):
     """The preset's fields, each replaced by its flag where one is given."""
-    from .benchmark import Benchmark
-    from .benchmark.protocol import PRESETS
 
     def listed(text: str | None, flag: str, numbers: bool = False) -> tuple | None:
         if text is None:
@@ -330,8 +330,8 @@ def benchmark_from_args(args: argparse.Namespace):
     given = {"rows": listed(args.rows, "--rows"), "ipcs": listed(args.ipcs, "--ipcs", True), "seeds": args.seeds,
              "students": listed(args.students, "--students"), "labels": listed(args.labels, "--labels"),
              "epochs": args.epochs}
-    fields = {**PRESETS[args.preset], **{k: v for k, v in given.items() if v is not None}}
-    return Benchmark(_workspace(args), **fields, device=args.device, threads=args.threads)
+    chosen = {**PRESETS[args.preset], **{k: v for k, v in given.items() if v is not None}}
+    return Benchmark(_workspace(args), **chosen, device=args.device, threads=args.threads)
 
 
 def _int(text: str, flag: str) -> int:
@@ -342,14 +342,12 @@ def _int(text: str, flag: str) -> int:
 
 
 def cmd_teachers_rescore(args: argparse.Namespace) -> int:
-    from .teachers.zoo import rescore_zoo
     for name, (full, subset) in rescore_zoo(get_dataset(args.dataset), Path(args.zoo)).items():
         print(f"{name}: test top-1 {full:.2f}% (first 2,000: {subset:.2f}%)")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .teachers import ZOO_DIR
     parser = argparse.ArgumentParser(prog="python -m prism_core", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     teachers = sub.add_parser("teachers", help="the teacher registry and zoo").add_subparsers(dest="action", required=True)
@@ -358,14 +356,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--zoo", default=str(ZOO_DIR), help="zoo folder (manifest.json + weights)")
     p.set_defaults(func=cmd_teachers_list)
     p = teachers.add_parser("train", help="train zoo teachers on a dataset (seeded)")
-    p.add_argument("--dataset", default="fashion_mnist", help="fashion_mnist or folder:/path/to/imagefolder")
+    p.add_argument("--dataset", default=EMBEDDED_DATASET, help=f"{EMBEDDED_DATASET} or folder:/path/to/imagefolder")
     p.add_argument("--only", default="", help="comma-separated architectures (default: the whole zoo recipe list)")
     p.add_argument("--epochs", type=int, default=0, help="override the recipe's epochs")
     p.add_argument("--out", default=str(ZOO_DIR), help="zoo folder to write")
     p.add_argument("--device", default="cpu")
     p.set_defaults(func=cmd_teachers_train)
     p = teachers.add_parser("rescore", help="re-measure the zoo's test accuracy and record it in the manifest")
-    p.add_argument("--dataset", default="fashion_mnist")
+    p.add_argument("--dataset", default=EMBEDDED_DATASET)
     p.add_argument("--zoo", default=str(ZOO_DIR))
     p.set_defaults(func=cmd_teachers_rescore)
     p = sub.add_parser("synth", help="synthesise a distilled dataset (SRe2L, PRISM, G-VBSM)")
@@ -373,15 +371,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_synth)
     p = sub.add_parser("evaluate", help="train students on runs' images with online soft labels; top-1 on the test split")
     p.add_argument("runs", nargs="+")
-    p.add_argument("--student", default="resnet18", help="any teacher architecture, or convnet (the classic DD ConvNet)")
-    p.add_argument("--teachers", default="resnet18", help="comma-separated relabel ensemble (Frobenius-normalised)")
-    p.add_argument("--weights", help="relabel teachers' weights: zoo (default), zoo:/path, pretrained or a checkpoint")
-    _add_workspace_flag(p, "the relabel teachers' zoo")
-    p.add_argument("--seeds", type=int, default=3)
-    p.add_argument("--epochs", type=int, default=300)
-    p.add_argument("--batch-size", type=int, default=50)
-    p.add_argument("--loss", choices=["mse_ce", "kl", "ce"], default="mse_ce",
-                   help="mse_ce / kl: soft labels from the relabel teachers; ce: hard labels only, no teacher")
+    add_config_flags(p, EvalConfig)
+    _add_workspace_flag(p, "the relabel teachers' zoo; --weights overrides")
+    p.add_argument("--seeds", type=int, default=3, help="students per run (seeds 0..N-1)")
     p.add_argument("--real-baseline", action="store_true", help="also evaluate a random real subset at the same IPC")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N: where students train and teachers relabel")
     p.set_defaults(func=cmd_evaluate)
@@ -399,14 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("priors", help="one run per BN teacher (same classes, seed, init and primary) and their grid")
     p.add_argument("--out", required=True, help="folder for the runs, priors.png and priors.json")
-    p.add_argument("--classes", type=_csv_of(int), metavar="A,B,...", help="class ids (default: all)")
-    p.add_argument("--ipc", type=int, default=2, help="images per class in every row")
-    p.add_argument("--seed", type=int, default=0, help="the one seed (and so the one init) of every row")
-    p.add_argument("--iterations", type=int, default=300, help="optimisation steps per batch")
-    p.add_argument("--init", choices=["noise", "real"], default="noise",
-                   help="noise (default: the prior shows) or real images (the init shows)")
-    p.add_argument("--primary", default="resnet18", help="the CE teacher of every row")
-    p.add_argument("--judge", default="convnext_atto", help="held-out model that scores each row (takes no part)")
+    add_config_flags(p, PriorsConfig)
     _add_workspace_flag(p, "the dataset and the zoo whose BN teachers make the rows")
     p.set_defaults(func=cmd_priors)
     p = sub.add_parser("export", help="a run's trajectory as an animated GIF, its images as a zip")
@@ -424,8 +409,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workspace_flag(p, "its extractor, when --extractor is not given")
     p.add_argument("--json", action="store_true", help="machine-readable output (per run: vendi, near_duplicate_rate, ...)")
     p.set_defaults(func=cmd_metrics)
-    from .benchmark import STUDENTS
-    from .benchmark.protocol import PRESETS
     p = sub.add_parser("benchmark", help="the init-controlled comparison on a workspace, cells on Dask (resumes)")
     _add_workspace_flag(p, "the dataset, the zoo and the extractor")
     p.add_argument("--preset", default="paper", choices=list(PRESETS),

@@ -10,6 +10,8 @@ from typing import Any
 
 import torch
 
+from .records import BatchRecord
+
 
 # --- synthesis (synthesis/engine.py) --------------------------------------------------------------
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class Preview:
 @dataclass(frozen=True)
 class BatchDone:
     batch: int
-    record: dict[str, Any]  # what batches/NNNNN.json holds: seeds, BN sets drawn and used, final losses
+    record: BatchRecord  # what the run stores: seeds, BN sets drawn and used, final losses, sources
     pixels: torch.Tensor  # the optimised tensor (normalised space), for resume and exact comparisons
     frames: torch.Tensor | None = None  # the trajectory: uint8 (F, N, C, H, W), or None (snapshots off)
     frame_steps: list[int] = field(default_factory=list)  # the step before which each frame was taken

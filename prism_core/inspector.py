@@ -8,38 +8,53 @@ every zoo teacher. The app's Gallery and Embeddings pages show these; nothing he
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .atomic import replacing
 from .data import get_dataset, real_image_indices
 from .features import extract_features
-from .runstore import Run, RunError
+from .records import BnSet
+from .synthesis.runstore import Run, RunError
 from .teachers import create_teacher, read_manifest, zoo_dir_of
 
 
-def inspect_image(run: Run, cls: int, k: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ImageStory:
+    """What shaped one image: its batch and group, the group's seed, each BN set that served the group with its step
+    count, the batch's final loss terms, and the training images it started from (RDED: one per patch)."""
+    batch: int
+    group: int
+    seed: int
+    bn_sets_used: dict[BnSet, int]
+    final_losses: dict[str, float]
+    iterations: int
+    init: str
+    sources: list[int]
+
+    @property
+    def init_train_index(self) -> int | None:
+        return self.sources[0] if self.sources else None
+
+
+def inspect_image(run: Run, cls: int, k: int) -> ImageStory:
     """The recorded story of image (cls, k): its batch, its group's seed, the BN sets that served its group (with
     step counts), its batch's final loss terms, and, for real init, the training image it started from."""
     for index, rec in run.finished().items():
-        pairs = list(zip(rec["classes"], rec["ipc_indices"]))
-        if (cls, k) in pairs:
-            position = pairs.index((cls, k))
-            group = position // (len(pairs) // len(rec["seeds"]))
+        if (cls, k) in rec.pairs:
+            position = rec.pairs.index((cls, k))
+            group = rec.group_of(position)
             cfg = run.config()
-            init_index = None
-            if rec.get("sources"):  # the training images a selection rule picked (RDED: one per patch)
-                init_index = rec["sources"][position][0]
-            elif cfg.init == "first":  # runs stored before sources were recorded
-                init_index = real_image_indices(get_dataset(cfg.dataset).split("train"), [(cls, k)])[0]
-            return {"batch": index, "group": group, "seed": rec["seeds"][group],
-                    "bn_sets_used": rec.get("bn_sets_used", [{}])[group] if rec.get("bn_sets_used") else {},
-                    "final_losses": rec.get("final_losses", {}), "iterations": rec.get("iterations"),
-                    "init": cfg.init, "init_train_index": init_index,
-                    "sources": rec["sources"][position] if rec.get("sources") else ([init_index] if init_index is not None else [])}
+            sources = list(rec.sources[position]) if rec.sources else []  # a selection's picks (RDED: per patch)
+            if not sources and cfg.init == "first":  # runs stored before sources were recorded
+                sources = real_image_indices(get_dataset(cfg.dataset).split("train"), [(cls, k)])
+            return ImageStory(index, group, rec.seeds[group], rec.bn_sets_used[group] if rec.bn_sets_used else {},
+                              rec.final_losses, rec.iterations, cfg.init, sources)
     raise RunError(f"{run.path}: no finished image of class {cls} with IPC index {k}")
 
 
@@ -69,7 +84,6 @@ def split_features(extractor: str, dataset_name: str, split: str, cache_dir: Pat
             progress(min(1.0, (start + chunk) / n))
     feats = np.concatenate(parts)
     if path is not None:
-        from .atomic import replacing
         path.parent.mkdir(parents=True, exist_ok=True)
         with replacing(path) as tmp:
             with open(tmp, "wb") as f:

@@ -18,9 +18,10 @@ import torch
 
 from .evaluation import EvalConfig, check_complete, evaluate_run
 from .events import BatchDone, Cancelled, Epoch, Evaluated, Preview, Started, Step
-from .runstore import Run, check_run_name
+from .states import State
 from .synthesis import Prepared, SynthConfig, prepare
 from .synthesis.engine import open_run, run_plan
+from .synthesis.runstore import Run, check_run_name
 from .teachers import TeacherCache
 
 HISTORY = 2000  # loss points kept per job for live curves
@@ -37,7 +38,7 @@ class Job:
     evaluation: EvalConfig | None = None
     seeds: int = 1
     message: str = ""  # evaluation progress in words
-    state: str = "queued"  # queued, running, finished, cancelled, failed
+    state: State = State.QUEUED
     error: str = ""
     batches_total: int = 0
     batches_done: int = 0
@@ -54,7 +55,7 @@ class Job:
 
     @property
     def active(self) -> bool:
-        return self.state in ("queued", "running")
+        return self.state.active
 
     def apply(self, event: object) -> None:
         """Keep the latest progress of a synthesis or evaluation event stream for pollers."""
@@ -75,7 +76,7 @@ class Job:
             self.message = (f"{event.subject} seed {event.seed + 1}/{self.seeds}: epoch {event.epoch}/"
                             f"{self.evaluation.epochs}, loss {event.loss:.4f}")
         elif isinstance(event, Cancelled):
-            self.state = "cancelled"
+            self.state = State.CANCELLED
 
 
 class JobQueue:
@@ -118,10 +119,10 @@ class JobQueue:
     def cancel(self, job_id: int) -> None:
         job = self._jobs[job_id]
         job.stop.set()
-        if job.state == "queued":
-            job.state = "cancelled"
+        if job.state == State.QUEUED:
+            job.state = State.CANCELLED
             if job.kind == "synth":
-                Run(job.run_dir).set_status("cancelled", batches_total=job.batches_total)
+                Run(job.run_dir).set_status(State.CANCELLED, batches_total=job.batches_total)
 
     def jobs(self) -> list[Job]:
         with self._lock:
@@ -143,7 +144,7 @@ class JobQueue:
             job = self._queue.get()
             if job.stop.is_set():
                 continue
-            job.state, job.started = "running", time.time()
+            job.state, job.started = State.RUNNING, time.time()
             try:
                 if job.kind == "synth":
                     events = run_plan(job.prepared, Run(job.run_dir), stop=job.stop)  # the run opened at submit
@@ -152,10 +153,10 @@ class JobQueue:
                                           device=self.device, stop=job.stop.is_set)
                 for event in events:
                     job.apply(event)
-                if job.state == "running":
-                    job.state = "finished"
+                if job.state == State.RUNNING:
+                    job.state = State.FINISHED
             except Exception as err:  # the job fails, the worker lives on for the next one
-                job.state, job.error = "failed", f"{type(err).__name__}: {err}"
+                job.state, job.error = State.FAILED, f"{type(err).__name__}: {err}"
                 traceback.print_exc()
             finally:
                 job.ended = time.time()

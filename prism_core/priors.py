@@ -19,15 +19,16 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .atomic import atomic_json, replacing
-from .data import class_indices, get_dataset
+from .data import EMBEDDED_DATASET, class_indices, get_dataset
 from .events import PriorRow
-from .metrics.diversity import intra_class_cosine, summarize
 from .features import extract_features
+from .fields import opt
+from .metrics.diversity import intra_class_cosine, summarize
 from .metrics.run_metrics import run_images01
-from .runstore import Run
 from .synthesis import ConfigError, SynthConfig, prepare, synthesize
 from .synthesis.init_settings import INIT_SETTINGS
-from .synthesis.methods import ZOO_POOL, get_method
+from .synthesis.methods import ZOO_POOL
+from .synthesis.runstore import Run
 from .teachers import create_teacher, read_manifest, zoo_dir_of
 from .training import predict
 from .viz import to_rgb_u8
@@ -39,14 +40,15 @@ LABELS = {"sre2l": "{primary} (SRe2L)", "prism-mixture": "PRISM mixture"}
 
 @dataclass(frozen=True)
 class PriorsConfig:
-    classes: tuple[int, ...] | None = None  # default: all
-    ipc: int = 2
-    seed: int = 0
-    iterations: int = 300
-    init: str = "noise"
-    primary: str = "resnet18"  # the CE teacher of every row
-    judge: str = "convnext_atto"  # held-out: BN-free, so never a BN teacher; must not be the primary
-    dataset: str = "fashion_mnist"
+    classes: tuple[int, ...] | None = opt(None, "class ids (default: all)")
+    ipc: int = opt(2, "images per class in every row")
+    seed: int = opt(0, "the one seed (and so the one init) of every row")
+    iterations: int = opt(300, "optimisation steps per batch")
+    init: str = opt("noise", "noise (the prior shows) or real images (the init shows)", ("noise", "real"))
+    primary: str = opt("resnet18", "the CE teacher of every row")
+    # held-out: BN-free, so never a BN teacher; must not be the primary
+    judge: str = opt("convnext_atto", "held-out model that scores each row (takes no part)")
+    dataset: str = EMBEDDED_DATASET
     weights: str = "zoo"  # the zoo whose BN teachers make the rows ("zoo:/path" for another one)
 
 
@@ -86,7 +88,7 @@ def render_priors(cfg: PriorsConfig, out: Path | str) -> Iterator[object]:
         cosine = summarize(intra_class_cosine(extract_features(judge, x, info), classes))["mean"]
         measured[name] = {
             "label": LABELS.get(name, name).format(primary=cfg.primary),
-            "bn_teachers": get_method(p.config.method).stat_teachers(p.config),
+            "bn_teachers": p.method.stat_teachers(p.config),
             "judge_top1": float((predict(judge, x, info).numpy() == classes).mean() * 100),
             "intra_class_cosine": None if np.isnan(cosine) else cosine}  # None: one image per class
         yield PriorRow(name, i, len(prepared), measured[name])

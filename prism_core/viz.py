@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
+from PIL import Image
 
+from .atomic import replacing
 from .images import to_uint8
-
-if TYPE_CHECKING:
-    from .runstore import Run
+from .synthesis.run_export import trajectory
+from .synthesis.runstore import Run, RunError
 
 
 def to_rgb_u8(images: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -54,9 +55,7 @@ def class_rows(images: torch.Tensor, classes: Sequence[int], ipc: Sequence[int],
 def trajectory_gif(run: "Run", dest: Path | str, per_class: int = 10, scale: int = 3, ms: int = 120) -> int:
     """The run's images forming, as an animated GIF (one class per row, as `class_rows`); returns the frame count.
     Written to a temporary name first: an existing file is replaced only by a complete GIF."""
-    from .atomic import replacing
-    from .runstore import RunError
-    found = run.trajectory()
+    found = trajectory(run)
     if found is None:
         raise RunError(f"{run.path} kept no trajectory (it was synthesised with --snapshots 0, or before "
                        "trajectories existed); re-run it to record one")
@@ -69,7 +68,6 @@ def trajectory_gif(run: "Run", dest: Path | str, per_class: int = 10, scale: int
 
 def gif_bytes(pictures: Sequence[np.ndarray], scale: int = 1, ms: int = 120) -> bytes:
     """(H, W, 3) uint8 pictures as one looping animated GIF, each shown `ms` and the last one a second."""
-    from PIL import Image
     images = [Image.fromarray(p).resize((p.shape[1] * scale, p.shape[0] * scale), Image.NEAREST) for p in pictures]
     buf = io.BytesIO()
     images[0].save(buf, format="GIF", save_all=True, append_images=images[1:],

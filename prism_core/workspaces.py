@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .data import DataError, get_dataset
-from .teachers import TeacherError, get_spec, read_manifest, zoo_dir_of
+from .data import EMBEDDED_DATASET, DataError, get_dataset
+from .teachers import TeacherError, get_spec, list_teachers, read_manifest, zoo_dir_of
 
 EMBEDDED = "embedded"
 KEYS = {"dataset", "zoo", "weights", "checkpoints", "extractor", "selector"}
@@ -61,11 +61,10 @@ class Workspace:
         """The teachers it offers: its zoo's, or for pretrained weights every registered ImageNet-size model."""
         if self.zoo_dir is not None:
             return list(read_manifest(self.zoo_dir)["teachers"])
-        from .teachers import list_teachers
         return [n for n in list_teachers() if get_spec(n).input_size >= 224]
 
 
-EMBEDDED_WORKSPACE = Workspace(EMBEDDED, "fashion_mnist", "zoo", {}, "convnext_atto")
+EMBEDDED_WORKSPACE = Workspace(EMBEDDED, EMBEDDED_DATASET, "zoo", {}, "convnext_atto")
 
 
 def _declared(name: str, table: Any, source: str) -> Workspace:

@@ -36,8 +36,9 @@ from prism_core.cli import main as cli  # noqa: E402
 from prism_core.data.fashion_mnist import INFO as FASHION_MNIST  # noqa: E402
 from prism_core.events import BatchDone, Step  # noqa: E402
 from prism_core.images import to_uint8  # noqa: E402
-from prism_core.runstore import Run  # noqa: E402
 from prism_core.synthesis import SynthConfig, synthesize  # noqa: E402
+from prism_core.synthesis.run_health import run_status  # noqa: E402
+from prism_core.synthesis.runstore import Run  # noqa: E402
 
 
 def pack_fashion_mnist(out: Path, per_class: int = 1000) -> None:
@@ -225,7 +226,7 @@ def main() -> int:
         queue.wait(job, timeout=300)
         if job.state != "finished":
             raise RuntimeError(f"job {job.state}: {job.error}")
-        status = Run(job.run_dir).status()
+        status = run_status(Run(job.run_dir))
         return f"state {job.state}, run status {status.get('state')}, {png_count(job.run_dir)} PNGs, " \
                f"{job.img_per_s:.0f} img-it/s, preview {job.preview is not None}"
 
@@ -278,13 +279,14 @@ def main() -> int:
         def go() -> str:
             from dataclasses import replace
 
+            from torch.profiler import ProfilerActivity
+
             from prism_core.synthesis import prepare
             from prism_core.synthesis.plan import make_plan
-            from torch.profiler import ProfilerActivity
             cfg = bench.variant_config(bench.cases(10, dev, imagenet_dataset=f"imagenet_shape:{size}")[case_name].config,
                                        variant)
             p = prepare(cfg)
-            for _ in synthesize(replace(p, config=cfg.replace(iterations=3), plan=make_plan(cfg.replace(iterations=3)))):
+            for _ in synthesize(replace(p, config=cfg.replace(iterations=3), plan=make_plan(cfg.replace(iterations=3), p.method))):
                 pass
             activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
             start = time.time()

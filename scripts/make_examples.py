@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from prism_core.metrics import compute_metrics, default_extractor, embed_runs
-from prism_core.metrics.embedding import DEFAULT_REAL_PER_CLASS
-from prism_core.runstore import Run, fair_pair, list_runs
-from prism_core.synthesis import SynthConfig, synthesize
-from prism_core.synthesis.init_settings import INIT_SETTINGS
 from prism_core.data import get_dataset
 from prism_core.evaluation import EvalConfig, evaluate_run
 from prism_core.events import BatchDone, Evaluated
+from prism_core.metrics import compute_metrics, default_extractor, embed_runs
+from prism_core.metrics.embedding import DEFAULT_REAL_PER_CLASS
+from prism_core.synthesis import SynthConfig, synthesize
+from prism_core.synthesis.init_settings import INIT_SETTINGS
+from prism_core.synthesis.runstore import Run, fair_pair, list_runs
 from prism_core.viz import class_rows
 
 ROOT = Path(__file__).resolve().parents[1]

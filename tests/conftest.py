@@ -75,19 +75,24 @@ def shapes_workspace(tmp_path_factory):
     return root, toml, dataset
 
 
+# one pair of files per pytest process: `make test` runs two xdist workers (gw0, gw1), `pytest` alone one (main)
+_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
 def pytest_configure(config):
     """When the suite runs without pytest's own faulthandler (`make test`), a crash of the interpreter (a C-level
-    abort) writes every thread's stack to test-artifacts/crash.log, which `make test` prints with the test it hit."""
+    abort) writes every thread's stack to test-artifacts/crash-<process>.log, which `make test` prints with the test
+    that process was in (test-artifacts/current-test-<process>)."""
     if not config.pluginmanager.has_plugin("faulthandler"):
         import faulthandler
         ARTIFACTS.mkdir(exist_ok=True)
-        config._crash_log = open(ARTIFACTS / "crash.log", "w")
+        config._crash_log = open(ARTIFACTS / f"crash-{_PROCESS}.log", "w")
         faulthandler.enable(file=config._crash_log, all_threads=True)
 
 
 def pytest_runtest_logstart(nodeid, location):
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "current-test").write_text(nodeid)
+    (ARTIFACTS / f"current-test-{_PROCESS}").write_text(nodeid)
 
 
 @pytest.fixture(autouse=True)

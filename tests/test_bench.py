@@ -4,8 +4,8 @@ import pytest
 
 from prism_core import bench, data
 from prism_core.data import imagenet_shape
-from prism_core.synthesis import SynthConfig, prepare, synthesize
 from prism_core.events import Step
+from prism_core.synthesis import SynthConfig, prepare, synthesize
 
 
 @pytest.mark.parametrize("method", ["sre2l", "prism"])

@@ -48,3 +48,20 @@ def test_a_mistyped_flag_value_names_the_flag(capsys):
     with pytest.raises(SystemExit):
         main(["synth", "--out", "x", "--ipc", "ten"])
     assert "--ipc" in capsys.readouterr().err
+
+
+def test_evaluate_and_priors_flags_are_their_configs_fields_with_the_configs_defaults():
+    from dataclasses import fields
+
+    from prism_core.cli import build_parser, given_fields
+    from prism_core.evaluation import EvalConfig
+    from prism_core.priors import PriorsConfig
+    parser = build_parser()
+    for command, config, extra in (("evaluate", EvalConfig, ["run"]), ("priors", PriorsConfig, ["--out", "o"])):
+        flagged = {f.name for f in fields(config) if "help" in f.metadata}
+        assert flagged and given_fields(config, parser.parse_args([command, *extra])) == {}  # the defaults stay
+        assert config(**given_fields(config, parser.parse_args([command, *extra]))) == config()
+    args = parser.parse_args(["evaluate", "run", "--teachers", "resnet18,lcnet_050", "--epochs", "7", "--loss", "ce"])
+    assert given_fields(EvalConfig, args) == {"teachers": ("resnet18", "lcnet_050"), "epochs": 7, "loss": "ce"}
+    args = parser.parse_args(["priors", "--out", "o", "--classes", "1,2", "--init", "real"])
+    assert PriorsConfig(**given_fields(PriorsConfig, args)) == PriorsConfig(classes=(1, 2), init="real")

@@ -4,8 +4,9 @@ import threading
 import pytest
 
 from prism_core.jobs import JobQueue
-from prism_core.runstore import Run
 from prism_core.synthesis import ConfigError, SynthConfig
+from prism_core.synthesis.run_health import run_status
+from prism_core.synthesis.runstore import Run
 
 TINY = SynthConfig(method="prism", weights="random", ipc=1, classes=(0, 1), iterations=2,
                    bn_pool=("lcnet_050",))
@@ -33,7 +34,7 @@ def test_two_callers_launching_at_once_both_get_their_runs_in_order(tmp_path):
     assert ordered[0].ended <= ordered[1].started  # one worker per device: strictly in submission order
     for job in jobs:
         run = Run(tmp_path / job.run_name)
-        assert run.status()["state"] == "finished" and run.config().seed == len(job.run_name)
+        assert run_status(run)["state"] == "finished" and run.config().seed == len(job.run_name)
 
 
 @pytest.mark.faults
@@ -52,7 +53,7 @@ def test_cancel_a_queued_job(tmp_path):
     second = queue.submit(TINY, "second")
     queue.cancel(second.id)
     queue.wait(first, timeout=120)
-    assert second.state == "cancelled" and Run(tmp_path / "second").status()["state"] == "cancelled"
+    assert second.state == "cancelled" and run_status(Run(tmp_path / "second"))["state"] == "cancelled"
 
 
 def test_back_to_back_jobs_reuse_the_loaded_teachers(tmp_path):

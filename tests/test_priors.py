@@ -6,8 +6,8 @@ import pytest
 
 from prism_core.cli import main as cli
 from prism_core.priors import PriorsConfig, render_priors, row_configs
-from prism_core.runstore import Run
 from prism_core.synthesis import ConfigError
+from prism_core.synthesis.runstore import Run
 
 pytestmark = pytest.mark.integration
 SMALL = PriorsConfig(classes=(0, 7), ipc=2, iterations=3)
@@ -23,11 +23,11 @@ def test_every_row_shares_the_init_and_differs_only_in_its_bn_teacher(tmp_path):
     rows = row_configs(SMALL)
     stored = json.loads((tmp_path / "a" / "priors.json").read_text())["rows"]
     assert list(stored) == list(rows) and {"sre2l", "prism-mixture", "mobilenetv2_050"} <= set(rows)
-    seeds = {name: [r["seeds"] for r in Run(tmp_path / "a" / name).finished().values()] for name in rows}
+    seeds = {name: [r.seeds for r in Run(tmp_path / "a" / name).finished().values()] for name in rows}
     assert len({json.dumps(s) for s in seeds.values()}) == 1  # one plan, so one noise draw, for every row
     for name in set(rows) - {"sre2l", "prism-mixture"}:
-        used = [u for r in Run(tmp_path / "a" / name).finished().values() for u in r["bn_sets_used"]]
-        assert all(set(u) == {name} for u in used)  # that teacher alone supplied the statistics
+        used = [u for r in Run(tmp_path / "a" / name).finished().values() for u in r.bn_sets_used]
+        assert all(set(u) == {(name,)} for u in used)  # that teacher alone supplied the statistics
         assert stored[name]["bn_teachers"] == [name] and 0 <= stored[name]["judge_top1"] <= 100
         assert -1 <= stored[name]["intra_class_cosine"] <= 1
     assert (tmp_path / "a" / "priors.png").stat().st_size > 1000

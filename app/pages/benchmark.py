@@ -3,10 +3,10 @@ in, and reopen stored benchmarks: the same tables, intervals, statements and fig
 import json
 import re
 
-import streamlit as st
-
 import benchmark_view
+import streamlit as st
 from common import runs_dir, workspace
+
 from prism_core import benchmark as bm
 from prism_core.benchmark.background import BackgroundBenchmark
 from prism_core.benchmark.measure import extractor_name
@@ -61,7 +61,7 @@ if launched:
                              seeds=int(st.session_state["bm_seeds"]), students=tuple(st.session_state["bm_students"]),
                              labels=tuple(st.session_state["bm_labels"]), epochs=int(st.session_state["bm_epochs"]) or None)
         job = running().get(name)
-        if job and job.state in ("queued", "running"):
+        if job and job.state.active:
             raise bm.BenchmarkError(f"{name} is still running")
         meta = root() / name / "benchmark.json"
         owner = json.loads(meta.read_text())["workspace"] if meta.is_file() else ws.name
@@ -89,7 +89,7 @@ def watch(name: str) -> None:
         st.progress(job.done / job.total if job.total else 0.0,
                     text=f"{job.state}: {job.done} of {job.total or '?'} tasks"
                          + (f", {job.failed_tasks} failed" if job.failed_tasks else "") + (f" ({job.error})" if job.error else ""))
-        if job.state in ("queued", "running") and st.button("Cancel", key=f"bm_cancel_{name}"):
+        if job.state.active and st.button("Cancel", key=f"bm_cancel_{name}"):
             job.cancel()
     meta = json.loads((root() / name / "benchmark.json").read_text())
     cells = bm.load_cells(root() / name / "cells.json")

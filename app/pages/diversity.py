@@ -4,8 +4,8 @@ zoo teacher, and fidelity to real data."""
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-
 from common import PAGE_IMAGES, choose_runs, dataset, image_count, run_features, run_metrics, run_mtime
+
 from prism_core.metrics import cosine_matrix
 
 st.title("Diversity")

@@ -3,13 +3,13 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 import torch
-
 from common import EXAMPLES_DIR, choose_runs, dataset, features_of, image_count, run_mtime, runs_dir
 from inspector import show_inspector
+
 from prism_core.images import to_uint8
 from prism_core.metrics import default_extractor, embed_runs
-from prism_core.metrics.run_metrics import model_weights
 from prism_core.metrics.embedding import DEFAULT_REAL_PER_CLASS, RUN_POINTS
+from prism_core.metrics.run_metrics import model_weights
 from prism_core.viz import grid
 
 st.title("Embeddings")

@@ -2,16 +2,17 @@
 optimisation (or playing it), and one image under the inspector. Only the images shown are read, so a
 50,000-image run opens as fast as a small one."""
 import streamlit as st
-
 from common import choose_runs, class_frames, class_images, class_sources, dataset, run_mtime
 from inspector import show_inspector
-from prism_core.data import class_indices
+
+from prism_core.data import EMBEDDED_DATASET, class_indices
 from prism_core.images import to_uint8
+from prism_core.synthesis.run_export import contents
 from prism_core.viz import gif_bytes, grid
 
 st.title("Gallery")
 labels, chosen = choose_runs("gallery_runs")
-dataset_name = labels[chosen[0]].config().dataset if chosen else "fashion_mnist"  # the runs' own real images
+dataset_name = labels[chosen[0]].config().dataset if chosen else EMBEDDED_DATASET  # the runs' own real images
 info = dataset(dataset_name).info
 shown = st.multiselect("Classes", list(info.class_names), default=list(info.class_names)[:5], key="gallery_classes")
 cols = st.columns(3)
@@ -71,7 +72,7 @@ if st.toggle("Inspect one image: what shaped it, where it started, its nearest t
     name = pick[0].selectbox("Run", chosen, key="inspect_run")
     cname = pick[1].selectbox("Class", shown or list(info.class_names), key="inspect_class")
     c = info.class_names.index(cname)
-    classes, ks = labels[name].contents()
+    classes, ks = contents(labels[name])
     available = [int(k) for k in ks[classes == c]]
     if available:
         k = pick[2].selectbox("IPC index", available[:200], key="inspect_k")

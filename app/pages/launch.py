@@ -3,14 +3,16 @@ import time
 
 import plotly.graph_objects as go
 import streamlit as st
-
 from common import dataset, device_name, job_queue, workspace
+from forms import FIELDS, field_input, field_key
 from presets import PRESETS, apply_preset
-from prism_core.selection import RULES
-from prism_core.synthesis import METHODS, SynthConfig, get_method, resolve
-from prism_core.synthesis.methods import baseline as baseline_of
-from prism_core.synthesis.config import help_for
+
 from prism_core.data import with_size
+from prism_core.selection import RULES
+from prism_core.states import State
+from prism_core.synthesis import METHODS, SynthConfig, get_method, resolve
+from prism_core.synthesis.config import help_for
+from prism_core.synthesis.methods import baseline as baseline_of
 from prism_core.teachers import get_spec
 from prism_core.teachers.catalog import teacher_rows
 from prism_core.teachers.weights import cached_pretrained, pretrained_hint
@@ -26,7 +28,7 @@ has_images = not ws.dataset.startswith("imagenet_shape")  # noise init only: no 
 
 def defaults(method: str) -> SynthConfig:
     """The method's recipe as resolved for this dataset (what the CLI would run)."""
-    return resolve(SynthConfig(method=method), info.image_size, info.num_classes)
+    return resolve(SynthConfig(method=method), get_method(method), info.image_size, info.num_classes)
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -66,15 +68,13 @@ if large and device == "cpu":
                "classes, IPC 1 and tens of iterations, or run on a GPU.", icon=":material/hourglass_top:")
     reduced = 64 if st.checkbox("Reduced size for this CPU: 64 px", value=True, key="w_reduced") else None
 
-st.session_state.setdefault("w_method", "prism")
-method = st.radio("Method", list(METHODS), horizontal=True, key="w_method", format_func=lambda m: METHODS[m].title,
-                  captions=[m.summary for m in METHODS.values()])
+method = field_input("method", "", "prism", options=list(METHODS), format_func=lambda m: METHODS[m].title,
+                     captions=[m.summary for m in METHODS.values()])
 recipe, rules = defaults(method), get_method(method)
+names = [r["name"] for r in zoo]
 left, right = st.columns(2)
 with left:
-    names = [r["name"] for r in zoo]
-    primary = st.selectbox("Primary (logit) teacher", names, index=names.index("resnet18") if "resnet18" in names else 0,
-                           key="w_primary", help="Supervises the cross-entropy term; BN-free models may be primaries.")
+    primary = field_input("primary", method, "resnet18", options=names, select=True)
     st.markdown(f"**{rules.pool_role or 'BN-teacher pool'}**")
     # the recipe's pool where this workspace has it, else every other BN teacher it offers
     default_pool = set(recipe.bn_pool) & set(names) or {r["name"] for r in zoo if r["bn_layers"] and r["name"] != primary}
@@ -89,44 +89,29 @@ with left:
     for r in bn_free:
         st.caption(f":material/block: {r['name']}: {r['family']} has no BatchNorm layers, so it cannot align BN statistics.")
 with right:
-    # help texts come from the config's fields: the same words as the CLI's --help
-    selection = st.radio("Teacher selection", ["pre", "intra"], horizontal=True, key="w_selection",
-                         disabled="selection" not in rules.options, help=help_for("selection"))
-    reselect = st.number_input("Re-draw every K steps (intra)", 1, 10000, 1, key="w_reselect",
-                               disabled="reselect_every" not in rules.options or selection != "intra",
-                               help=help_for("reselect_every"))
-    rule = st.radio("Subset rule", ["official", "k"], horizontal=True, key="w_rule", disabled="subset_rule" not in rules.options,
-                    help=help_for("subset_rule"))
-    k = st.number_input("k teachers", 1, 10, 2, key="w_k", disabled="subset_k" not in rules.options or rule != "k",
-                        help=help_for("subset_k"))
-    include_primary = st.checkbox("Primary also in the BN set", True, key="w_incl",
-                                  disabled="include_primary" not in rules.options,
-                                  help=help_for("include_primary"))
-    ipc = st.number_input("Images per class (IPC)", min_value=0, max_value=1000, value=2, key="w_ipc",
-                          help=help_for("ipc"))
-    classes = st.multiselect("Classes", list(info.class_names), default=list(info.class_names), key="w_classes",
-                             help=help_for("classes"))
-    iterations = st.number_input("Iterations per batch", min_value=0, value=int(recipe.iterations),
-                                 key=f"w_iterations_{method}", help=help_for("iterations"), disabled=not rules.optimises)
-    lr = st.number_input("Learning rate", min_value=0.0, value=float(recipe.lr), format="%.4f", key=f"w_lr_{method}",
-                         help=help_for("lr"), disabled=not rules.optimises)
-    r_bn = st.number_input("Statistics (BN) weight", min_value=0.0, value=float(recipe.r_bn), format="%.3f",
-                           key=f"w_rbn_{method}", help=help_for("r_bn"), disabled=not rules.optimises)
+    # every row is a config field: its label, help (the CLI's words), bounds and widget come from SynthConfig; a
+    # method greys out the options it does not read (Method.options) and a selection everything it does not optimise
+    chosen: dict = {}
+    for option in ("selection", "reselect_every", "subset_rule", "subset_k", "include_primary"):
+        off = option not in rules.options or (option == "reselect_every" and chosen.get("selection") != "intra") \
+            or (option == "subset_k" and chosen.get("subset_rule") != "k")
+        chosen[option] = field_input(option, method, getattr(recipe, option), disabled=off)
+    chosen["ipc"] = field_input("ipc", method, 2)  # the form starts small: a run in seconds
+    class_names = st.multiselect(FIELDS["classes"].metadata["label"], list(info.class_names),
+                                 default=list(info.class_names), key=field_key("classes", method),
+                                 help=FIELDS["classes"].metadata["help"])
+    for setting in ("iterations", "lr", "r_bn"):
+        chosen[setting] = field_input(setting, method, getattr(recipe, setting), disabled=not rules.optimises)
     inits = [*RULES, "noise"] if has_images else ["noise"]
-    init = st.radio("Init", inits, horizontal=True, key=f"w_init_{method}",
-                    index=inits.index(recipe.init) if recipe.init in inits else len(inits) - 1, help=help_for("init"),
-                    format_func=lambda i: RULES[i].title if i in RULES else i,
-                    disabled=not has_images or not rules.optimises)
+    chosen["init"] = field_input("init", method, recipe.init if recipe.init in inits else "noise", options=inits,
+                                 format_func=lambda i: RULES[i].title if i in RULES else i,
+                                 disabled=not has_images or not rules.optimises)
     selectors = [n for n in names if n != primary] or names
-    selector = st.selectbox("Selector (embeds and scores real images for the rule)", selectors,
-                            index=selectors.index(preferred) if (preferred := ws.selector or recipe.selector)
-                            in selectors else 0,
-                            key="w_selector", help=help_for("selector"),
-                            disabled=init not in RULES or not RULES[init].needs_selector)
-    formation = st.radio("Batch formation", ["cross-class", "class-grouped"], horizontal=True, key=f"w_formation_{method}",
-                         index=0 if recipe.batch_formation == "cross-class" else 1, help=help_for("batch_formation"))
-    seed = st.number_input("Seed", min_value=0, value=0, key="w_seed", help=help_for("seed"))
-    gpu = device == "cuda"
+    chosen["selector"] = field_input("selector", method, ws.selector or recipe.selector, options=selectors, select=True,
+                                     disabled=chosen["init"] not in RULES or not RULES[chosen["init"]].needs_selector)
+    chosen["batch_formation"] = field_input("batch_formation", method, recipe.batch_formation)
+    chosen["seed"] = field_input("seed", method, 0)
+    gpu = device == "cuda"  # two GPU switches over the precision and compile fields (their other modes: the CLI's)
     fast = st.columns(2)
     bf16 = fast[0].checkbox("bf16 teacher forwards", value=gpu, disabled=not gpu, key="w_bf16",
                             help=help_for("precision"))
@@ -142,14 +127,11 @@ name = st.text_input("Run name", value=f"{method}-{time.strftime('%Y%m%d-%H%M%S'
 
 if st.button("Launch", type="primary", key="launch"):
     # a selection optimises nothing: its recipe fixes the steps, the init and the weights
-    optimiser = dict(iterations=int(iterations), lr=float(lr), r_bn=float(r_bn), init=init) if rules.optimises else {}
-    cfg = SynthConfig(method=method, primary=primary, bn_pool=tuple(pool) if rules.pool_role else (),
-                      selection=selection, reselect_every=int(reselect), subset_rule=rule, subset_k=int(k),
-                      include_primary=include_primary, ipc=int(ipc), **optimiser,
-                      classes=tuple(info.class_names.index(c) for c in classes),
-                      batch_formation=formation, seed=int(seed), preview_every=10,
-                      precision="bf16" if gpu and bf16 else "fp32", compile="default" if gpu and compiled else "off",
-                      **{**ws.run_fields(), "selector": selector,
+    settings = {k: v for k, v in chosen.items() if rules.optimises or k not in ("iterations", "lr", "r_bn", "init")}
+    cfg = SynthConfig(**{**ws.run_fields(), **settings, "method": method, "primary": primary,
+                         "bn_pool": tuple(pool) if rules.pool_role else (), "preview_every": 10,
+                         "classes": tuple(info.class_names.index(c) for c in class_names),
+                         "precision": "bf16" if gpu and bf16 else "fp32", "compile": "default" if gpu and compiled else "off",
                          **({"dataset": with_size(ws.dataset, reduced)} if reduced else {})})
     try:
         jobs = [job_queue().submit(cfg, name)]
@@ -185,7 +167,7 @@ def progress_panel() -> None:
             head[0].markdown(f"**{job.run_name}** · {job.state}" + (f" · {job.error}" if job.error else ""))
             if job.active and head[1].button("Cancel", key=f"cancel_{job.id}"):
                 job_queue().cancel(job.id)
-            frac = (job.batches_done + (job.step / job.iterations if job.iterations and job.state == "running" else 0)) \
+            frac = (job.batches_done + (job.step / job.iterations if job.iterations and job.state == State.RUNNING else 0)) \
                 / max(job.batches_total, 1)
             st.progress(min(frac, 1.0), text=f"batch {job.batches_done}/{job.batches_total} · step {job.step}/"
                         f"{job.iterations} · {job.img_per_s:.0f} image-it/s · ETA {job.eta_s:.0f} s")

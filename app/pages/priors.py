@@ -3,8 +3,8 @@ import hashlib
 import json
 
 import streamlit as st
-
 from common import EMBEDDED, PRIORS_DIR, dataset, runs_dir, workspace
+
 from prism_core.events import PriorRow, Step
 from prism_core.priors import PriorsConfig, priors_picture, render_priors, row_configs, stored_priors
 

@@ -1,9 +1,9 @@
 """The project's measured comparison (the same tables as docs/results.md and the README), then the student
 accuracy of the user's own evaluated runs; evaluations run as background jobs."""
-import streamlit as st
-
 import benchmark_view
+import streamlit as st
 from common import dataset, finished_runs, job_queue, runs_dir, workspace
+
 from prism_core import benchmark as bm
 from prism_core.evaluation import EvalConfig, stored_evaluations
 from prism_core.teachers import read_manifest

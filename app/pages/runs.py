@@ -1,8 +1,13 @@
 """Every stored run with its status; resume, delete (with confirmation), download as a zip."""
-import streamlit as st
+from functools import partial
 
+import streamlit as st
 from common import EXAMPLES_DIR, all_runs, in_workspace, job_queue, run_label, workspaces
-from prism_core.runstore import RunError
+
+from prism_core.states import State
+from prism_core.synthesis.run_export import export_zip
+from prism_core.synthesis.run_health import run_status
+from prism_core.synthesis.runstore import RunError
 
 st.title("Runs")
 st.caption("Every run in the store, of every workspace; the other pages show the runs of the workspace chosen in "
@@ -12,11 +17,11 @@ declared = workspaces()[0]
 if not runs:
     st.info("No runs yet: launch one on the Launch page.")
 # material icons: Debian's Chromium has no colour-emoji font, so emoji render as empty boxes
-ICON = {"finished": ":material/check_circle:", "running": ":material/pending:", "queued": ":material/schedule:",
-        "cancelled": ":material/stop_circle:", "failed": ":material/error:", "interrupted": ":material/warning:",
-        "damaged": ":material/broken_image:"}
+ICON = {State.FINISHED: ":material/check_circle:", State.RUNNING: ":material/pending:",
+        State.QUEUED: ":material/schedule:", State.CANCELLED: ":material/stop_circle:", State.FAILED: ":material/error:",
+        State.INTERRUPTED: ":material/warning:", State.DAMAGED: ":material/broken_image:"}
 for run in runs:
-    status = run.status()
+    status = run_status(run)
     job = job_queue().job_for(run.name) if run.path.parent != EXAMPLES_DIR else None
     state = job.state if job is not None and job.active else status["state"]
     with st.expander(f"{ICON.get(state, ':material/circle:')} {run_label(run)} · {state} · "
@@ -38,7 +43,7 @@ for run in runs:
                     f"IPC {cfg['ipc']} · {cfg['iterations']} iterations · seed {cfg['seed']}")
         st.json(record, expanded=False)
         cols = st.columns(3)
-        if run.path.parent != EXAMPLES_DIR and home is not None and state in ("interrupted", "cancelled", "failed"):
+        if run.path.parent != EXAMPLES_DIR and home is not None and state.resumable:
             if cols[0].button("Resume", key=f"resume_{run.name}"):
                 try:
                     job_queue().submit(run.config(), run.name, resume=True)
@@ -47,9 +52,9 @@ for run in runs:
                     st.error(f"Cannot resume: {err}")
         if status.get("batches_done"):
             # a callable: the zip is built when the button is clicked, not on every render
-            cols[1].download_button("Download PNGs (zip)", data=run.export_zip, file_name=f"{run.name}.zip",
+            cols[1].download_button("Download PNGs (zip)", data=partial(export_zip, run), file_name=f"{run.name}.zip",
                                     mime="application/zip", key=f"zip_{run.name}", on_click="ignore")
-        if run.path.parent != EXAMPLES_DIR and state not in ("running", "queued"):
+        if run.path.parent != EXAMPLES_DIR and not state.active:
             confirm = cols[2].checkbox("Confirm delete", key=f"confirm_{run.name}")
             if cols[2].button("Delete", key=f"delete_{run.name}", disabled=not confirm):
                 run.delete()

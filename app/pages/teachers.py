@@ -1,8 +1,8 @@
 """The teacher zoo: architectures, sizes, accuracies, roles, and each teacher's BN running-statistics profile."""
 import plotly.graph_objects as go
 import streamlit as st
-
 from common import teacher, workspace
+
 from prism_core.teachers.catalog import teacher_rows
 
 st.title("Teachers")

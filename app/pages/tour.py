@@ -2,15 +2,15 @@
 import numpy as np
 import pandas as pd
 import streamlit as st
-
 from common import EXAMPLES_DIR, PRIORS_DIR, class_frames, class_images, dataset, run_mtime
 from presets import DEMO_CLASSES, apply_preset
+
 from prism_core.data import class_indices
 from prism_core.evaluation import stored_evaluations
 from prism_core.images import to_uint8
 from prism_core.metrics import compute_metrics
 from prism_core.priors import priors_picture, stored_priors
-from prism_core.runstore import Run
+from prism_core.synthesis.runstore import Run
 from prism_core.viz import gif_bytes, grid
 from prism_core.workspaces import EMBEDDED_WORKSPACE
 

@@ -4,8 +4,21 @@ protocol (rows, claims, students, budgets) -> measure (a cell's tasks) -> runner
 stats (paired intervals) -> report (markdown, statements) and figure.
 """
 from .output import write_outputs
-from .protocol import (ABLATION, ALL_ROWS, CLAIMS, EVALS, LABELS, MAIN, METRICS, ROWS, STUDENTS, Benchmark,
-                       BenchmarkError, epochs, key)
+from .protocol import (
+                       ABLATION,
+                       ALL_ROWS,
+                       CLAIMS,
+                       EVALS,
+                       LABELS,
+                       MAIN,
+                       METRICS,
+                       ROWS,
+                       STUDENTS,
+                       Benchmark,
+                       BenchmarkError,
+                       epochs,
+                       key,
+)
 from .report import budget, caveat, coreset_verdict, document, headline, markdown, statements, verdicts
 from .runner import Progress, cluster, run
 from .stats import differences, hours, interval, ipcs, paired, summary

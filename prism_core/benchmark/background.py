@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..states import State
 from .protocol import Benchmark
 from .runner import Progress, cluster, run
 from .store import CellStore
@@ -20,7 +21,7 @@ class BackgroundBenchmark:
     out: Path
     workers: int = 2
     scheduler: str | None = None
-    state: str = "queued"  # queued, running, finished, cancelled, failed
+    state: State = State.QUEUED
     done: int = 0
     total: int = 0
     failed_tasks: int = 0
@@ -39,11 +40,11 @@ class BackgroundBenchmark:
         self.failed_tasks += bool(p.error)
 
     def _work(self) -> None:
-        self.state = "running"
+        self.state = State.RUNNING
         try:
             with cluster(self.scheduler, self.workers) as client:
                 run(self.bench, CellStore(self.out / "cells.json"), client, self.out / "runs", self._progress,
                     self._stop.is_set)
-            self.state = "cancelled" if self._stop.is_set() else "finished"
+            self.state = State.CANCELLED if self._stop.is_set() else State.FINISHED
         except Exception as err:  # shown on the page; the cells stored so far stay
-            self.state, self.error = "failed", f"{type(err).__name__}: {err}"
+            self.state, self.error = State.FAILED, f"{type(err).__name__}: {err}"

@@ -18,9 +18,9 @@ from ..evaluation import evaluate_images
 from ..events import Evaluated
 from ..metrics import image_metrics, run_images01
 from ..metrics.run_metrics import EXTRACTOR_PREFERENCE
-from ..runstore import Run, slug
 from ..selection import RULES
 from ..synthesis import synthesize
+from ..synthesis.runstore import Run, slug
 from ..teachers import create_teacher, read_manifest
 from .protocol import REAL_ROWS, Benchmark, BenchmarkError, eval_config
 
@@ -71,7 +71,7 @@ def extractor_name(bench: Benchmark) -> str:
 
 def _worker() -> str:
     try:
-        from distributed import get_worker
+        from distributed import get_worker  # deferred: a cell measured outside Dask needs no Dask
         return get_worker().address
     except (ImportError, ValueError):
         return "local"

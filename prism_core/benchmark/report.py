@@ -7,13 +7,11 @@ from itertools import pairwise
 
 import numpy as np
 
-from . import protocol
-
 from ..synthesis import init_settings
 from ..synthesis.init_settings import INIT_SETTINGS
+from . import protocol
 from .protocol import ABLATION, CLAIMS, CORESETS, MOONSHOT, ROWS, SYNTH_ROWS
-from .stats import (column_values, differences, direction, diversity_axis, hours, ipcs, measured_evals, paired,
-                    summary)
+from .stats import column_values, differences, direction, diversity_axis, hours, ipcs, measured_evals, paired, summary
 
 
 def caveat(cells: dict, ipc: int) -> str:

@@ -45,7 +45,7 @@ def cluster(scheduler: str | None = None, workers: int = 2, gpu_slots: int = 0) 
     The local cluster is Dask's SubprocessCluster: the scheduler and each worker start as fresh `python -m dask`
     processes. LocalCluster's workers are spawned from this process and re-run its __main__, which inside
     Streamlit (and its AppTest) is the app's script, not a guarded entry point."""
-    from distributed import Client
+    from distributed import Client  # deferred: Dask only when a benchmark runs, not when the app imports this
     from distributed.deploy.subprocess import SubprocessCluster
     if scheduler:
         try:
@@ -94,7 +94,7 @@ def run(bench: Benchmark, store: CellStore, client, work: Path, progress: Callab
     """Measure what the store lacks; each result is stored as it arrives. Returns the number of failed tasks.
     `should_stop` is polled twice a second: when it turns true the outstanding tasks are cancelled, and nothing
     finished is lost."""
-    from distributed import as_completed
+    from distributed import as_completed  # deferred: as above
     tasks = submit(bench, store, client, Path(work))
     futures = list(tasks)
     threading.Thread(target=_cancel_when, args=(should_stop, client, futures), daemon=True).start()

@@ -4,14 +4,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from .base import Dataset, DatasetInfo, Split, TensorSplit, class_indices, real_image_indices
+from .fashion_mnist import INFO as _FASHION_MNIST
 from .fashion_mnist import FashionMNIST
 from .idx import DataError, read_idx
 from .image_folder import ImageFolderDataset
 from .shape_only import ShapeOnly, imagenet_shape
 
 __all__ = ["Dataset", "DatasetInfo", "Split", "TensorSplit", "FashionMNIST", "ImageFolderDataset",
-           "DataError", "ShapeOnly", "read_idx", "class_indices", "real_image_indices", "get_dataset", "with_size"]
+           "DataError", "ShapeOnly", "read_idx", "class_indices", "real_image_indices", "get_dataset", "with_size",
+           "EMBEDDED_DATASET"]
 
+EMBEDDED_DATASET = _FASHION_MNIST.name  # the default everywhere: offline, on a laptop CPU, with the shipped zoo
 _CACHE: dict[str, Dataset] = {}
 
 
@@ -31,13 +34,13 @@ def with_size(name: str, size: int) -> str:
     return name
 
 
-def get_dataset(name: str = "fashion_mnist", image_size: int | None = None) -> Dataset:
+def get_dataset(name: str = EMBEDDED_DATASET, image_size: int | None = None) -> Dataset:
     """`fashion_mnist`, `folder:/path/to/root[:SIZE]` for an ImageFolder tree (resized to SIZE px, 224 unless
     given), or `imagenet_shape[:SIZE]` (ImageNet-1K's shape, 224 px unless SIZE is given, no images: noise init
     only). Cached per process."""
     key = f"{name}@{image_size}"
     if key not in _CACHE:
-        if name == "fashion_mnist":
+        if name == EMBEDDED_DATASET:
             _CACHE[key] = FashionMNIST()
         elif name == "imagenet_shape" or name.startswith("imagenet_shape:"):
             size = name.partition(":")[2]
@@ -50,5 +53,6 @@ def get_dataset(name: str = "fashion_mnist", image_size: int | None = None) -> D
                 raise DataError(f"{name!r}: the image size after the folder must be 8-1024 pixels")
             _CACHE[key] = ImageFolderDataset(Path(path), image_size=int(size) if size else image_size or 224)
         else:
-            raise DataError(f"unknown dataset {name!r}; use 'fashion_mnist', 'imagenet_shape' or 'folder:/path/to/imagefolder'")
+            raise DataError(f"unknown dataset {name!r}; use '{EMBEDDED_DATASET}', 'imagenet_shape' or "
+                            "'folder:/path/to/imagefolder'")
     return _CACHE[key]

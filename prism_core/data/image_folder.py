@@ -73,7 +73,7 @@ def imagenet_descriptions(folders: Sequence[str]) -> tuple[str, ...]:
     """ImageNet wnid folders (n01440764, ...) named as people read them (timm's class descriptions)."""
     if not folders or not all(re.fullmatch(r"n\d{8}", f) for f in folders):
         return tuple(folders)
-    from timm.data import ImageNetInfo
+    from timm.data import ImageNetInfo  # deferred: timm (and torchvision) take seconds to import
     info = ImageNetInfo()
     known = set(info.label_names())
     return tuple(info.label_name_to_description(f).split(",")[0] if f in known else f for f in folders)

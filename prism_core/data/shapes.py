@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 SHAPE_CLASSES = ("circles", "stripes", "checks")
 
@@ -21,7 +22,6 @@ def shape_image(cls: int, seed: int, size: int = 32) -> np.ndarray:
 
 def write_shapes(root: Path, train: int = 40, val: int = 10) -> Path:
     """root/train/<class>/*.png and root/val/<class>/*.png; the dataset name is f"folder:{root}:32"."""
-    from PIL import Image
     for split, n in (("train", train), ("val", val)):
         for c, name in enumerate(SHAPE_CLASSES):
             (root / split / name).mkdir(parents=True, exist_ok=True)

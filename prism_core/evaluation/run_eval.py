@@ -9,11 +9,13 @@ from typing import Any, Iterator
 import numpy as np
 import torch
 
-from ..data import get_dataset
 from ..atomic import atomic_json
+from ..data import get_dataset
 from ..events import Cancelled, Epoch, Evaluated, Trained
-from ..runstore import Run, RunError
+from ..metrics import run_images01
 from ..selection import random_real_subset
+from ..synthesis.run_health import run_problems
+from ..synthesis.runstore import Run, RunError
 from .student import EvalConfig, train_student
 
 
@@ -21,7 +23,7 @@ def check_complete(run: Run) -> None:
     """Every finished batch must have its pixels and PNGs; otherwise refuse (and change nothing)."""
     if not run.finished():
         raise RunError(f"{run.path}: no finished batches to evaluate")
-    problems = run.problems()
+    problems = run_problems(run)
     if problems:
         raise RunError(f"{run.path}: {len(problems)} problem(s) with finished batches (e.g. {'; '.join(problems[:3])}); "
                        "re-run the synthesis with --overwrite or restore the files")
@@ -50,7 +52,6 @@ def evaluate_run(run: Run, cfg: EvalConfig, seeds: int = 3, real_baseline: bool 
     """Evaluate the run's images (and, optionally, a random real subset at the same IPC and classes, in the
     identical protocol); each result is stored in evaluation.json under its protocol's key."""
     check_complete(run)
-    from ..metrics import run_images01
     x, classes, _ = run_images01(run)
     c = run.config()
     subjects = [("run", x, classes)]

@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 
 from ..data import Dataset
 from ..events import Epoch, Trained
+from ..fields import opt
 from ..teachers import create_teacher
 from ..training import top1
 from .relabel import MixConfig, SoftLabeler, student_view
@@ -22,16 +23,16 @@ from .students import create_student
 
 @dataclass(frozen=True)
 class EvalConfig:
-    student: str = "resnet18"
-    teachers: tuple[str, ...] = ("resnet18",)
-    weights: str = "zoo"  # of the relabel teachers: zoo, pretrained (ImageNet) or a checkpoint path
-    epochs: int = 300
-    batch_size: int = 50
+    student: str = opt("resnet18", "any teacher architecture, or convnet (the classic DD ConvNet)")
+    teachers: tuple[str, ...] = opt(("resnet18",), "the relabel ensemble (Frobenius-normalised)")
+    weights: str = opt("zoo", "the relabel teachers' weights: zoo, zoo:/path, pretrained or a checkpoint")
+    epochs: int = opt(300, "student epochs")
+    batch_size: int = opt(50, "student batch size")
     lr: float = 1e-3
     weight_decay: float = 0.01
-    # "mse_ce": MSE(soft) + 0.1 CE (G-VBSM/PRISM); "kl": KL at temperature T (SRe2L); "ce": hard labels only, no
-    # teacher (what the images teach without a strong teacher's soft labels; CutMix is then off)
-    loss: str = "mse_ce"
+    # "ce": what the images teach without a strong teacher's soft labels (CutMix is then off)
+    loss: str = opt("mse_ce", "mse_ce: MSE(soft labels) + 0.1 CE (G-VBSM, PRISM); kl: KL at temperature T (SRe2L); "
+                    "ce: hard labels only, no teacher", ("mse_ce", "kl", "ce"))
     temperature: float = 20.0
     schedule: str = "cos"  # "cos" (SRe2L) or "cos2" (PRISM/EDC smoothing, st 2.5)
     mix: MixConfig = MixConfig()

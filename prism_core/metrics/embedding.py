@@ -16,7 +16,11 @@ import numpy as np
 import torch
 
 from ..atomic import atomic_json
-from ..runstore import Run
+from ..data import get_dataset
+from ..features import extract_features
+from ..synthesis.runstore import Run
+from ..teachers import create_teacher
+from .run_metrics import content_key, model_weights, real_reference, run_images01
 
 VERSION = 1  # of the stored projections
 DEFAULT_REAL_PER_CLASS = 30  # real test images per class beside the runs (the Embeddings page's default)
@@ -27,12 +31,12 @@ RUN_POINTS = 1000  # at most this many points of one run: a large run is shown b
 
 
 def warm_up() -> None:
-    import umap
+    import umap  # deferred: umap (numba) takes seconds to import; only embeddings need it
     umap.UMAP(n_neighbors=5, n_epochs=10, random_state=0).fit_transform(np.random.default_rng(0).normal(size=(60, 8)))
 
 
 def umap_2d(features: torch.Tensor, seed: int = 0, n_neighbors: int = 15) -> np.ndarray:
-    import umap
+    import umap  # deferred: umap (numba) takes seconds to import; only embeddings need it
     if len(features) > MAX_POINTS:
         raise ValueError(f"{len(features)} points; embed at most {MAX_POINTS} (fewer real images per class)")
     reducer = umap.UMAP(n_neighbors=min(n_neighbors, len(features) - 1), min_dist=0.1, random_state=seed,
@@ -53,12 +57,8 @@ def embed_runs(runs: Sequence[Run], extractor: str, per_class: int, folders: Seq
     """UMAP of the runs' images (of a run with more than RUN_POINTS, its first IPC indices of every class) plus
     `per_class` real test images of every class (points' sources: run names and "real"). Read from the first of `folders` that holds it, else computed and stored in the last one,
     under a key of the runs' contents, the extractor, `per_class` and the seed."""
-    from ..data import get_dataset
-    from ..teachers import create_teacher
-    from ..features import extract_features
-    from .run_metrics import model_weights, real_reference, run_images01
     runs = sorted(runs, key=lambda r: r.name)
-    key = hashlib.sha256(json.dumps([VERSION, extractor, per_class, seed, [(r.name, r.content_key()) for r in runs]])
+    key = hashlib.sha256(json.dumps([VERSION, extractor, per_class, seed, [(r.name, content_key(r)) for r in runs]])
                          .encode()).hexdigest()[:24]
     for folder in folders:
         if (Path(folder) / f"{key}.json").is_file():

@@ -9,14 +9,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..data import class_indices, get_dataset
-from ..images import to_uint8
 from ..atomic import atomic_json
-from ..runstore import Run, RunError
+from ..data import class_indices, get_dataset
+from ..features import extract_features
+from ..images import to_uint8
 from ..selection import random_real_subset
+from ..synthesis.runstore import Run, RunError
 from ..teachers import create_teacher, read_manifest, zoo_dir_of
 from .diversity import NEAR_DUPLICATE, intra_class_cosine, near_duplicate_rate, per_class, summarize, vendi
-from ..features import extract_features
 from .fidelity import per_class_fidelity
 from .prior_fit import bn_mismatch
 
@@ -60,8 +60,15 @@ def real_reference(dataset_name: str, classes: np.ndarray, per_class: int = REAL
     return test.load(idx), test.labels[idx], idx
 
 
+def content_key(run: Run) -> str:
+    """What identifies a run's images on any machine and in any clone (file times do not): each finished batch's
+    seeds and final loss."""
+    batches = sorted((i, r.seeds, r.final_losses.get("total")) for i, r in run.finished().items())
+    return hashlib.sha256(json.dumps(batches).encode()).hexdigest()[:16]
+
+
 def _key(run: Run, extractor: str, sha: str) -> str:
-    return hashlib.sha256(f"{VERSION}:{extractor}:{sha}:{REAL_PER_CLASS}:{run.content_key()}".encode()).hexdigest()
+    return hashlib.sha256(f"{VERSION}:{extractor}:{sha}:{REAL_PER_CLASS}:{content_key(run)}".encode()).hexdigest()
 
 
 def image_metrics(extractor: torch.nn.Module, x01: torch.Tensor, classes: np.ndarray, dataset_name: str) -> dict[str, Any]:

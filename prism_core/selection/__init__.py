@@ -6,8 +6,7 @@ import torch
 
 from ..data import get_dataset
 from .rded import RDED
-from .rules import (Candidates, Difficulty, Easy, First, Herding, KCenter, Picked, Random, Rule, SelectionError,
-                    Selector)
+from .rules import Candidates, Difficulty, Easy, First, Herding, KCenter, Picked, Random, Rule, SelectionError, Selector
 
 RULES: dict[str, Rule] = {r.name: r for r in (First(), Random(), Herding(), KCenter(), Easy(), Difficulty(), RDED())}
 DEFAULT_SELECTOR = "regnetx_002"  # in the embedded zoo: neither the soft-label teacher (resnet18) nor the extractor

@@ -27,8 +27,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..data import Split
 from ..crops import sample_crop
+from ..data import Split
 from .rules import Picked, Rule, SelectionError, Selector
 
 CROPS_PER_IMAGE = 5

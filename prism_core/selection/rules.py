@@ -20,7 +20,6 @@ from ..data import DatasetInfo, Split, class_indices
 from ..features import embed
 
 
-
 class SelectionError(ValueError):
     """A rule cannot pick as asked; the message names the fix."""
 

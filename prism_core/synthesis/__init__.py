@@ -1,9 +1,10 @@
 """Synthesis: SRe2L, PRISM and G-VBSM as configurations of one engine."""
 from .config import MAX_IPC, ConfigError, SynthConfig, validate
-from .engine import Prepared, SynthesisError, prepare, synthesize
-from .plan import BatchSpec, make_plan
-from .methods import METHODS, Method, get_method, register
+from .engine import SynthesisError, prepare, synthesize
+from .methods import METHODS, get_method, register
+from .plan import make_plan
 from .recipes import resolve
+from .types import BatchSpec, Method, Prepared
 
 __all__ = ["SynthConfig", "ConfigError", "MAX_IPC", "validate", "synthesize", "prepare", "Prepared", "SynthesisError",
            "BatchSpec", "make_plan", "METHODS", "Method", "get_method", "register", "resolve"]

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from ..data import EMBEDDED_DATASET
+from ..fields import opt
 from ..selection import DEFAULT_SELECTOR, RULES
 
 MAX_IPC = 1000  # a stated limit: beyond this a run is almost surely a typo (ImageNet IPC 200 is the field's max)
@@ -20,43 +22,43 @@ class ConfigError(ValueError):
     """The configuration cannot run; the message names the field and the fix."""
 
 
-def opt(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:
-    """A config field with the help text (and choices) that its CLI flag shows (`cli.py` generates the flags)."""
-    return field(default=default, metadata={"help": help, "choices": choices})
-
-
 @dataclass(frozen=True)
 class SynthConfig:
     """A synthesis run. Fields left None take the method's recipe default (recipes.py)."""
     method: str = opt("prism", "the recipe (methods.py): sre2l, prism, gvbsm or a registered one")
-    dataset: str = opt("fashion_mnist", "fashion_mnist, folder:/path/to/imagefolder or imagenet_shape[:SIZE]")
-    primary: str = opt("resnet18", "the logit (CE) teacher, e.g. resnet18")
+    dataset: str = opt(EMBEDDED_DATASET, f"{EMBEDDED_DATASET}, folder:/path/to/imagefolder or imagenet_shape[:SIZE]")
+    primary: str = opt("resnet18", "the logit (CE) teacher, e.g. resnet18", label="Primary (logit) teacher")
     bn_pool: tuple[str, ...] | None = opt(None, "BN teachers: PRISM's candidate pool, G-VBSM's round-robin backbones")
     weights: str = opt("zoo", "every teacher's weights: zoo, pretrained, random or a checkpoint file")
     checkpoints: dict[str, str] | None = opt(None, "per-teacher checkpoint files, overriding `weights` for those")
     subset_rule: str | None = opt(None, "PRISM's BN set: official (primary + 3 slots, p=0.5 each) or k teachers",
-                                  ("official", "k"))
-    subset_k: int = opt(2, "PRISM's k rule: teachers in the BN set")
-    include_primary: bool = opt(True, "PRISM: the primary is also in the BN set")
+                                  ("official", "k"), label="Subset rule")
+    subset_k: int = opt(2, "PRISM's k rule: teachers in the BN set", label="k teachers", bounds=(1, 10))
+    include_primary: bool = opt(True, "PRISM: the primary is also in the BN set", label="Primary also in the BN set")
     selection: str = opt("pre", "PRISM's BN set drawn once per IPC index (pre) or re-drawn while optimising (intra)",
-                         ("pre", "intra"))
-    reselect_every: int = opt(1, "intra selection: re-draw the BN set every K steps")
-    ipc: int = opt(10, "images per class")
-    classes: tuple[int, ...] | None = opt(None, "class ids (default: all)")
-    iterations: int | None = opt(None, "optimisation steps per batch")
+                         ("pre", "intra"), label="Teacher selection")
+    reselect_every: int = opt(1, "intra selection: re-draw the BN set every K steps",
+                              label="Re-draw every K steps (intra)", bounds=(1, 10_000))
+    ipc: int = opt(10, "images per class", label="Images per class (IPC)", bounds=(0, MAX_IPC))
+    classes: tuple[int, ...] | None = opt(None, "class ids (default: all)", label="Classes")
+    iterations: int | None = opt(None, "optimisation steps per batch", label="Iterations per batch", bounds=(0, None))
     vary_iterations: bool | None = opt(None, "PRISM's 4000 - 500*(k mod 8) steps for IPC index k, scaled to iterations")
-    lr: float | None = opt(None, "Adam learning rate on the pixels (cosine schedule)")
-    r_bn: float | None = opt(None, "weight of the statistics (BN) term")
+    lr: float | None = opt(None, "Adam learning rate on the pixels (cosine schedule)", label="Learning rate",
+                           bounds=(0.0, None))
+    r_bn: float | None = opt(None, "weight of the statistics (BN) term", label="Statistics (BN) weight",
+                             bounds=(0.0, None))
     first_bn_multiplier: float = opt(10.0, "extra weight of the first statistics layer")
     init: str | None = opt(None, "start from noise or from real images picked by a selection rule: first (the k-th "
                                  "training image of each class; alias real), random, herding, kcenter, easy, "
-                                 "difficulty or rded", ("noise", *RULES, "real"))
+                                 "difficulty or rded", ("noise", *RULES, "real"), label="Init")
     selector: str = opt(DEFAULT_SELECTOR, "the model that embeds and scores real images for a selection rule (init "
-                                          "or method); best one that takes no part in the evaluation")
+                                          "or method); best one that takes no part in the evaluation",
+                         label="Selector (embeds and scores real images for the rule)")
     candidates: int | None = opt(None, "training images per class a selection rule draws (with the seed) to choose "
                                        "from; 0: all (default: the rule's own, 1,000; RDED's 300)")
     batch_formation: str | None = opt(None, "one IPC index across classes (cross-class) or consecutive images of a "
-                                            "class (class-grouped)", ("cross-class", "class-grouped"))
+                                            "class (class-grouped)", ("cross-class", "class-grouped"),
+                                  label="Batch formation")
     batch_size: int = opt(100, "images per reference batch")
     pack: int = opt(1, "reference batches per forward, each keeping its own statistics, seed and BN set (GPU speed; "
                        "the images do not change)")
@@ -69,7 +71,7 @@ class SynthConfig:
     dd_weight: float = opt(1.0, "G-VBSM: weight of data densification")
     dd_tau: float = opt(4.0, "G-VBSM: data densification temperature")
     stats_images: int = opt(2048, "G-VBSM: real images behind the conv/patch reference statistics")
-    seed: int = opt(0, "seeds every batch's init, augmentation and BN-set draws")
+    seed: int = opt(0, "seeds every batch's init, augmentation and BN-set draws", label="Seed", bounds=(0, None))
     preview_every: int = opt(0, "steps between preview snapshots (0: none)")
     snapshots: int = opt(16, "trajectory frames kept per batch (uint8, evenly spaced, plus the init and the result): "
                              "Gallery's step slider and `export --gif`; 0 for research-scale runs")

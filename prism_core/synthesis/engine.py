@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import importlib.metadata
 import math
+import os
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import torch
 
+from .. import __version__
 from ..data import Dataset, class_indices, get_dataset
 from ..distributed import local_device
 from ..events import BatchDone, Cancelled, Done, Preview, Started, Step
 from ..images import to_uint8
-from ..runstore import Run, RunError
+from ..records import BatchRecord
 from ..selection import Picked, SelectionError, Selector, get_rule
+from ..states import State
 from ..teachers import Teacher, TeacherCache, TeacherError, create_teacher, get_spec
 from ..teachers.registry import bn_layer_count
 from .compiled import teacher_forward
@@ -32,22 +35,15 @@ from .config import ConfigError, SynthConfig, validate
 from .hooks import TeacherStats, attached
 from .methods import get_method
 from .objectives import StepContext
-from .plan import BatchSpec, make_plan
+from .plan import make_plan
 from .recipes import resolve
+from .run_health import sweep_temporaries
+from .runstore import Run, RunError
+from .types import BatchSpec, Prepared
 
 
 class SynthesisError(RuntimeError):
     """A batch could not be optimised (e.g. a non-finite loss); finished batches are kept."""
-
-
-@dataclass
-class Prepared:
-    """Everything a run needs, checked before anything is written to disk."""
-    config: SynthConfig
-    dataset: Dataset
-    teachers: dict[str, Teacher]
-    plan: list[BatchSpec]
-    init: dict[int, Picked] | None = None  # per class, the real images a selection rule picked (None: noise)
 
 
 def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
@@ -55,9 +51,9 @@ def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
     raises before any run exists."""
     dataset = get_dataset(cfg.dataset)
     info = dataset.info
-    cfg = resolve(cfg, info.image_size, info.num_classes)
-    validate(cfg, info.num_classes)
     method = get_method(cfg.method)
+    cfg = resolve(cfg, method, info.image_size, info.num_classes)
+    validate(cfg, info.num_classes)
     stat_teachers = method.stat_teachers(cfg)
     names = [cfg.primary] + [n for n in stat_teachers if n != cfg.primary]
     for name in names:
@@ -86,7 +82,8 @@ def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
     teachers = {name: load(name, info, weights=weights[name], device=device) for name in names}
     for teacher in teachers.values():
         teacher.model.to(memory_format=torch.channels_last if cfg.channels_last else torch.contiguous_format)
-    return Prepared(cfg, dataset, teachers, make_plan(cfg), init=_pick_init(cfg, dataset, load, device))
+    return Prepared(cfg, dataset, teachers, make_plan(cfg, method), method, device,
+                    init=_pick_init(cfg, dataset, load, device))
 
 
 def _pick_init(cfg: SynthConfig, dataset: Dataset, load: Callable[..., Teacher], device: torch.device
@@ -112,7 +109,6 @@ def _pick_init(cfg: SynthConfig, dataset: Dataset, load: Callable[..., Teacher],
 
 def run_record(p: Prepared) -> dict[str, Any]:
     versions = {pkg: importlib.metadata.version(pkg) for pkg in ("torch", "timm", "torchvision", "numpy")}
-    from .. import __version__
     return {"config": p.config.to_dict(), "class_names": list(p.dataset.info.class_names), "teachers": {n: t.identity() for n, t in p.teachers.items()},
             "plan": {"batches": len(p.plan), "images": sum(len(b.classes) for b in p.plan)},
             "versions": {"prism_core": __version__, **versions}, "created": time.time()}
@@ -154,7 +150,7 @@ def run_plan(prepared: Prepared, run: Run | None, *, stop: threading.Event | Cal
     done = run.finished() if run is not None else {}
     if run is not None and shard[0] == 0:
         try:
-            run.set_status("running", batches_total=len(prepared.plan))
+            run.set_status(State.RUNNING, batches_total=len(prepared.plan))
         except OSError as err:
             raise _unwritable(run, err) from None
     cfg, plan = prepared.config, prepared.plan
@@ -176,11 +172,11 @@ def run_plan(prepared: Prepared, run: Run | None, *, stop: threading.Event | Cal
                 image_iters_done += len(spec.classes) * spec.iterations
                 if run is not None:
                     images01 = prepared.dataset.info.denormalize(event.pixels).clamp(0, 1)
-                    run.write_batch(spec.index, event.pixels, images01, spec.classes, spec.ipc_indices, event.record,
+                    run.write_batch(event.record, event.pixels, images01,
                                     trajectory=(event.frame_steps, event.frames) if event.frames is not None else None)
             yield event
     except (_Stopped, KeyboardInterrupt) as err:
-        _set_status(run, "cancelled", len(plan))
+        _set_status(run, State.CANCELLED, len(plan))
         if isinstance(err, KeyboardInterrupt):
             raise
         yield Cancelled(len(run.finished()) if run else None)
@@ -189,16 +185,16 @@ def run_plan(prepared: Prepared, run: Run | None, *, stop: threading.Event | Cal
         raise
     except OSError as err:
         msg = f"writing the run failed ({err.strerror or err}); finished batches are kept in {run.path if run else '-'}"
-        _set_status(run, "failed", len(plan), error=msg)
+        _set_status(run, State.FAILED, len(plan), error=msg)
         raise SynthesisError(msg) from None
     except BaseException as err:
-        _set_status(run, "failed", len(plan), error=str(err) if isinstance(err, SynthesisError)
+        _set_status(run, State.FAILED, len(plan), error=str(err) if isinstance(err, SynthesisError)
                     else f"{type(err).__name__}: {err}")
         raise
     finally:
         batches.close()  # removes the statistics hooks whatever ended the run
     if run is not None and len(run.finished()) == len(plan):  # whichever rank completes the plan says so
-        run.set_status("finished", batches_total=len(plan))
+        run.set_status(State.FINISHED, batches_total=len(plan))
     yield Done(time.perf_counter() - t0, len(todo))
 
 
@@ -208,9 +204,8 @@ def _batch_events(p: Prepared, todo: list[BatchSpec], should_stop: Callable[[], 
 
     The hooks are built once per run (G-VBSM's reference statistics included) and stay attached, so a
     compiled teacher forward is traced once and reused by every batch."""
-    method = get_method(p.config.method)
-    stats = {name: method.stat_hooks(p, name) for name in method.stat_teachers(p.config)} if todo else {}
-    with attached(list(stats.values())), _cudnn_autotune(local_device(p.config.device).type == "cuda"):
+    stats = {name: p.method.stat_hooks(p, name) for name in p.method.stat_teachers(p.config)} if todo else {}
+    with attached(list(stats.values())), _cudnn_autotune(p.device.type == "cuda"):
         for spec in todo:
             for event in _optimise_batch(p, spec, should_stop, stats):
                 yield spec, event
@@ -227,7 +222,7 @@ def _cudnn_autotune(on: bool) -> Iterator[None]:
         torch.backends.cudnn.benchmark = before
 
 
-def _set_status(run: Run | None, state: str, batches_total: int, **info: Any) -> None:
+def _set_status(run: Run | None, state: State, batches_total: int, **info: Any) -> None:
     """Record the run's state; a failing disk must not hide the error that brought us here."""
     if run is not None:
         try:
@@ -253,9 +248,9 @@ def open_run(run: Run, p: Prepared, resume: bool = False, overwrite: bool = Fals
         run.delete()
     if not run.exists():
         run.create(run_record(p))
-        run.set_status("queued", batches_total=len(p.plan))
+        run.set_status(State.QUEUED, batches_total=len(p.plan))
         return p
-    run.sweep_temporaries()  # a killed writer's half-written files
+    sweep_temporaries(run)  # a killed writer's half-written files
     stored = run.config()
     if stored != p.config:
         if not resume:
@@ -270,16 +265,15 @@ def open_run(run: Run, p: Prepared, resume: bool = False, overwrite: bool = Fals
 def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool],
                     stats: dict[str, TeacherStats]) -> Iterator[Step | Preview | BatchDone]:
     """The loop: it optimises with what the method's `setup` hands it and knows no method by name."""
-    cfg, info = p.config, p.dataset.info
-    device = local_device(cfg.device)
+    cfg, info, device = p.config, p.dataset.info, p.device
     G = spec.groups  # each group has its own generator, BN set and augmentation (plan.py)
-    setup = get_method(cfg.method).setup(p, spec)
+    setup = p.method.setup(p, spec)
     x, opt, objective = setup.pixels, setup.optimiser, setup.objective
     targets = torch.tensor(spec.classes, device=device)
     lo, hi = info.pixel_bounds(x)
     forward = teacher_forward(cfg.compile)
     indices: dict[tuple[int, ...], torch.Tensor] = {}
-    sets_used: list[dict[str, int]] = [{} for _ in range(G)]
+    sets_used: list[dict[tuple[str, ...], int]] = [{} for _ in range(G)]
     last: dict[str, torch.Tensor] = {}
     # bf16 for the teachers' forwards only: hooks, CE and the other terms read fp32 (.float()) values
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
@@ -295,8 +289,7 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
             raise _Stopped()
         ce_name, active = setup.teachers_at(step)
         for used, names in zip(sets_used, active):
-            key = "+".join(names)
-            used[key] = used.get(key, 0) + 1
+            used[tuple(names)] = used.get(tuple(names), 0) + 1
         for group in opt.param_groups:
             group["lr"] = setup.lr_at(step)
         x_aug = torch.cat([setup.augment(part, gen) for part, gen in zip(x.chunk(G), setup.generators)])
@@ -344,9 +337,7 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
     if marks:
         frames.append(to_uint8(info.denormalize(x.detach())).cpu())
         frame_steps.append(spec.iterations)
-    record = {"classes": list(spec.classes), "ipc_indices": list(spec.ipc_indices), "seeds": list(spec.seeds),
-              "iterations": spec.iterations, "bn_sets_drawn": [list(s) for s in spec.bn_sets], "bn_sets_used": sets_used,
-              "final_losses": {k: float(v) for k, v in last.items()}}
-    if p.init is not None:  # which training images each init was made from
-        record["sources"] = [list(p.init[c].sources[k]) for c, k in zip(spec.classes, spec.ipc_indices)]
+    sources = () if p.init is None else tuple(tuple(p.init[c].sources[k]) for c, k in zip(spec.classes, spec.ipc_indices))
+    record = BatchRecord(spec.index, spec.classes, spec.ipc_indices, spec.seeds, spec.iterations, spec.bn_sets,
+                         tuple(sets_used), {k: float(v) for k, v in last.items()}, sources, os.getpid())
     yield BatchDone(spec.index, record, x.detach().cpu(), torch.stack(frames) if frames else None, frame_steps)

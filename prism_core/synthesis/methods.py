@@ -1,104 +1,24 @@
 """One object per recipe, in a registry that the engine, the CLI and the app read.
 
-The engine runs one loop (engine.py); everything in which SRe2L, PRISM and G-VBSM differ lives here:
+The engine runs one loop (engine.py); everything in which SRe2L, PRISM and G-VBSM differ lives here, on
+subclasses of `types.Method`:
 recipe defaults, who supplies statistics and when, the CE teacher at each step, the statistics hooks, the
 loss terms, the config checks, and the pieces handed to the loop (`Method.setup`). A new recipe or a PRISM
 variant is a new subclass passed to `register`, not an edit of the loop.
 """
 from __future__ import annotations
 
-import math
 import random
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, ClassVar
 
-import torch
-
-from ..distributed import local_device
 from ..selection import RULES, Rule
-from .augment import CropFlipRoll
+from .bn_sets import draw_bn_set
 from .config import ConfigError, SynthConfig
 from .hooks import StatHook, TeacherStats, bn_hooks
-from .objectives import (BalancedStatAlignment, CrossEntropy, DataDensification, Objective, PixelL2, StatAlignment,
-                         Term, TotalVariationL2)
+from .objectives import BalancedStatAlignment, DataDensification, Objective, StatAlignment, Term
 from .refstats import conv_layers, conv_reference_stats
-from .bn_sets import draw_bn_set
-
-if TYPE_CHECKING:
-    from .engine import Prepared
-    from .plan import BatchSpec
+from .types import BatchSpec, Method, Prepared, TeacherSchedule
 
 ZOO_POOL = ("mobilenetv2_050", "shufflenet_v2_x0_5", "regnetx_002", "lcnet_050", "ghostnet_050")
-
-# Who serves a step: the CE teacher and, per group of the batch, the teachers whose statistics count.
-TeacherSchedule = Callable[[int], tuple[str, list[list[str]]]]
-
-
-@dataclass
-class Setup:
-    """What the loop optimises with, built by the method for one batch (lucent's render-loop shape)."""
-    pixels: torch.Tensor  # the init, requires_grad
-    optimiser: torch.optim.Optimizer
-    lr_at: Callable[[int], float]  # the learning rate at a step
-    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor]
-    generators: list[torch.Generator]  # one per group: its init draw and its augmentation
-    objective: Objective
-    teachers_at: TeacherSchedule
-
-
-class Method:
-    """A recipe. Its rules default to SRe2L's (the primary alone supplies CE and statistics), which the other
-    methods refine."""
-    name: ClassVar[str]
-    title: ClassVar[str]
-    summary: ClassVar[str]  # one line for the CLI's help and the app
-    pool_role: ClassVar[str] = ""  # what `bn_pool` means to the method ("": it takes no pool)
-    options: ClassVar[tuple[str, ...]] = ()  # config fields only this method reads (the app greys out the rest)
-    primary_supplies_ce: ClassVar[bool] = True  # False: the CE teacher changes per step (G-VBSM's round robin)
-    optimises: ClassVar[bool] = True  # False: a selection rule, whose run is its init
-    # the published (ImageNet-size) recipe, and the changes tuned for small images (<= 64 px; recipes.py)
-    defaults: ClassVar[dict]
-    small_image: ClassVar[dict] = {}
-
-    def recipe(self, small: bool) -> dict:
-        return {**self.defaults, **(self.small_image if small else {})}
-
-    def check(self, cfg: SynthConfig) -> None:
-        """Method-specific checks of a resolved config; raise ConfigError naming the fix."""
-
-    def stat_teachers(self, cfg: SynthConfig) -> list[str]:
-        """Every teacher that may supply statistics during the run (hooks are built for each)."""
-        return [cfg.primary]
-
-    def group_set(self, cfg: SynthConfig, rng: random.Random) -> tuple[str, ...]:
-        """The statistics set a group is planned with (recorded in the run); `rng` is the group's own draw."""
-        return (cfg.primary,)
-
-    def schedule(self, cfg: SynthConfig, spec: BatchSpec) -> TeacherSchedule:
-        sets = [list(s) for s in spec.bn_sets]
-        return lambda step: (cfg.primary, sets)
-
-    def stat_hooks(self, p: Prepared, name: str) -> TeacherStats:
-        return TeacherStats(name, bn_hooks(p.teachers[name].model.net, p.config.first_bn_multiplier))
-
-    def stat_term(self, cfg: SynthConfig) -> Term:
-        """The statistics term: the mismatch averaged over the teachers of each group's set."""
-        return StatAlignment("bn", cfg.r_bn)
-
-    def objective(self, cfg: SynthConfig) -> Objective:
-        return Objective([CrossEntropy("ce"), self.stat_term(cfg), TotalVariationL2("tv_l2", cfg.tv_l2),
-                          PixelL2("l2", cfg.l2)])
-
-    def setup(self, p: Prepared, spec: BatchSpec) -> Setup:
-        """The references' loop pieces: per-group seeded init and augmentation, Adam (0.5, 0.9), cosine lr."""
-        cfg = p.config
-        gens = [torch.Generator().manual_seed(seed) for seed in spec.seeds]
-        torch.manual_seed(spec.seeds[0])
-        x = initial_pixels(p, spec.classes, spec.ipc_indices, gens, local_device(cfg.device)).requires_grad_(True)
-        return Setup(pixels=x, optimiser=torch.optim.Adam([x], lr=cfg.lr, betas=(0.5, 0.9), eps=1e-8),
-                     lr_at=lambda step: 0.5 * (1 + math.cos(math.pi * step / spec.iterations)) * cfg.lr,
-                     augment=CropFlipRoll(p.dataset.info.image_size, cfg.crop_scale, flip=cfg.flip, jitter=cfg.jitter),
-                     generators=gens, objective=self.objective(cfg), teachers_at=self.schedule(cfg, spec))
 
 
 class SRe2L(Method):
@@ -188,7 +108,7 @@ class GVBSM(Method):
         """BN and conv-input hooks with EMA; x first_multiplier on the first hooked module (conv1 for a ResNet)."""
         cfg, teacher = p.config, p.teachers[name]
         refs = dict(zip(conv_layers(teacher.model.net),
-                        conv_reference_stats(teacher, p.dataset, cfg.stats_images, device=local_device(cfg.device))))
+                        conv_reference_stats(teacher, p.dataset, cfg.stats_images, device=p.device)))
         bn = {h.module: h for h in bn_hooks(teacher.model.net, 1.0, ema_alpha=cfg.ema_alpha)}
         hooks = [bn[m] if m in bn else StatHook(m, refs[m], patches=True, ema_alpha=cfg.ema_alpha)
                  for m in teacher.model.net.modules() if m in bn or m in refs]
@@ -244,16 +164,3 @@ def baseline(cfg: SynthConfig) -> SynthConfig | None:
     if cfg.method == SRe2L.name or not get_method(cfg.method).optimises:
         return None
     return cfg.replace(method=SRe2L.name, bn_pool=(), batch_formation=None)
-
-
-def initial_pixels(p: Prepared, classes: tuple[int, ...], ipc_indices: tuple[int, ...], gens: list[torch.Generator],
-                   device: torch.device) -> torch.Tensor:
-    """Real init: image k of each class's selection (the rule's pick); noise init: one normal draw per group's
-    generator."""
-    info = p.dataset.info
-    if p.init is not None:
-        x = info.normalize(torch.stack([p.init[c].images01[k] for c, k in zip(classes, ipc_indices)]))
-    else:
-        n = len(classes) // len(gens)
-        x = torch.cat([torch.randn((n, info.channels, info.image_size, info.image_size), generator=g) for g in gens])
-    return x.to(device)

@@ -6,33 +6,10 @@ which order, or whether the run was resumed: the property that resume and torchr
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from .config import SynthConfig
-from .methods import get_method
-
-
-@dataclass(frozen=True)
-class BatchSpec:
-    """One optimisation batch: `len(seeds)` equal-size groups, each with its own seed and BN set.
-
-    A group is what the reference code optimises as a batch (cross-class: one IPC index across the
-    classes); small-class datasets pack several groups into one forward for speed (up to `batch_size`
-    images), which changes no group's statistics, augmentation, BN set or loss.
-    """
-    index: int
-    classes: tuple[int, ...]
-    ipc_indices: tuple[int, ...]
-    iterations: int
-    seeds: tuple[int, ...]
-    bn_sets: tuple[tuple[str, ...], ...]  # PRISM's S per group (`pre`; the first draw for `intra`); G-VBSM: the backbones
-
-    @property
-    def groups(self) -> int:
-        return len(self.seeds)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+from .types import BatchSpec, Method
 
 
 def batch_seed(seed: int, index: int) -> int:
@@ -46,8 +23,8 @@ def iterations_for(cfg: SynthConfig, k: int) -> int:
     return max(1, round(cfg.iterations * (4000 - 500 * (k % 8)) / 4000))
 
 
-def _bn_set(cfg: SynthConfig, draw_key: int) -> tuple[str, ...]:
-    return get_method(cfg.method).group_set(cfg, random.Random(batch_seed(cfg.seed, 10_000_000 + draw_key)))
+def _bn_set(cfg: SynthConfig, method: Method, draw_key: int) -> tuple[str, ...]:
+    return method.group_set(cfg, random.Random(batch_seed(cfg.seed, 10_000_000 + draw_key)))
 
 
 @dataclass(frozen=True)
@@ -58,7 +35,7 @@ class _Group:
     bn_set: tuple[str, ...]
 
 
-def _groups(cfg: SynthConfig) -> list[_Group]:
+def _groups(cfg: SynthConfig, method: Method) -> list[_Group]:
     """cross-class: one image of up to batch_size classes at the same IPC index (SRe2L/PRISM);
     class-grouped: consecutive (class, k) pairs in class-major order (G-VBSM)."""
     classes = list(cfg.classes)
@@ -75,16 +52,16 @@ def _groups(cfg: SynthConfig) -> list[_Group]:
         groups.append(_Group(tuple(chunk), batch_seed(cfg.seed, index),
                              iterations_for(cfg, k) if len(ks) == 1 else cfg.iterations,
                              # `pre` draws S once per IPC index (as the official code), shared by its chunks
-                             _bn_set(cfg, k if len(ks) == 1 else cfg.ipc + index)))
+                             _bn_set(cfg, method, k if len(ks) == 1 else cfg.ipc + index)))
     return groups
 
 
-def make_plan(cfg: SynthConfig) -> list[BatchSpec]:
+def make_plan(cfg: SynthConfig, method: Method) -> list[BatchSpec]:
     """Groups of the same size and iteration count are packed, in order, into batches of <= batch_size * pack
     images (pack = 1: a dataset with fewer classes than batch_size still packs its small groups)."""
     bins: dict[tuple[int, int], list[list[_Group]]] = {}
     order: list[list[_Group]] = []
-    for g in _groups(cfg):
+    for g in _groups(cfg, method):
         open_bins = bins.setdefault((len(g.pairs), g.iterations), [])
         if not open_bins or (len(open_bins[-1]) + 1) * len(g.pairs) > cfg.batch_size * cfg.pack:
             open_bins.append([])

@@ -9,7 +9,7 @@ term, methods.md 5.2); this engine refuses BN-free BN teachers, so the preset le
 """
 from __future__ import annotations
 
-from .config import SynthConfig
+from .config import ConfigError, SynthConfig
 
 IMAGENET_POOL = ("tv_mobilenet_v2", "tv_efficientnet_b0", "tv_shufflenet_v2_x0_5")
 _IMAGENET = dict(primary="tv_resnet18", weights="pretrained", iterations=4000, batch_size=100, r_bn=0.01,
@@ -28,6 +28,5 @@ PRESETS: dict[str, SynthConfig] = {
 
 def preset(name: str) -> SynthConfig:
     if name not in PRESETS:
-        from .config import ConfigError
         raise ConfigError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}")
     return PRESETS[name]

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import fields
 
 from .config import SynthConfig
-from .methods import get_method
+from .types import Method
 
 
-def resolve(cfg: SynthConfig, image_size: int, num_classes: int) -> SynthConfig:
-    """Fill every None with the method's default, so the stored config is complete."""
+def resolve(cfg: SynthConfig, method: Method, image_size: int, num_classes: int) -> SynthConfig:
+    """Fill every None with `method`'s default (the method `cfg` names), so the stored config is complete."""
     small = image_size <= 64
-    defaults = get_method(cfg.method).recipe(small)
+    defaults = method.recipe(small)
     changes = {f.name: defaults[f.name] for f in fields(cfg) if getattr(cfg, f.name) is None and f.name in defaults}
     if cfg.classes is None:
         changes["classes"] = tuple(range(num_classes))

@@ -5,6 +5,7 @@ input reaches it; which weights it gets is decided in `weights.py`.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -59,7 +60,6 @@ def list_teachers() -> list[str]:
 
 def get_spec(name: str) -> TeacherSpec:
     if name not in _REGISTRY:
-        import difflib
         near = difflib.get_close_matches(name, _REGISTRY, n=3)
         hint = f" Did you mean {', '.join(near)}?" if near else ""
         raise TeacherError(f"unknown architecture {name!r}.{hint} Known: {', '.join(list_teachers())}")
@@ -70,9 +70,9 @@ def build_network(spec: TeacherSpec, num_classes: int, in_chans: int) -> nn.Modu
     """A randomly initialised network for `spec` (weights are loaded separately)."""
     kwargs = spec.constructor_kwargs(num_classes, in_chans)
     if spec.source == "timm":
-        import timm
+        import timm  # deferred: timm (and torchvision) take seconds to import
         return timm.create_model(spec.constructor, pretrained=False, **kwargs)
-    import torchvision
+    import torchvision  # deferred: as above
     return torchvision.models.get_model(spec.constructor, weights=None, **kwargs)
 
 

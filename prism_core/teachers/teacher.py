@@ -1,6 +1,7 @@
 """A ready-to-use, frozen teacher: network + weights + the input adaptation it needs."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,6 @@ class Teacher:
 
 
 def _tensor_digest(state: dict[str, torch.Tensor]) -> str:
-    import hashlib
     h = hashlib.sha256()
     for k in sorted(state):
         h.update(k.encode())

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from huggingface_hub import try_to_load_from_cache
+from safetensors import SafetensorError
+from safetensors.torch import load_file
 
 from .registry import TeacherError, TeacherSpec
 
@@ -57,8 +60,6 @@ def load_state_dict(path: Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise TeacherError(f"checkpoint {path} does not exist")
     if path.suffix == ".safetensors":
-        from safetensors import SafetensorError
-        from safetensors.torch import load_file
         try:
             return load_file(str(path))
         except (SafetensorError, OSError, ValueError) as err:
@@ -111,14 +112,14 @@ def pretrained_hint(spec: TeacherSpec) -> str:
 
 def _timm_repo(spec: TeacherSpec) -> str | None:
     """The Hugging Face repo of a timm teacher's pretrained weights, or None when timm has none."""
-    import timm
+    import timm  # deferred: timm (and torchvision) take seconds to import
     cfg = timm.models.get_pretrained_cfg(spec.constructor)
     return getattr(cfg, "hf_hub_id", None) if cfg else None
 
 
 def _torchvision_file(spec: TeacherSpec):
     """A torchvision teacher's default weights and the file they are cached in."""
-    import torchvision
+    import torchvision  # deferred: timm (and torchvision) take seconds to import
     weights = torchvision.models.get_model_weights(spec.constructor).DEFAULT
     return weights, Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
 
@@ -129,7 +130,6 @@ def cached_pretrained(spec: TeacherSpec) -> Path | None:
         repo = _timm_repo(spec)
         if not repo:
             return None
-        from huggingface_hub import try_to_load_from_cache
         for fname in ("model.safetensors", "pytorch_model.bin"):
             cached = try_to_load_from_cache(repo, fname)
             if isinstance(cached, str):
@@ -149,7 +149,7 @@ def pretrained_weights(spec: TeacherSpec) -> dict[str, torch.Tensor]:
         return load_state_dict(cached)
     offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
     if spec.source == "timm":
-        import timm
+        import timm  # deferred: timm (and torchvision) take seconds to import
         repo = _timm_repo(spec)
         if not repo:
             raise TeacherError(f"{spec.name}: timm has no pretrained weights for {spec.constructor}. {pretrained_hint(spec)}")
@@ -157,7 +157,7 @@ def pretrained_weights(spec: TeacherSpec) -> dict[str, torch.Tensor]:
             raise TeacherError(f"{spec.name}: pretrained weights ({repo}) are not cached and the hub is unreachable. "
                                f"{pretrained_hint(spec)}")
         return timm.create_model(spec.constructor, pretrained=True).state_dict()
-    import torchvision
+    import torchvision  # deferred: timm (and torchvision) take seconds to import
     weights, file = _torchvision_file(spec)
     if offline or not _network_reachable("download.pytorch.org"):
         raise TeacherError(f"{spec.name}: torchvision weights {weights} are not cached at {file} and the network is "

@@ -11,11 +11,10 @@ import torch
 from safetensors.torch import save_file
 
 from ..atomic import atomic_json, replacing
-from ..data import Dataset
+from ..data import EMBEDDED_DATASET, Dataset
 from ..training import TrainConfig, top1, train_classifier
-from .teacher import InputAdapter
-from .registry import bn_layers, build_network, get_spec
-from .registry import TeacherError
+from .registry import TeacherError, bn_layers, build_network, get_spec
+from .teacher import InputAdapter, create_teacher
 from .weights import MANIFEST, ZOO_DIR, read_manifest, sha256_file
 
 # Per-architecture recipes, sized for 2 CPU cores and the accuracy bar (ResNet-18 >= 92 %, others >= 89 %); the small
@@ -85,7 +84,7 @@ def train_zoo_teacher(name: str, dataset: Dataset, out_dir: Path = ZOO_DIR, cfg:
         "train_seconds": round(seconds, 1),
         "train_threads": torch.get_num_threads(),
         "train_command": f"python -m prism_core teachers train --only {name}"
-                         + (f" --dataset {shlex.quote(info.name)}" if info.name != "fashion_mnist" else ""),
+                         + (f" --dataset {shlex.quote(info.name)}" if info.name != EMBEDDED_DATASET else ""),
         "torch": torch.__version__,
     }
     _update_manifest(out_dir, info.name, {name: entry})
@@ -108,7 +107,6 @@ def _update_manifest(out_dir: Path, dataset_name: str, entries: dict[str, dict])
 
 def rescore_zoo(dataset: Dataset, zoo_dir: Path = ZOO_DIR) -> dict[str, tuple[float, float]]:
     """Re-measure every zoo teacher (full test split and the fixed subset) and record it in the manifest."""
-    from .teacher import create_teacher
     entries, scores = read_manifest(zoo_dir)["teachers"], {}
     test = dataset.split("test")
     for name, entry in entries.items():

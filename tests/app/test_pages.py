@@ -1,5 +1,6 @@
 """AppTest: every page renders on an empty store and on the examples; the form validates; a real run completes."""
 import json
+import sys
 import time
 
 import pytest
@@ -55,7 +56,7 @@ def test_pages_first_show_two_methods_from_the_same_init_and_seed(store):
     at = page("pages/gallery.py")
     chosen = at.multiselect(key="gallery_runs").value
     assert len(chosen) == 2
-    from prism_core.runstore import list_runs
+    from prism_core.synthesis.runstore import list_runs
     configs = {f"{r.name} (example)": r.config() for r in list_runs(ROOT / "assets" / "examples")}
     a, b = (configs[label] for label in chosen)
     assert a.method != b.method and (a.init, a.seed) == (b.init, b.seed)
@@ -186,13 +187,13 @@ def test_launch_form_explains_fields_in_the_clis_words(store):
 @pytest.fixture
 def large_run(store, monkeypatch):
     """A 60-image run that the pages treat as large (their threshold lowered), copied from an example's images."""
-    import sys
 
     import torch
 
     from prism_core.data import get_dataset
-    from prism_core.runstore import Run
+    from prism_core.records import BatchRecord
     from prism_core.synthesis import SynthConfig
+    from prism_core.synthesis.runstore import Run
     info = get_dataset("fashion_mnist").info
     run = Run(store / "large")
     cfg = SynthConfig(method="sre2l", ipc=6, classes=tuple(range(10)), iterations=1, lr=1.0, r_bn=0.1, init="noise",
@@ -201,8 +202,7 @@ def large_run(store, monkeypatch):
     run.create({"config": cfg.to_dict(), "class_names": list(info.class_names), "teachers": {"resnet18": {}}})
     for k in range(6):
         x01 = torch.rand(10, 1, 32, 32, generator=torch.Generator().manual_seed(k))
-        run.write_batch(k, info.normalize(x01), x01, range(10), [k] * 10,
-                        {"classes": list(range(10)), "ipc_indices": [k] * 10, "seeds": [k], "final_losses": {}})
+        run.write_batch(BatchRecord(k, tuple(range(10)), (k,) * 10, (k,), 1), info.normalize(x01), x01)
     run.set_status("finished", batches_total=6)
     page("pages/launch.py")  # imports the app's `common` module into this process
     monkeypatch.setattr(sys.modules["common"], "PAGE_IMAGES", 50)
@@ -211,10 +211,10 @@ def large_run(store, monkeypatch):
 
 def test_a_large_run_costs_the_pages_what_they_show(large_run, monkeypatch):
     """Gallery reads only the PNGs it shows; Diversity does not measure a large run until asked."""
-    from prism_core.runstore import Run
+    from prism_core.synthesis.run_export import read_images
     read = []
-    real_read = Run.read_images
-    monkeypatch.setattr(Run, "read_images", lambda self, c, k: read.append(len(list(k))) or real_read(self, c, k))
+    monkeypatch.setattr(sys.modules["common"], "read_images",  # as the pages read them, through app/common.py
+                        lambda run, c, k: read.append(len(list(k))) or read_images(run, c, k))
     at = page("pages/gallery.py")
     at.multiselect(key="gallery_runs").set_value(["large (run)"]).run()
     at.multiselect(key="gallery_classes").set_value(["Bag"]).run()
@@ -245,6 +245,21 @@ def test_the_tour_walks_five_steps_and_try_it_fills_the_launch_form(store):
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Launch a synthesis run"  # the Launch page, filled in
     assert at.radio(key="w_method").value == "prism" and at.radio(key="w_init_prism").value == "noise"
-    assert at.number_input(key="w_lr_prism").value == 1.0 and at.number_input(key="w_rbn_prism").value == 0.1
+    assert at.number_input(key="w_lr_prism").value == 1.0 and at.number_input(key="w_r_bn_prism").value == 0.1
     assert at.checkbox(key="w_baseline").value and at.multiselect(key="w_classes").value == \
         ["T-shirt/top", "Trouser", "Sneaker"]
+
+
+def test_the_launch_form_is_made_from_the_configs_labelled_fields(store):
+    """Each SynthConfig field with a form label is a Launch widget with that label and the CLI's help text."""
+    from dataclasses import fields
+
+    from prism_core.synthesis import SynthConfig
+    at = page("pages/launch.py")
+    widgets = {w.label: w for kind in ("radio", "number_input", "checkbox", "selectbox", "multiselect")
+               for w in at.get(kind)}
+    labelled = [f for f in fields(SynthConfig) if f.metadata.get("label")]
+    assert len(labelled) >= 14
+    for f in labelled:
+        assert f.metadata["label"] in widgets, f.name
+        assert widgets[f.metadata["label"]].help == f.metadata["help"], f.name

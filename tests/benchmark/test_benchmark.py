@@ -9,7 +9,7 @@ import time
 import pytest
 
 from prism_core.benchmark import Benchmark, CellStore, cluster, run
-from prism_core.runstore import Run, slug
+from prism_core.synthesis.runstore import Run, slug
 from prism_core.workspaces import get_workspace
 from tests.conftest import ROOT
 

@@ -1,12 +1,12 @@
 import pytest
 import torch
 
-from prism_core.selection import random_real_subset
 from prism_core.evaluation import EvalConfig, SoftLabeler, check_complete, student_view, train_student
 from prism_core.evaluation.relabel import MixConfig
-from prism_core.runstore import Run, RunError
+from prism_core.records import BatchRecord
+from prism_core.selection import random_real_subset
+from prism_core.synthesis.runstore import Run, RunError
 from prism_core.teachers import create_teacher
-
 
 
 def test_online_relabel_equals_a_direct_teacher_forward_on_the_same_crop(fmnist):
@@ -48,7 +48,7 @@ def test_evaluate_refuses_a_run_with_missing_images_and_changes_nothing(tmp_path
     run = Run(tmp_path / "r")
     run.create({"config": {}, "class_names": ["a", "b"]})
     x = torch.rand(2, 1, 4, 4)
-    run.write_batch(0, x, x, [0, 1], [0, 0], {"classes": [0, 1], "ipc_indices": [0, 0], "seed": 0, "final_losses": {}})
+    run.write_batch(BatchRecord(0, (0, 1), (0, 0), (0,), 1), x, x)
     run.image_path(1, 0).unlink()
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     with pytest.raises(RunError, match="missing"):

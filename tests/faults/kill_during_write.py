@@ -8,8 +8,8 @@ import os
 import signal
 import sys
 
-from prism_core import runstore
 from prism_core.cli import main
+from prism_core.synthesis import runstore
 
 batch, point, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
 state = {"writing": False, "pngs": 0}
@@ -20,9 +20,9 @@ def die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def write_batch(self, index, *args, **kwargs):
-    state["writing"] = index == batch
-    return real_write_batch(self, index, *args, **kwargs)
+def write_batch(self, record, *args, **kwargs):
+    state["writing"] = record.index == batch
+    return real_write_batch(self, record, *args, **kwargs)
 
 
 def atomic_write(path, data):

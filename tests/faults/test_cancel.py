@@ -9,8 +9,10 @@ import torch
 
 from prism_core.evaluation import check_complete
 from prism_core.jobs import JobQueue
-from prism_core.runstore import Run
 from prism_core.synthesis import SynthConfig, synthesize
+from prism_core.synthesis.run_export import export_zip
+from prism_core.synthesis.run_health import run_status
+from prism_core.synthesis.runstore import Run
 
 pytestmark = pytest.mark.faults
 CFG = SynthConfig(method="prism", weights="random", ipc=3, classes=(0, 1, 2), batch_size=3, iterations=40, seed=4,
@@ -26,17 +28,17 @@ def test_cancel_mid_batch_keeps_finished_batches_usable_and_resumable(tmp_path):
     queue.cancel(job.id)
     queue.wait(job, timeout=120)
     run = Run(tmp_path / "runs" / "victim")
-    assert job.state == "cancelled" and run.status()["state"] == "cancelled"
+    assert job.state == "cancelled" and run_status(run)["state"] == "cancelled"
     finished = run.finished()
     assert 1 <= len(finished) < 3
     check_complete(run)  # every finished batch has its PNGs and pixels
     x, classes, _ = run.pixels()
     assert len(x) == 3 * len(finished)
-    names = zipfile.ZipFile(io.BytesIO(run.export_zip())).namelist()
+    names = zipfile.ZipFile(io.BytesIO(export_zip(run))).namelist()
     assert len(names) == len(x) and all(n.startswith("victim/") and n.endswith(".png") for n in names)
 
     queue.wait(queue.submit(run.config(), "victim", resume=True), timeout=300)
-    assert run.status()["state"] == "finished"
+    assert run_status(run)["state"] == "finished"
     for _ in synthesize(CFG, tmp_path / "ref"):
         pass
     assert torch.equal(run.pixels()[0], Run(tmp_path / "ref").pixels()[0])

@@ -7,7 +7,8 @@ import time
 import pytest
 import torch
 
-from prism_core.runstore import Run
+from prism_core.synthesis.run_health import run_status
+from prism_core.synthesis.runstore import Run
 from tests.faults.test_kill_resume import cli
 
 pytestmark = pytest.mark.faults
@@ -55,7 +56,7 @@ def test_full_then_read_only_disk_stops_cleanly_and_keeps_finished_batches(disk,
     finished = run.finished()
     assert 1 <= len(finished) < 3
     for index, rec in finished.items():
-        assert all(run.image_path(c, k).is_file() for c, k in zip(rec["classes"], rec["ipc_indices"]))
+        assert all(run.image_path(c, k).is_file() for c, k in rec.pairs)
         assert (out / "pixels" / f"batch_{index:05d}.safetensors").is_file()
 
     (disk / "ballast").unlink()
@@ -71,5 +72,5 @@ def test_full_then_read_only_disk_stops_cleanly_and_keeps_finished_batches(disk,
     _, err = resumed.communicate(timeout=600)
     assert resumed.returncode == 0, err
     assert ref.wait(timeout=600) == 0
-    assert run.status()["state"] == "finished"
+    assert run_status(run)["state"] == "finished"
     assert torch.equal(run.pixels()[0], Run(tmp_path / "ref").pixels()[0])

@@ -5,7 +5,8 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from prism_core.runstore import Run
+from prism_core.synthesis.run_health import run_problems, run_status
+from prism_core.synthesis.runstore import Run
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.faults
@@ -25,12 +26,12 @@ def store(tmp_path, monkeypatch):
 
 
 def test_the_store_reports_each_damage_precisely(store):
-    assert Run(store / "healthy").status()["state"] == "finished" and not Run(store / "healthy").problems()
-    png = Run(store / "bad-png").status()
+    assert run_status(Run(store / "healthy"))["state"] == "finished" and not run_problems(Run(store / "healthy"))
+    png = run_status(Run(store / "bad-png"))
     assert png["state"] == "damaged" and "is unreadable" in png["error"] and ".png" in png["error"]
     record = Run(store / "bad-record")
-    assert 0 not in record.finished() and record.status()["state"] == "finished"  # batch 0 simply not finished
-    assert "config.json" in Run(store / "bad-config").status()["error"]
+    assert 0 not in record.finished() and run_status(record)["state"] == "finished"  # batch 0 simply not finished
+    assert "config.json" in run_status(Run(store / "bad-config"))["error"]
 
 
 def page(path):

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from prism_core.runstore import Run
+from prism_core.synthesis.run_health import run_status
+from prism_core.synthesis.runstore import Run
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.faults
@@ -37,7 +38,7 @@ def assert_identical(run: Run, ref: Run) -> None:
 
 def assert_finished_batches_complete(run: Run) -> None:
     for index, rec in run.finished().items():
-        assert all(run.image_path(c, k).is_file() for c, k in zip(rec["classes"], rec["ipc_indices"]))
+        assert all(run.image_path(c, k).is_file() for c, k in zip(rec.classes, rec.ipc_indices))
         assert (run.path / "pixels" / f"batch_{index:05d}.safetensors").is_file()
 
 
@@ -51,7 +52,7 @@ def test_sigkill_then_resume_is_identical_to_uninterrupted(tmp_path):
     victim.send_signal(signal.SIGKILL)
     victim.wait()
     run = Run(tmp_path / "run")
-    assert run.status()["state"] == "interrupted"
+    assert run_status(run)["state"] == "interrupted"
     done_before = len(run.finished())
     assert 1 <= done_before < 4
     assert_finished_batches_complete(run)
@@ -60,7 +61,7 @@ def test_sigkill_then_resume_is_identical_to_uninterrupted(tmp_path):
     assert resumed.returncode == 0, err
     assert f"{done_before} already finished" in err
     assert ref.wait(timeout=600) == 0
-    assert run.status()["state"] == "finished"
+    assert run_status(run)["state"] == "finished"
     assert_identical(run, Run(tmp_path / "ref"))
 
 
@@ -71,7 +72,7 @@ def test_sigkill_while_writing_a_batch_never_marks_it_finished(tmp_path, point):
     victim.communicate(timeout=600)
     assert victim.returncode == -signal.SIGKILL
     run = Run(tmp_path / "run")
-    assert run.status()["state"] == "interrupted"
+    assert run_status(run)["state"] == "interrupted"
     assert sorted(run.finished()) == [0]  # batch 1 died mid-write: not finished, whatever files it left
     assert_finished_batches_complete(run)
     resumed = cli("synth", *ARGS, "--out", str(tmp_path / "run"))

@@ -6,7 +6,8 @@ import sys
 import pytest
 import torch
 
-from prism_core.runstore import Run
+from prism_core.synthesis.run_health import run_status
+from prism_core.synthesis.runstore import Run
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
@@ -24,8 +25,8 @@ def test_two_ranks_write_one_run_identical_to_a_single_process(tmp_path):
                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert multi.returncode == 0, multi.stderr[-3000:]
     a, b = Run(tmp_path / "single"), Run(tmp_path / "multi")
-    assert b.status()["state"] == "finished" and len(b.finished()) == 3
-    pids = {rec["pid"] for rec in b.finished().values()}
+    assert run_status(b)["state"] == "finished" and len(b.finished()) == 3
+    pids = {rec.pid for rec in b.finished().values()}
     assert len(pids) == 2  # both ranks did work
     xa, ca, ka = a.pixels()
     xb, cb, kb = b.pixels()

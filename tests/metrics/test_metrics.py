@@ -77,7 +77,7 @@ def test_the_shipped_example_projection_matches_the_examples_and_is_read_not_com
     scripts/make_examples.py), so a first launch does not wait for UMAP's JIT. A stale file would be missed."""
     from prism_core.metrics import default_extractor, embed_runs
     from prism_core.metrics.embedding import DEFAULT_REAL_PER_CLASS
-    from prism_core.runstore import fair_pair, list_runs
+    from prism_core.synthesis.runstore import fair_pair, list_runs
     examples = Path(__file__).resolve().parents[2] / "assets" / "examples"
     runs = fair_pair(list_runs(examples))  # what the page shows first
     emb = embed_runs(runs, default_extractor(runs[0]), DEFAULT_REAL_PER_CLASS, [examples / ".embeddings"],
@@ -89,8 +89,8 @@ def test_the_shipped_example_projection_matches_the_examples_and_is_read_not_com
 @pytest.mark.integration
 def test_a_projection_is_stored_once_and_keyed_by_what_it_depends_on(tmp_path, fmnist):
     from prism_core.metrics import embed_runs
-    from prism_core.runstore import Run
     from prism_core.synthesis import SynthConfig, synthesize
+    from prism_core.synthesis.runstore import Run
     run = Run(tmp_path / "r")
     list(synthesize(SynthConfig(method="prism", ipc=2, classes=(0, 1), iterations=2), run.path))
     first = embed_runs([run], "convnext_atto", 5, [tmp_path / "cache"])

@@ -5,8 +5,15 @@ import torch
 import torch.nn.functional as F
 
 from prism_core.data import class_indices, get_dataset
-from prism_core.selection import (DEFAULT_SELECTOR, RULES, Candidates, SelectionError, Selector, get_rule,
-                                  random_real_subset)
+from prism_core.selection import (
+    DEFAULT_SELECTOR,
+    RULES,
+    Candidates,
+    SelectionError,
+    Selector,
+    get_rule,
+    random_real_subset,
+)
 from prism_core.selection.rded import stitch
 from prism_core.teachers import create_teacher
 

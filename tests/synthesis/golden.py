@@ -95,12 +95,14 @@ def config(name: str, **changes):
 def render(cfg, out: Path) -> np.ndarray:
     """Run `cfg` into `out` on two threads; its images as uint8 (N, C, H, W), ordered by (class, k)."""
     import torch
-    from prism_core.runstore import Run
+
     from prism_core.synthesis import synthesize
+    from prism_core.synthesis.run_export import contents, read_images
+    from prism_core.synthesis.runstore import Run
     torch.set_num_threads(2)
     list(synthesize(cfg, out))
     run = Run(out)
-    return run.read_images(*run.contents())
+    return read_images(run, *contents(run))
 
 
 def references() -> dict[str, np.ndarray]:

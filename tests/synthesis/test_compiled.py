@@ -12,11 +12,11 @@ from timm.layers import BatchNormAct2d
 from timm.models import register_model
 from torch._dynamo.utils import counters
 
+from prism_core.events import BatchDone, Step
 from prism_core.images import to_uint8
 from prism_core.synthesis import SynthConfig, synthesize
 from prism_core.synthesis.compiled import teacher_forward
 from prism_core.synthesis.hooks import StatHook, TeacherStats, attached, bn_hooks
-from prism_core.events import BatchDone, Step
 from prism_core.teachers import registry
 from prism_core.teachers.registry import TeacherSpec
 

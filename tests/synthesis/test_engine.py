@@ -5,10 +5,11 @@ import torch
 
 from prism_core import data
 from prism_core.data import FashionMNIST
-from prism_core.runstore import Run, RunError
-from prism_core.synthesis import ConfigError, SynthConfig, SynthesisError, prepare, synthesize
-from prism_core.teachers import TeacherError
 from prism_core.events import BatchDone, Cancelled, Preview, Step
+from prism_core.synthesis import ConfigError, SynthConfig, SynthesisError, prepare, synthesize
+from prism_core.synthesis.run_health import run_status
+from prism_core.synthesis.runstore import Run, RunError
+from prism_core.teachers import TeacherError
 
 SMALL = dict(weights="random", ipc=2, classes=(0, 1, 2), batch_size=3, iterations=4, log_every=1,
              bn_pool=("mobilenetv2_050", "shufflenet_v2_x0_5", "lcnet_050"))
@@ -26,17 +27,17 @@ def test_same_seed_gives_identical_images_and_another_seed_differs():
     _, c = run_pixels(cfg.replace(seed=4))
     assert all(torch.equal(a[i].pixels, b[i].pixels) for i in a)
     assert not torch.equal(a[0].pixels, c[0].pixels)
-    assert a[0].record["bn_sets_drawn"] == b[0].record["bn_sets_drawn"]
+    assert a[0].record.bn_sets_drawn == b[0].record.bn_sets_drawn
 
 
 def test_pre_keeps_the_bn_set_fixed_and_intra_redraws_it():
     _, pre = run_pixels(SynthConfig(method="prism", selection="pre", seed=0, **dict(SMALL, iterations=12)))
     for e in pre.values():
-        assert [list(u) for u in e.record["bn_sets_used"]] == [["+".join(s)] for s in e.record["bn_sets_drawn"]]
+        assert [list(u) for u in e.record.bn_sets_used] == [[s] for s in e.record.bn_sets_drawn]
     _, intra = run_pixels(SynthConfig(method="prism", selection="intra", reselect_every=1, seed=0,
                                       **dict(SMALL, iterations=12)))
-    assert all(len(u) > 1 for e in intra.values() for u in e.record["bn_sets_used"])
-    assert all(sum(u.values()) == 12 for e in intra.values() for u in e.record["bn_sets_used"])
+    assert all(len(u) > 1 for e in intra.values() for u in e.record.bn_sets_used)
+    assert all(sum(u.values()) == 12 for e in intra.values() for u in e.record.bn_sets_used)
 
 
 def test_step_events_report_every_term_per_teacher():
@@ -79,10 +80,10 @@ def test_run_store_layout_resume_and_refusal(tmp_path):
 
     events, _ = run_pixels(cfg, tmp_path / "r", stop=stop)
     run = Run(tmp_path / "r")
-    assert isinstance(events[-1], Cancelled) and run.status()["state"] == "cancelled"
+    assert isinstance(events[-1], Cancelled) and run_status(run)["state"] == "cancelled"
     assert len(run.finished()) == 1
     events, _ = run_pixels(cfg, tmp_path / "r")  # same command again: continues after the finished batch
-    assert events[0].already_done == 1 and run.status()["state"] == "finished"
+    assert events[0].already_done == 1 and run_status(run)["state"] == "finished"
     x, classes, ks = run.pixels()
     expected = torch.cat([ref[i].pixels for i in sorted(ref)])
     assert torch.equal(torch.sort(x.flatten(1), 0)[0], torch.sort(expected.flatten(1), 0)[0])
@@ -134,7 +135,7 @@ def test_non_finite_loss_stops_the_batch_and_keeps_finished_ones(tmp_path):
     cfg = SynthConfig(method="sre2l", r_bn=1e39, **SMALL)
     with pytest.raises(SynthesisError, match=r"non-finite at step 0 \(terms: .*bn"):
         list(synthesize(cfg, tmp_path / "run"))
-    status = Run(tmp_path / "run").status()
+    status = run_status(Run(tmp_path / "run"))
     assert status["state"] == "failed" and "non-finite" in status["error"]
 
 
@@ -142,7 +143,7 @@ def test_non_finite_loss_stops_the_batch_and_keeps_finished_ones(tmp_path):
 def test_a_failing_write_stops_with_a_clear_message_and_keeps_finished_batches(tmp_path, monkeypatch):
     import errno
 
-    from prism_core import runstore
+    from prism_core.synthesis import runstore
     real_save = runstore.save_file
     calls = {"n": 0}
 
@@ -156,8 +157,8 @@ def test_a_failing_write_stops_with_a_clear_message_and_keeps_finished_batches(t
     with pytest.raises(SynthesisError, match="No space left on device.*finished batches are kept"):
         list(synthesize(SynthConfig(method="prism", seed=0, **SMALL), tmp_path / "run"))
     run = Run(tmp_path / "run")
-    assert list(run.finished()) == [0] and run.status()["state"] == "failed"
-    assert "No space left" in run.status()["error"]
+    assert list(run.finished()) == [0] and run_status(run)["state"] == "failed"
+    assert "No space left" in run_status(run)["error"]
 
 
 @pytest.mark.parametrize("selection", ["pre", "intra"])
@@ -166,10 +167,10 @@ def test_packing_groups_into_one_batch_gives_the_images_of_separate_batches(sele
     _, packed = run_pixels(cfg.replace(batch_size=100))
     _, separate = run_pixels(cfg)
     assert len(packed) == 1 and len(separate) == 2
-    order = np.lexsort((packed[0].record["classes"], packed[0].record["ipc_indices"]))
+    order = np.lexsort((packed[0].record.classes, packed[0].record.ipc_indices))
     alone = torch.cat([separate[i].pixels for i in sorted(separate)])
     assert torch.allclose(packed[0].pixels[order], alone, atol=1e-4)
-    assert packed[0].record["bn_sets_used"] == sum((separate[i].record["bn_sets_used"] for i in sorted(separate)), [])
+    assert packed[0].record.bn_sets_used == sum((separate[i].record.bn_sets_used for i in sorted(separate)), ())
 
 
 def test_bf16_channels_last_losses_agree_with_fp32_eager():
@@ -191,8 +192,8 @@ def test_pack_forwards_several_reference_batches_at_once_with_the_same_images():
     _, separate = run_pixels(cfg)
     _, packed = run_pixels(cfg.replace(pack=2))
     _, by_batch_size = run_pixels(cfg.replace(batch_size=6))
-    assert len(separate) == 2 and len(packed) == 1 and packed[0].record["seeds"] == \
-        separate[0].record["seeds"] + separate[1].record["seeds"]
+    assert len(separate) == 2 and len(packed) == 1 and packed[0].record.seeds == \
+        separate[0].record.seeds + separate[1].record.seeds
     assert torch.equal(packed[0].pixels, by_batch_size[0].pixels)
     alone = torch.cat([separate[i].pixels for i in sorted(separate)])
     assert torch.allclose(packed[0].pixels, alone, atol=5e-3)

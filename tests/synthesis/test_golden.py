@@ -4,8 +4,7 @@ kernels and again, in a subprocess, with the AVX2 and the scalar kernels standin
 moves a recipe's pixels for real fails here."""
 import pytest
 
-from tests.synthesis.golden import (MUTATIONS, RECIPES, VARIANTS, config, drift, in_subprocess, references,
-                                    render)
+from tests.synthesis.golden import MUTATIONS, RECIPES, VARIANTS, config, drift, in_subprocess, references, render
 
 
 @pytest.mark.parametrize("name", list(RECIPES))

@@ -1,9 +1,16 @@
 import torch
 import torch.nn as nn
 
-from prism_core.synthesis.hooks import TeacherStats, attached, bn_hooks, patch_stats, StatHook
-from prism_core.synthesis.objectives import (CrossEntropy, DataDensification, Objective, PixelL2, StatAlignment,
-                                             StepContext, TotalVariationL2)
+from prism_core.synthesis.hooks import StatHook, TeacherStats, attached, bn_hooks, patch_stats
+from prism_core.synthesis.objectives import (
+    CrossEntropy,
+    DataDensification,
+    Objective,
+    PixelL2,
+    StatAlignment,
+    StepContext,
+    TotalVariationL2,
+)
 
 
 def tiny_model(seed=0):

@@ -15,7 +15,7 @@ def test_every_method_describes_itself_and_resolves_to_a_complete_config():
     for m in METHODS.values():
         assert m.title and m.summary and set(m.options) < {f for f in SynthConfig.__dataclass_fields__}
         for size in (32, 224):
-            cfg = resolve(SynthConfig(method=m.name), size, 10)
+            cfg = resolve(SynthConfig(method=m.name), m, size, 10)
             assert None not in (cfg.lr, cfg.r_bn, cfg.iterations, cfg.init, cfg.bn_pool, cfg.batch_formation)
 
 
@@ -29,7 +29,7 @@ def test_an_unknown_method_is_refused_with_the_known_names():
 def test_baseline_keeps_what_makes_the_comparison_fair():
     cfg = SynthConfig(method="prism", primary="resnet18", init="noise", seed=3, ipc=4, classes=(1, 2), lr=0.5,
                       r_bn=0.1, iterations=50)
-    base = resolve(baseline(cfg), 32, 10)
+    base = resolve(baseline(cfg), get_method("sre2l"), 32, 10)
     assert (base.method, base.primary, base.init, base.seed, base.ipc, base.classes, base.lr, base.r_bn,
             base.iterations) == ("sre2l", "resnet18", "noise", 3, 4, (1, 2), 0.5, 0.1, 50)
     assert base.bn_pool == () and base.batch_formation == "cross-class"
@@ -55,7 +55,7 @@ def test_a_registered_method_runs_through_the_same_loop_and_reaches_the_cli():
         events = list(synthesize(cfg))
         steps = [e for e in events if isinstance(e, Step)]
         assert "resnet18" in steps[0].bn_set and "resnet18" not in steps[-1].bn_set
-        used = [e.record["bn_sets_used"] for e in events if isinstance(e, BatchDone)][0][0]
+        used = [e.record.bn_sets_used for e in events if isinstance(e, BatchDone)][0][0]
         assert len(used) == 2 and sum(used.values()) == 4  # two sets, two steps each
     finally:
         METHODS.pop("prism-late-pool")

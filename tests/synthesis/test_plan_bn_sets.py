@@ -3,14 +3,18 @@ from collections import Counter
 
 import pytest
 
-from prism_core.synthesis import SynthConfig, make_plan, resolve
+from prism_core.synthesis import SynthConfig, get_method, make_plan, resolve
 from prism_core.synthesis.bn_sets import draw_bn_set
 
 POOL = ("a", "b", "c", "d")
 
 
 def cfg(**kw):
-    return resolve(SynthConfig(**kw), image_size=32, num_classes=10)
+    return resolve(SynthConfig(**kw), get_method(kw["method"]), image_size=32, num_classes=10)
+
+
+def plan_of(c):
+    return make_plan(c, get_method(c.method))
 
 
 def test_official_rule_distribution_matches_the_reference_code():
@@ -40,7 +44,7 @@ def _group_view(plan):
 
 
 def test_cross_class_plan_and_shared_pre_selection():
-    plan = make_plan(cfg(method="prism", ipc=3, batch_size=4, seed=1))
+    plan = plan_of(cfg(method="prism", ipc=3, batch_size=4, seed=1))
     pairs = [(c, k) for b in plan for c, k in zip(b.classes, b.ipc_indices)]
     assert sorted(pairs) == [(c, k) for c in range(10) for k in range(3)]  # every image exactly once
     assert all(len(b.classes) <= 4 for b in plan)
@@ -48,29 +52,29 @@ def test_cross_class_plan_and_shared_pre_selection():
     assert all(len(set(ks)) == 1 for ks, *_ in groups)  # a group is one IPC index across classes
     for k in range(3):  # one S per IPC index, as the official code draws it
         assert len({s for ks, _, _, s in groups if ks[0] == k}) == 1
-    assert make_plan(cfg(method="prism", ipc=3, batch_size=4, seed=1)) == plan  # seeded and reproducible
+    assert plan_of(cfg(method="prism", ipc=3, batch_size=4, seed=1)) == plan  # seeded and reproducible
     assert len({seed for _, _, seed, _ in groups}) == len(groups)
 
 
 def test_small_class_counts_pack_ipc_indices_into_one_batch_without_changing_any_group():
-    packed = make_plan(cfg(method="prism", ipc=10, batch_size=100, seed=2))
+    packed = plan_of(cfg(method="prism", ipc=10, batch_size=100, seed=2))
     assert len(packed) == 1 and packed[0].groups == 10 and len(packed[0].classes) == 100
-    unpacked = make_plan(cfg(method="prism", ipc=10, batch_size=10, seed=2))
+    unpacked = plan_of(cfg(method="prism", ipc=10, batch_size=10, seed=2))
     assert len(unpacked) == 10 and all(b.groups == 1 for b in unpacked)
     assert _group_view(packed) == _group_view(unpacked)
 
 
 def test_class_grouped_plan():
-    plan = make_plan(cfg(method="gvbsm", ipc=4, batch_size=8, classes=(0, 1, 2)))
+    plan = plan_of(cfg(method="gvbsm", ipc=4, batch_size=8, classes=(0, 1, 2)))
     assert plan[0].classes == (0, 0, 0, 0, 1, 1, 1, 1) and plan[0].ipc_indices == (0, 1, 2, 3, 0, 1, 2, 3)
     assert plan[1].classes == (2, 2, 2, 2)
     assert all(b.groups == 1 for b in plan)  # G-VBSM's statistics span the whole batch
 
 
 def test_varying_iterations_scaled_to_budget():
-    plan = make_plan(cfg(method="prism", ipc=9, iterations=400, vary_iterations=True, batch_size=10))
+    plan = plan_of(cfg(method="prism", ipc=9, iterations=400, vary_iterations=True, batch_size=10))
     assert [b.iterations for b in plan] == [400, 350, 300, 250, 200, 150, 100, 50, 400]
-    packed = make_plan(cfg(method="prism", ipc=9, iterations=400, vary_iterations=True))
+    packed = plan_of(cfg(method="prism", ipc=9, iterations=400, vary_iterations=True))
     assert [b.iterations for b in packed] == [400, 350, 300, 250, 200, 150, 100, 50]
     assert set(packed[0].ipc_indices) == {0, 8}  # only groups with the same budget share a batch
 

@@ -7,10 +7,10 @@ from safetensors.torch import save_file
 
 from prism_core import data
 from prism_core.data import ImageFolderDataset
+from prism_core.events import BatchDone, Evaluated
 from prism_core.synthesis import SynthConfig, prepare, synthesize
 from prism_core.synthesis.presets import PRESETS
 from prism_core.teachers import TeacherError, create_teacher
-from prism_core.events import BatchDone, Evaluated
 from tests.conftest import image_tree
 
 
@@ -49,13 +49,13 @@ def test_each_preset_runs_small_with_random_weights_and_checkpoints(name, tmp_pa
     cfg = PRESETS[name].replace(dataset=f"folder:{root}", weights="random", checkpoints={"tv_resnet18": str(ckpt)},
                                 ipc=2, iterations=2, batch_size=4, stats_images=4)
     batches = [e for e in synthesize(cfg, tmp_path / "run") if isinstance(e, BatchDone)]
-    assert sum(len(b.record["classes"]) for b in batches) == 4
+    assert sum(len(b.record.classes) for b in batches) == 4
     assert (tmp_path / "run" / "images" / "000_tench").is_dir()
 
 
 def test_an_imagenet_style_run_evaluates_on_the_val_folder(tmp_path, monkeypatch):
     from prism_core.evaluation import EvalConfig, evaluate_run
-    from prism_core.runstore import Run
+    from prism_core.synthesis.runstore import Run
     root = imagenet_tree(tmp_path / "imagenet")
     ds = ImageFolderDataset(root, image_size=64)
     monkeypatch.setitem(data._CACHE, f"folder:{root}@None", ds)

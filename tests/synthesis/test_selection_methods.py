@@ -7,9 +7,11 @@ from prism_core.evaluation import EvalConfig, evaluate_run
 from prism_core.events import Evaluated
 from prism_core.images import to_uint8
 from prism_core.inspector import inspect_image
-from prism_core.runstore import Run
 from prism_core.synthesis import ConfigError, SynthConfig, synthesize
 from prism_core.synthesis.engine import open_run, prepare
+from prism_core.synthesis.run_export import read_images, trajectory
+from prism_core.synthesis.run_health import run_status
+from prism_core.synthesis.runstore import Run
 
 PICK = dict(ipc=3, classes=(0, 6), candidates=100, seed=1)
 
@@ -22,14 +24,14 @@ def _run(cfg: SynthConfig, path) -> Run:
 
 def test_a_selection_run_stores_real_training_images_with_their_indices(tmp_path):
     run = _run(SynthConfig(method="herding", **PICK), tmp_path / "herding")
-    assert run.status()["state"] == "finished" and run.config().iterations == 0
+    assert run_status(run)["state"] == "finished" and run.config().iterations == 0
     train = get_dataset("fashion_mnist").split("train")
     for rec in run.finished().values():
-        for c, k, source in zip(rec["classes"], rec["ipc_indices"], rec["sources"]):
+        for c, k, source in zip(rec.classes, rec.ipc_indices, rec.sources):
             assert train.labels[source[0]] == c
-            png = run.read_images([c], [k])[0]
+            png = read_images(run, [c], [k])[0]
             assert np.array_equal(png, to_uint8(train.load(source)).numpy()[0])
-            assert inspect_image(run, c, k)["init_train_index"] == source[0]
+            assert inspect_image(run, c, k).init_train_index == source[0]
 
 
 @pytest.mark.integration
@@ -43,12 +45,12 @@ def test_a_selection_run_is_evaluated_like_any_run(tmp_path):
 def test_a_synthesis_starts_from_the_rule_s_picks(tmp_path):
     picks = _run(SynthConfig(method="easy", **PICK), tmp_path / "easy")
     prism = _run(SynthConfig(method="prism", init="easy", iterations=2, snapshots=2, **PICK), tmp_path / "prism")
-    steps, frames, classes, ks = prism.trajectory()
+    steps, frames, classes, ks = trajectory(prism)
     assert steps[0] == 0
     x, c, k = picks.pixels()
     assert (classes.tolist(), ks.tolist()) == (c.tolist(), k.tolist())
     assert np.array_equal(frames[0], to_uint8(get_dataset("fashion_mnist").info.denormalize(x)).numpy())
-    sources = lambda r: sorted(s for rec in r.finished().values() for s in map(tuple, rec["sources"]))  # noqa: E731
+    sources = lambda r: sorted(s for rec in r.finished().values() for s in map(tuple, rec.sources))  # noqa: E731
     assert sources(prism) == sources(picks)
     assert not np.array_equal(frames[-1], frames[0])  # and then optimises them
 

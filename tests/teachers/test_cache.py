@@ -17,6 +17,7 @@ def test_cache_returns_the_loaded_teacher_and_evicts_the_least_recently_used():
 
 def test_a_changed_checkpoint_file_loads_afresh(tmp_path):
     import os
+
     from safetensors.torch import save_file
     info = get_dataset("fashion_mnist").info
     cache = TeacherCache()

@@ -7,8 +7,8 @@ import torch
 from safetensors.torch import save_file
 
 from prism_core.teachers import TeacherError, create_teacher, load_state_dict
+from prism_core.teachers.registry import build_network, get_spec
 from prism_core.teachers.weights import pretrained_weights
-from prism_core.teachers.registry import get_spec, build_network
 from tests.teachers.test_registry import GRAY
 
 

@@ -5,9 +5,10 @@ import json
 import pytest
 
 from prism_core.cli import main as cli
-from prism_core.runstore import Run
-from prism_core.workspaces import EMBEDDED, WorkspaceError, get_workspace, load_workspaces
 from prism_core.data.shapes import SHAPE_CLASSES as CLASSES
+from prism_core.synthesis.run_export import read_images
+from prism_core.synthesis.runstore import Run
+from prism_core.workspaces import EMBEDDED, WorkspaceError, get_workspace, load_workspaces
 
 pytestmark = pytest.mark.integration
 
@@ -46,7 +47,7 @@ def test_cli_synth_and_metrics_use_the_workspaces_dataset_teachers_and_extractor
                 "--iterations", "3", "--out", str(run)]) == 0
     cfg = Run(run).config()
     assert cfg.dataset == dataset and cfg.weights == f"zoo:{root / 'zoo'}" and cfg.classes == (0, 1, 2)
-    assert Run(run).read_images([2], [1]).shape == (1, 3, 32, 32)  # real init from the folder's images
+    assert read_images(Run(run), [2], [1]).shape == (1, 3, 32, 32)  # real init from the folder's images
     assert cli(["metrics", str(run), "--json"]) == 0
     measured = json.loads(capsys.readouterr().out)["p"]
     assert measured["extractor"] == "convnext_atto" and 1 <= measured["vendi"] <= 2
@@ -200,7 +201,7 @@ def test_an_imagenet_size_workspace_offers_only_teachers_with_weights_and_a_redu
     cfg = Run(tmp_path / "runs" / "inet").config()
     assert (cfg.dataset, cfg.weights, cfg.ipc, len(cfg.classes), cfg.init) == ("imagenet_shape:64", "pretrained", 1, 3,
                                                                                "noise")
-    assert Run(tmp_path / "runs" / "inet").read_images([0], [0]).shape == (1, 3, 64, 64)
+    assert read_images(Run(tmp_path / "runs" / "inet"), [0], [0]).shape == (1, 3, 64, 64)
 
 
 def test_evaluate_and_priors_take_the_workspace(workspace, monkeypatch, tmp_path, capsys):

@@ -3,7 +3,11 @@ import json
 import pytest
 import torch
 
-from prism_core.runstore import Run, RunError, check_run_name, list_runs
+from prism_core.records import BatchRecord
+from prism_core.states import State
+from prism_core.synthesis.run_export import contents, export_zip, read_images
+from prism_core.synthesis.run_health import run_problems, run_status
+from prism_core.synthesis.runstore import Run, RunError, check_run_name, list_runs
 
 
 @pytest.mark.faults
@@ -17,14 +21,14 @@ def test_write_batch_then_finished_and_export(tmp_path):
     run = Run(tmp_path / "r")
     run.create({"config": {}, "class_names": ["a", "b"]})
     x = torch.rand(2, 1, 4, 4)
-    run.write_batch(0, x, x, [0, 1], [0, 0], {"classes": [0, 1], "ipc_indices": [0, 0]})
+    run.write_batch(BatchRecord(0, (0, 1), (0, 0), (0,), 1), x, x)
     assert list(run.finished()) == [0]
     assert run.image_path(1, 0).name == "000.png" and run.image_path(1, 0).parent.name == "001_b"
     pixels, classes, ks = run.pixels()
     assert torch.equal(pixels, x) and list(classes) == [0, 1]
     import io
     import zipfile
-    names = zipfile.ZipFile(io.BytesIO(run.export_zip())).namelist()
+    names = zipfile.ZipFile(io.BytesIO(export_zip(run))).namelist()
     assert sorted(names) == ["r/000_a/000.png", "r/001_b/000.png"]
     assert not list(tmp_path.rglob("*.tmp"))
 
@@ -36,28 +40,38 @@ def test_damaged_batch_record_is_not_finished_and_damaged_status_is_reported(tmp
     (run.path / "batches" / "00000.json").write_text("{trunc")
     assert run.finished() == {}
     (run.path / "status.json").write_text("{nope")
-    assert run.status()["state"] == "damaged"
+    assert run_status(run)["state"] == "damaged"
 
 
 @pytest.mark.faults
 def test_dead_writer_reads_as_interrupted(tmp_path):
     run = Run(tmp_path / "r")
     run.create({"config": {}, "class_names": ["a"]})
-    run.set_status("running")
+    run.set_status(State.RUNNING)
     status = json.loads((run.path / "status.json").read_text())
     status["pid"] = 2**22 + 12345  # no such process
     (run.path / "status.json").write_text(json.dumps(status))
-    assert run.status()["state"] == "interrupted"
+    assert run_status(run)["state"] == "interrupted"
     assert [r.name for r in list_runs(tmp_path)] == ["r"]
 
+
+def test_a_status_written_by_any_version_reads_as_its_state_and_a_foreign_one_as_damaged(tmp_path):
+    run = _two_image_run(tmp_path / "r")
+    (run.path / "status.json").write_text(json.dumps({"state": "cancelled", "batches_total": 1}))  # a plain string
+    status = run_status(run)
+    assert status["state"] is State.CANCELLED and status["state"].resumable and not status["state"].active
+    assert json.loads(json.dumps(status))["state"] == "cancelled"  # and it writes back as the same string
+    (run.path / "status.json").write_text(json.dumps({"state": "paused"}))
+    status = run_status(run)
+    assert status["state"] is State.DAMAGED and "'paused'" in status["error"]
 
 
 def _two_image_run(path):
     run = Run(path)
     run.create({"config": {}, "class_names": ["a", "b"]})
     x = torch.rand(2, 1, 4, 4)
-    run.write_batch(0, x, x, [0, 1], [0, 0], {"classes": [0, 1], "ipc_indices": [0, 0]})
-    run.set_status("finished", batches_total=1)
+    run.write_batch(BatchRecord(0, (0, 1), (0, 0), (0,), 1), x, x)
+    run.set_status(State.FINISHED, batches_total=1)
     return run
 
 
@@ -66,18 +80,18 @@ def test_status_reads_each_png_once_and_still_sees_a_damaged_one(tmp_path, monke
     image rewritten or truncated afterwards is read again and reported."""
     import PIL.Image
 
-    from prism_core import runstore
+    from prism_core.synthesis import run_health, runstore
     run = _two_image_run(tmp_path / "r")
     opened = []
     real_open = PIL.Image.open
-    monkeypatch.setattr(runstore.Image, "open", lambda *a, **k: opened.append(a[0]) or real_open(*a, **k))
-    assert run.status()["state"] == "finished" and opened == []  # written by this process: known good
-    runstore._GOOD_PNGS.clear()  # as another process (the app) finds them
-    assert run.status()["state"] == "finished" and len(opened) == 2
-    assert run.status()["state"] == "finished" and len(opened) == 2  # cached by size and mtime
+    monkeypatch.setattr(run_health.Image, "open", lambda *a, **k: opened.append(a[0]) or real_open(*a, **k))
+    assert run_status(run)["state"] == "finished" and opened == []  # written by this process: known good
+    runstore.WRITTEN_PNGS.clear()  # as another process (the app) finds them
+    assert run_status(run)["state"] == "finished" and len(opened) == 2
+    assert run_status(run)["state"] == "finished" and len(opened) == 2  # cached by size and mtime
     victim = run.image_path(1, 0)
     victim.write_bytes(victim.read_bytes()[:40])
-    status = run.status()
+    status = run_status(run)
     assert status["state"] == "damaged" and "001_b/000.png is unreadable" in status["error"]
 
 
@@ -86,8 +100,8 @@ def test_export_zip_streams_into_a_file(tmp_path):
     import zipfile
     run = _two_image_run(tmp_path / "r")
     with open(tmp_path / "out.zip", "wb") as f:
-        assert run.export_zip(f) is None
-    assert zipfile.ZipFile(tmp_path / "out.zip").namelist() == zipfile.ZipFile(io.BytesIO(run.export_zip())).namelist()
+        assert export_zip(run, f) is None
+    assert zipfile.ZipFile(tmp_path / "out.zip").namelist() == zipfile.ZipFile(io.BytesIO(export_zip(run))).namelist()
 
 
 def _ipc_run(path, classes=3, ipc=4):
@@ -96,20 +110,19 @@ def _ipc_run(path, classes=3, ipc=4):
     run.create({"config": {}, "class_names": [f"c{i}" for i in range(classes)]})
     for k in range(ipc):
         x = torch.stack([torch.full((1, 4, 4), (c + k / 10) / 10) for c in range(classes)])
-        run.write_batch(k, x, x, list(range(classes)), [k] * classes,
-                        {"classes": list(range(classes)), "ipc_indices": [k] * classes})
-    run.set_status("finished", batches_total=ipc)
+        run.write_batch(BatchRecord(k, tuple(range(classes)), (k,) * classes, (k,), 1), x, x)
+    run.set_status(State.FINISHED, batches_total=ipc)
     return run
 
 
 def test_a_page_reads_what_it_shows_from_a_run(tmp_path, monkeypatch):
     """contents() comes from the records; read_images() opens only the PNGs asked for; pixels(max_ipc) loads only
     the batches that hold the sample."""
-    from prism_core import runstore
+    from prism_core.synthesis import runstore
     run = _ipc_run(tmp_path / "r")
-    classes, ks = run.contents()
+    classes, ks = contents(run)
     assert list(classes) == [0] * 4 + [1] * 4 + [2] * 4 and list(ks) == [0, 1, 2, 3] * 3
-    imgs = run.read_images([2, 0], [3, 1])
+    imgs = read_images(run, [2, 0], [3, 1])
     assert imgs.shape == (2, 1, 4, 4) and imgs.dtype.name == "uint8"
     assert abs(imgs[0].mean() - (2 + 0.3) / 10 * 255) < 1 and abs(imgs[1].mean() - 0.1 / 10 * 255) < 1
     loaded = []
@@ -121,28 +134,29 @@ def test_a_page_reads_what_it_shows_from_a_run(tmp_path, monkeypatch):
 
 
 def test_status_of_a_large_run_costs_a_folder_scan_and_still_sees_a_removed_image(tmp_path, monkeypatch):
-    from prism_core import runstore
-    monkeypatch.setattr(runstore, "FULL_CHECK_LIMIT", 5)  # this 12-image run counts as large
-    monkeypatch.setattr(runstore, "RACY_S", 0.0)
+    from prism_core import stamps
+    from prism_core.synthesis import run_health, runstore
+    monkeypatch.setattr(run_health, "FULL_CHECK_LIMIT", 5)  # this 12-image run counts as large
+    monkeypatch.setattr(stamps, "RACY_S", 0.0)
     run = _ipc_run(tmp_path / "r")
-    runstore._GOOD_PNGS.clear()
+    runstore.WRITTEN_PNGS.clear()
     checked = []
-    real_check = runstore._png_problem
-    monkeypatch.setattr(runstore, "_png_problem", lambda *a: checked.append(a) or real_check(*a))
-    assert run.status()["state"] == "finished" and len(checked) == 12  # present and non-empty; not decoded
+    real_check = run_health.png_problem
+    monkeypatch.setattr(run_health, "png_problem", lambda *a: checked.append(a) or real_check(*a))
+    assert run_status(run)["state"] == "finished" and len(checked) == 12  # present and non-empty; not decoded
     assert all(verify is False for _, verify in checked)
-    assert run.status()["state"] == "finished" and len(checked) == 12  # nothing changed: nothing checked
+    assert run_status(run)["state"] == "finished" and len(checked) == 12  # nothing changed: nothing checked
     run.image_path(1, 2).unlink()
-    status = run.status()
+    status = run_status(run)
     assert status["state"] == "damaged" and "001_c1/002.png is missing" in status["error"]
-    assert any("001_c1/002.png is missing" in p for p in run.problems())  # the full check (resume, evaluation)
+    assert any("001_c1/002.png is missing" in p for p in run_problems(run))  # the full check (resume, evaluation)
 
 
 def test_finished_records_are_reread_only_when_a_batch_lands(tmp_path, monkeypatch):
     import pathlib
 
-    from prism_core import runstore
-    monkeypatch.setattr(runstore, "RACY_S", 0.0)
+    from prism_core import stamps
+    monkeypatch.setattr(stamps, "RACY_S", 0.0)
     run = _ipc_run(tmp_path / "r", ipc=2)
     assert list(run.finished()) == [0, 1]
     reads = []
@@ -151,3 +165,12 @@ def test_finished_records_are_reread_only_when_a_batch_lands(tmp_path, monkeypat
     assert list(run.finished()) == [0, 1] and reads == []  # polled again: no record re-read
     (run.path / "batches" / "00001.json").unlink()  # the folder changed
     assert list(run.finished()) == [0] and len(reads) == 1
+
+
+def test_the_stores_caches_forget_the_least_recently_used_beyond_their_bound():
+    from prism_core.stamps import Bounded
+    cache = Bounded(2)
+    cache["a"], cache["b"] = 1, 2
+    assert cache.get("a") == 1  # a is now the most recently used
+    cache["c"] = 3
+    assert list(cache) == ["a", "c"] and cache.get("b") is None
