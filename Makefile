@@ -22,8 +22,11 @@ test: setup-test lint
 		if [ -s "$$log" ]; then sed -n '/^Current thread/,/^$$/p' "$$log" | head -c 6000; p=$${log#*crash-}; \
 		echo "a pytest process ($${p%.log}) died in $$(cat test-artifacts/current-test-$${p%.log})"; fi; done; exit $$rc
 
-# the import graph: layers that only point down and no cycles (the contracts in pyproject.toml)
+# one layout (ruff format), ruff's lint rules, and the import graph: layers that only point down and no cycles
+# (all configured in pyproject.toml)
 lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff format --check --quiet .
+	$(VENV)/bin/ruff check --quiet .
 	$(VENV)/bin/lint-imports --no-cache
 
 # the fast loop: one process per core (one torch thread each), under a minute on 2 cores

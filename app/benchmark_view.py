@@ -1,5 +1,6 @@
 """A benchmark's cells as the Results and Benchmark pages show them: the budget check, the figure, the table, the
 paired differences, what holds and the decisions (the same functions as docs/results.md)."""
+
 from __future__ import annotations
 
 import io
@@ -13,6 +14,7 @@ from prism_core.benchmark.figure import figure
 @st.cache_data(show_spinner=False)
 def _picture(cells_json: str, ipc: int, extractor: str) -> bytes:
     import json
+
     buffer = io.BytesIO()
     figure(json.loads(cells_json), ipc, extractor).savefig(buffer, format="png", dpi=100)
     return buffer.getvalue()
@@ -20,6 +22,7 @@ def _picture(cells_json: str, ipc: int, extractor: str) -> bytes:
 
 def show(cells: dict, extractor: str, key: str) -> None:
     import json
+
     ipcs = bm.ipcs(cells)
     if not ipcs:
         st.info("No cell measured yet.")
@@ -33,12 +36,17 @@ def show(cells: dict, extractor: str, key: str) -> None:
         st.caption(note)
     diffs = bm.differences(cells, ipc)
     if diffs:
-        st.markdown("**Paired differences** (same seed), mean ± 95 % interval; \"holds\" where it excludes 0")
+        st.markdown('**Paired differences** (same seed), mean ± 95 % interval; "holds" where it excludes 0')
         st.dataframe(diffs, hide_index=True)
         st.markdown("\n".join(bm.statements(cells, ipc)))
     verdicts = bm.verdicts(cells)
     if ipc == 10 and verdicts:
         st.markdown("\n".join(["**Decisions**", "", *verdicts]))
-    st.markdown(next(iter(bm.coreset_verdict(cells)), "- **Synthesis against the best coreset**: no coreset is "
-                     "measured at IPC 10 yet (the *coresets* preset measures herding, k-center, easy, difficulty and "
-                     "RDED beside PRISM)."))
+    st.markdown(
+        next(
+            iter(bm.coreset_verdict(cells)),
+            "- **Synthesis against the best coreset**: no coreset is "
+            "measured at IPC 10 yet (the *coresets* preset measures herding, k-center, easy, difficulty and "
+            "RDED beside PRISM).",
+        )
+    )

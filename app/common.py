@@ -1,4 +1,5 @@
 """Shared, cached resources for the pages: the job queue, the dataset, the run stores. No synthesis logic."""
+
 from __future__ import annotations
 
 import os
@@ -38,6 +39,7 @@ def features_dir() -> Path:
 
 def device_name() -> tuple[str, str]:
     import torch
+
     if torch.cuda.is_available():
         return "cuda", f"GPU: {torch.cuda.get_device_name(0)}"
     return "cpu", f"CPU ({os.cpu_count()} cores)"
@@ -70,10 +72,14 @@ def workspace_selector() -> Workspace:
     current = st.session_state.get("workspace", EMBEDDED)
     names = list(found)
     st.session_state["workspace"] = st.sidebar.selectbox(
-        "Workspace", names, index=names.index(current) if current in found else 0, key="workspace_choice",
+        "Workspace",
+        names,
+        index=names.index(current) if current in found else 0,
+        key="workspace_choice",
         format_func=lambda n: f"{n} ({found[n].dataset.split(':')[0]})",
         help="A dataset, its teachers and a held-out extractor, chosen together (declared in the TOML file named by "
-             "$PRISM_WORKSPACES; the README's 'Your own data' says how)")
+        "$PRISM_WORKSPACES; the README's 'Your own data' says how)",
+    )
     for problem in problems:
         st.sidebar.warning(problem, icon=":material/warning:")
     return workspace()
@@ -105,13 +111,17 @@ _MODEL_LOCK = threading.Lock()  # page models are shared by sessions; feature ho
 def teacher(name: str, dataset_name: str, weights: str):
     """A teacher for the pages (features, BN profiles), at most 8 kept; jobs have their own cache."""
     from prism_core.teachers import create_teacher
+
     return create_teacher(name, dataset(dataset_name).info, weights=weights)
 
 
 def features_of(extractor: str, x01, dataset_name: str, weights: str):
     from prism_core.metrics import extract_features
+
     with _MODEL_LOCK:
-        return extract_features(teacher(extractor, dataset_name, weights).model, x01, dataset(dataset_name).info).numpy()
+        return extract_features(
+            teacher(extractor, dataset_name, weights).model, x01, dataset(dataset_name).info
+        ).numpy()
 
 
 def all_runs() -> list[Run]:
@@ -170,6 +180,7 @@ def image_count(run: Run) -> int:
 @st.cache_data(max_entries=64, show_spinner="Measuring diversity and fidelity...")
 def run_metrics(path: str, mtime: float, stored_only: bool = False) -> dict | None:
     from prism_core.metrics import compute_metrics
+
     return compute_metrics(Run(path), stored_only=stored_only)
 
 
@@ -178,6 +189,7 @@ def run_features(path: str, mtime: float, extractor: str, max_ipc: int = 100):
     """Extractor features of a run's images (its first `max_ipc` per class), with their classes and IPC indices."""
     from prism_core.metrics import run_images01
     from prism_core.metrics.run_metrics import model_weights
+
     run = Run(path)
     x, classes, ks = run_images01(run, max_ipc)
     return features_of(extractor, x, run.config().dataset, model_weights(run)), classes, ks

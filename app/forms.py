@@ -1,9 +1,11 @@
 """Widgets made from SynthConfig's fields: label, help (the CLI's words), bounds and the kind of widget come from the
 field, so a new field is a new form row without a hand-written widget, and a preset fills the form by field name."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import fields
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import streamlit as st
 
@@ -18,14 +20,25 @@ def field_key(name: str, method: str) -> str:
     return f"w_{name}_{method}" if name in RECIPE_FIELDS else f"w_{name}"
 
 
-def field_input(name: str, method: str, value: Any, *, options: Sequence[str] | None = None, select: bool = False,
-                disabled: bool = False, format_func: Callable[[Any], str] = str, container: Any = st, **extra: Any) -> Any:
+def field_input(
+    name: str,
+    method: str,
+    value: Any,
+    *,
+    options: Sequence[str] | None = None,
+    select: bool = False,
+    disabled: bool = False,
+    format_func: Callable[[Any], str] = str,
+    container: Any = st,
+    **extra: Any,
+) -> Any:
     """The widget of config field `name` showing `value` (a number input, a checkbox, or a choice among `options`,
     the field's own choices unless given: a drop-down with `select`, else radio buttons); `extra` goes to the widget
     (a radio's captions)."""
     meta = FIELDS[name].metadata
-    common = dict(label=meta["label"] or name, key=field_key(name, method), help=meta["help"], disabled=disabled,
-                  **extra)
+    common = dict(
+        label=meta["label"] or name, key=field_key(name, method), help=meta["help"], disabled=disabled, **extra
+    )
     choices = list(options if options is not None else meta["choices"] or ())
     kind = str(FIELDS[name].type)
     if choices:

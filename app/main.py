@@ -1,4 +1,5 @@
 """PRISM Studio: `streamlit run app/main.py`. A thin layer over prism_core."""
+
 import streamlit as st
 from common import workspace_selector  # (importing common puts prism_core on the path, sets HF_HUB_OFFLINE)
 

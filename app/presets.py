@@ -1,4 +1,5 @@
 """Named Launch settings: the Launch page's preset buttons and the Tour's "Try it" fill the same form with them."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -15,12 +16,14 @@ PRESETS = {
     "Quick demo": dict(method="prism", ipc=2, iterations=60, baseline=True, **REAL),
     "Paper settings": dict(method="prism", ipc=10, iterations=None, baseline=True, **REAL),
     "SRe2L from noise": dict(method="sre2l", ipc=2, iterations=200, baseline=False, classes=DEMO_CLASSES, **NOISE),
-    "PRISM vs SRe2L from noise": dict(method="prism", ipc=2, iterations=200, baseline=True, classes=DEMO_CLASSES,
-                                      **NOISE),
+    "PRISM vs SRe2L from noise": dict(
+        method="prism", ipc=2, iterations=200, baseline=True, classes=DEMO_CLASSES, **NOISE
+    ),
     # ImageNet-size workspaces (> 64 px): a few classes, IPC 1, the published noise recipe (bf16 and compiled
     # teachers are ticked on a GPU)
-    "ImageNet-size demo": dict(method="prism", ipc=1, iterations=300, baseline=True, classes=3, large=True,
-                               init="noise", lr=0.25, r_bn=0.01),
+    "ImageNet-size demo": dict(
+        method="prism", ipc=1, iterations=300, baseline=True, classes=3, large=True, init="noise", lr=0.25, r_bn=0.01
+    ),
 }
 
 
@@ -31,7 +34,17 @@ def apply_preset(name: str, info) -> None:
     m = p["method"]
     recipe = resolve(SynthConfig(method=m), get_method(m), info.image_size, info.num_classes)
     classes = p.get("classes") or len(info.class_names)
-    fill({"method": m, "ipc": p["ipc"], "seed": 0, "iterations": p["iterations"] or recipe.iterations,
-          "init": p["init"], "lr": p["lr"], "r_bn": p["r_bn"],
-          "classes": list(info.class_names)[:classes] if isinstance(classes, int) else classes}, m)
+    fill(
+        {
+            "method": m,
+            "ipc": p["ipc"],
+            "seed": 0,
+            "iterations": p["iterations"] or recipe.iterations,
+            "init": p["init"],
+            "lr": p["lr"],
+            "r_bn": p["r_bn"],
+            "classes": list(info.class_names)[:classes] if isinstance(classes, int) else classes,
+        },
+        m,
+    )
     st.session_state["w_baseline"] = p["baseline"]

@@ -7,6 +7,7 @@ local cluster's memory per worker.
 The workspace (data/shapes.py, a zoo trained on it for one epoch) is made in a temporary folder first and is not
 timed. Each side measures the whole preset from nothing: synthesis, metrics and every student.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,14 +27,30 @@ from prism_core.workspaces import get_workspace
 def shapes_workspace(root: Path):
     write_shapes(root / "shapes")
     dataset = f"folder:{root / 'shapes'}:32"
-    assert cli(["teachers", "train", "--dataset", dataset, "--only", "resnet18,lcnet_050,convnext_atto",
-                "--epochs", "1", "--out", str(root / "zoo")]) == 0
+    assert (
+        cli(
+            [
+                "teachers",
+                "train",
+                "--dataset",
+                dataset,
+                "--only",
+                "resnet18,lcnet_050,convnext_atto",
+                "--epochs",
+                "1",
+                "--out",
+                str(root / "zoo"),
+            ]
+        )
+        == 0
+    )
     (root / "ws.toml").write_text(f'[shapes]\ndataset = "{dataset}"\nzoo = "{root / "zoo"}"\n')
     return get_workspace("shapes", root / "ws.toml")
 
 
 def rss_mb() -> float:
     import psutil
+
     return psutil.Process().memory_info().rss / 2**20
 
 
@@ -50,6 +67,7 @@ def main() -> None:
     args = ap.parse_args()
     preset = {**PRESETS[args.preset], **({"seeds": args.seeds} if args.seeds else {})}
     from distributed import Client
+
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         ws = shapes_workspace(root)
@@ -69,8 +87,10 @@ def main() -> None:
     print(f"| one process, {threads} torch threads | {t_one:.1f} s | {f_one} |")
     print(f"| local Dask cluster, 2 worker processes x 1 thread | {t_two:.1f} s | {f_two} |")
     print(f"\nthroughput ratio (two workers / one process): {t_one / t_two:.2f}x")
-    print(f"local cluster memory per worker: {sum(idle.values()) / len(idle):.0f} MB idle (started, nothing imported "
-          f"by a task), {sum(after.values()) / len(after):.0f} MB after the preset")
+    print(
+        f"local cluster memory per worker: {sum(idle.values()) / len(idle):.0f} MB idle (started, nothing imported "
+        f"by a task), {sum(after.values()) / len(after):.0f} MB after the preset"
+    )
 
 
 if __name__ == "__main__":

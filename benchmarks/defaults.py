@@ -8,6 +8,7 @@ BN pool, and never a primary here: the same judge for every method), and the mea
 teacher that took no part in that run (more judges, but a different set per method). Prints a markdown
 table; the README quotes it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,17 +39,26 @@ def main() -> None:
     ap.add_argument("--ipc", type=int, default=10)
     ap.add_argument("--judge", default="convnext_atto")
     ap.add_argument("--methods", default=",".join(VARIANTS))
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
-                    help="override a config field in every variant, e.g. r_bn=0.1 or crop_scale=[0.5,1]")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="override a config field in every variant, e.g. r_bn=0.1 or crop_scale=[0.5,1]",
+    )
     args = ap.parse_args()
     overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
     if overrides:
         print(f"# overrides: {overrides}")
     ds = get_dataset("fashion_mnist")
     zoo = {name: create_teacher(name, ds.info).model for name in read_manifest(ZOO_DIR)["teachers"]}
-    print(f"# defaults at IPC {args.ipc}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}")
-    print(f"| method | iterations | lr | r_bn | crop scale | init | held-out top-1 ({args.judge}) "
-          "| mean top-1 of all held-out zoo teachers (n) | wall s (incl. teacher loading) |")
+    print(
+        f"# defaults at IPC {args.ipc}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}"
+    )
+    print(
+        f"| method | iterations | lr | r_bn | crop scale | init | held-out top-1 ({args.judge}) "
+        "| mean top-1 of all held-out zoo teachers (n) | wall s (incl. teacher loading) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for name in args.methods.split(","):
         cfg = SynthConfig.from_dict({**VARIANTS[name].to_dict(), "ipc": args.ipc, **overrides})
@@ -60,12 +70,18 @@ def main() -> None:
                 pass
             wall = time.perf_counter() - start
             x01, classes, _ = run_images01(Run(tmp))  # exactly what the PNGs hold
-        held_out = {n: 100 * (predict(m, x01, ds.info).numpy() == classes).mean() for n, m in zoo.items()
-                    if n not in prepared.teachers}
+        held_out = {
+            n: 100 * (predict(m, x01, ds.info).numpy() == classes).mean()
+            for n, m in zoo.items()
+            if n not in prepared.teachers
+        }
         c = prepared.config
-        print(f"| {name} | {c.iterations} | {c.lr} | {c.r_bn} | {c.crop_scale[0]:g}-{c.crop_scale[1]:g} | {c.init} "
-              f"| {held_out[args.judge]:.1f} | {sum(held_out.values()) / len(held_out):.1f} ({len(held_out)}) "
-              f"| {wall:.1f} |", flush=True)
+        print(
+            f"| {name} | {c.iterations} | {c.lr} | {c.r_bn} | {c.crop_scale[0]:g}-{c.crop_scale[1]:g} | {c.init} "
+            f"| {held_out[args.judge]:.1f} | {sum(held_out.values()) / len(held_out):.1f} ({len(held_out)}) "
+            f"| {wall:.1f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

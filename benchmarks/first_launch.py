@@ -7,6 +7,7 @@ Each page is rendered by Streamlit's AppTest in its own new process (so nothing 
 and timed from the page switch to the end of its script run. The Quick demo is the Launch preset of that name
 through the app's job queue (the PRISM run, then its SRe2L baseline, on one worker). Prints a markdown table.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,9 @@ print(boot, time.perf_counter() - t0 if sys.argv[1] != "tour" else boot, len(at.
 
 def page_time(page: str, store: str) -> tuple[float, float, int]:
     env = dict(os.environ, PRISM_RUNS_DIR=store, HF_HUB_OFFLINE="1")
-    out = subprocess.run([sys.executable, "-c", RENDER, page], cwd=ROOT, env=env, capture_output=True, text=True,
-                         check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", RENDER, page], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
     return float(out[0]), float(out[1]), int(out[2])
 
 
@@ -48,10 +50,19 @@ def quick_demo(store: str) -> tuple[float, float]:
     from prism_core.jobs import JobQueue
     from prism_core.synthesis import SynthConfig
     from prism_core.synthesis.methods import baseline
+
     p = PRESETS["Quick demo"]
     info = get_dataset("fashion_mnist").info
-    cfg = SynthConfig(method=p["method"], ipc=p["ipc"], iterations=p["iterations"], init=p["init"], lr=p["lr"],
-                      r_bn=p["r_bn"], classes=tuple(range(info.num_classes)), preview_every=10)
+    cfg = SynthConfig(
+        method=p["method"],
+        ipc=p["ipc"],
+        iterations=p["iterations"],
+        init=p["init"],
+        lr=p["lr"],
+        r_bn=p["r_bn"],
+        classes=tuple(range(info.num_classes)),
+        preview_every=10,
+    )
     queue = JobQueue(Path(store))
     t0 = time.perf_counter()
     first = queue.submit(cfg, "demo")
@@ -77,8 +88,10 @@ def main() -> None:
     print("|---|---:|")
     for page, seconds, errors in rows:
         print(f"| {page.capitalize()} | {seconds:.2f}{' (exception!)' if errors else ''} |")
-    print(f"\nQuick demo: first finished images after {images:.1f} s; both runs (PRISM and its SRe2L baseline) "
-          f"after {both:.1f} s.")
+    print(
+        f"\nQuick demo: first finished images after {images:.1f} s; both runs (PRISM and its SRe2L baseline) "
+        f"after {both:.1f} s."
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ fair pair selected) and then with the big run selected where the page takes a se
 of first renders in a new session (after this process's first) and warm re-renders. Streamlit's caches live
 for the process, as in a server: the first configuration pays the examples' one-off loads.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,12 @@ from prism_core.synthesis.run_health import run_status  # noqa: E402
 from prism_core.synthesis.runstore import Run  # noqa: E402
 
 BIG = "big-run"
-PAGES = {"Runs": ("pages/runs.py", None), "Gallery": ("pages/gallery.py", "gallery_runs"),
-         "Diversity": ("pages/diversity.py", "div_runs"), "Embeddings": ("pages/embeddings.py", "emb_runs")}
+PAGES = {
+    "Runs": ("pages/runs.py", None),
+    "Gallery": ("pages/gallery.py", "gallery_runs"),
+    "Diversity": ("pages/diversity.py", "div_runs"),
+    "Embeddings": ("pages/embeddings.py", "emb_runs"),
+}
 
 
 def build_store(store: Path, images: int) -> Run:
@@ -45,22 +50,44 @@ def build_store(store: Path, images: int) -> Run:
     train, info = ds.split("train"), ds.info
     ipc = images // info.num_classes
     cfg = SynthConfig(method="prism", ipc=ipc, iterations=1, init="first", bn_pool=("mobilenetv2_050",))
-    run.create({"config": cfg.to_dict() | {"classes": list(range(10)), "lr": 0.05, "r_bn": 0.01, "jitter": 2,
-                                           "crop_scale": [0.5, 1.0], "subset_rule": "official",
-                                           "vary_iterations": False, "batch_formation": "cross-class"},
-                "class_names": list(info.class_names), "teachers": {}, "plan": {"images": images}})
+    run.create(
+        {
+            "config": cfg.to_dict()
+            | {
+                "classes": list(range(10)),
+                "lr": 0.05,
+                "r_bn": 0.01,
+                "jitter": 2,
+                "crop_scale": [0.5, 1.0],
+                "subset_rule": "official",
+                "vary_iterations": False,
+                "batch_formation": "cross-class",
+            },
+            "class_names": list(info.class_names),
+            "teachers": {},
+            "plan": {"images": images},
+        }
+    )
     pool = {c: class_indices(train, c) for c in range(info.num_classes)}
     pairs = [(c, k) for k in range(ipc) for c in range(info.num_classes)]
     t0 = time.perf_counter()
     for index, start in enumerate(range(0, len(pairs), 100)):
-        chunk = pairs[start:start + 100]
+        chunk = pairs[start : start + 100]
         x01 = train.load([pool[c][k % len(pool[c])] for c, k in chunk])
         classes, ks = [c for c, _ in chunk], [k for _, k in chunk]
-        run.write_batch(BatchRecord(index, tuple(classes), tuple(ks), (index,), 1, (("resnet18",),),
-                                    ({("resnet18",): 1},), {"total": 0.0}), info.normalize(x01), x01)
+        run.write_batch(
+            BatchRecord(
+                index, tuple(classes), tuple(ks), (index,), 1, (("resnet18",),), ({("resnet18",): 1},), {"total": 0.0}
+            ),
+            info.normalize(x01),
+            x01,
+        )
         if index % 50 == 0:
-            print(f"  writing the big run: {start + len(chunk)}/{images} images, {time.perf_counter() - t0:.0f} s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"  writing the big run: {start + len(chunk)}/{images} images, {time.perf_counter() - t0:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
     run.set_status("finished", batches_total=len(pairs) // 100)
     return run
 
@@ -68,6 +95,7 @@ def build_store(store: Path, images: int) -> Run:
 def render_times(page: str, select_key: str | None, big: bool, repeat: int) -> tuple[float, float]:
     """(the page's first render in a new session, including selecting the big run; the median warm re-render)."""
     from streamlit.testing.v1 import AppTest
+
     at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=600)
     at.run()
     t0 = time.perf_counter()
@@ -103,8 +131,10 @@ def main() -> None:
         chosen = render_times(page, key, True, args.repeat) if key else None
         rows.append((name, base, opened, chosen))
         print(f"{name}: {base} / {opened} / {chosen}", file=sys.stderr, flush=True)
-    print(f"\nPage renders, seconds: a new session's first render / warm re-render (median of {args.repeat}); "
-          f"{os.cpu_count()} cores; the store holds a {args.images:,}-image run:\n")
+    print(
+        f"\nPage renders, seconds: a new session's first render / warm re-render (median of {args.repeat}); "
+        f"{os.cpu_count()} cores; the store holds a {args.images:,}-image run:\n"
+    )
     print("| page | examples only | + the big run in the store | the big run selected |")
     print("|---|---:|---:|---:|")
     for name, base, opened, chosen in rows:

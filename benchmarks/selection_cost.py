@@ -4,6 +4,7 @@ forward passes included), as a user launching `--method RULE` waits for it.
 
     python benchmarks/selection_cost.py [--ipcs 1,10,50] [--threads 2]   # prints a markdown table
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,10 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     ipcs = [int(i) for i in args.ipcs.split(",")]
-    rows = {**{r: SynthConfig(method=r, snapshots=0) for r in RULES if r != "first"},
-            "PRISM · real (100 steps)": SynthConfig(method="prism", snapshots=0, **INIT_SETTINGS["real"])}
+    rows = {
+        **{r: SynthConfig(method=r, snapshots=0) for r in RULES if r != "first"},
+        "PRISM · real (100 steps)": SynthConfig(method="prism", snapshots=0, **INIT_SETTINGS["real"]),
+    }
     threads = f"{args.threads} thread{'s' if args.threads > 1 else ''}"
     print(f"| rule ({threads}) | " + " | ".join(f"IPC {i} (s)" for i in ipcs) + " |")
     print("|---|" + "---:|" * len(ipcs))

@@ -3,13 +3,15 @@
 The temporary name, `.<name>.<pid>.tmp` beside the target, is the one the run store's resume sweeps
 (`run_health.sweep_temporaries`) when its writer died.
 """
+
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 
 @contextmanager

@@ -6,14 +6,15 @@ BN hooks computing the mean and then the variance of a reshaped copy, one batch 
 clip loop and a host sync (`loss.item()`) every step. Both loops optimise the same pixels under the same
 loss (methods.md section 0; `test_bench.py` checks the first step's loss agrees); only the execution differs.
 """
+
 from __future__ import annotations
 
 import math
 import platform
 import resource
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Callable, Iterator
 
 import torch
 import torch.nn as nn
@@ -35,18 +36,39 @@ class Case:
 
 def cases(steps: int, device: str, imagenet_dataset: str = "imagenet_shape") -> dict[str, Case]:
     """The benchmark cases; `imagenet_dataset` "imagenet_shape:64" shrinks the ImageNet ones (CPU dry runs)."""
-    imagenet = dict(dataset=imagenet_dataset, weights="random", ipc=1, classes=tuple(range(100)), iterations=steps,
-                    init="noise", device=device, log_every=steps)
+    imagenet = dict(
+        dataset=imagenet_dataset,
+        weights="random",
+        ipc=1,
+        classes=tuple(range(100)),
+        iterations=steps,
+        init="noise",
+        device=device,
+        log_every=steps,
+    )
     return {
-        "sre2l-imagenet": Case("sre2l-imagenet", SynthConfig(method="sre2l", primary="tv_resnet18", **imagenet),
-                               "SRe2L, ResNet-18, 224 px, 1,000 classes, batch 100, random weights"),
-        "prism4-imagenet": Case("prism4-imagenet", SynthConfig(
-            method="prism", primary="tv_resnet18", subset_rule="k", subset_k=4,
-            bn_pool=("tv_mobilenet_v2", "tv_efficientnet_b0", "tv_shufflenet_v2_x0_5"), **imagenet),
-            "PRISM, S = {ResNet-18, MobileNetV2, EfficientNet-B0, ShuffleNetV2} every step, 224 px, batch 100"),
-        "fmnist-defaults": Case("fmnist-defaults", SynthConfig(method="prism", iterations=steps, log_every=steps,
-                                                               device=device),
-                                "PRISM defaults on Fashion-MNIST (zoo teachers, IPC 10, all classes)"),
+        "sre2l-imagenet": Case(
+            "sre2l-imagenet",
+            SynthConfig(method="sre2l", primary="tv_resnet18", **imagenet),
+            "SRe2L, ResNet-18, 224 px, 1,000 classes, batch 100, random weights",
+        ),
+        "prism4-imagenet": Case(
+            "prism4-imagenet",
+            SynthConfig(
+                method="prism",
+                primary="tv_resnet18",
+                subset_rule="k",
+                subset_k=4,
+                bn_pool=("tv_mobilenet_v2", "tv_efficientnet_b0", "tv_shufflenet_v2_x0_5"),
+                **imagenet,
+            ),
+            "PRISM, S = {ResNet-18, MobileNetV2, EfficientNet-B0, ShuffleNetV2} every step, 224 px, batch 100",
+        ),
+        "fmnist-defaults": Case(
+            "fmnist-defaults",
+            SynthConfig(method="prism", iterations=steps, log_every=steps, device=device),
+            "PRISM defaults on Fashion-MNIST (zoo teachers, IPC 10, all classes)",
+        ),
     }
 
 
@@ -73,8 +95,9 @@ def reference_models(p: Prepared) -> tuple[nn.Module, dict[str, nn.Module]]:
     return fresh(cfg.primary), {name: fresh(name) for name in names}
 
 
-def reference_loop(p: Prepared, steps: int, models: tuple[nn.Module, dict[str, nn.Module]] | None = None
-                   ) -> Iterator[float]:
+def reference_loop(
+    p: Prepared, steps: int, models: tuple[nn.Module, dict[str, nn.Module]] | None = None
+) -> Iterator[float]:
     """Optimise p's plan, one IPC index per batch, in the public loops' style; yields each step's loss."""
     cfg, info = p.config, p.dataset.info
     assert cfg.method in ("sre2l", "prism"), "the reference loop is SRe2L's / PRISM's"
@@ -86,8 +109,9 @@ def reference_loop(p: Prepared, steps: int, models: tuple[nn.Module, dict[str, n
         for g in range(spec.groups):  # the reference optimises each group as its own batch
             # SRe2L's loop uses its one teacher for both terms; PRISM's loads one instance per BN role
             bn_models = [bn_instances[name] for name in spec.bn_sets[g]] if cfg.method == "prism" else [ce_model]
-            hooks = [[_ReferenceBNHook(m) for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
-                     for model in bn_models]
+            hooks = [
+                [_ReferenceBNHook(m) for m in model.modules() if isinstance(m, nn.BatchNorm2d)] for model in bn_models
+            ]
             gen = torch.Generator().manual_seed(spec.seeds[g])
             rows = slice(g * n, (g + 1) * n)
             x = initial_pixels(p, spec.classes[rows], spec.ipc_indices[rows], [gen]).requires_grad_(True)
@@ -103,8 +127,9 @@ def reference_loop(p: Prepared, steps: int, models: tuple[nn.Module, dict[str, n
                 for model, model_hooks in zip(bn_models, hooks):
                     if model is not ce_model:
                         model(x_aug)
-                    per_teacher.append(sum((cfg.first_bn_multiplier if i == 0 else 1.0) * h.loss
-                                           for i, h in enumerate(model_hooks)))
+                    per_teacher.append(
+                        sum((cfg.first_bn_multiplier if i == 0 else 1.0) * h.loss for i, h in enumerate(model_hooks))
+                    )
                 loss = ce + cfg.r_bn * sum(per_teacher) / len(per_teacher)
                 opt.zero_grad()
                 loss.backward()
@@ -132,8 +157,11 @@ def _timed(device: torch.device, run: Callable[[], None]) -> tuple[float, float]
     run()
     _sync(device)
     seconds = time.perf_counter() - start
-    peak = torch.cuda.max_memory_allocated() if device.type == "cuda" else \
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = (
+        torch.cuda.max_memory_allocated()
+        if device.type == "cuda"
+        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    )
     return seconds, peak / 2**30
 
 
@@ -159,18 +187,25 @@ def matmul_tflops(device: torch.device) -> float:
 
 
 def variant_config(cfg: SynthConfig, variant: str) -> SynthConfig:
-    """"bf16+compile" -> the engine options it names: fp32|bf16, cl (channels_last), compile, cudagraphs
+    """ "bf16+compile" -> the engine options it names: fp32|bf16, cl (channels_last), compile, cudagraphs
     (compile with CUDA graphs), packN (N reference batches per forward; the case's IPC is raised to N so that
     there are N to pack: the figures are rates, so they compare with the reference's)."""
     parts = set(variant.split("+"))
     packs = {p for p in parts if p.startswith("pack") and p[4:].isdigit() and int(p[4:]) > 0}
     unknown = parts - packs - {"fp32", "bf16", "cl", "compile", "cudagraphs"}
     if unknown or len(parts & {"fp32", "bf16"}) > 1 or len(packs) > 1:
-        raise ValueError(f"unknown bench variant {variant!r}: join fp32|bf16, cl, compile, cudagraphs or packN with '+'")
+        raise ValueError(
+            f"unknown bench variant {variant!r}: join fp32|bf16, cl, compile, cudagraphs or packN with '+'"
+        )
     mode = "reduce-overhead" if "cudagraphs" in parts else "default" if "compile" in parts else "off"
     pack = int(packs.pop()[4:]) if packs else 1
-    return cfg.replace(precision="bf16" if "bf16" in parts else "fp32", channels_last="cl" in parts, compile=mode,
-                       pack=pack, ipc=max(cfg.ipc, pack))
+    return cfg.replace(
+        precision="bf16" if "bf16" in parts else "fp32",
+        channels_last="cl" in parts,
+        compile=mode,
+        pack=pack,
+        ipc=max(cfg.ipc, pack),
+    )
 
 
 def _engine(p: Prepared, warmup: int) -> tuple[int, float, float]:
@@ -202,13 +237,21 @@ def run_case(case: Case, variants: tuple[str, ...] = ("fp32",), warmup: int = 2)
     unique = list(dict.fromkeys(n for s in sets for n in s))
     per_teacher = {n: flops_per_image(p, [n]) for n in dict.fromkeys([p.config.primary, *unique])}
     use = {n: sum(n in s for s in sets) / len(sets) for n in unique}
-    engine_flops = per_teacher[p.config.primary] + sum(f * use[n] for n, f in per_teacher.items() if n != p.config.primary)
-    reference_flops = per_teacher[p.config.primary] + (0.0 if p.config.method == "sre2l" else
-                                                       sum(f * use.get(n, 0.0) for n, f in per_teacher.items()))
+    engine_flops = per_teacher[p.config.primary] + sum(
+        f * use[n] for n, f in per_teacher.items() if n != p.config.primary
+    )
+    reference_flops = per_teacher[p.config.primary] + (
+        0.0 if p.config.method == "sre2l" else sum(f * use.get(n, 0.0) for n, f in per_teacher.items())
+    )
 
     def figures(iters: int, seconds: float, peak: float, flops: float) -> dict:
-        return {"img_it_s": iters / seconds, "tflops": flops * iters / seconds / 1e12, "peak_gib": peak,
-                "seconds": seconds, "ratio": iters / seconds / (image_iters / reference_s)}
+        return {
+            "img_it_s": iters / seconds,
+            "tflops": flops * iters / seconds / 1e12,
+            "peak_gib": peak,
+            "seconds": seconds,
+            "ratio": iters / seconds / (image_iters / reference_s),
+        }
 
     engine = {}
     for variant in variants:
@@ -216,8 +259,14 @@ def run_case(case: Case, variants: tuple[str, ...] = ("fp32",), warmup: int = 2)
             engine[variant] = figures(*_engine(prepare(variant_config(case.config, variant)), warmup), engine_flops)
         except Exception as err:  # a variant the device cannot run (e.g. CUDA graphs) is reported, not fatal
             engine[variant] = {"error": f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"}
-    return {"case": case.name, "what": case.what, "image_iterations": image_iters, "avg_bn_set": avg_set,
-            "reference": figures(image_iters, reference_s, reference_mem, reference_flops), "engine": engine}
+    return {
+        "case": case.name,
+        "what": case.what,
+        "image_iterations": image_iters,
+        "avg_bn_set": avg_set,
+        "reference": figures(image_iters, reference_s, reference_mem, reference_flops),
+        "engine": engine,
+    }
 
 
 def device_label(device: torch.device) -> str:
@@ -229,10 +278,14 @@ def device_label(device: torch.device) -> str:
 def markdown(results: list[dict], device: torch.device, rate: float, steps: int) -> str:
     unit = "bf16" if device.type == "cuda" else "fp32"
     mem = "peak GPU memory" if device.type == "cuda" else "peak process RSS"
-    lines = [f"Device: {device_label(device)}; measured {unit} matrix rate {rate:.1f} TFLOP/s; "
-             f"{steps} steps per batch; torch {torch.__version__}; {time.strftime('%Y-%m-%d')}.", "",
-             f"| case | loop | variant | image-iterations/s | achieved TFLOP/s (% of matrix rate) | {mem} (GiB) "
-             "| vs reference |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"Device: {device_label(device)}; measured {unit} matrix rate {rate:.1f} TFLOP/s; "
+        f"{steps} steps per batch; torch {torch.__version__}; {time.strftime('%Y-%m-%d')}.",
+        "",
+        f"| case | loop | variant | image-iterations/s | achieved TFLOP/s (% of matrix rate) | {mem} (GiB) "
+        "| vs reference |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         rows = [("reference", "fp32", r["reference"])] + [("engine", v, m) for v, m in r["engine"].items()]
         for loop, variant, m in rows:
@@ -240,7 +293,9 @@ def markdown(results: list[dict], device: torch.device, rate: float, steps: int)
                 lines.append(f"| {r['case']} | {loop} | {variant} | failed: {m['error']} | | | |")
                 continue
             ratio = f"**{m['ratio']:.2f}x**" if loop == "engine" else ""
-            lines.append(f"| {r['case']} | {loop} | {variant} | {m['img_it_s']:.0f} | {m['tflops']:.2f} "
-                         f"({100 * m['tflops'] / rate:.1f} %) | {m['peak_gib']:.2f} | {ratio} |")
+            lines.append(
+                f"| {r['case']} | {loop} | {variant} | {m['img_it_s']:.0f} | {m['tflops']:.2f} "
+                f"({100 * m['tflops'] / rate:.1f} %) | {m['peak_gib']:.2f} | {ratio} |"
+            )
     lines += [""] + [f"- {r['case']}: {r['what']}" for r in results]
     return "\n".join(lines)

@@ -1,4 +1,5 @@
 """torchrun support: each rank takes every WORLD_SIZE-th batch of the plan; no per-step communication."""
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 The CLI, the job queue, the scripts and the tests consume the same streams and match on these types, so a
 misspelt key is an AttributeError at the producer's test, not a silent None in a progress bar.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -26,6 +27,7 @@ class Started:
 @dataclass(frozen=True)
 class Step:
     """Loss terms at a logging stride (the only host syncs of the loop)."""
+
     batch: int
     step: int
     iterations: int
@@ -82,6 +84,7 @@ class Epoch:
 @dataclass(frozen=True)
 class Trained:
     """One student trained and scored on the test split."""
+
     top1: float
     seed: int = 0
     subject: str = ""
@@ -90,6 +93,7 @@ class Trained:
 @dataclass(frozen=True)
 class Evaluated:
     """All seeds of one subject; stored in the run's evaluation.json."""
+
     top1: list[float] = field(default_factory=list)
     mean: float = 0.0
     std: float = 0.0
@@ -100,6 +104,7 @@ class Evaluated:
 @dataclass(frozen=True)
 class PriorRow:
     """One row of the priors grid finished: its run and its held-out measurements."""
+
     name: str
     index: int
     rows: int

@@ -1,5 +1,6 @@
 """Penultimate features of any registry teacher: the input of its last Linear layer (works for timm and
 torchvision classifiers alike, whatever their head looks like)."""
+
 from __future__ import annotations
 
 import torch
@@ -17,8 +18,9 @@ def last_linear(model: nn.Module) -> nn.Linear:
 
 
 @torch.no_grad()
-def embed(model: nn.Module, images01: torch.Tensor, info: DatasetInfo, batch_size: int = 500
-          ) -> tuple[torch.Tensor, torch.Tensor]:
+def embed(
+    model: nn.Module, images01: torch.Tensor, info: DatasetInfo, batch_size: int = 500
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(N, D) float features and (N, K) logits of images in [0, 1] (normalised with the dataset's statistics first),
     from one forward each."""
     captured: list[torch.Tensor] = []
@@ -27,12 +29,14 @@ def embed(model: nn.Module, images01: torch.Tensor, info: DatasetInfo, batch_siz
         model.eval()
         device = next(model.parameters()).device
         for i in range(0, len(images01), batch_size):
-            logits.append(model(info.normalize(images01[i:i + batch_size]).to(device)).float().cpu())
+            logits.append(model(info.normalize(images01[i : i + batch_size]).to(device)).float().cpu())
     if not captured:
         return torch.empty(0), torch.empty(0)
     return torch.cat(captured), torch.cat(logits)
 
 
-def extract_features(model: nn.Module, images01: torch.Tensor, info: DatasetInfo, batch_size: int = 500) -> torch.Tensor:
+def extract_features(
+    model: nn.Module, images01: torch.Tensor, info: DatasetInfo, batch_size: int = 500
+) -> torch.Tensor:
     """(N, D) float features of images in [0, 1]."""
     return embed(model, images01, info, batch_size)[0]

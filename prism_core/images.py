@@ -1,4 +1,5 @@
 """Quantisation to 8 bits: exactly what a saved PNG (and a preview) holds."""
+
 from __future__ import annotations
 
 import torch

@@ -5,12 +5,13 @@ and whether architectures other than its teachers recognise it.
 extractor's features (computed once per extractor and kept on disk, `split_features`); `zoo_probabilities` asks
 every zoo teacher. The app's Gallery and Embeddings pages show these; nothing here knows about Streamlit.
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -28,6 +29,7 @@ from .teachers import create_teacher, read_manifest, zoo_dir_of
 class ImageStory:
     """What shaped one image: its batch and group, the group's seed, each BN set that served the group with its step
     count, the batch's final loss terms, and the training images it started from (RDED: one per patch)."""
+
     batch: int
     group: int
     seed: int
@@ -53,8 +55,16 @@ def inspect_image(run: Run, cls: int, k: int) -> ImageStory:
             sources = list(rec.sources[position]) if rec.sources else []  # a selection's picks (RDED: per patch)
             if not sources and cfg.init == "first":  # runs stored before sources were recorded
                 sources = real_image_indices(get_dataset(cfg.dataset).split("train"), [(cls, k)])
-            return ImageStory(index, group, rec.seeds[group], rec.bn_sets_used[group] if rec.bn_sets_used else {},
-                              rec.final_losses, rec.iterations, cfg.init, sources)
+            return ImageStory(
+                index,
+                group,
+                rec.seeds[group],
+                rec.bn_sets_used[group] if rec.bn_sets_used else {},
+                rec.final_losses,
+                rec.iterations,
+                cfg.init,
+                sources,
+            )
     raise RunError(f"{run.path}: no finished image of class {cls} with IPC index {k}")
 
 
@@ -63,9 +73,15 @@ def inspect_image(run: Run, cls: int, k: int) -> ImageStory:
 BANK_IMAGES = 10_000
 
 
-def split_features(extractor: str, dataset_name: str, split: str, cache_dir: Path | str | None = None,
-                   limit: int | None = BANK_IMAGES, progress: Callable[[float], None] | None = None,
-                   weights: str = "zoo") -> np.ndarray:
+def split_features(
+    extractor: str,
+    dataset_name: str,
+    split: str,
+    cache_dir: Path | str | None = None,
+    limit: int | None = BANK_IMAGES,
+    progress: Callable[[float], None] | None = None,
+    weights: str = "zoo",
+) -> np.ndarray:
     """(N, D) float16 features of the first `limit` images of a split (all with None), kept on disk under the
     extractor's weights digest."""
     ds = get_dataset(dataset_name)
@@ -91,8 +107,9 @@ def split_features(extractor: str, dataset_name: str, split: str, cache_dir: Pat
     return feats
 
 
-def nearest_real(image01: torch.Tensor, extractor: str, dataset_name: str, bank: np.ndarray, n: int = 5,
-                 weights: str = "zoo") -> list[tuple[int, float]]:
+def nearest_real(
+    image01: torch.Tensor, extractor: str, dataset_name: str, bank: np.ndarray, n: int = 5, weights: str = "zoo"
+) -> list[tuple[int, float]]:
     """The `n` images of the bank (split indices, any class) closest to `image01` (C, H, W) in cosine similarity of
     the extractor's features: a memorisation check (a near-copy scores close to 1)."""
     info = get_dataset(dataset_name).info
@@ -110,6 +127,8 @@ def zoo_probabilities(image01: torch.Tensor, cls: int, dataset_name: str, weight
     x = info.normalize(image01[None])
     zoo_dir = zoo_dir_of(weights)
     if zoo_dir is None:
-        raise RunError(f"{weights!r} names no zoo: the verdicts need one (\"zoo\" or \"zoo:/path\")")
-    return {name: float(F.softmax(create_teacher(name, info, weights=weights).model(x), 1)[0, cls])
-            for name in read_manifest(zoo_dir)["teachers"]}
+        raise RunError(f'{weights!r} names no zoo: the verdicts need one ("zoo" or "zoo:/path")')
+    return {
+        name: float(F.softmax(create_teacher(name, info, weights=weights).model(x), 1)[0, cls])
+        for name in read_manifest(zoo_dir)["teachers"]
+    }

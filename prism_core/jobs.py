@@ -4,6 +4,7 @@ Workers run the same `synthesize` generator as the CLI and keep the latest progr
 pollers; everything durable goes to the run store, so a restarted server finds finished runs intact
 and interrupted ones resumable. Nothing here knows about Streamlit.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -73,8 +74,10 @@ class Job:
         elif isinstance(event, Evaluated):
             self.message = f"{event.subject}: top-1 {event.mean:.2f} +- {event.std:.2f}"
         elif isinstance(event, Epoch):
-            self.message = (f"{event.subject} seed {event.seed + 1}/{self.seeds}: epoch {event.epoch}/"
-                            f"{self.evaluation.epochs}, loss {event.loss:.4f}")
+            self.message = (
+                f"{event.subject} seed {event.seed + 1}/{self.seeds}: epoch {event.epoch}/"
+                f"{self.evaluation.epochs}, loss {event.loss:.4f}"
+            )
         elif isinstance(event, Cancelled):
             self.state = State.CANCELLED
 
@@ -100,8 +103,14 @@ class JobQueue:
             if any(j.run_name == run_name and j.active for j in self._jobs.values()):
                 raise ValueError(f"run {run_name!r} is already queued or running")
             prepared = open_run(run, prepared, resume=resume)
-            job = Job(next(self._ids), run_name, run.path, prepared.config, prepared=prepared,
-                      batches_total=len(prepared.plan))
+            job = Job(
+                next(self._ids),
+                run_name,
+                run.path,
+                prepared.config,
+                prepared=prepared,
+                batches_total=len(prepared.plan),
+            )
             self._jobs[job.id] = job
         self._queue.put(job)
         return job
@@ -149,8 +158,14 @@ class JobQueue:
                 if job.kind == "synth":
                     events = run_plan(job.prepared, Run(job.run_dir), stop=job.stop)  # the run opened at submit
                 else:
-                    events = evaluate_run(Run(job.run_dir), job.evaluation, job.seeds, real_baseline=True,
-                                          device=self.device, stop=job.stop.is_set)
+                    events = evaluate_run(
+                        Run(job.run_dir),
+                        job.evaluation,
+                        job.seeds,
+                        real_baseline=True,
+                        device=self.device,
+                        stop=job.stop.is_set,
+                    )
                 for event in events:
                     job.apply(event)
                 if job.state == State.RUNNING:

@@ -8,12 +8,13 @@ whole pool). Every row shares one recipe, one plan and so one init, so what diff
 teacher's prior. `priors.png` is the grid (real images first, then a row per teacher, a column per class) and
 `priors.json` each row's held-out recognisability and intra-class diversity.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -63,9 +64,19 @@ def row_configs(cfg: PriorsConfig) -> dict[str, SynthConfig]:
         raise ConfigError(f"the priors grid needs a zoo of BN teachers; {cfg.weights!r} names none")
     zoo = read_manifest(zoo_dir)["teachers"]
     bn_teachers = [n for n, e in zoo.items() if e["bn_layers"] and n != cfg.primary]
-    base = SynthConfig(method="prism", dataset=cfg.dataset, weights=cfg.weights, primary=cfg.primary, ipc=cfg.ipc,
-                       classes=cfg.classes,
-                       seed=cfg.seed, iterations=cfg.iterations, init=cfg.init, snapshots=0, **RECIPE[cfg.init])
+    base = SynthConfig(
+        method="prism",
+        dataset=cfg.dataset,
+        weights=cfg.weights,
+        primary=cfg.primary,
+        ipc=cfg.ipc,
+        classes=cfg.classes,
+        seed=cfg.seed,
+        iterations=cfg.iterations,
+        init=cfg.init,
+        snapshots=0,
+        **RECIPE[cfg.init],
+    )
     rows = {"sre2l": base.replace(method="sre2l", bn_pool=())}
     for name in bn_teachers:
         rows[name] = base.replace(bn_pool=(name,), include_primary=False, subset_rule="k", subset_k=1)
@@ -83,14 +94,17 @@ def render_priors(cfg: PriorsConfig, out: Path | str) -> Iterator[object]:
     judge = create_teacher(cfg.judge, info, weights=cfg.weights).model
     measured = {}
     for i, (name, p) in enumerate(prepared.items()):
-        yield from synthesize(p, out / name, overwrite=Run(out / name).exists() and Run(out / name).config() != p.config)
+        yield from synthesize(
+            p, out / name, overwrite=Run(out / name).exists() and Run(out / name).config() != p.config
+        )
         x, classes, _ = run_images01(Run(out / name))
         cosine = summarize(intra_class_cosine(extract_features(judge, x, info), classes))["mean"]
         measured[name] = {
             "label": LABELS.get(name, name).format(primary=cfg.primary),
             "bn_teachers": p.method.stat_teachers(p.config),
             "judge_top1": float((predict(judge, x, info).numpy() == classes).mean() * 100),
-            "intra_class_cosine": None if np.isnan(cosine) else cosine}  # None: one image per class
+            "intra_class_cosine": None if np.isnan(cosine) else cosine,
+        }  # None: one image per class
         yield PriorRow(name, i, len(prepared), measured[name])
     atomic_json(out / "priors.json", {"config": asdict(cfg), "rows": measured})
     with replacing(out / "priors.png") as tmp:
@@ -105,7 +119,7 @@ def priors_picture(out: Path | str, scale: int = 3) -> np.ndarray:
     ds = get_dataset(cfg.dataset)
     train = ds.split("train")
     classes = cfg.classes or tuple(range(ds.info.num_classes))
-    real = train.load(np.concatenate([class_indices(train, c)[:cfg.ipc] for c in classes]))
+    real = train.load(np.concatenate([class_indices(train, c)[: cfg.ipc] for c in classes]))
     rows = [("real images", None, real)]
     for name, m in stored["rows"].items():
         x, _, _ = run_images01(Run(out / name))
@@ -122,7 +136,7 @@ def priors_picture(out: Path | str, scale: int = 3) -> np.ndarray:
         for i, tile in enumerate(row_tiles):
             c, k = divmod(i, cfg.ipc)
             left = label_w + c * (cell + gap) + k * (w + pad)
-            canvas[top:top + h, left:left + w] = tile
+            canvas[top : top + h, left : left + w] = tile
     picture = Image.fromarray(canvas).resize((width * scale, height * scale), Image.NEAREST)
     draw, font, small = ImageDraw.Draw(picture), ImageFont.load_default(size=15), ImageFont.load_default(size=12)
     names = ds.info.class_names

@@ -2,6 +2,7 @@
 
 batches/NNNNN.json is written last, atomically: batch NNNNN is finished iff its record exists.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,11 +33,17 @@ class BatchRecord:
         return position // (len(self.classes) // len(self.seeds))
 
     def to_json(self) -> dict[str, Any]:
-        out = {"index": self.index, "pid": self.pid, "classes": list(self.classes),
-               "ipc_indices": list(self.ipc_indices), "seeds": list(self.seeds), "iterations": self.iterations,
-               "bn_sets_drawn": [list(s) for s in self.bn_sets_drawn],
-               "bn_sets_used": [[[list(s), n] for s, n in used.items()] for used in self.bn_sets_used],
-               "final_losses": self.final_losses}
+        out = {
+            "index": self.index,
+            "pid": self.pid,
+            "classes": list(self.classes),
+            "ipc_indices": list(self.ipc_indices),
+            "seeds": list(self.seeds),
+            "iterations": self.iterations,
+            "bn_sets_drawn": [list(s) for s in self.bn_sets_drawn],
+            "bn_sets_used": [[[list(s), n] for s, n in used.items()] for used in self.bn_sets_used],
+            "final_losses": self.final_losses,
+        }
         if self.sources:
             out["sources"] = [list(s) for s in self.sources]
         return out
@@ -44,13 +51,21 @@ class BatchRecord:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> BatchRecord:
         """Also reads the earlier layout: BN sets used as {"a+b": steps} per group."""
+
         def used(group: Any) -> dict[BnSet, int]:
             if isinstance(group, dict):
                 return {tuple(key.split("+")): int(n) for key, n in group.items()}
             return {tuple(names): int(n) for names, n in group}
-        return cls(index=int(d["index"]), classes=tuple(d["classes"]), ipc_indices=tuple(d["ipc_indices"]),
-                   seeds=tuple(d.get("seeds", ())), iterations=int(d.get("iterations", 0)),
-                   bn_sets_drawn=tuple(tuple(s) for s in d.get("bn_sets_drawn", ())),
-                   bn_sets_used=tuple(used(g) for g in d.get("bn_sets_used", ())),
-                   final_losses=dict(d.get("final_losses", {})),
-                   sources=tuple(tuple(s) for s in d.get("sources") or ()), pid=d.get("pid"))
+
+        return cls(
+            index=int(d["index"]),
+            classes=tuple(d["classes"]),
+            ipc_indices=tuple(d["ipc_indices"]),
+            seeds=tuple(d.get("seeds", ())),
+            iterations=int(d.get("iterations", 0)),
+            bn_sets_drawn=tuple(tuple(s) for s in d.get("bn_sets_drawn", ())),
+            bn_sets_used=tuple(used(g) for g in d.get("bn_sets_used", ())),
+            final_losses=dict(d.get("final_losses", {})),
+            sources=tuple(tuple(s) for s in d.get("sources") or ()),
+            pid=d.get("pid"),
+        )

@@ -3,6 +3,7 @@
 A stamp changed within the last RACY_S seconds is not trusted: an mtime has a coarse clock tick, so two writes in
 one tick leave one mtime. Such a file is read again, as git does for racily clean files.
 """
+
 from __future__ import annotations
 
 import time

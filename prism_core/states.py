@@ -1,5 +1,6 @@
 """The states a run, a job and a background benchmark go through: one enum, a `str`, so status files written by any
 version read unchanged and compare equal to their plain strings."""
+
 from __future__ import annotations
 
 from enum import StrEnum

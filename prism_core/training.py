@@ -1,9 +1,10 @@
 """Supervised classifier training and top-1 evaluation on a dataset split (zoo teachers, baselines)."""
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -47,14 +48,17 @@ def random_shift_flip(x: torch.Tensor, shift: int, flip: bool, gen: torch.Genera
 
 def _optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
     if cfg.optimizer == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=0.9, nesterov=True, weight_decay=cfg.weight_decay)
+        return torch.optim.SGD(
+            model.parameters(), lr=cfg.lr, momentum=0.9, nesterov=True, weight_decay=cfg.weight_decay
+        )
     if cfg.optimizer == "adamw":
         return torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     raise ValueError(f"unknown optimizer {cfg.optimizer!r}; use 'sgd' or 'adamw'")
 
 
-def train_classifier(model: nn.Module, dataset: Dataset, cfg: TrainConfig, device: str = "cpu",
-                     desc: str = "train") -> Iterator[dict]:
+def train_classifier(
+    model: nn.Module, dataset: Dataset, cfg: TrainConfig, device: str = "cpu", desc: str = "train"
+) -> Iterator[dict]:
     """Train on the full train split; yields one event per epoch with the test top-1."""
     info = dataset.info
     train, test = dataset.split("train"), dataset.split("test")
@@ -70,7 +74,7 @@ def train_classifier(model: nn.Module, dataset: Dataset, cfg: TrainConfig, devic
         total, seen = 0.0, 0
         bar = tqdm(range(steps_per_epoch), desc=f"{desc} epoch {epoch + 1}/{cfg.epochs}", leave=False)
         for step in bar:
-            idx = order[step * cfg.batch_size:(step + 1) * cfg.batch_size]
+            idx = order[step * cfg.batch_size : (step + 1) * cfg.batch_size]
             if len(idx) < 2:  # BN needs more than one sample
                 continue
             x = random_shift_flip(train.load(idx), cfg.shift, cfg.flip, gen)
@@ -84,26 +88,39 @@ def train_classifier(model: nn.Module, dataset: Dataset, cfg: TrainConfig, devic
             seen += len(idx)
             if step % 20 == 0:
                 bar.set_postfix(loss=f"{total / seen:.3f}")
-        yield {"epoch": epoch + 1, "train_loss": total / max(seen, 1), "test_top1": top1(model, test, info, device=device)}
+        yield {
+            "epoch": epoch + 1,
+            "train_loss": total / max(seen, 1),
+            "test_top1": top1(model, test, info, device=device),
+        }
 
 
 @torch.no_grad()
-def predict(model: nn.Module, images01: torch.Tensor, info: DatasetInfo, device: str = "cpu",
-            batch_size: int = 500) -> torch.Tensor:
+def predict(
+    model: nn.Module, images01: torch.Tensor, info: DatasetInfo, device: str = "cpu", batch_size: int = 500
+) -> torch.Tensor:
     model.eval().to(device)
-    out = [model(info.normalize(images01[i:i + batch_size]).to(device)).argmax(1).cpu()
-           for i in range(0, len(images01), batch_size)]
+    out = [
+        model(info.normalize(images01[i : i + batch_size]).to(device)).argmax(1).cpu()
+        for i in range(0, len(images01), batch_size)
+    ]
     return torch.cat(out)
 
 
 @torch.no_grad()
-def top1(model: nn.Module, split: Split, info: DatasetInfo, indices: Sequence[int] | None = None,
-         device: str = "cpu", batch_size: int = 500) -> float:
+def top1(
+    model: nn.Module,
+    split: Split,
+    info: DatasetInfo,
+    indices: Sequence[int] | None = None,
+    device: str = "cpu",
+    batch_size: int = 500,
+) -> float:
     """Top-1 accuracy in percent on a split (or the given subset of it)."""
     indices = np.arange(len(split)) if indices is None else np.asarray(indices)
     correct = 0
     for i in range(0, len(indices), batch_size):
-        idx = indices[i:i + batch_size]
+        idx = indices[i : i + batch_size]
         pred = predict(model, split.load(idx), info, device, batch_size)
         correct += int((pred.numpy() == split.labels[idx]).sum())
     return 100.0 * correct / len(indices)

@@ -1,9 +1,10 @@
 """Pictures of runs: image grids as uint8 arrays (shared by the app, the README figures and tests)."""
+
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -25,7 +26,9 @@ def to_rgb_u8(images: torch.Tensor | np.ndarray) -> np.ndarray:
     return x.permute(0, 2, 3, 1).contiguous().numpy()
 
 
-def grid(images: torch.Tensor | np.ndarray, ncol: int, pad: int = 2, scale: int = 1, background: int = 255) -> np.ndarray:
+def grid(
+    images: torch.Tensor | np.ndarray, ncol: int, pad: int = 2, scale: int = 1, background: int = 255
+) -> np.ndarray:
     """Tile images row-major into one (H, W, 3) uint8 picture, each upscaled by `scale` (nearest)."""
     tiles = to_rgb_u8(images)
     if scale > 1:
@@ -35,7 +38,7 @@ def grid(images: torch.Tensor | np.ndarray, ncol: int, pad: int = 2, scale: int 
     out = np.full((nrow * (h + pad) + pad, ncol * (w + pad) + pad, 3), background, dtype=np.uint8)
     for i, tile in enumerate(tiles):
         r, c = divmod(i, ncol)
-        out[pad + r * (h + pad):pad + r * (h + pad) + h, pad + c * (w + pad):pad + c * (w + pad) + w] = tile
+        out[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) : pad + c * (w + pad) + w] = tile
     return out
 
 
@@ -52,13 +55,15 @@ def class_rows(images: torch.Tensor, classes: Sequence[int], ipc: Sequence[int],
     return grid(canvas, per_row)
 
 
-def trajectory_gif(run: "Run", dest: Path | str, per_class: int = 10, scale: int = 3, ms: int = 120) -> int:
+def trajectory_gif(run: Run, dest: Path | str, per_class: int = 10, scale: int = 3, ms: int = 120) -> int:
     """The run's images forming, as an animated GIF (one class per row, as `class_rows`); returns the frame count.
     Written to a temporary name first: an existing file is replaced only by a complete GIF."""
     found = trajectory(run)
     if found is None:
-        raise RunError(f"{run.path} kept no trajectory (it was synthesised with --snapshots 0, or before "
-                       "trajectories existed); re-run it to record one")
+        raise RunError(
+            f"{run.path} kept no trajectory (it was synthesised with --snapshots 0, or before "
+            "trajectories existed); re-run it to record one"
+        )
     steps, frames, classes, ks = found
     pictures = [class_rows(torch.from_numpy(f), classes, ks, per_row=min(per_class, int(ks.max()) + 1)) for f in frames]
     with replacing(Path(dest)) as tmp:
@@ -70,6 +75,7 @@ def gif_bytes(pictures: Sequence[np.ndarray], scale: int = 1, ms: int = 120) -> 
     """(H, W, 3) uint8 pictures as one looping animated GIF, each shown `ms` and the last one a second."""
     images = [Image.fromarray(p).resize((p.shape[1] * scale, p.shape[0] * scale), Image.NEAREST) for p in pictures]
     buf = io.BytesIO()
-    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:],
-                   duration=[ms] * (len(images) - 1) + [1000], loop=0)
+    images[0].save(
+        buf, format="GIF", save_all=True, append_images=images[1:], duration=[ms] * (len(images) - 1) + [1000], loop=0
+    )
     return buf.getvalue()

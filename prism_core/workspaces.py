@@ -5,7 +5,8 @@ TOML file named by $PRISM_WORKSPACES:
 
     [flowers]                              # any ImageFolder tree (train/ and val/ or test/), resized to 64 px,
     dataset = "folder:/data/flowers:64"    # with a zoo trained on it by
-    zoo = "/data/flowers-zoo"              #   python -m prism_core teachers train --dataset folder:/data/flowers:64 --out ...
+    zoo = "/data/flowers-zoo"              #   python -m prism_core teachers train \
+                                           #     --dataset folder:/data/flowers:64 --out /data/flowers-zoo
     extractor = "convnext_atto"            # optional: by default a zoo model that took no part in a run
 
     [imagenet]
@@ -16,6 +17,7 @@ TOML file named by $PRISM_WORKSPACES:
 A workspace fills a run's `dataset`, `weights` ("zoo:/path" for a zoo folder) and `checkpoints`; a run records
 those, so it stays readable when the workspace file changes. Everything here is checked without loading a model.
 """
+
 from __future__ import annotations
 
 import os
@@ -54,8 +56,12 @@ class Workspace:
 
     def run_fields(self) -> dict[str, Any]:
         """What a synthesis config takes from the workspace."""
-        return {"dataset": self.dataset, "weights": self.weights, "checkpoints": dict(self.checkpoints) or None,
-                **({"selector": self.selector} if self.selector else {})}
+        return {
+            "dataset": self.dataset,
+            "weights": self.weights,
+            "checkpoints": dict(self.checkpoints) or None,
+            **({"selector": self.selector} if self.selector else {}),
+        }
 
     def teachers(self) -> list[str]:
         """The teachers it offers: its zoo's, or for pretrained weights every registered ImageNet-size model."""
@@ -75,19 +81,29 @@ def _declared(name: str, table: Any, source: str) -> Workspace:
     if unknown:
         raise WorkspaceError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(KEYS))}")
     if not isinstance(table.get("dataset"), str):
-        raise WorkspaceError(f"{where}: the key 'dataset' is missing (\"folder:/path[:SIZE]\", \"fashion_mnist\" or "
-                             "\"imagenet_shape\")")
+        raise WorkspaceError(
+            f'{where}: the key \'dataset\' is missing ("folder:/path[:SIZE]", "fashion_mnist" or "imagenet_shape")'
+        )
     if ("zoo" in table) == ("weights" in table):
-        raise WorkspaceError(f"{where}: give exactly one of the keys 'zoo' (a folder trained by `teachers train`) or "
-                             "'weights' (\"pretrained\")")
+        raise WorkspaceError(
+            f"{where}: give exactly one of the keys 'zoo' (a folder trained by `teachers train`) or "
+            "'weights' (\"pretrained\")"
+        )
     if "weights" in table and table["weights"] != "pretrained":
         raise WorkspaceError(f"{where}: the key 'weights' takes \"pretrained\"; for a zoo folder use 'zoo'")
     checkpoints = table.get("checkpoints", {})
     if not isinstance(checkpoints, dict) or not all(isinstance(v, str) for v in checkpoints.values()):
         raise WorkspaceError(f"{where}: the key 'checkpoints' is a table of teacher = \"/path/to/file\"")
     weights = "pretrained" if "weights" in table else f"zoo:{table['zoo']}"
-    return Workspace(name, table["dataset"], weights, dict(checkpoints), table.get("extractor"),
-                     table.get("selector") or table.get("extractor"), source)
+    return Workspace(
+        name,
+        table["dataset"],
+        weights,
+        dict(checkpoints),
+        table.get("extractor"),
+        table.get("selector") or table.get("extractor"),
+        source,
+    )
 
 
 def load_workspaces(path: Path | str | None = None) -> tuple[dict[str, Workspace], list[str]]:
@@ -145,7 +161,8 @@ def check_workspace(ws: Workspace) -> None:
                 raise WorkspaceError(
                     f"{where}, key 'zoo': {name} in {ws.zoo_dir} was trained for {classes} classes at {size} px, but "
                     f"{ws.dataset} has {info.num_classes} classes at {info.image_size} px; retrain with `python -m "
-                    f"prism_core teachers train --dataset {ws.dataset} --out {ws.zoo_dir}` or fix 'dataset'")
+                    f"prism_core teachers train --dataset {ws.dataset} --out {ws.zoo_dir}` or fix 'dataset'"
+                )
     for teacher, file in ws.checkpoints.items():
         try:
             get_spec(teacher)
@@ -161,8 +178,11 @@ def get_workspace(name: str, path: Path | str | None = None) -> Workspace:
         return found[name]
     why = next((p for p in problems if f"[{name}]" in p), None)
     declared = path or os.environ.get("PRISM_WORKSPACES")
-    hint = (". " + "; ".join(problems) if problems else "") if declared else \
-        " (declare others in a TOML file named by $PRISM_WORKSPACES)"
+    hint = (
+        (". " + "; ".join(problems) if problems else "")
+        if declared
+        else " (declare others in a TOML file named by $PRISM_WORKSPACES)"
+    )
     raise WorkspaceError(why or f"no workspace {name!r}; known: {', '.join(found)}{hint}")
 
 

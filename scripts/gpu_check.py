@@ -8,6 +8,7 @@ Steps run cheapest and most telling first, each timed and caught, under a wall-c
 DIR/gpu_check.md (a table ready for docs/performance.md) and DIR/gpu_check.json are rewritten, so a check cut
 short still reports what it did. Exit status 1 when a step failed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,6 +46,7 @@ def pack_fashion_mnist(out: Path, per_class: int = 1000) -> None:
     """The full test split and the first `per_class` training images of each class, as IDX files (the whole
     training split would push the travelling tree over its 64 MiB)."""
     from prism_core.data import FashionMNIST
+
     ds = FashionMNIST()
     out.mkdir(parents=True, exist_ok=True)
 
@@ -54,8 +56,11 @@ def pack_fashion_mnist(out: Path, per_class: int = 1000) -> None:
 
     for split, prefix in (("train", "train"), ("test", "t10k")):
         s = ds.split(split)
-        keep = np.concatenate([np.flatnonzero(s.labels == c)[:per_class] for c in range(10)]) if split == "train" \
+        keep = (
+            np.concatenate([np.flatnonzero(s.labels == c)[:per_class] for c in range(10)])
+            if split == "train"
             else np.arange(len(s.labels))
+        )
         keep.sort()
         write(f"{prefix}-images-idx3-ubyte", s.images[keep, 0, 2:30, 2:30].numpy())
         write(f"{prefix}-labels-idx1-ubyte", s.labels[keep])
@@ -78,8 +83,13 @@ class Check:
         if self.only and not any(word in name for word in self.only):
             return
         if self.left() < need_s:
-            self.steps.append({"step": name, "status": "skipped", "note": f"budget: {self.left():.0f} s left, "
-                                                                             f"needs about {need_s:.0f} s"})
+            self.steps.append(
+                {
+                    "step": name,
+                    "status": "skipped",
+                    "note": f"budget: {self.left():.0f} s left, needs about {need_s:.0f} s",
+                }
+            )
         else:
             start = time.time()
             print(f"== {name}", flush=True)
@@ -88,38 +98,66 @@ class Check:
                 status = "ok"
             except Exception as err:
                 traceback.print_exc()
-                status, note = "FAILED", f"{type(err).__name__}: {str(err).strip().splitlines()[-1][:300] if str(err).strip() else ''}"
+                status, note = (
+                    "FAILED",
+                    f"{type(err).__name__}: {str(err).strip().splitlines()[-1][:300] if str(err).strip() else ''}",
+                )
             self.steps.append({"step": name, "status": status, "seconds": round(time.time() - start, 1), "note": note})
             print(f"   {status} in {time.time() - start:.1f} s: {note}", flush=True)
         self.write()
 
     def write(self) -> None:
-        (self.out / "gpu_check.json").write_text(json.dumps(
-            {"facts": self.facts, "steps": self.steps, "bench": self.bench}, indent=1, default=str))
-        lines = ["| fact | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in self.facts.items()] + [
-            "", "| step | status | seconds | what it found |", "|---|---|---|---|"]
+        (self.out / "gpu_check.json").write_text(
+            json.dumps({"facts": self.facts, "steps": self.steps, "bench": self.bench}, indent=1, default=str)
+        )
+        lines = (
+            ["| fact | value |", "|---|---|"]
+            + [f"| {k} | {v} |" for k, v in self.facts.items()]
+            + ["", "| step | status | seconds | what it found |", "|---|---|---|---|"]
+        )
         lines += [f"| {s['step']} | {s['status']} | {s.get('seconds', '')} | {s['note']} |" for s in self.steps]
         if self.bench:
             device = torch.device(self.facts.get("device_type", "cpu"))
-            lines += ["", bench.markdown(self.bench, device, self.facts.get("matmul_tflops", 1.0),
-                                         self.facts.get("bench_steps", 0))]
+            lines += [
+                "",
+                bench.markdown(
+                    self.bench, device, self.facts.get("matmul_tflops", 1.0), self.facts.get("bench_steps", 0)
+                ),
+            ]
         (self.out / "gpu_check.md").write_text("\n".join(lines) + "\n")
 
 
 def facts(device: torch.device) -> dict:
     import timm
     import torchvision
-    f = {"date": time.strftime("%Y-%m-%d %H:%M"), "python": platform.python_version(), "torch": torch.__version__,
-         "torchvision": torchvision.__version__, "timm": timm.__version__, "device_type": device.type,
-         "device": bench.device_label(device)}
+
+    f = {
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "timm": timm.__version__,
+        "device_type": device.type,
+        "device": bench.device_label(device),
+    }
     if device.type == "cuda":
         props = torch.cuda.get_device_properties(device)
-        f.update({"cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version(),
-                  "memory_gib": round(props.total_memory / 2**30, 1), "sms": props.multi_processor_count,
-                  "tf32_conv": torch.backends.cudnn.allow_tf32})
+        f.update(
+            {
+                "cuda": torch.version.cuda,
+                "cudnn": torch.backends.cudnn.version(),
+                "memory_gib": round(props.total_memory / 2**30, 1),
+                "sms": props.multi_processor_count,
+                "tf32_conv": torch.backends.cudnn.allow_tf32,
+            }
+        )
         try:
-            f["driver"] = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
-                                         capture_output=True, text=True, timeout=20).stdout.strip()
+            f["driver"] = subprocess.run(
+                ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                capture_output=True,
+                text=True,
+                timeout=20,
+            ).stdout.strip()
         except (OSError, subprocess.TimeoutExpired):
             pass
     return f
@@ -143,6 +181,7 @@ def png_count(run_dir: Path) -> int:
 def image_folder(root: Path, size: int, classes: int = 3, per_class: int = 4) -> Path:
     """A small ImageFolder of noise-textured images at `size` px (G-VBSM needs real images for its statistics)."""
     from PIL import Image
+
     rng = np.random.default_rng(0)
     for split in ("train", "val"):
         for c in range(classes):
@@ -183,12 +222,32 @@ def main() -> int:
 
     def recipes_fmnist() -> str:
         notes = []
-        for method, extra in (("sre2l", []), ("prism", ["--selection", "pre"]), ("prism", ["--selection", "intra"]),
-                              ("gvbsm", [])):
+        for method, extra in (
+            ("sre2l", []),
+            ("prism", ["--selection", "pre"]),
+            ("prism", ["--selection", "intra"]),
+            ("gvbsm", []),
+        ):
             name = f"{method}-{extra[1] if extra else 'default'}"
             start = time.time()
-            run_cli(["synth", "--method", method, *extra, "--ipc", fm["ipc"], "--classes", fm["classes"],
-                     "--iterations", fm["iterations"], "--device", dev, "--out", str(work / name)])
+            run_cli(
+                [
+                    "synth",
+                    "--method",
+                    method,
+                    *extra,
+                    "--ipc",
+                    fm["ipc"],
+                    "--classes",
+                    fm["classes"],
+                    "--iterations",
+                    fm["iterations"],
+                    "--device",
+                    dev,
+                    "--out",
+                    str(work / name),
+                ]
+            )
             n = png_count(work / name)
             if n != 10:
                 raise RuntimeError(f"{name}: {n} PNGs written, expected 10")
@@ -198,37 +257,81 @@ def main() -> int:
     def recipes_imagenet() -> str:
         notes = []
         folder = image_folder(work / "folder224", size)
-        runs = (("sre2l-imagenet", f"imagenet_shape:{size}", ["--ipc", "1", "--classes", ",".join(map(str, range(20)))]),
-                ("prism-imagenet", f"imagenet_shape:{size}", ["--init", "noise", "--ipc", "1",
-                                                              "--classes", ",".join(map(str, range(20)))]),
-                ("gvbsm-imagenet", f"folder:{folder}", ["--ipc", "2"]))
+        runs = (
+            ("sre2l-imagenet", f"imagenet_shape:{size}", ["--ipc", "1", "--classes", ",".join(map(str, range(20)))]),
+            (
+                "prism-imagenet",
+                f"imagenet_shape:{size}",
+                ["--init", "noise", "--ipc", "1", "--classes", ",".join(map(str, range(20)))],
+            ),
+            ("gvbsm-imagenet", f"folder:{folder}", ["--ipc", "2"]),
+        )
         for preset, dataset, extra in runs:
             start = time.time()
-            run_cli(["synth", "--preset", preset, "--dataset", dataset, "--weights", "random", *extra,
-                     "--iterations", "3" if dry else "20", "--no-vary-iterations", "--precision", "bf16",
-                     "--device", dev, "--out", str(work / preset)])
+            run_cli(
+                [
+                    "synth",
+                    "--preset",
+                    preset,
+                    "--dataset",
+                    dataset,
+                    "--weights",
+                    "random",
+                    *extra,
+                    "--iterations",
+                    "3" if dry else "20",
+                    "--no-vary-iterations",
+                    "--precision",
+                    "bf16",
+                    "--device",
+                    dev,
+                    "--out",
+                    str(work / preset),
+                ]
+            )
             notes.append(f"{preset} {png_count(work / preset)} PNGs {time.time() - start:.1f} s")
         return f"{size} px, random weights, bf16: " + ", ".join(notes)
 
     def evaluation() -> str:
         start = time.time()
-        run_cli(["evaluate", str(work / "prism-pre"), "--student", "resnet18", "--epochs", "2" if dry else "20",
-                 "--seeds", "1", "--device", dev])
+        run_cli(
+            [
+                "evaluate",
+                str(work / "prism-pre"),
+                "--student",
+                "resnet18",
+                "--epochs",
+                "2" if dry else "20",
+                "--seeds",
+                "1",
+                "--device",
+                dev,
+            ]
+        )
         top1 = json.loads((work / "prism-pre" / "evaluation.json").read_text())
-        return f"ResNet-18 student on the PRISM run: top-1 {next(iter(top1.values()))['mean']:.1f} % " \
-               f"in {time.time() - start:.1f} s"
+        return (
+            f"ResNet-18 student on the PRISM run: top-1 {next(iter(top1.values()))['mean']:.1f} % "
+            f"in {time.time() - start:.1f} s"
+        )
 
     def job_queue() -> str:
         from prism_core.jobs import JobQueue
+
         queue = JobQueue(work / "jobs", device=dev)
-        job = queue.submit(SynthConfig(method="prism", ipc=2, classes=(0, 1, 2, 3, 4), iterations=int(fm["iterations"]),
-                                       preview_every=5), "gpu-job")
+        job = queue.submit(
+            SynthConfig(
+                method="prism", ipc=2, classes=(0, 1, 2, 3, 4), iterations=int(fm["iterations"]), preview_every=5
+            ),
+            "gpu-job",
+        )
         queue.wait(job, timeout=300)
         if job.state != "finished":
             raise RuntimeError(f"job {job.state}: {job.error}")
         status = run_status(Run(job.run_dir))
-        return f"state {job.state}, run status {status.get('state')}, {png_count(job.run_dir)} PNGs, " \
-               f"{job.img_per_s:.0f} img-it/s, preview {job.preview is not None}"
+        return (
+            f"state {job.state}, run status {status.get('state')}, {png_count(job.run_dir)} PNGs, "
+            f"{job.img_per_s:.0f} img-it/s, preview {job.preview is not None}"
+        )
 
     def cpu_vs_device() -> str:
         """The first step (same pixels, same augmentation) must agree; later steps drift by float noise (TF32
@@ -241,25 +344,44 @@ def main() -> int:
             pixels[d] = torch.cat([e.pixels for e in events if isinstance(e, BatchDone)])
         rel = max(abs(first["cpu"][k] - first[dev][k]) / max(abs(first["cpu"][k]), 1e-12) for k in first["cpu"])
         grey = (grey_levels(pixels["cpu"]) - grey_levels(pixels[dev])).abs()
-        note = (f"first-step losses rel. diff max {rel:.1e}; after 10 steps PNG grey levels differ by {grey.mean():.2f} "
-                f"on average (max {grey.max():.0f}, {100 * (grey > 1).float().mean():.1f} % by more than 1)")
+        note = (
+            f"first-step losses rel. diff max {rel:.1e}; after 10 steps PNG grey levels differ by {grey.mean():.2f} "
+            f"on average (max {grey.max():.0f}, {100 * (grey > 1).float().mean():.1f} % by more than 1)"
+        )
         if rel > 1e-3 or grey.mean() > 2:
-            raise RuntimeError("CPU and device disagree beyond tolerance (first step 1e-3, mean drift 2 levels): " + note)
+            raise RuntimeError(
+                "CPU and device disagree beyond tolerance (first step 1e-3, mean drift 2 levels): " + note
+            )
         return note
 
     def compiled_equals_eager() -> str:
-        cfg = SynthConfig(method="prism", ipc=2, classes=(0, 1, 2), iterations=6, log_every=1, seed=2, device=dev,
-                          bn_pool=("mobilenetv2_050",), subset_rule="k", subset_k=2, init="noise")  # packed, 2 teachers
+        cfg = SynthConfig(
+            method="prism",
+            ipc=2,
+            classes=(0, 1, 2),
+            iterations=6,
+            log_every=1,
+            seed=2,
+            device=dev,
+            bn_pool=("mobilenetv2_050",),
+            subset_rule="k",
+            subset_k=2,
+            init="noise",
+        )  # packed, 2 teachers
         results = {}
         for mode in ("off", "default"):
             events = list(synthesize(cfg.replace(compile=mode)))
-            results[mode] = (next(e for e in events if isinstance(e, Step)).losses,
-                             torch.cat([e.pixels for e in events if isinstance(e, BatchDone)]))
+            results[mode] = (
+                next(e for e in events if isinstance(e, Step)).losses,
+                torch.cat([e.pixels for e in events if isinstance(e, BatchDone)]),
+            )
         (le, pe), (lc, pc) = results["off"], results["default"]
         rel = max(abs(le[k] - lc[k]) / max(abs(le[k]), 1e-12) for k in le)
         off = (grey_levels(pe) - grey_levels(pc)).abs()
-        note = (f"first-step losses rel. diff max {rel:.1e}; after 6 steps PNG grey levels differ by "
-                f"{off.mean():.2f} on average, {100 * (off > 8).float().mean():.2f} % by more than 8")
+        note = (
+            f"first-step losses rel. diff max {rel:.1e}; after 6 steps PNG grey levels differ by "
+            f"{off.mean():.2f} on average, {100 * (off > 8).float().mean():.2f} % by more than 8"
+        )
         if rel > 1e-3 or off.mean() > 1 or (off > 8).float().mean() > 0.03:  # later steps: float noise through Adam
             raise RuntimeError("compiled differs from eager beyond tolerance: " + note)
         return note
@@ -270,12 +392,16 @@ def main() -> int:
             r = bench.run_case(case, variants, warmup=1 if dry else 3)
             check.bench.append(r)
             return f"reference {r['reference']['img_it_s']:.0f} img-it/s; " + ", ".join(
-                f"{v} " + (m["error"] if "error" in m else f"{m['img_it_s']:.0f} ({m['ratio']:.2f}x, {m['peak_gib']:.1f} GiB)")
-                for v, m in r["engine"].items())
+                f"{v} "
+                + (m["error"] if "error" in m else f"{m['img_it_s']:.0f} ({m['ratio']:.2f}x, {m['peak_gib']:.1f} GiB)")
+                for v, m in r["engine"].items()
+            )
+
         return go
 
     def profile(case_name: str, variant: str):
         """Where a step's time goes: torch.profiler over 10 steps after a warm-up; the top kernels by self time."""
+
         def go() -> str:
             from dataclasses import replace
 
@@ -283,10 +409,14 @@ def main() -> int:
 
             from prism_core.synthesis import prepare
             from prism_core.synthesis.plan import make_plan
-            cfg = bench.variant_config(bench.cases(10, dev, imagenet_dataset=f"imagenet_shape:{size}")[case_name].config,
-                                       variant)
+
+            cfg = bench.variant_config(
+                bench.cases(10, dev, imagenet_dataset=f"imagenet_shape:{size}")[case_name].config, variant
+            )
             p = prepare(cfg)
-            for _ in synthesize(replace(p, config=cfg.replace(iterations=3), plan=make_plan(cfg.replace(iterations=3), p.method))):
+            for _ in synthesize(
+                replace(p, config=cfg.replace(iterations=3), plan=make_plan(cfg.replace(iterations=3), p.method))
+            ):
                 pass
             activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
             start = time.time()
@@ -300,9 +430,12 @@ def main() -> int:
             table = events.table(sort_by=key, row_limit=25)
             (out / f"profile_{case_name}_{variant.replace('+', '_')}.txt").write_text(table)
             top = sorted(events, key=lambda e: -(getattr(e, key, 0) or 0))[:3]
-            return (f"{wall:.2f} s for 10 steps; {'GPU' if device.type == 'cuda' else 'CPU'} self time {busy:.2f} s "
-                    f"({100 * busy / wall:.0f} % of wall); top: " + ", ".join(
-                        f"{e.key[:40]} {(getattr(e, key, 0) or 0) / 1e3:.0f} ms" for e in top))
+            return (
+                f"{wall:.2f} s for 10 steps; {'GPU' if device.type == 'cuda' else 'CPU'} self time {busy:.2f} s "
+                f"({100 * busy / wall:.0f} % of wall); top: "
+                + ", ".join(f"{e.key[:40]} {(getattr(e, key, 0) or 0) / 1e3:.0f} ms" for e in top)
+            )
+
         return go
 
     def results_grid() -> str:
@@ -317,13 +450,44 @@ def main() -> int:
         shutil.copy(ROOT / "docs" / "measurements" / "grid" / "cells.json", cells)
         before = {k: len(c["top1"]) for k, c in json.loads(cells.read_text()).items()}
         # a dry run checks the plumbing: one new tiny cell (seed 3) on one CPU worker
-        what = (["--rows", "random real", "--ipcs", "1", "--seeds", "4", "--students", "convnet", "--labels", "hard",
-                 "--epochs", "1", "--workers", "1"] if dry else
-                ["--ipcs", "50", "--students", "resnet18,convnet,vit", "--device", dev, "--gpu-slots", "4"])
+        what = (
+            [
+                "--rows",
+                "random real",
+                "--ipcs",
+                "1",
+                "--seeds",
+                "4",
+                "--students",
+                "convnet",
+                "--labels",
+                "hard",
+                "--epochs",
+                "1",
+                "--workers",
+                "1",
+            ]
+            if dry
+            else ["--ipcs", "50", "--students", "resnet18,convnet,vit", "--device", dev, "--gpu-slots", "4"]
+        )
         seconds = 300 if dry else max(0, check.left() - 60)
         with open(out / "grid.log", "w") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "prism_core", "benchmark", "--workspace", "embedded", *what,
-                                     "--out", str(cells.parent)], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "prism_core",
+                    "benchmark",
+                    "--workspace",
+                    "embedded",
+                    *what,
+                    "--out",
+                    str(cells.parent),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+            )
             try:
                 proc.wait(timeout=seconds)
             except subprocess.TimeoutExpired:
@@ -344,8 +508,11 @@ def main() -> int:
     check.step("CPU and device images agree", cpu_vs_device, need_s=30)
     check.step("compiled equals eager", compiled_equals_eager, need_s=60)
     compiled = () if dry else ("bf16+compile",)  # a dry run compiles one case: inductor is slow on 2 cores
-    check.step("bench sre2l-imagenet", run_bench("sre2l-imagenet", (
-        "fp32", "bf16", "bf16+compile", "bf16+cudagraphs", "bf16+compile+pack4")), need_s=90)
+    check.step(
+        "bench sre2l-imagenet",
+        run_bench("sre2l-imagenet", ("fp32", "bf16", "bf16+compile", "bf16+cudagraphs", "bf16+compile+pack4")),
+        need_s=90,
+    )
     check.step("profile sre2l-imagenet, compiled", profile("sre2l-imagenet", "bf16+compile"), need_s=30)
     check.step("bench prism4-imagenet", run_bench("prism4-imagenet", ("fp32", *compiled)), need_s=150)
     check.step("bench fmnist-defaults", run_bench("fmnist-defaults", ("fp32", *compiled)), need_s=90)

@@ -4,6 +4,7 @@ evaluations and first embedding, and the README's comparison figure, with the pr
 
     python scripts/make_examples.py [--ipc 5] [--runs example-herding,...]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,12 +38,14 @@ def main() -> None:
     # two init-matched pairs, each pair with one optimiser setting (the recipe default for that init), so that
     # method and initialisation can be seen apart: from noise (SRe2L's defaults) and from real images (PRISM's)
     noise, real = INIT_SETTINGS["noise"], INIT_SETTINGS["real"]
-    runs = {"example-sre2l": SynthConfig(method="sre2l", ipc=args.ipc, seed=0, **noise),
-            "example-prism": SynthConfig(method="prism", ipc=args.ipc, seed=0, **real),
-            "example-prism-noise": SynthConfig(method="prism", ipc=args.ipc, seed=0, **noise),
-            "example-sre2l-real": SynthConfig(method="sre2l", ipc=args.ipc, seed=0, **real),
-            # the simple baseline the field now asks for: real images picked by herding, nothing optimised
-            "example-herding": SynthConfig(method="herding", ipc=args.ipc, seed=0)}
+    runs = {
+        "example-sre2l": SynthConfig(method="sre2l", ipc=args.ipc, seed=0, **noise),
+        "example-prism": SynthConfig(method="prism", ipc=args.ipc, seed=0, **real),
+        "example-prism-noise": SynthConfig(method="prism", ipc=args.ipc, seed=0, **noise),
+        "example-sre2l-real": SynthConfig(method="sre2l", ipc=args.ipc, seed=0, **real),
+        # the simple baseline the field now asks for: real images picked by herding, nothing optimised
+        "example-herding": SynthConfig(method="herding", ipc=args.ipc, seed=0),
+    }
     made = args.runs.split(",") if args.runs else list(runs)
     info = get_dataset("fashion_mnist").info
     for name in made:
@@ -59,8 +62,10 @@ def main() -> None:
         panels[name] = class_rows(info.denormalize(x).clamp(0, 1), classes, ks, per_row=args.ipc)
     FIGURE.parent.mkdir(parents=True, exist_ok=True)
     side = np.full((panels["example-sre2l"].shape[0], 12, 3), 255, dtype=np.uint8)
-    rows = [np.concatenate([panels[a], side, panels[b]], axis=1)  # SRe2L left, PRISM right
-            for a, b in (("example-sre2l", "example-prism-noise"), ("example-sre2l-real", "example-prism"))]
+    rows = [
+        np.concatenate([panels[a], side, panels[b]], axis=1)  # SRe2L left, PRISM right
+        for a, b in (("example-sre2l", "example-prism-noise"), ("example-sre2l-real", "example-prism"))
+    ]
     below = np.full((12, rows[0].shape[1], 3), 255, dtype=np.uint8)
     picture = np.concatenate([rows[0], below, rows[1]], axis=0)  # from noise on top, from real images below
     Image.fromarray(picture).resize((picture.shape[1] * 3, picture.shape[0] * 3), Image.NEAREST).save(FIGURE)

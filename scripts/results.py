@@ -6,6 +6,7 @@ committed cells (docs/measurements/grid/cells.json) as they are. Nothing is meas
     python -m prism_core benchmark --workspace embedded --ipcs 50 --students resnet18,convnet,vit \\
         --out docs/measurements/grid
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,14 @@ def main() -> None:
     ap.add_argument("--readme", type=Path, default=ROOT / "README.md", help="its results block is rewritten")
     args = ap.parse_args()
     cells = load_cells(args.cells)
-    write_outputs(cells, args.docs / "results.md", args.docs / "img" / "results.png", EMBEDDED_WORKSPACE.extractor,
-                  "python scripts/results.py", figure_link="img/results.png")
+    write_outputs(
+        cells,
+        args.docs / "results.md",
+        args.docs / "img" / "results.png",
+        EMBEDDED_WORKSPACE.extractor,
+        "python scripts/results.py",
+        figure_link="img/results.png",
+    )
     text = args.readme.read_text() if args.readme.is_file() else ""
     if README_MARK.search(text):
         args.readme.write_text(README_MARK.sub(lambda m: m[1] + "\n".join(headline(cells)) + "\n" + m[2], text))

@@ -14,8 +14,18 @@ os.environ["PRISM_CACHE_DIR"] = tempfile.mkdtemp(prefix="prism-test-cache-")
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 # every page of the app, the landing page (no switch_page needed) first
-APP_PAGES = ["pages/tour.py", "pages/launch.py", "pages/runs.py", "pages/gallery.py", "pages/priors.py",
-             "pages/diversity.py", "pages/embeddings.py", "pages/teachers.py", "pages/results.py", "pages/benchmark.py"]
+APP_PAGES = [
+    "pages/tour.py",
+    "pages/launch.py",
+    "pages/runs.py",
+    "pages/gallery.py",
+    "pages/priors.py",
+    "pages/diversity.py",
+    "pages/embeddings.py",
+    "pages/teachers.py",
+    "pages/results.py",
+    "pages/benchmark.py",
+]
 
 
 def write_idx(path: Path, array: np.ndarray, gz: bool = True) -> Path:
@@ -28,6 +38,7 @@ def write_idx(path: Path, array: np.ndarray, gz: bool = True) -> Path:
 def image_tree(root: Path, classes=("a", "b"), per_class: int = 3, size=(24, 24), suffix: str = "png") -> Path:
     """An ImageFolder tree with train/ and val/ splits: per_class solid images per class folder."""
     from PIL import Image
+
     for split in ("train", "val"):
         for name in classes:
             (root / split / name).mkdir(parents=True)
@@ -53,6 +64,7 @@ def tiny_idx_dir(tmp_path: Path) -> Path:
 def fmnist():
     """The real Fashion-MNIST (skips where it is not installed; `make test` installs it)."""
     from prism_core.data import DataError, FashionMNIST
+
     try:
         return FashionMNIST()
     except DataError as err:
@@ -65,11 +77,27 @@ def shapes_workspace(tmp_path_factory):
     declared as the workspace 'shapes' in a TOML file: (root, toml, dataset)."""
     from prism_core.cli import main as cli
     from prism_core.data.shapes import write_shapes
+
     root = tmp_path_factory.mktemp("ws")
     write_shapes(root / "shapes")
     dataset = f"folder:{root / 'shapes'}:32"
-    assert cli(["teachers", "train", "--dataset", dataset, "--only", "resnet18,lcnet_050,convnext_atto",
-                "--epochs", "1", "--out", str(root / "zoo")]) == 0
+    assert (
+        cli(
+            [
+                "teachers",
+                "train",
+                "--dataset",
+                dataset,
+                "--only",
+                "resnet18,lcnet_050,convnext_atto",
+                "--epochs",
+                "1",
+                "--out",
+                str(root / "zoo"),
+            ]
+        )
+        == 0
+    )
     toml = root / "workspaces.toml"
     toml.write_text(f'[shapes]\ndataset = "{dataset}"\nzoo = "{root / "zoo"}"\n')
     return root, toml, dataset
@@ -85,6 +113,7 @@ def pytest_configure(config):
     that process was in (test-artifacts/current-test-<process>)."""
     if not config.pluginmanager.has_plugin("faulthandler"):
         import faulthandler
+
         ARTIFACTS.mkdir(exist_ok=True)
         config._crash_log = open(ARTIFACTS / f"crash-{_PROCESS}.log", "w")
         faulthandler.enable(file=config._crash_log, all_threads=True)
@@ -100,6 +129,7 @@ def _torch_threads():
     """A test that sets torch's threads (the golden check renders on two) leaves the next one the count it found:
     under `make unit`, a worker left on two threads would contend with the other worker for the cores."""
     import torch
+
     before = torch.get_num_threads()
     yield
     torch.set_num_threads(before)

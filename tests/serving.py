@@ -1,4 +1,5 @@
 """A real Streamlit server in a subprocess, and Debian's chromium through playwright, for the browser tests."""
+
 import os
 import shutil
 import socket
@@ -32,8 +33,13 @@ def healthy(url: str) -> bool:
 def start_server(runs: Path, port: int, *flags: str) -> subprocess.Popen:
     """`streamlit run app/main.py` from the repository root (so .streamlit/config.toml applies), healthy on return."""
     env = dict(os.environ, PRISM_RUNS_DIR=str(runs), HF_HUB_OFFLINE="1")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.port", str(port), *flags],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.port", str(port), *flags],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 60
     while time.time() < deadline and not healthy(f"http://127.0.0.1:{port}"):
         time.sleep(0.3)
@@ -44,9 +50,20 @@ def chromium(playwright):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (make test installs it)")
     return playwright.chromium.launch_persistent_context(
-        tempfile.mkdtemp(), executable_path=CHROMIUM, headless=True, viewport={"width": 1400, "height": 1200},
-        args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync"])
+        tempfile.mkdtemp(),
+        executable_path=CHROMIUM,
+        headless=True,
+        viewport={"width": 1400, "height": 1200},
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    )
 
 
 def launch_from_form(page, name: str, ipc: int, iterations: int) -> None:

@@ -1,5 +1,6 @@
 """The benchmark compares like with like: the reference-style loop computes the engine's loss (first step,
 same pixels and augmentation), and the CLI prints both rates and their ratio."""
+
 import pytest
 
 from prism_core import bench, data
@@ -10,8 +11,15 @@ from prism_core.synthesis import SynthConfig, prepare, synthesize
 
 @pytest.mark.parametrize("method", ["sre2l", "prism"])
 def test_reference_loop_computes_the_engines_loss(method):
-    cfg = SynthConfig(method=method, ipc=2, classes=(0, 1, 2, 3), iterations=1, log_every=1, seed=3,
-                      bn_pool=("mobilenetv2_050", "lcnet_050") if method == "prism" else None)
+    cfg = SynthConfig(
+        method=method,
+        ipc=2,
+        classes=(0, 1, 2, 3),
+        iterations=1,
+        log_every=1,
+        seed=3,
+        bn_pool=("mobilenetv2_050", "lcnet_050") if method == "prism" else None,
+    )
     p = prepare(cfg)
     assert p.plan[0].groups == 2  # the engine packs both IPC indices; the reference runs them one by one
     engine = next(e for e in synthesize(p) if isinstance(e, Step)).losses["total"]
@@ -23,6 +31,7 @@ def test_reference_loop_computes_the_engines_loss(method):
 @pytest.mark.integration  # a whole bench: reference loop and engine
 def test_bench_cli_prints_rates_ratio_and_flops(monkeypatch, capsys):
     from prism_core.cli import main
+
     monkeypatch.setitem(data._CACHE, "imagenet_shape@None", imagenet_shape(64))  # small: the CPU in CI
     assert main(["bench", "--case", "sre2l-imagenet", "--steps", "2", "--device", "cpu"]) == 0
     out = capsys.readouterr().out

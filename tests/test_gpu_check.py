@@ -1,4 +1,5 @@
 """The prepared device check runs end to end in its CPU dry-run mode, and its travelling dataset loads."""
+
 import json
 import os
 import subprocess
@@ -27,6 +28,7 @@ def test_bench_variants_name_engine_options_and_typos_fail():
 @pytest.mark.integration  # a real subprocess over the whole dataset
 def test_packed_fashion_mnist_keeps_the_test_split_and_n_images_per_class(tmp_path, fmnist):
     from prism_core.data import FashionMNIST
+
     subprocess.run([sys.executable, str(SCRIPT), "--pack-data", str(tmp_path)], check=True, capture_output=True)
     small = FashionMNIST(tmp_path)
     assert len(small.split("test")) == len(fmnist.split("test"))
@@ -41,15 +43,22 @@ def test_packed_fashion_mnist_keeps_the_test_split_and_n_images_per_class(tmp_pa
 @pytest.mark.integration
 def test_dry_run_reports_every_step_it_ran(tmp_path, fmnist):
     steps = "CLI synth,CLI evaluate,job queue,CPU and,results grid"
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--dry-run", "--out", str(tmp_path), "--only", steps],
-                          capture_output=True, text=True, timeout=600, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--dry-run", "--out", str(tmp_path), "--only", steps],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     report = json.loads((tmp_path / "gpu_check.json").read_text())
     ran = {s["step"]: s["status"] for s in report["steps"]}
     assert len(ran) == 6 and set(ran.values()) == {"ok"}, ran
     assert report["facts"]["torch"] and report["facts"]["mode"].startswith("dry run")
     table = (tmp_path / "gpu_check.md").read_text()
-    assert "| CLI synth, each recipe, Fashion-MNIST zoo | ok |" in table and "| job queue (the app's path) | ok |" in table
+    assert (
+        "| CLI synth, each recipe, Fashion-MNIST zoo | ok |" in table and "| job queue (the app's path) | ok |" in table
+    )
     grown = json.loads((tmp_path / "grid" / "cells.json").read_text())  # the committed cells, gone on from
     committed = json.loads((ROOT / "docs/measurements/grid/cells.json").read_text())
     assert set(committed) < set(grown) and all(grown[k]["top1"] == c["top1"] for k, c in committed.items())

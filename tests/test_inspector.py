@@ -1,4 +1,6 @@
-"""The inspector's library side: an image's recorded story, its nearest real training images, every teacher's verdict."""
+"""The inspector's library side: an image's recorded story, its nearest real training images, every teacher's
+verdict."""
+
 import numpy as np
 import pytest
 import torch
@@ -24,7 +26,11 @@ def test_a_real_init_image_names_its_start_its_teachers_and_its_copy(tmp_path, m
         inspect_image(run, 3, 0)
     # two steps at lr 0.05 leave the image next to the training image it started from: the memorisation check finds it
     bank = split_features("convnext_atto", "fashion_mnist", "train", tmp_path / "features")
-    assert bank.shape[0] == min(BANK_IMAGES, len(train)) and bank.dtype == np.float16 and list((tmp_path / "features").glob("*.npy"))
+    assert (
+        bank.shape[0] == min(BANK_IMAGES, len(train))
+        and bank.dtype == np.float16
+        and list((tmp_path / "features").glob("*.npy"))
+    )
     image01 = torch.from_numpy(read_images(run, [8], [1])[0]).float() / 255
     near = nearest_real(image01, "convnext_atto", "fashion_mnist", bank)
     assert len(near) == 5 and near[0][0] == story.init_train_index and near[0][1] > 0.95

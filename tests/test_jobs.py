@@ -1,4 +1,5 @@
 """The shared job queue: FIFO across callers, cancel, validation before anything is queued."""
+
 import threading
 
 import pytest
@@ -8,8 +9,7 @@ from prism_core.synthesis import ConfigError, SynthConfig
 from prism_core.synthesis.run_health import run_status
 from prism_core.synthesis.runstore import Run
 
-TINY = SynthConfig(method="prism", weights="random", ipc=1, classes=(0, 1), iterations=2,
-                   bn_pool=("lcnet_050",))
+TINY = SynthConfig(method="prism", weights="random", ipc=1, classes=(0, 1), iterations=2, bn_pool=("lcnet_050",))
 
 
 @pytest.mark.faults

@@ -1,4 +1,5 @@
 """The declared Python floor (pyproject's requires-python) is the one the code needs."""
+
 import ast
 import os
 import re

@@ -1,4 +1,5 @@
 """The priors grid: one run per BN teacher from one init and seed, deterministic, refused before anything is written."""
+
 import hashlib
 import json
 
@@ -14,8 +15,10 @@ SMALL = PriorsConfig(classes=(0, 7), ipc=2, iterations=3)
 
 
 def pngs(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("images/*/*.png"))}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("images/*/*.png"))
+    }
 
 
 def test_every_row_shares_the_init_and_differs_only_in_its_bn_teacher(tmp_path):
@@ -40,8 +43,15 @@ def test_the_same_seed_gives_identical_pngs_and_the_cli_writes_the_grid(tmp_path
     assert "PRISM mixture" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("bad, message", [(dict(classes=(0, 12)), "outside 0..9"), (dict(ipc=0), "ipc must be"),
-                                          (dict(judge="resnet18"), "must take no part"), (dict(init="zeros"), "init")])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (dict(classes=(0, 12)), "outside 0..9"),
+        (dict(ipc=0), "ipc must be"),
+        (dict(judge="resnet18"), "must take no part"),
+        (dict(init="zeros"), "init"),
+    ],
+)
 def test_bad_input_is_refused_before_anything_is_written(tmp_path, bad, message):
     with pytest.raises(ConfigError, match=message):
         list(render_priors(PriorsConfig(**{**SMALL.__dict__, **bad}), tmp_path / "out"))

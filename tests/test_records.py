@@ -1,4 +1,5 @@
 """Batch records: typed, and the files earlier versions wrote (the shipped example runs) still read."""
+
 import json
 
 import torch
@@ -20,8 +21,18 @@ def test_the_shipped_examples_written_by_an_earlier_version_read_as_typed_record
 
 
 def test_a_record_round_trips_through_the_store_with_its_bn_sets_and_sources(tmp_path):
-    rec = BatchRecord(3, (0, 1), (2, 2), (17,), 5, (("resnet18", "lcnet_050"),),
-                      ({("resnet18", "lcnet_050"): 3, ("resnet18",): 2},), {"total": 1.5}, ((40, 41), (7, 9)), 123)
+    rec = BatchRecord(
+        3,
+        (0, 1),
+        (2, 2),
+        (17,),
+        5,
+        (("resnet18", "lcnet_050"),),
+        ({("resnet18", "lcnet_050"): 3, ("resnet18",): 2},),
+        {"total": 1.5},
+        ((40, 41), (7, 9)),
+        123,
+    )
     run = Run(tmp_path / "r")
     run.create({"config": {}, "class_names": ["a", "b"]})
     x = torch.rand(2, 1, 4, 4)

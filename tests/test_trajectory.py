@@ -1,4 +1,5 @@
 """A run keeps its images' trajectory (uint8 frames at evenly spaced steps) and exports it as an animated GIF."""
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -10,8 +11,16 @@ from prism_core.synthesis import SynthConfig, synthesize
 from prism_core.synthesis.run_export import read_images, trajectory
 from prism_core.synthesis.runstore import Run
 
-CFG = SynthConfig(method="prism", init="real", ipc=2, classes=(0, 3), iterations=8, snapshots=4, weights="random",
-                  bn_pool=("mobilenetv2_050",))
+CFG = SynthConfig(
+    method="prism",
+    init="real",
+    ipc=2,
+    classes=(0, 3),
+    iterations=8,
+    snapshots=4,
+    weights="random",
+    bn_pool=("mobilenetv2_050",),
+)
 
 
 def test_frames_run_from_the_init_to_the_written_images(tmp_path):

@@ -1,5 +1,6 @@
 """Run the init-controlled comparison on the chosen workspace (on Dask, in the background), watch its cells fill
 in, and reopen stored benchmarks: the same tables, intervals, statements and figure as Results."""
+
 import json
 import re
 
@@ -13,10 +14,12 @@ from prism_core.benchmark.measure import extractor_name
 from prism_core.benchmark.protocol import PRESETS
 
 st.title("Benchmark")
-st.caption("Every method from noise and from real images with the same optimiser settings per init, beside a random "
-           "real subset; students trained from scratch with soft and hard labels; paired differences over seeds. "
-           "Each evaluation is a task on a local Dask cluster (2 worker processes); finished cells are kept, so a "
-           "benchmark resumes where it stopped.")
+st.caption(
+    "Every method from noise and from real images with the same optimiser settings per init, beside a random "
+    "real subset; students trained from scratch with soft and hard labels; paired differences over seeds. "
+    "Each evaluation is a task on a local Dask cluster (2 worker processes); finished cells are kept, so a "
+    "benchmark resumes where it stopped."
+)
 
 
 @st.cache_resource
@@ -31,17 +34,28 @@ def root():
 
 def apply_preset() -> None:
     p = PRESETS[st.session_state["bm_preset"]]
-    st.session_state.update(bm_rows=list(p["rows"]), bm_ipcs=list(p["ipcs"]), bm_seeds=p["seeds"],
-                            bm_students=list(p["students"]), bm_labels=list(p["labels"]), bm_epochs=p["epochs"] or 0)
+    st.session_state.update(
+        bm_rows=list(p["rows"]),
+        bm_ipcs=list(p["ipcs"]),
+        bm_seeds=p["seeds"],
+        bm_students=list(p["students"]),
+        bm_labels=list(p["labels"]),
+        bm_epochs=p["epochs"] or 0,
+    )
 
 
 ws = workspace()
 if "bm_rows" not in st.session_state:
     st.session_state["bm_preset"] = "classroom"
     apply_preset()
-st.selectbox("Budget preset", list(PRESETS), key="bm_preset", on_change=apply_preset,
-             help="classroom: IPC 1, one seed, 20 epochs (minutes on 2 cores; one seed gives no interval); paper: the "
-                  "shipped protocol at IPC 10 (3 seeds, 300 epochs; hours on a CPU)")
+st.selectbox(
+    "Budget preset",
+    list(PRESETS),
+    key="bm_preset",
+    on_change=apply_preset,
+    help="classroom: IPC 1, one seed, 20 epochs (minutes on 2 cores; one seed gives no interval); paper: the "
+    "shipped protocol at IPC 10 (3 seeds, 300 epochs; hours on a CPU)",
+)
 with st.form("benchmark"):
     st.multiselect("Rows", list(bm.ALL_ROWS), key="bm_rows")
     left, mid, right = st.columns(3)
@@ -57,9 +71,15 @@ if launched:
     try:
         if not re.fullmatch(r"[A-Za-z0-9._-]+", name) or name.startswith("."):
             raise bm.BenchmarkError("the name takes letters, digits, '.', '_' and '-'")
-        bench = bm.Benchmark(ws, rows=tuple(st.session_state["bm_rows"]), ipcs=tuple(sorted(st.session_state["bm_ipcs"])),
-                             seeds=int(st.session_state["bm_seeds"]), students=tuple(st.session_state["bm_students"]),
-                             labels=tuple(st.session_state["bm_labels"]), epochs=int(st.session_state["bm_epochs"]) or None)
+        bench = bm.Benchmark(
+            ws,
+            rows=tuple(st.session_state["bm_rows"]),
+            ipcs=tuple(sorted(st.session_state["bm_ipcs"])),
+            seeds=int(st.session_state["bm_seeds"]),
+            students=tuple(st.session_state["bm_students"]),
+            labels=tuple(st.session_state["bm_labels"]),
+            epochs=int(st.session_state["bm_epochs"]) or None,
+        )
         job = running().get(name)
         if job and job.state.active:
             raise bm.BenchmarkError(f"{name} is still running")
@@ -68,7 +88,9 @@ if launched:
         if owner != ws.name:  # its cells are another dataset's
             raise bm.BenchmarkError(f"{name} holds cells of workspace {owner}; choose another name")
         (root() / name).mkdir(parents=True, exist_ok=True)
-        (root() / name / "benchmark.json").write_text(json.dumps({"workspace": ws.name, "extractor": extractor_name(bench)}))
+        (root() / name / "benchmark.json").write_text(
+            json.dumps({"workspace": ws.name, "extractor": extractor_name(bench)})
+        )
         running()[name] = BackgroundBenchmark(bench, root() / name).start()
         st.session_state["bm_open"] = name
     except (bm.BenchmarkError, ValueError) as err:
@@ -86,9 +108,12 @@ opened = st.selectbox("Open", stored, key="bm_open")
 def watch(name: str) -> None:
     job = running().get(name)
     if job:
-        st.progress(job.done / job.total if job.total else 0.0,
-                    text=f"{job.state}: {job.done} of {job.total or '?'} tasks"
-                         + (f", {job.failed_tasks} failed" if job.failed_tasks else "") + (f" ({job.error})" if job.error else ""))
+        st.progress(
+            job.done / job.total if job.total else 0.0,
+            text=f"{job.state}: {job.done} of {job.total or '?'} tasks"
+            + (f", {job.failed_tasks} failed" if job.failed_tasks else "")
+            + (f" ({job.error})" if job.error else ""),
+        )
         if job.state.active and st.button("Cancel", key=f"bm_cancel_{name}"):
             job.cancel()
     meta = json.loads((root() / name / "benchmark.json").read_text())

@@ -1,4 +1,5 @@
 """UMAP of extractor features: chosen runs plus real images; select points to see their images."""
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -27,18 +28,26 @@ names = {runs[label].name: label for label in chosen}  # points carry run names;
 @st.cache_data(max_entries=16, show_spinner="UMAP (the first one in a server takes ~10 s)...")
 def embedding(key: tuple, _runs: list):
     """Projections live on disk (shipped with the examples, or stored on first sight in the run store)."""
-    return embed_runs(_runs, extractor, per_class, [EXAMPLES_DIR / ".embeddings", runs_dir() / ".embeddings"],
-                      features=lambda name, x, ds: torch.from_numpy(features_of(name, x, ds, model_weights(_runs[0]))))
+    return embed_runs(
+        _runs,
+        extractor,
+        per_class,
+        [EXAMPLES_DIR / ".embeddings", runs_dir() / ".embeddings"],
+        features=lambda name, x, ds: torch.from_numpy(features_of(name, x, ds, model_weights(_runs[0]))),
+    )
 
 
-emb = embedding((tuple(chosen), per_class, extractor, tuple(run_mtime(runs[c]) for c in chosen)),
-                [runs[label] for label in chosen])
+emb = embedding(
+    (tuple(chosen), per_class, extractor, tuple(run_mtime(runs[c]) for c in chosen)), [runs[label] for label in chosen]
+)
 coords, points = np.array(emb["coords"]), emb["points"]
 for label in chosen:
     n, classes = image_count(runs[label]), len(runs[label].config().classes)
     if n > RUN_POINTS:
-        st.caption(f":material/info: {label}: {n:,} images; shown by its first {max(1, RUN_POINTS // classes)} "
-                   "IPC indices of every class.")
+        st.caption(
+            f":material/info: {label}: {n:,} images; shown by its first {max(1, RUN_POINTS // classes)} "
+            "IPC indices of every class."
+        )
 groups = {}
 for i, p in sorted(enumerate(points), key=lambda ip: ip[1]["source"] != "real"):  # real first, runs drawn on top
     source = names.get(p["source"], p["source"])
@@ -46,11 +55,17 @@ for i, p in sorted(enumerate(points), key=lambda ip: ip[1]["source"] != "real"):
 fig = go.Figure()
 for name, idx in groups.items():
     real = colour == "run" and name == "real"
-    fig.add_trace(go.Scattergl(x=coords[idx, 0], y=coords[idx, 1], mode="markers", name=name, customdata=idx,
-                               marker=dict(size=5 if real else 8, opacity=0.35 if real else 0.9,
-                                           color="#9e9e9e" if real else None),
-                               text=[f"{names.get(points[i]['source'], 'real')} · {info.class_names[points[i]['class']]}"
-                                     for i in idx]))
+    fig.add_trace(
+        go.Scattergl(
+            x=coords[idx, 0],
+            y=coords[idx, 1],
+            mode="markers",
+            name=name,
+            customdata=idx,
+            marker=dict(size=5 if real else 8, opacity=0.35 if real else 0.9, color="#9e9e9e" if real else None),
+            text=[f"{names.get(points[i]['source'], 'real')} · {info.class_names[points[i]['class']]}" for i in idx],
+        )
+    )
 fig.update_layout(title=f"UMAP of {extractor} features (seed 0)", height=560, dragmode="lasso")
 event = st.plotly_chart(fig, key="emb_scatter", on_select="rerun", selection_mode=("points", "box", "lasso"))
 selected = [int(p["customdata"]) for p in (event.selection.points if event else []) if "customdata" in p][:40]

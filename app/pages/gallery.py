@@ -1,6 +1,7 @@
 """Runs side by side: one row per class, with real images of the class for reference, at any step of their
 optimisation (or playing it), and one image under the inspector. Only the images shown are read, so a
 50,000-image run opens as fast as a small one."""
+
 import streamlit as st
 from common import choose_runs, class_frames, class_images, class_sources, dataset, run_mtime
 from inspector import show_inspector
@@ -38,8 +39,13 @@ kept = [found for found in (cell(name, probe)[1] for name in chosen) if found is
 frames_n = min(len(steps) for steps, _ in kept) if kept else 0
 if frames_n:
     steps = kept[0][0]
-    frame = cols[2].select_slider("Optimisation step", options=list(range(frames_n)), value=frames_n - 1,
-                                  format_func=lambda i: "init" if i == 0 else f"step {steps[i]}", key="gallery_step")
+    frame = cols[2].select_slider(
+        "Optimisation step",
+        options=list(range(frames_n)),
+        value=frames_n - 1,
+        format_func=lambda i: "init" if i == 0 else f"step {steps[i]}",
+        key="gallery_step",
+    )
     play = st.toggle("Play the optimisation (every cell animates from the init to the result)", key="gallery_play")
 else:
     frame, play = None, False
@@ -66,8 +72,13 @@ for cname in shown:
             col.image(grid(trajectory[1][at], per_row, scale=scale), caption=f"{cname} · step {trajectory[0][at]}")
 
 st.divider()
-if st.toggle("Inspect one image: what shaped it, where it started, its nearest training images, every teacher's "
-             "verdict", key="gallery_inspect") and chosen:
+if (
+    st.toggle(
+        "Inspect one image: what shaped it, where it started, its nearest training images, every teacher's verdict",
+        key="gallery_inspect",
+    )
+    and chosen
+):
     pick = st.columns(3)
     name = pick[0].selectbox("Run", chosen, key="inspect_run")
     cname = pick[1].selectbox("Class", shown or list(info.class_names), key="inspect_class")

@@ -1,4 +1,5 @@
 """Launch a synthesis run (optionally with its SRe2L baseline) or a selection of real images, and watch it form."""
+
 import time
 
 import plotly.graph_objects as go
@@ -19,8 +20,10 @@ from prism_core.teachers.weights import cached_pretrained, pretrained_hint
 from prism_core.viz import grid
 
 st.title("Launch a synthesis run")
-st.caption("Or a selection: herding, k-center, easy, difficulty and RDED pick real training images in seconds, the "
-           "baselines a distilled set has to beat.")
+st.caption(
+    "Or a selection: herding, k-center, easy, difficulty and RDED pick real training images in seconds, the "
+    "baselines a distilled set has to beat."
+)
 ws = workspace()
 info = dataset().info
 has_images = not ws.dataset.startswith("imagenet_shape")  # noise init only: no images to start from
@@ -43,8 +46,11 @@ if ws.zoo_dir is None:  # pretrained weights: offer the teachers whose weights a
     offered = [n for n in offered if n not in missing]
     hint = pretrained_hint(get_spec(missing[0])) if missing else ""
     if not offered:
-        st.warning(f"No teacher of workspace {ws.name} has its ImageNet weights on this machine, and nothing is "
-                   f"downloaded here. {hint}", icon=":material/cloud_off:")
+        st.warning(
+            f"No teacher of workspace {ws.name} has its ImageNet weights on this machine, and nothing is "
+            f"downloaded here. {hint}",
+            icon=":material/cloud_off:",
+        )
         st.stop()
     if missing:
         with st.expander(f"{len(missing)} teachers are not offered: their weights are not on this machine"):
@@ -64,12 +70,21 @@ for col, name in zip(cols, presets):
 cols[-1].caption(f"Device: **{device_label}** · workspace **{ws.name}**")
 reduced = None
 if large and device == "cpu":
-    st.warning(f"{ws.name} works at {info.image_size} px: on this CPU a run takes minutes per batch. Choose a few "
-               "classes, IPC 1 and tens of iterations, or run on a GPU.", icon=":material/hourglass_top:")
+    st.warning(
+        f"{ws.name} works at {info.image_size} px: on this CPU a run takes minutes per batch. Choose a few "
+        "classes, IPC 1 and tens of iterations, or run on a GPU.",
+        icon=":material/hourglass_top:",
+    )
     reduced = 64 if st.checkbox("Reduced size for this CPU: 64 px", value=True, key="w_reduced") else None
 
-method = field_input("method", "", "prism", options=list(METHODS), format_func=lambda m: METHODS[m].title,
-                     captions=[m.summary for m in METHODS.values()])
+method = field_input(
+    "method",
+    "",
+    "prism",
+    options=list(METHODS),
+    format_func=lambda m: METHODS[m].title,
+    captions=[m.summary for m in METHODS.values()],
+)
 recipe, rules = defaults(method), get_method(method)
 names = [r["name"] for r in zoo]
 left, right = st.columns(2)
@@ -77,62 +92,112 @@ with left:
     primary = field_input("primary", method, "resnet18", options=names, select=True)
     st.markdown(f"**{rules.pool_role or 'BN-teacher pool'}**")
     # the recipe's pool where this workspace has it, else every other BN teacher it offers
-    default_pool = set(recipe.bn_pool) & set(names) or {r["name"] for r in zoo if r["bn_layers"] and r["name"] != primary}
+    default_pool = set(recipe.bn_pool) & set(names) or {
+        r["name"] for r in zoo if r["bn_layers"] and r["name"] != primary
+    }
     pool = []
     for r in zoo:
         disabled = r["bn_layers"] == 0 or not rules.pool_role
-        reason = ("no BatchNorm layers: it can be a primary, not a BN teacher" if r["bn_layers"] == 0
-                  else f"{rules.title} uses the primary alone" if not rules.pool_role else f"{r['bn_layers']} BN layers")
-        if st.checkbox(f"{r['name']} ({r['family']})", value=r["name"] in default_pool and not disabled,
-                       disabled=disabled, help=reason, key=f"w_pool_{method}_{r['name']}"):
+        reason = (
+            "no BatchNorm layers: it can be a primary, not a BN teacher"
+            if r["bn_layers"] == 0
+            else f"{rules.title} uses the primary alone"
+            if not rules.pool_role
+            else f"{r['bn_layers']} BN layers"
+        )
+        if st.checkbox(
+            f"{r['name']} ({r['family']})",
+            value=r["name"] in default_pool and not disabled,
+            disabled=disabled,
+            help=reason,
+            key=f"w_pool_{method}_{r['name']}",
+        ):
             pool.append(r["name"])
     for r in bn_free:
-        st.caption(f":material/block: {r['name']}: {r['family']} has no BatchNorm layers, so it cannot align BN statistics.")
+        st.caption(
+            f":material/block: {r['name']}: {r['family']} has no BatchNorm layers, so it cannot align BN statistics."
+        )
 with right:
     # every row is a config field: its label, help (the CLI's words), bounds and widget come from SynthConfig; a
     # method greys out the options it does not read (Method.options) and a selection everything it does not optimise
     chosen: dict = {}
     for option in ("selection", "reselect_every", "subset_rule", "subset_k", "include_primary"):
-        off = option not in rules.options or (option == "reselect_every" and chosen.get("selection") != "intra") \
+        off = (
+            option not in rules.options
+            or (option == "reselect_every" and chosen.get("selection") != "intra")
             or (option == "subset_k" and chosen.get("subset_rule") != "k")
+        )
         chosen[option] = field_input(option, method, getattr(recipe, option), disabled=off)
     chosen["ipc"] = field_input("ipc", method, 2)  # the form starts small: a run in seconds
-    class_names = st.multiselect(FIELDS["classes"].metadata["label"], list(info.class_names),
-                                 default=list(info.class_names), key=field_key("classes", method),
-                                 help=FIELDS["classes"].metadata["help"])
+    class_names = st.multiselect(
+        FIELDS["classes"].metadata["label"],
+        list(info.class_names),
+        default=list(info.class_names),
+        key=field_key("classes", method),
+        help=FIELDS["classes"].metadata["help"],
+    )
     for setting in ("iterations", "lr", "r_bn"):
         chosen[setting] = field_input(setting, method, getattr(recipe, setting), disabled=not rules.optimises)
     inits = [*RULES, "noise"] if has_images else ["noise"]
-    chosen["init"] = field_input("init", method, recipe.init if recipe.init in inits else "noise", options=inits,
-                                 format_func=lambda i: RULES[i].title if i in RULES else i,
-                                 disabled=not has_images or not rules.optimises)
+    chosen["init"] = field_input(
+        "init",
+        method,
+        recipe.init if recipe.init in inits else "noise",
+        options=inits,
+        format_func=lambda i: RULES[i].title if i in RULES else i,
+        disabled=not has_images or not rules.optimises,
+    )
     selectors = [n for n in names if n != primary] or names
-    chosen["selector"] = field_input("selector", method, ws.selector or recipe.selector, options=selectors, select=True,
-                                     disabled=chosen["init"] not in RULES or not RULES[chosen["init"]].needs_selector)
+    chosen["selector"] = field_input(
+        "selector",
+        method,
+        ws.selector or recipe.selector,
+        options=selectors,
+        select=True,
+        disabled=chosen["init"] not in RULES or not RULES[chosen["init"]].needs_selector,
+    )
     chosen["batch_formation"] = field_input("batch_formation", method, recipe.batch_formation)
     chosen["seed"] = field_input("seed", method, 0)
     gpu = device == "cuda"  # two GPU switches over the precision and compile fields (their other modes: the CLI's)
     fast = st.columns(2)
-    bf16 = fast[0].checkbox("bf16 teacher forwards", value=gpu, disabled=not gpu, key="w_bf16",
-                            help=help_for("precision"))
-    compiled = fast[1].checkbox("Compile teachers", value=gpu, disabled=not gpu, key="w_compile",
-                                help=help_for("compile") + " (the first run compiles, about a minute; later runs "
-                                     "with the same teachers reuse it)")
+    bf16 = fast[0].checkbox(
+        "bf16 teacher forwards", value=gpu, disabled=not gpu, key="w_bf16", help=help_for("precision")
+    )
+    compiled = fast[1].checkbox(
+        "Compile teachers",
+        value=gpu,
+        disabled=not gpu,
+        key="w_compile",
+        help=help_for("compile") + " (the first run compiles, about a minute; later runs "
+        "with the same teachers reuse it)",
+    )
     if not gpu:
         st.caption(":material/info: bf16 and compiled teachers speed up GPU runs; this server runs on the CPU.")
-baseline = st.checkbox("With SRe2L baseline (same primary, init, seed, steps, learning rate and weights)",
-                       value=True, key="w_baseline",
-                       disabled=baseline_of(recipe) is None)
+baseline = st.checkbox(
+    "With SRe2L baseline (same primary, init, seed, steps, learning rate and weights)",
+    value=True,
+    key="w_baseline",
+    disabled=baseline_of(recipe) is None,
+)
 name = st.text_input("Run name", value=f"{method}-{time.strftime('%Y%m%d-%H%M%S')}", key="w_name")
 
 if st.button("Launch", type="primary", key="launch"):
     # a selection optimises nothing: its recipe fixes the steps, the init and the weights
     settings = {k: v for k, v in chosen.items() if rules.optimises or k not in ("iterations", "lr", "r_bn", "init")}
-    cfg = SynthConfig(**{**ws.run_fields(), **settings, "method": method, "primary": primary,
-                         "bn_pool": tuple(pool) if rules.pool_role else (), "preview_every": 10,
-                         "classes": tuple(info.class_names.index(c) for c in class_names),
-                         "precision": "bf16" if gpu and bf16 else "fp32", "compile": "default" if gpu and compiled else "off",
-                         **({"dataset": with_size(ws.dataset, reduced)} if reduced else {})})
+    cfg = SynthConfig(
+        **{
+            **ws.run_fields(),
+            **settings,
+            "method": method,
+            "primary": primary,
+            "bn_pool": tuple(pool) if rules.pool_role else (),
+            "preview_every": 10,
+            "classes": tuple(info.class_names.index(c) for c in class_names),
+            "precision": "bf16" if gpu and bf16 else "fp32",
+            "compile": "default" if gpu and compiled else "off",
+            **({"dataset": with_size(ws.dataset, reduced)} if reduced else {}),
+        }
+    )
     try:
         jobs = [job_queue().submit(cfg, name)]
         base = baseline_of(cfg) if baseline else None
@@ -150,8 +215,13 @@ def loss_figure(job) -> go.Figure:
     xs = list(range(len(job.losses)))
     for key in keys:
         fig.add_trace(go.Scatter(x=xs, y=[p.get(key) for p in job.losses], name=key, mode="lines"))
-    fig.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10), yaxis_type="log",
-                      title="loss terms (logged points)", legend=dict(orientation="h"))
+    fig.update_layout(
+        height=260,
+        margin=dict(l=10, r=10, t=30, b=10),
+        yaxis_type="log",
+        title="loss terms (logged points)",
+        legend=dict(orientation="h"),
+    )
     return fig
 
 
@@ -167,16 +237,22 @@ def progress_panel() -> None:
             head[0].markdown(f"**{job.run_name}** · {job.state}" + (f" · {job.error}" if job.error else ""))
             if job.active and head[1].button("Cancel", key=f"cancel_{job.id}"):
                 job_queue().cancel(job.id)
-            frac = (job.batches_done + (job.step / job.iterations if job.iterations and job.state == State.RUNNING else 0)) \
-                / max(job.batches_total, 1)
-            st.progress(min(frac, 1.0), text=f"batch {job.batches_done}/{job.batches_total} · step {job.step}/"
-                        f"{job.iterations} · {job.img_per_s:.0f} image-it/s · ETA {job.eta_s:.0f} s")
+            frac = (
+                job.batches_done + (job.step / job.iterations if job.iterations and job.state == State.RUNNING else 0)
+            ) / max(job.batches_total, 1)
+            st.progress(
+                min(frac, 1.0),
+                text=f"batch {job.batches_done}/{job.batches_total} · step {job.step}/"
+                f"{job.iterations} · {job.img_per_s:.0f} image-it/s · ETA {job.eta_s:.0f} s",
+            )
             if job.losses:
                 c1, c2 = st.columns([2, 1])
                 c1.plotly_chart(loss_figure(job), key=f"loss_{job.id}_{len(job.losses)}")
                 if job.preview is not None:
-                    c2.image(grid(job.preview.images, ncol=min(10, len(job.preview.classes)), scale=3),
-                             caption=f"batch {job.preview.batch} at step {job.preview.step}")
+                    c2.image(
+                        grid(job.preview.images, ncol=min(10, len(job.preview.classes)), scale=3),
+                        caption=f"batch {job.preview.batch} at step {job.preview.step}",
+                    )
 
 
 st.subheader("Progress")

@@ -1,4 +1,5 @@
 """Each architecture's prior on its own: the same classes, seed, init and CE primary, one BN teacher per row."""
+
 import hashlib
 import json
 
@@ -9,11 +10,13 @@ from prism_core.events import PriorRow, Step
 from prism_core.priors import PriorsConfig, priors_picture, render_priors, row_configs, stored_priors
 
 st.title("Architectural priors")
-st.markdown("Every row starts from the **same noise** with the **same seed** and the same CE teacher (the primary); "
-            "only the teacher whose BatchNorm statistics the images must match changes. What differs between rows "
-            "is that architecture's prior. Beside each row: how often a held-out model that took no part "
-            "(convnext_atto, BN-free) recognises the class, and the intra-class cosine similarity in its features "
-            "(lower = more diverse).")
+st.markdown(
+    "Every row starts from the **same noise** with the **same seed** and the same CE teacher (the primary); "
+    "only the teacher whose BatchNorm statistics the images must match changes. What differs between rows "
+    "is that architecture's prior. Beside each row: how often a held-out model that took no part "
+    "(convnext_atto, BN-free) recognises the class, and the intra-class cosine similarity in its features "
+    "(lower = more diverse)."
+)
 info, ws = dataset().info, workspace()
 
 
@@ -21,32 +24,55 @@ def show(folder, stored: dict, title: str) -> None:
     c = stored["config"]
     classes = "all classes" if c["classes"] is None else f"{len(c['classes'])} classes"
     st.subheader(title)
-    st.image(priors_picture(folder), caption=f"{classes}, {c['ipc']} image(s) each, {c['iterations']} steps from "
-                                             f"{c['init']}, seed {c['seed']}, primary {c['primary']}")
-    st.dataframe([{"row": m["label"], "BN teachers": ", ".join(m["bn_teachers"]),
-                   "held-out top-1 %": round(m["judge_top1"], 1),
-                   "intra-class cosine": None if m["intra_class_cosine"] is None else round(m["intra_class_cosine"], 3)}
-                  for m in stored["rows"].values()], hide_index=True)
+    st.image(
+        priors_picture(folder),
+        caption=f"{classes}, {c['ipc']} image(s) each, {c['iterations']} steps from "
+        f"{c['init']}, seed {c['seed']}, primary {c['primary']}",
+    )
+    st.dataframe(
+        [
+            {
+                "row": m["label"],
+                "BN teachers": ", ".join(m["bn_teachers"]),
+                "held-out top-1 %": round(m["judge_top1"], 1),
+                "intra-class cosine": None if m["intra_class_cosine"] is None else round(m["intra_class_cosine"], 3),
+            }
+            for m in stored["rows"].values()
+        ],
+        hide_index=True,
+    )
 
 
 with st.form("priors_form"):
     st.markdown("**Recompute for chosen classes** (about 10-20 s per row on 2 CPU cores at the defaults)")
     cols = st.columns(4)
-    classes = cols[0].multiselect("Classes", list(info.class_names), default=list(info.class_names)[:3],
-                                  max_selections=5, key="pri_classes")
+    classes = cols[0].multiselect(
+        "Classes", list(info.class_names), default=list(info.class_names)[:3], max_selections=5, key="pri_classes"
+    )
     ipc = cols[1].number_input("Images per class", 1, 3, 1, key="pri_ipc")
     iterations = cols[2].number_input("Iterations", 10, 1000, 150, step=10, key="pri_iterations")
     seed = cols[3].number_input("Seed", 0, 10_000, 0, key="pri_seed")
-    init = st.radio("Init", ["noise", "real"], horizontal=True, key="pri_init",
-                    help="noise: the prior shows; real: the images stay close to the real image they start from")
+    init = st.radio(
+        "Init",
+        ["noise", "real"],
+        horizontal=True,
+        key="pri_init",
+        help="noise: the prior shows; real: the images stay close to the real image they start from",
+    )
     submitted = st.form_submit_button("Render the priors grid")
 if submitted:
     if not classes:
         st.error("Choose at least one class.")
     else:
-        cfg = PriorsConfig(classes=tuple(info.class_names.index(c) for c in classes), ipc=int(ipc),
-                           iterations=int(iterations), seed=int(seed), init=init, dataset=ws.dataset,
-                           weights=ws.weights)
+        cfg = PriorsConfig(
+            classes=tuple(info.class_names.index(c) for c in classes),
+            ipc=int(ipc),
+            iterations=int(iterations),
+            seed=int(seed),
+            init=init,
+            dataset=ws.dataset,
+            weights=ws.weights,
+        )
         key = hashlib.sha256(json.dumps(cfg.__dict__, default=list).encode()).hexdigest()[:12]
         folder = runs_dir() / ".priors" / key
         bar = st.progress(0.0, text="Starting...")

@@ -1,4 +1,5 @@
 """Every stored run with its status; resume, delete (with confirmation), download as a zip."""
+
 from functools import partial
 
 import streamlit as st
@@ -10,22 +11,31 @@ from prism_core.synthesis.run_health import run_status
 from prism_core.synthesis.runstore import RunError
 
 st.title("Runs")
-st.caption("Every run in the store, of every workspace; the other pages show the runs of the workspace chosen in "
-           "the sidebar.")
+st.caption(
+    "Every run in the store, of every workspace; the other pages show the runs of the workspace chosen in the sidebar."
+)
 runs = all_runs()
 declared = workspaces()[0]
 if not runs:
     st.info("No runs yet: launch one on the Launch page.")
 # material icons: Debian's Chromium has no colour-emoji font, so emoji render as empty boxes
-ICON = {State.FINISHED: ":material/check_circle:", State.RUNNING: ":material/pending:",
-        State.QUEUED: ":material/schedule:", State.CANCELLED: ":material/stop_circle:", State.FAILED: ":material/error:",
-        State.INTERRUPTED: ":material/warning:", State.DAMAGED: ":material/broken_image:"}
+ICON = {
+    State.FINISHED: ":material/check_circle:",
+    State.RUNNING: ":material/pending:",
+    State.QUEUED: ":material/schedule:",
+    State.CANCELLED: ":material/stop_circle:",
+    State.FAILED: ":material/error:",
+    State.INTERRUPTED: ":material/warning:",
+    State.DAMAGED: ":material/broken_image:",
+}
 for run in runs:
     status = run_status(run)
     job = job_queue().job_for(run.name) if run.path.parent != EXAMPLES_DIR else None
     state = job.state if job is not None and job.active else status["state"]
-    with st.expander(f"{ICON.get(state, ':material/circle:')} {run_label(run)} · {state} · "
-                     f"{status.get('batches_done', 0)}/{status.get('batches_total', '?')} batches"):
+    with st.expander(
+        f"{ICON.get(state, ':material/circle:')} {run_label(run)} · {state} · "
+        f"{status.get('batches_done', 0)}/{status.get('batches_total', '?')} batches"
+    ):
         try:
             record = run.record()
         except RunError as err:
@@ -36,11 +46,16 @@ for run in runs:
         cfg = record["config"]
         home = next((name for name, ws in declared.items() if in_workspace(run, ws)), None)
         if home is None:
-            st.info(f"Its workspace ({cfg['dataset']}, weights {cfg['weights']}) is not declared here: it opens "
-                    "read-only. Declare it in $PRISM_WORKSPACES to resume it or show it on the other pages.",
-                    icon=":material/lock:")
-        st.markdown(f"Workspace **{home or '-'}** · **{cfg['method']}** · primary `{cfg['primary']}` · pool {', '.join(cfg['bn_pool']) or '-'} · "
-                    f"IPC {cfg['ipc']} · {cfg['iterations']} iterations · seed {cfg['seed']}")
+            st.info(
+                f"Its workspace ({cfg['dataset']}, weights {cfg['weights']}) is not declared here: it opens "
+                "read-only. Declare it in $PRISM_WORKSPACES to resume it or show it on the other pages.",
+                icon=":material/lock:",
+            )
+        st.markdown(
+            f"Workspace **{home or '-'}** · **{cfg['method']}** · primary `{cfg['primary']}` · "
+            f"pool {', '.join(cfg['bn_pool']) or '-'} · "
+            f"IPC {cfg['ipc']} · {cfg['iterations']} iterations · seed {cfg['seed']}"
+        )
         st.json(record, expanded=False)
         cols = st.columns(3)
         if run.path.parent != EXAMPLES_DIR and home is not None and state.resumable:
@@ -52,8 +67,14 @@ for run in runs:
                     st.error(f"Cannot resume: {err}")
         if status.get("batches_done"):
             # a callable: the zip is built when the button is clicked, not on every render
-            cols[1].download_button("Download PNGs (zip)", data=partial(export_zip, run), file_name=f"{run.name}.zip",
-                                    mime="application/zip", key=f"zip_{run.name}", on_click="ignore")
+            cols[1].download_button(
+                "Download PNGs (zip)",
+                data=partial(export_zip, run),
+                file_name=f"{run.name}.zip",
+                mime="application/zip",
+                key=f"zip_{run.name}",
+                on_click="ignore",
+            )
         if run.path.parent != EXAMPLES_DIR and not state.active:
             confirm = cols[2].checkbox("Confirm delete", key=f"confirm_{run.name}")
             if cols[2].button("Delete", key=f"delete_{run.name}", disabled=not confirm):

@@ -1,4 +1,5 @@
 """The landing page: a five-step story over the shipped runs, each step a picture, a few sentences and a "Try it"."""
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -16,11 +17,17 @@ from prism_core.workspaces import EMBEDDED_WORKSPACE
 
 ds = dataset(EMBEDDED_WORKSPACE.dataset)  # the tour tells the embedded story, whatever the workspace
 info = ds.info
-EXAMPLES = {name: Run(EXAMPLES_DIR / name) for name in
-            ("example-sre2l", "example-prism-noise", "example-prism", "example-sre2l-real", "example-herding")}
-TITLES = {"example-sre2l": "SRe2L from noise", "example-prism-noise": "PRISM from noise",
-          "example-prism": "PRISM from real images", "example-sre2l-real": "SRe2L from real images",
-          "example-herding": "herding: real images, nothing optimised"}
+EXAMPLES = {
+    name: Run(EXAMPLES_DIR / name)
+    for name in ("example-sre2l", "example-prism-noise", "example-prism", "example-sre2l-real", "example-herding")
+}
+TITLES = {
+    "example-sre2l": "SRe2L from noise",
+    "example-prism-noise": "PRISM from noise",
+    "example-prism": "PRISM from real images",
+    "example-sre2l-real": "SRe2L from real images",
+    "example-herding": "herding: real images, nothing optimised",
+}
 STEPS = ["1 · Distilled data", "2 · One teacher's look", "3 · The priors grid", "4 · PRISM", "5 · What it measures"]
 
 st.title("A tour of dataset distillation")
@@ -50,27 +57,35 @@ def example_measurements(stamps: tuple) -> list[dict]:
         evals = {e["subject"]: e["mean"] for e in stored_evaluations(run)}
         if m is None:
             continue
-        rows.append({"run": TITLES[name], "Vendi (higher = more diverse)": round(m["vendi"], 2),
-                     "random real: Vendi": round(m["random_real"]["vendi"], 2),
-                     "intra-class cosine": round(m["intra_class_cosine_summary"]["mean"], 3),
-                     "nearest-real cosine (fidelity)": round(m["fidelity_mean"]["nearest_real_cosine"], 3),
-                     "student top-1 %": round(evals["run"], 1) if "run" in evals else None,
-                     "random real: top-1 %": round(evals["random-real"], 1) if "random-real" in evals else None})
+        rows.append(
+            {
+                "run": TITLES[name],
+                "Vendi (higher = more diverse)": round(m["vendi"], 2),
+                "random real: Vendi": round(m["random_real"]["vendi"], 2),
+                "intra-class cosine": round(m["intra_class_cosine_summary"]["mean"], 3),
+                "nearest-real cosine (fidelity)": round(m["fidelity_mean"]["nearest_real_cosine"], 3),
+                "student top-1 %": round(evals["run"], 1) if "run" in evals else None,
+                "random real: top-1 %": round(evals["random-real"], 1) if "random-real" in evals else None,
+            }
+        )
     return rows
 
 
 if step == STEPS[0]:
     train = ds.split("train")
-    real = to_uint8(train.load(np.concatenate([class_indices(train, info.class_names.index(c))[:3]
-                                               for c in DEMO_CLASSES]))).numpy()
+    real = to_uint8(
+        train.load(np.concatenate([class_indices(train, info.class_names.index(c))[:3] for c in DEMO_CLASSES]))
+    ).numpy()
     cols = st.columns(4)
     cols[0].image(grid(real, 3, scale=3), caption="Real training images (60,000 of them)")
     for col, name in zip(cols[1:], ("example-sre2l", "example-prism-noise", "example-prism")):
         col.image(class_grid(EXAMPLES[name]), caption=TITLES[name])
-    st.markdown("Dataset distillation replaces a training set with a handful of synthetic **images per class** (IPC) "
-                "that train a model almost as well. SRe2L-style methods *optimise pixels*: a frozen teacher must "
-                "classify them (cross-entropy) and their batch-norm statistics must match the teacher's running "
-                "statistics of the real data. These rows are 3 of the 5 images per class each run made.")
+    st.markdown(
+        "Dataset distillation replaces a training set with a handful of synthetic **images per class** (IPC) "
+        "that train a model almost as well. SRe2L-style methods *optimise pixels*: a frozen teacher must "
+        "classify them (cross-entropy) and their batch-norm statistics must match the teacher's running "
+        "statistics of the real data. These rows are 3 of the 5 images per class each run made."
+    )
     try_it("a quick PRISM run beside its SRe2L baseline (about 20 s)", "Quick demo")
 elif step == STEPS[1]:
     run = EXAMPLES["example-sre2l"]
@@ -81,44 +96,59 @@ elif step == STEPS[1]:
         cols[0].image(gif_bytes(pictures, ms=150), caption="SRe2L from noise, 300 steps (ResNet-18 alone)")
     else:
         cols[0].image(class_grid(run), caption="SRe2L from noise (ResNet-18 alone)")
-    cols[1].markdown("Start from **noise** and let **one** teacher (here the zoo's ResNet-18) supply both terms. The "
-                     "images become what *that architecture* finds typical of a class: textures and strokes in its "
-                     "own style, similar across images. Nothing of the real images' look survives except what the "
-                     "network's statistics encode. This is the architectural prior the next steps make visible.")
+    cols[1].markdown(
+        "Start from **noise** and let **one** teacher (here the zoo's ResNet-18) supply both terms. The "
+        "images become what *that architecture* finds typical of a class: textures and strokes in its "
+        "own style, similar across images. Nothing of the real images' look survives except what the "
+        "network's statistics encode. This is the architectural prior the next steps make visible."
+    )
     try_it("SRe2L from noise on three classes", "SRe2L from noise")
 elif step == STEPS[2]:
     if stored_priors(PRIORS_DIR):
         st.image(priors_picture(PRIORS_DIR), caption="Same noise, same seed, same CE teacher; one BN teacher per row")
     else:
         st.info("The priors grid is not in this checkout: `python -m prism_core priors --out assets/priors`.")
-    st.markdown("Hold everything fixed (the noise, the seed, the CE teacher) and change only the network whose "
-                "**BN statistics** the images must match: each row takes on a different look. Beside each row, a "
-                "held-out model's top-1 (does the class survive?) and the intra-class cosine (lower = more diverse).")
+    st.markdown(
+        "Hold everything fixed (the noise, the seed, the CE teacher) and change only the network whose "
+        "**BN statistics** the images must match: each row takes on a different look. Beside each row, a "
+        "held-out model's top-1 (does the class survive?) and the intra-class cosine (lower = more diverse)."
+    )
     try_it("render the grid for your own classes", page="pages/priors.py")
 elif step == STEPS[3]:
     cols = st.columns(2)
     for col, name in zip(cols, ("example-sre2l", "example-prism-noise")):
         col.image(class_grid(EXAMPLES[name]), caption=f"{TITLES[name]}: same noise, seed and steps")
-    st.markdown("**PRISM** decouples the two terms: a fixed **primary** teacher supervises the logits, and the BN "
-                "statistics come from a set $S$ of architectures drawn from a pool, so no single prior dominates:")
-    st.latex(r"\mathcal{L}(x) = \mathrm{CE}\big(f_{\text{primary}}(A(x)), y\big) + \alpha_{BN}\,\frac{1}{|S|}"
-             r"\sum_{t \in S}\sum_{l} \Big(\big\|\mu_l^t(A(x)) - \hat\mu_l^t\big\|_2 + \big\|\sigma_l^{2,t}(A(x)) - "
-             r"\hat\sigma_l^{2,t}\big\|_2\Big)")
-    st.markdown("$A$ is a random crop, flip and shift; $\\hat\\mu, \\hat\\sigma^2$ are teacher $t$'s running "
-                "statistics. The official rule draws $S$ once per IPC index: the primary plus three slots, each "
-                "filled with probability 1/2 by a distinct pool model, so $|S|$ is 1 to 4 (2.5 on average).")
+    st.markdown(
+        "**PRISM** decouples the two terms: a fixed **primary** teacher supervises the logits, and the BN "
+        "statistics come from a set $S$ of architectures drawn from a pool, so no single prior dominates:"
+    )
+    st.latex(
+        r"\mathcal{L}(x) = \mathrm{CE}\big(f_{\text{primary}}(A(x)), y\big) + \alpha_{BN}\,\frac{1}{|S|}"
+        r"\sum_{t \in S}\sum_{l} \Big(\big\|\mu_l^t(A(x)) - \hat\mu_l^t\big\|_2 + \big\|\sigma_l^{2,t}(A(x)) - "
+        r"\hat\sigma_l^{2,t}\big\|_2\Big)"
+    )
+    st.markdown(
+        "$A$ is a random crop, flip and shift; $\\hat\\mu, \\hat\\sigma^2$ are teacher $t$'s running "
+        "statistics. The official rule draws $S$ once per IPC index: the primary plus three slots, each "
+        "filled with probability 1/2 by a distinct pool model, so $|S|$ is 1 to 4 (2.5 on average)."
+    )
     try_it("PRISM beside SRe2L from the same noise", "PRISM vs SRe2L from noise")
 else:
     st.dataframe(pd.DataFrame(example_measurements(tuple(run_mtime(r) for r in EXAMPLES.values()))), hide_index=True)
-    st.markdown("Read diversity **beside fidelity**: noise-born images are far from real ones, and far from each "
-                "other, so they score as diverse on any feature-space measure; compare runs from the same init. "
-                "Student accuracy here is one small protocol (ResNet-18 student, soft labels from the zoo "
-                "ResNet-18, 300 epochs, 2 seeds): a random real subset of the same size is the bar to beat, and "
-                "soft labels from a strong teacher lift any image set. The last row optimises nothing: **herding** "
-                "picks real training images whose features keep the class mean, the kind of coreset the field now "
-                "asks distilled sets to beat (herding, k-center, easy, difficulty and RDED run in seconds from "
-                "Launch).")
-    st.page_link("pages/results.py", icon=":material/leaderboard:",
-                 label="The full comparison: every method from noise and from real images, students with soft and "
-                       "hard labels, paired differences over seeds with 95 % intervals")
+    st.markdown(
+        "Read diversity **beside fidelity**: noise-born images are far from real ones, and far from each "
+        "other, so they score as diverse on any feature-space measure; compare runs from the same init. "
+        "Student accuracy here is one small protocol (ResNet-18 student, soft labels from the zoo "
+        "ResNet-18, 300 epochs, 2 seeds): a random real subset of the same size is the bar to beat, and "
+        "soft labels from a strong teacher lift any image set. The last row optimises nothing: **herding** "
+        "picks real training images whose features keep the class mean, the kind of coreset the field now "
+        "asks distilled sets to beat (herding, k-center, easy, difficulty and RDED run in seconds from "
+        "Launch)."
+    )
+    st.page_link(
+        "pages/results.py",
+        icon=":material/leaderboard:",
+        label="The full comparison: every method from noise and from real images, students with soft and "
+        "hard labels, paired differences over seeds with 95 % intervals",
+    )
     try_it("compare diversity run by run", page="pages/diversity.py")

@@ -3,28 +3,62 @@
 protocol (rows, claims, students, budgets) -> measure (a cell's tasks) -> runner (Dask) -> store (cells.json) ->
 stats (paired intervals) -> report (markdown, statements) and figure.
 """
+
 from .output import write_outputs
 from .protocol import (
-                       ABLATION,
-                       ALL_ROWS,
-                       CLAIMS,
-                       EVALS,
-                       LABELS,
-                       MAIN,
-                       METRICS,
-                       ROWS,
-                       STUDENTS,
-                       Benchmark,
-                       BenchmarkError,
-                       epochs,
-                       key,
+    ABLATION,
+    ALL_ROWS,
+    CLAIMS,
+    EVALS,
+    LABELS,
+    MAIN,
+    METRICS,
+    ROWS,
+    STUDENTS,
+    Benchmark,
+    BenchmarkError,
+    epochs,
+    key,
 )
 from .report import budget, caveat, coreset_verdict, document, headline, markdown, statements, verdicts
 from .runner import Progress, cluster, run
 from .stats import differences, hours, interval, ipcs, paired, summary
 from .store import SHIPPED, CellStore, load_cells, missing
 
-__all__ = ["write_outputs", "ABLATION", "ALL_ROWS", "CLAIMS", "EVALS", "LABELS", "MAIN", "METRICS", "ROWS", "STUDENTS",
-           "Benchmark", "BenchmarkError", "epochs", "key", "budget", "caveat", "document", "headline", "markdown",
-           "statements", "verdicts", "coreset_verdict", "Progress", "cluster", "run", "differences", "hours", "interval", "ipcs", "paired",
-           "summary", "SHIPPED", "CellStore", "load_cells", "missing"]
+__all__ = [
+    "write_outputs",
+    "ABLATION",
+    "ALL_ROWS",
+    "CLAIMS",
+    "EVALS",
+    "LABELS",
+    "MAIN",
+    "METRICS",
+    "ROWS",
+    "STUDENTS",
+    "Benchmark",
+    "BenchmarkError",
+    "epochs",
+    "key",
+    "budget",
+    "caveat",
+    "document",
+    "headline",
+    "markdown",
+    "statements",
+    "verdicts",
+    "coreset_verdict",
+    "Progress",
+    "cluster",
+    "run",
+    "differences",
+    "hours",
+    "interval",
+    "ipcs",
+    "paired",
+    "summary",
+    "SHIPPED",
+    "CellStore",
+    "load_cells",
+    "missing",
+]

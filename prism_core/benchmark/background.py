@@ -3,6 +3,7 @@
 The thread owns its Dask client (runner.cluster) for the benchmark's life; every result is stored by runner.run as
 it arrives, so a cancelled or crashed benchmark keeps its finished cells and resumes from them.
 """
+
 from __future__ import annotations
 
 import threading
@@ -28,7 +29,7 @@ class BackgroundBenchmark:
     error: str = ""
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
 
-    def start(self) -> "BackgroundBenchmark":
+    def start(self) -> BackgroundBenchmark:
         threading.Thread(target=self._work, name=f"benchmark {self.out.name}", daemon=True).start()
         return self
 
@@ -43,8 +44,14 @@ class BackgroundBenchmark:
         self.state = State.RUNNING
         try:
             with cluster(self.scheduler, self.workers) as client:
-                run(self.bench, CellStore(self.out / "cells.json"), client, self.out / "runs", self._progress,
-                    self._stop.is_set)
+                run(
+                    self.bench,
+                    CellStore(self.out / "cells.json"),
+                    client,
+                    self.out / "runs",
+                    self._progress,
+                    self._stop.is_set,
+                )
             self.state = State.CANCELLED if self._stop.is_set() else State.FINISHED
         except Exception as err:  # shown on the page; the cells stored so far stay
             self.state, self.error = State.FAILED, f"{type(err).__name__}: {err}"

@@ -3,6 +3,7 @@
 Each task takes the `Benchmark` (a small dataclass) and returns plain values, so a task runs the same on this
 machine's local cluster, on another node, or called directly.
 """
+
 from __future__ import annotations
 
 import platform
@@ -28,6 +29,7 @@ from .protocol import REAL_ROWS, Benchmark, BenchmarkError, eval_config
 @dataclass(frozen=True)
 class Images:
     """A cell's image set, in [0, 1], with the seconds it took to make."""
+
     x01: torch.Tensor
     classes: np.ndarray
     seconds: float
@@ -36,6 +38,7 @@ class Images:
 @dataclass(frozen=True)
 class Result:
     """One finished task: an evaluation's top-1 or the metrics, where it ran and how long it took."""
+
     row: str
     ipc: int
     seed: int
@@ -65,13 +68,16 @@ def extractor_name(bench: Benchmark) -> str:
     for name in EXTRACTOR_PREFERENCE:
         if name in zoo:
             return name
-    raise BenchmarkError(f"--workspace {ws.name}: name a held-out 'extractor' in its TOML table (diversity and "
-                         "fidelity are measured in its features)")
+    raise BenchmarkError(
+        f"--workspace {ws.name}: name a held-out 'extractor' in its TOML table (diversity and "
+        "fidelity are measured in its features)"
+    )
 
 
 def _worker() -> str:
     try:
         from distributed import get_worker  # deferred: a cell measured outside Dask needs no Dask
+
         return get_worker().address
     except (ImportError, ValueError):
         return "local"
@@ -100,10 +106,22 @@ def measure_metrics(bench: Benchmark, row: str, ipc: int, seed: int, images: Ima
     info = get_dataset(bench.workspace.dataset).info
     extractor = create_teacher(extractor_name(bench), info, weights=bench.workspace.weights).model
     m = image_metrics(extractor, images.x01, images.classes, bench.workspace.dataset)
-    value = {"vendi": m["vendi"], "cosine": m["intra_class_cosine_summary"]["mean"],
-             **{k: m["fidelity_mean"][k] for k in ("precision", "density", "coverage", "nearest_real_cosine")}}
-    return Result(row, ipc, seed, "metrics", value, time.perf_counter() - started, machine(bench.device), _worker(),
-                  images.seconds)
+    value = {
+        "vendi": m["vendi"],
+        "cosine": m["intra_class_cosine_summary"]["mean"],
+        **{k: m["fidelity_mean"][k] for k in ("precision", "density", "coverage", "nearest_real_cosine")},
+    }
+    return Result(
+        row,
+        ipc,
+        seed,
+        "metrics",
+        value,
+        time.perf_counter() - started,
+        machine(bench.device),
+        _worker(),
+        images.seconds,
+    )
 
 
 def evaluate(bench: Benchmark, row: str, ipc: int, seed: int, label: str, images: Images) -> Result:
@@ -111,7 +129,13 @@ def evaluate(bench: Benchmark, row: str, ipc: int, seed: int, label: str, images
     torch.set_num_threads(bench.threads)
     started = time.perf_counter()
     cfg = replace(eval_config(label, bench.workspace.weights), epochs=bench.epochs_at(ipc), seed=seed)
-    top1 = next(e.mean for e in evaluate_images(images.x01, images.classes, bench.workspace.dataset, cfg, seeds=1,
-                                                device=bench.device, progress=False) if isinstance(e, Evaluated))
-    return Result(row, ipc, seed, label, top1, time.perf_counter() - started, machine(bench.device), _worker(),
-                  images.seconds)
+    top1 = next(
+        e.mean
+        for e in evaluate_images(
+            images.x01, images.classes, bench.workspace.dataset, cfg, seeds=1, device=bench.device, progress=False
+        )
+        if isinstance(e, Evaluated)
+    )
+    return Result(
+        row, ipc, seed, label, top1, time.perf_counter() - started, machine(bench.device), _worker(), images.seconds
+    )

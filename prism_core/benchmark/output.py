@@ -1,4 +1,5 @@
 """A benchmark's documents: results.md and results.png beside its cells.json."""
+
 from __future__ import annotations
 
 from pathlib import Path

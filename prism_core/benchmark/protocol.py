@@ -18,6 +18,7 @@ lr 3e-3, tried on that subset alone (seed 0, so no method's images chose it), li
 against 48.8) but sinks its soft-label one (33.2 against 49.9), so every student keeps lr 1e-3. Diversity and
 fidelity in the features of the workspace's extractor, a model that takes part in no run.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,15 +34,31 @@ PROTOCOL = 1  # cells of another protocol are measured again
 REAL_ROWS = {"random real": "random", "real init images": "first"}
 _METHODS = {"SRe2L": "sre2l", "PRISM": "prism", "PRISM balanced": "prism-balanced"}
 SYNTH_ROWS: dict[str, SynthConfig] = {
-    **{f"{m} · {i}": SynthConfig(method=name, **INIT_SETTINGS[i]) for m, name in _METHODS.items() for i in INIT_SETTINGS},
+    **{
+        f"{m} · {i}": SynthConfig(method=name, **INIT_SETTINGS[i])
+        for m, name in _METHODS.items()
+        for i in INIT_SETTINGS
+    },
     **{f"G-VBSM · {i}": SynthConfig(method="gvbsm", **s) for i, s in GVBSM_INIT_SETTINGS.items()},
 }
 # Selection rules: real training images (RDED: its stitched patches) picked by a rule, no optimisation; and the two
 # BN-matching recipes started from a herding selection instead of the first images, with the real-init setting
-SELECTION_ROWS: dict[str, SynthConfig] = {row: SynthConfig(method=rule) for row, rule in (
-    ("herding", "herding"), ("k-center", "kcenter"), ("easy", "easy"), ("difficulty", "difficulty"), ("RDED", "rded"))}
-SYNTH_ROWS.update({f"{m} · herding": SynthConfig(method=name, **{**INIT_SETTINGS["real"], "init": "herding"})
-                   for m, name in (("SRe2L", "sre2l"), ("PRISM", "prism"))})
+SELECTION_ROWS: dict[str, SynthConfig] = {
+    row: SynthConfig(method=rule)
+    for row, rule in (
+        ("herding", "herding"),
+        ("k-center", "kcenter"),
+        ("easy", "easy"),
+        ("difficulty", "difficulty"),
+        ("RDED", "rded"),
+    )
+}
+SYNTH_ROWS.update(
+    {
+        f"{m} · herding": SynthConfig(method=name, **{**INIT_SETTINGS["real"], "init": "herding"})
+        for m, name in (("SRe2L", "sre2l"), ("PRISM", "prism"))
+    }
+)
 CORESETS = ("random real", "herding", "k-center", "easy", "difficulty")  # real images picked by a rule
 ROWS = (*REAL_ROWS, *SYNTH_ROWS, *SELECTION_ROWS)
 # the rows also measured at IPC 1 and 50
@@ -60,23 +77,43 @@ EVALS = tuple(f"{s} {lab}" for s in STUDENTS for lab in LABELS)
 METRICS = {"Vendi": "vendi", "coverage": "coverage", "intra-class cos": "cosine", "density": "density"}
 MOONSHOT = ("resnet18 soft", "resnet18 hard", "convnet soft", "convnet hard")
 # the claims checked per IPC: (a, b) reads "a beats b"
-CLAIMS = [*((f"{m} · {i}", f"SRe2L · {i}") for i in INIT_SETTINGS for m in ("PRISM", "PRISM balanced")),
-          *((f"PRISM · {i}", "random real") for i in INIT_SETTINGS),
-          ("SRe2L · real", "real init images"), ("PRISM · real", "real init images"),
-          ("real init images", "random real"),
-          ("PRISM · real", "PRISM · noise"), ("SRe2L · real", "SRe2L · noise"),
-          *((f"PRISM balanced · {i}", f"PRISM · {i}") for i in INIT_SETTINGS),
-          *((f"PRISM · {i}", f"G-VBSM · {i}") for i in INIT_SETTINGS),  # the multi-teacher baseline, same init
-          ("PRISM · herding", "herding"), ("SRe2L · herding", "herding"), ("PRISM · herding", "PRISM · real"),
-          ("RDED", "random real"), ("herding", "random real"), ("easy", "random real")]
+CLAIMS = [
+    *((f"{m} · {i}", f"SRe2L · {i}") for i in INIT_SETTINGS for m in ("PRISM", "PRISM balanced")),
+    *((f"PRISM · {i}", "random real") for i in INIT_SETTINGS),
+    ("SRe2L · real", "real init images"),
+    ("PRISM · real", "real init images"),
+    ("real init images", "random real"),
+    ("PRISM · real", "PRISM · noise"),
+    ("SRe2L · real", "SRe2L · noise"),
+    *((f"PRISM balanced · {i}", f"PRISM · {i}") for i in INIT_SETTINGS),
+    *((f"PRISM · {i}", f"G-VBSM · {i}") for i in INIT_SETTINGS),  # the multi-teacher baseline, same init
+    ("PRISM · herding", "herding"),
+    ("SRe2L · herding", "herding"),
+    ("PRISM · herding", "PRISM · real"),
+    ("RDED", "random real"),
+    ("herding", "random real"),
+    ("easy", "random real"),
+]
 
 
 # Named budgets for the app's form: what a class can watch finish, and the shipped protocol.
 PRESETS = {
-    "classroom": dict(rows=("random real", "SRe2L · noise", "PRISM · noise"), ipcs=(1,), seeds=1,
-                      students=("convnet",), labels=LABELS, epochs=20),  # minutes on 2 cores; no interval (1 seed)
-    "coresets": dict(rows=("random real", *SELECTION_ROWS, "SRe2L · herding", "PRISM · herding", "PRISM · real"),
-                     ipcs=(1, 10), seeds=3, students=("resnet18", "convnet"), labels=LABELS, epochs=None),
+    "classroom": dict(
+        rows=("random real", "SRe2L · noise", "PRISM · noise"),
+        ipcs=(1,),
+        seeds=1,
+        students=("convnet",),
+        labels=LABELS,
+        epochs=20,
+    ),  # minutes on 2 cores; no interval (1 seed)
+    "coresets": dict(
+        rows=("random real", *SELECTION_ROWS, "SRe2L · herding", "PRISM · herding", "PRISM · real"),
+        ipcs=(1, 10),
+        seeds=3,
+        students=("resnet18", "convnet"),
+        labels=LABELS,
+        epochs=None,
+    ),
     "paper": dict(rows=MAIN, ipcs=(10,), seeds=3, students=("resnet18", "convnet"), labels=LABELS, epochs=None),
 }
 
@@ -103,6 +140,7 @@ def key(row: str, ipc: int, seed: int) -> str:
 @dataclass(frozen=True)
 class Benchmark:
     """One benchmark request: which cells, measured how. `epochs` None: the protocol's budget per IPC."""
+
     workspace: Workspace
     rows: tuple[str, ...] = MAIN
     ipcs: tuple[int, ...] = (10,)
@@ -118,6 +156,7 @@ class Benchmark:
         def need(ok: bool, message: str) -> None:
             if not ok:
                 raise BenchmarkError(message)
+
         unknown = [r for r in self.rows if r not in ALL_ROWS]
         need(not unknown, f"--rows: unknown {', '.join(map(repr, unknown))}; choose from {', '.join(ALL_ROWS)}")
         need(bool(self.rows), "--rows: give at least one row")
@@ -126,8 +165,10 @@ class Benchmark:
         need(bool(self.students), "--students: give at least one student")
         bad = [lab for lab in self.labels if lab not in LABELS]
         need(not bad and bool(self.labels), f"--labels: choose from {', '.join(LABELS)}, not {', '.join(bad)}")
-        need(bool(self.ipcs) and all(isinstance(i, int) and i > 0 for i in self.ipcs),
-             f"--ipcs: positive integers, got {','.join(map(str, self.ipcs))}")
+        need(
+            bool(self.ipcs) and all(isinstance(i, int) and i > 0 for i in self.ipcs),
+            f"--ipcs: positive integers, got {','.join(map(str, self.ipcs))}",
+        )
         need(isinstance(self.seeds, int) and self.seeds > 0, f"--seeds: a positive integer, got {self.seeds}")
         need(self.epochs is None or self.epochs > 0, f"--epochs: a positive integer, got {self.epochs}")
 
@@ -147,8 +188,9 @@ class Benchmark:
         if cfg.bn_pool is None and pool and self.workspace.zoo_dir is not None:
             zoo = set(self.workspace.teachers())
             cfg = cfg.replace(bn_pool=tuple(t for t in pool if t in zoo))
-        return cfg.replace(ipc=ipc, seed=seed, snapshots=0, device=self.device, **self.workspace.run_fields(),
-                           **self.extra)
+        return cfg.replace(
+            ipc=ipc, seed=seed, snapshots=0, device=self.device, **self.workspace.run_fields(), **self.extra
+        )
 
     def epochs_at(self, ipc: int) -> int:
         return self.epochs or epochs(ipc)

@@ -8,15 +8,16 @@ Tasks that need a GPU ask for the worker resource "GPU": a worker started with `
 cells on its device at once. A task whose worker dies is retried once (the scheduler's allowed-failures), a task
 that raises is retried once; then the cell keeps the error under "failed". Only this client writes the cells.
 """
+
 from __future__ import annotations
 
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from ..data import get_dataset
 from .measure import Result, evaluate, make_images, measure_metrics
@@ -29,6 +30,7 @@ ALLOWED_FAILURES = 1  # worker deaths a task survives before it is stored as fai
 @dataclass(frozen=True)
 class Progress:
     """One finished (or failed) task, with how many of the submitted ones are done."""
+
     done: int
     total: int
     result: Result | None  # None: the task failed
@@ -47,18 +49,25 @@ def cluster(scheduler: str | None = None, workers: int = 2, gpu_slots: int = 0) 
     Streamlit (and its AppTest) is the app's script, not a guarded entry point."""
     from distributed import Client  # deferred: Dask only when a benchmark runs, not when the app imports this
     from distributed.deploy.subprocess import SubprocessCluster
+
     if scheduler:
         try:
             client = Client(scheduler, timeout="10s")
         except (OSError, TimeoutError) as err:
-            raise BenchmarkError(f"--scheduler {scheduler}: cannot reach it ({err}); start one with `dask scheduler` "
-                                 "and workers with `dask worker ADDRESS`") from None
+            raise BenchmarkError(
+                f"--scheduler {scheduler}: cannot reach it ({err}); start one with `dask scheduler` "
+                "and workers with `dask worker ADDRESS`"
+            ) from None
         with client:
             yield client
         return
-    local = SubprocessCluster(n_workers=1 if gpu_slots else workers, threads_per_worker=gpu_slots or 1,
-                              dashboard_address=None, scheduler_kwargs={"allowed_failures": ALLOWED_FAILURES},
-                              worker_kwargs={"resources": {"GPU": gpu_slots}} if gpu_slots else None)
+    local = SubprocessCluster(
+        n_workers=1 if gpu_slots else workers,
+        threads_per_worker=gpu_slots or 1,
+        dashboard_address=None,
+        scheduler_kwargs={"allowed_failures": ALLOWED_FAILURES},
+        worker_kwargs={"resources": {"GPU": gpu_slots}} if gpu_slots else None,
+    )
     with local, Client(local) as client:
         client.wait_for_workers(1 if gpu_slots else workers, timeout=120)
         yield client
@@ -78,23 +87,54 @@ def submit(bench: Benchmark, store: CellStore, client, work: Path) -> dict:
         if not todo and not need_metrics:
             continue
         name = key(row, ipc, seed)
-        images = client.submit(make_images, bench, row, ipc, seed, work, key=f"images {name} {token}", retries=1,
-                               resources=gpu)
+        images = client.submit(
+            make_images, bench, row, ipc, seed, work, key=f"images {name} {token}", retries=1, resources=gpu
+        )
         if need_metrics:
-            tasks[client.submit(measure_metrics, bench, row, ipc, seed, images, key=f"metrics {name} {token}",
-                                retries=1, resources=gpu)] = ("metrics", name)
+            tasks[
+                client.submit(
+                    measure_metrics,
+                    bench,
+                    row,
+                    ipc,
+                    seed,
+                    images,
+                    key=f"metrics {name} {token}",
+                    retries=1,
+                    resources=gpu,
+                )
+            ] = ("metrics", name)
         for label in todo:
-            tasks[client.submit(evaluate, bench, row, ipc, seed, label, images, key=f"{label} {name} {token}",
-                                retries=1, resources=gpu)] = (label, name)
+            tasks[
+                client.submit(
+                    evaluate,
+                    bench,
+                    row,
+                    ipc,
+                    seed,
+                    label,
+                    images,
+                    key=f"{label} {name} {token}",
+                    retries=1,
+                    resources=gpu,
+                )
+            ] = (label, name)
     return tasks
 
 
-def run(bench: Benchmark, store: CellStore, client, work: Path, progress: Callable[[Progress], None] = lambda p: None,
-        should_stop: Callable[[], bool] = lambda: False) -> int:
+def run(
+    bench: Benchmark,
+    store: CellStore,
+    client,
+    work: Path,
+    progress: Callable[[Progress], None] = lambda p: None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> int:
     """Measure what the store lacks; each result is stored as it arrives. Returns the number of failed tasks.
     `should_stop` is polled twice a second: when it turns true the outstanding tasks are cancelled, and nothing
     finished is lost."""
     from distributed import as_completed  # deferred: as above
+
     tasks = submit(bench, store, client, Path(work))
     futures = list(tasks)
     threading.Thread(target=_cancel_when, args=(should_stop, client, futures), daemon=True).start()
@@ -126,8 +166,16 @@ def _cancel_when(should_stop: Callable[[], bool], client, futures: list) -> None
 
 
 def _new_cell(row: str, ipc: int, seed: int, machine: str, train_images: int) -> dict:
-    return {"row": row, "ipc": ipc, "seed": seed, "protocol": PROTOCOL, "top1": {}, "seconds": 0.0,
-            "machine": machine, "train_images": train_images}
+    return {
+        "row": row,
+        "ipc": ipc,
+        "seed": seed,
+        "protocol": PROTOCOL,
+        "top1": {},
+        "seconds": 0.0,
+        "machine": machine,
+        "train_images": train_images,
+    }
 
 
 def _store_result(store: CellStore, r: Result, train_images: int, with_images: bool) -> None:
@@ -151,4 +199,3 @@ def _store_failure(store: CellStore, cell_key: str, task: str, error: str, train
     cell = store.get(row, int(ipc), int(seed)) or _new_cell(row, int(ipc), int(seed), "", train_images)
     cell.setdefault("failed", {})[task] = error
     store.put(cell)
-

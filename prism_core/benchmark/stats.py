@@ -1,10 +1,11 @@
 """Paired statistics over seeds: a row's values per column, mean ± std tables, and paired differences with 95 %
 intervals (Student t) behind every "holds" the report says."""
+
 from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 

@@ -3,6 +3,7 @@
 One client writes it (runner.py collects every result), so there is no lock: a cell is stored as soon as one of
 its evaluations arrives, and a benchmark that stops resumes from what the file holds.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Datasets: Fashion-MNIST (embedded default) and ImageFolder trees, behind one interface."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,9 +11,22 @@ from .idx import DataError, read_idx
 from .image_folder import ImageFolderDataset
 from .shape_only import ShapeOnly, imagenet_shape
 
-__all__ = ["Dataset", "DatasetInfo", "Split", "TensorSplit", "FashionMNIST", "ImageFolderDataset",
-           "DataError", "ShapeOnly", "read_idx", "class_indices", "real_image_indices", "get_dataset", "with_size",
-           "EMBEDDED_DATASET"]
+__all__ = [
+    "Dataset",
+    "DatasetInfo",
+    "Split",
+    "TensorSplit",
+    "FashionMNIST",
+    "ImageFolderDataset",
+    "DataError",
+    "ShapeOnly",
+    "read_idx",
+    "class_indices",
+    "real_image_indices",
+    "get_dataset",
+    "with_size",
+    "EMBEDDED_DATASET",
+]
 
 EMBEDDED_DATASET = _FASHION_MNIST.name  # the default everywhere: offline, on a laptop CPU, with the shipped zoo
 _CACHE: dict[str, Dataset] = {}
@@ -20,7 +34,7 @@ _CACHE: dict[str, Dataset] = {}
 
 def _folder_parts(name: str) -> tuple[str, str]:
     """`folder:/path[:SIZE]` -> (path, SIZE or "")."""
-    rest = name[len("folder:"):]
+    rest = name[len("folder:") :]
     path, _, size = rest.rpartition(":")
     return (path, size) if size.isdigit() and path else (rest, "")
 
@@ -45,7 +59,9 @@ def get_dataset(name: str = EMBEDDED_DATASET, image_size: int | None = None) -> 
         elif name == "imagenet_shape" or name.startswith("imagenet_shape:"):
             size = name.partition(":")[2]
             if size and not (size.isdigit() and 32 <= int(size) <= 1024):
-                raise DataError(f"{name!r}: the image size after 'imagenet_shape:' must be a whole number of pixels, 32-1024")
+                raise DataError(
+                    f"{name!r}: the image size after 'imagenet_shape:' must be a whole number of pixels, 32-1024"
+                )
             _CACHE[key] = imagenet_shape(int(size) if size else image_size or 224)
         elif name.startswith("folder:"):
             path, size = _folder_parts(name)
@@ -53,6 +69,7 @@ def get_dataset(name: str = EMBEDDED_DATASET, image_size: int | None = None) -> 
                 raise DataError(f"{name!r}: the image size after the folder must be 8-1024 pixels")
             _CACHE[key] = ImageFolderDataset(Path(path), image_size=int(size) if size else image_size or 224)
         else:
-            raise DataError(f"unknown dataset {name!r}; use '{EMBEDDED_DATASET}', 'imagenet_shape' or "
-                            "'folder:/path/to/imagefolder'")
+            raise DataError(
+                f"unknown dataset {name!r}; use '{EMBEDDED_DATASET}', 'imagenet_shape' or 'folder:/path/to/imagefolder'"
+            )
     return _CACHE[key]

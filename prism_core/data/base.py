@@ -4,10 +4,12 @@ Images travel as float tensors in [0, 1] (N, C, H, W); models see them normalise
 dataset's mean/std. Synthesis needs "the k-th real image of class c", evaluation needs the
 test split, so a split exposes both class-ordered indices and batched loading.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 import torch

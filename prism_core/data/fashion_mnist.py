@@ -1,4 +1,5 @@
 """Fashion-MNIST from IDX files: the embedded default dataset, padded 28 -> 32 px."""
+
 from __future__ import annotations
 
 import os
@@ -11,15 +12,16 @@ import torch.nn.functional as F
 from .base import DatasetInfo, TensorSplit
 from .idx import DataError, read_idx
 
-CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 INSTALL_HINT = (
     "Install it with `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or put the four IDX "
     "files (train-images-idx3-ubyte[.gz] ...) in a folder and set PRISM_DATA_DIR to it."
 )
-_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-          "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
 
 INFO = DatasetInfo("fashion_mnist", CLASS_NAMES, image_size=32, channels=1, mean=(0.2860,), std=(0.3530,))
 
@@ -79,5 +81,7 @@ class FashionMNIST:
             raise DataError(f"{self.root / stem}[.gz] is missing. {INSTALL_HINT}")
         arr = read_idx(path)
         if arr.ndim != ndim or (ndim == 3 and arr.shape[1:] != (28, 28)):
-            raise DataError(f"{path}: expected {'(N, 28, 28) images' if ndim == 3 else '(N,) labels'}, got shape {arr.shape}")
+            raise DataError(
+                f"{path}: expected {'(N, 28, 28) images' if ndim == 3 else '(N,) labels'}, got shape {arr.shape}"
+            )
         return arr

@@ -1,4 +1,5 @@
 """Parse IDX files (the MNIST family's format) with errors a user can act on."""
+
 from __future__ import annotations
 
 import gzip

@@ -4,12 +4,13 @@ Layout: ROOT/train/<class>/<img>, ROOT/val/<class>/<img> (or test/); a ROOT whos
 class folders serves as the train split. Classes are sorted folder names, images sorted file names,
 so "the k-th image of class c" means what it means in torchvision's ImageFolder.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -74,15 +75,22 @@ def imagenet_descriptions(folders: Sequence[str]) -> tuple[str, ...]:
     if not folders or not all(re.fullmatch(r"n\d{8}", f) for f in folders):
         return tuple(folders)
     from timm.data import ImageNetInfo  # deferred: timm (and torchvision) take seconds to import
+
     info = ImageNetInfo()
     known = set(info.label_names())
     return tuple(info.label_name_to_description(f).split(",")[0] if f in known else f for f in folders)
 
 
 class ImageFolderDataset:
-    def __init__(self, root: Path | str, image_size: int = 224, channels: int = 3,
-                 mean: tuple[float, ...] = IMAGENET_MEAN, std: tuple[float, ...] = IMAGENET_STD,
-                 class_names: Sequence[str] | None = None):
+    def __init__(
+        self,
+        root: Path | str,
+        image_size: int = 224,
+        channels: int = 3,
+        mean: tuple[float, ...] = IMAGENET_MEAN,
+        std: tuple[float, ...] = IMAGENET_STD,
+        class_names: Sequence[str] | None = None,
+    ):
         self.root = Path(root)
         if not self.root.is_dir():
             raise DataError(f"{self.root}: no such folder (expected an ImageFolder tree)")

@@ -1,5 +1,6 @@
 """A generated 3-class ImageFolder (discs, stripes, checkerboards with noise and shifts): a workspace anyone can
 make in seconds, for tests, benchmarks and trying workspaces without data of one's own."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,5 +28,6 @@ def write_shapes(root: Path, train: int = 40, val: int = 10) -> Path:
             (root / split / name).mkdir(parents=True, exist_ok=True)
             for i in range(n):
                 Image.fromarray(shape_image(c, 1000 * c + i + (0 if split == "train" else 500))).save(
-                    root / split / name / f"{i}.png")
+                    root / split / name / f"{i}.png"
+                )
     return root

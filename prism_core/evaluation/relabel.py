@@ -1,10 +1,11 @@
 """Online FKD-style relabelling: the teachers label exactly the crops, flips and CutMix the student sees,
 so no soft-label files are stored; the mixing parameters are recorded so a run can be replayed."""
+
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -21,16 +22,22 @@ class MixConfig:
     cutmix_alpha: float = 1.0  # lambda ~ Beta(alpha, alpha); 0 disables CutMix
 
 
-def random_resized_crops(x: torch.Tensor, scale: tuple[float, float], flip: bool, gen: torch.Generator,
-                         ratio: tuple[float, float] = (3 / 4, 4 / 3)) -> tuple[torch.Tensor, list[tuple]]:
+def random_resized_crops(
+    x: torch.Tensor,
+    scale: tuple[float, float],
+    flip: bool,
+    gen: torch.Generator,
+    ratio: tuple[float, float] = (3 / 4, 4 / 3),
+) -> tuple[torch.Tensor, list[tuple]]:
     """Per-image RandomResizedCrop (+ flip), as the FKD relabel; returns the crops and their boxes."""
     n, _, h, w = x.shape
     out, boxes = torch.empty_like(x), []
     for i in range(n):
         box = sample_crop(h, w, scale, ratio, gen)
         top, left, ch, cw = box
-        crop = F.interpolate(x[i:i + 1, :, top:top + ch, left:left + cw], size=(h, w), mode="bilinear",
-                             align_corners=False)
+        crop = F.interpolate(
+            x[i : i + 1, :, top : top + ch, left : left + cw], size=(h, w), mode="bilinear", align_corners=False
+        )
         flipped = flip and bool(torch.rand((), generator=gen) < 0.5)
         out[i] = crop[0].flip(-1) if flipped else crop[0]
         boxes.append((*box, flipped))

@@ -1,10 +1,12 @@
 """Evaluate runs (and the random-real baseline) in one protocol; results are stored in the run directory."""
+
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import torch
@@ -25,16 +27,27 @@ def check_complete(run: Run) -> None:
         raise RunError(f"{run.path}: no finished batches to evaluate")
     problems = run_problems(run)
     if problems:
-        raise RunError(f"{run.path}: {len(problems)} problem(s) with finished batches (e.g. {'; '.join(problems[:3])}); "
-                       "re-run the synthesis with --overwrite or restore the files")
+        raise RunError(
+            f"{run.path}: {len(problems)} problem(s) with finished batches (e.g. {'; '.join(problems[:3])}); "
+            "re-run the synthesis with --overwrite or restore the files"
+        )
 
 
 def _eval_key(cfg: EvalConfig) -> str:
-    return hashlib.sha256(json.dumps(replace(cfg, seed=0).to_dict(), sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(replace(cfg, seed=0).to_dict(), sort_keys=True, default=str).encode()).hexdigest()[
+        :16
+    ]
 
 
-def evaluate_images(images01: torch.Tensor, labels: np.ndarray, dataset_name: str, cfg: EvalConfig, seeds: int,
-                    device: str = "cpu", progress: bool = True) -> Iterator[Epoch | Trained | Evaluated]:
+def evaluate_images(
+    images01: torch.Tensor,
+    labels: np.ndarray,
+    dataset_name: str,
+    cfg: EvalConfig,
+    seeds: int,
+    device: str = "cpu",
+    progress: bool = True,
+) -> Iterator[Epoch | Trained | Evaluated]:
     """Students from seeds cfg.seed, cfg.seed + 1, ...: their epochs and scores, then the summary (`progress`: a
     tqdm bar per student; off where a caller shows its own, as the benchmark's workers do)."""
     ds = get_dataset(dataset_name)
@@ -47,8 +60,9 @@ def evaluate_images(images01: torch.Tensor, labels: np.ndarray, dataset_name: st
     yield Evaluated(accs, float(np.mean(accs)), float(np.std(accs)))
 
 
-def evaluate_run(run: Run, cfg: EvalConfig, seeds: int = 3, real_baseline: bool = False,
-                 device: str = "cpu", stop=None) -> Iterator[Epoch | Trained | Evaluated | Cancelled]:
+def evaluate_run(
+    run: Run, cfg: EvalConfig, seeds: int = 3, real_baseline: bool = False, device: str = "cpu", stop=None
+) -> Iterator[Epoch | Trained | Evaluated | Cancelled]:
     """Evaluate the run's images (and, optionally, a random real subset at the same IPC and classes, in the
     identical protocol); each result is stored in evaluation.json under its protocol's key."""
     check_complete(run)
@@ -66,8 +80,14 @@ def evaluate_run(run: Run, cfg: EvalConfig, seeds: int = 3, real_baseline: bool 
             if isinstance(event, Evaluated):
                 path = run.path / "evaluation.json"
                 stored = json.loads(path.read_text()) if path.is_file() else {}
-                stored[f"{subject}:{_eval_key(cfg)}"] = {"subject": subject, "config": cfg.to_dict(), "seeds": seeds,
-                                                         "top1": event.top1, "mean": event.mean, "std": event.std}
+                stored[f"{subject}:{_eval_key(cfg)}"] = {
+                    "subject": subject,
+                    "config": cfg.to_dict(),
+                    "seeds": seeds,
+                    "top1": event.top1,
+                    "mean": event.mean,
+                    "std": event.std,
+                }
                 atomic_json(path, stored)
             yield event
 

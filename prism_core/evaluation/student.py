@@ -1,10 +1,12 @@
 """Train a student from scratch on a run's images with online soft labels, and report top-1 on the real
 test split (methods.md sections 2.3 and 5.7)."""
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import torch
@@ -31,8 +33,12 @@ class EvalConfig:
     lr: float = 1e-3
     weight_decay: float = 0.01
     # "ce": what the images teach without a strong teacher's soft labels (CutMix is then off)
-    loss: str = opt("mse_ce", "mse_ce: MSE(soft labels) + 0.1 CE (G-VBSM, PRISM); kl: KL at temperature T (SRe2L); "
-                    "ce: hard labels only, no teacher", ("mse_ce", "kl", "ce"))
+    loss: str = opt(
+        "mse_ce",
+        "mse_ce: MSE(soft labels) + 0.1 CE (G-VBSM, PRISM); kl: KL at temperature T (SRe2L); "
+        "ce: hard labels only, no teacher",
+        ("mse_ce", "kl", "ce"),
+    )
     temperature: float = 20.0
     schedule: str = "cos"  # "cos" (SRe2L) or "cos2" (PRISM/EDC smoothing, st 2.5)
     mix: MixConfig = MixConfig()
@@ -57,8 +63,9 @@ def _param_groups(model: nn.Module, wd: float) -> list[dict]:
     return [{"params": decay, "weight_decay": wd}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def distill_loss(cfg: EvalConfig, student_logits: torch.Tensor, soft: torch.Tensor | None,
-                 hard: torch.Tensor) -> torch.Tensor:
+def distill_loss(
+    cfg: EvalConfig, student_logits: torch.Tensor, soft: torch.Tensor | None, hard: torch.Tensor
+) -> torch.Tensor:
     if cfg.loss == "ce":
         return F.cross_entropy(student_logits, hard)
     if cfg.loss == "kl":
@@ -67,8 +74,14 @@ def distill_loss(cfg: EvalConfig, student_logits: torch.Tensor, soft: torch.Tens
     return F.mse_loss(student_logits, soft) + 0.1 * F.cross_entropy(student_logits, hard)
 
 
-def train_student(images01: torch.Tensor, labels: np.ndarray, dataset: Dataset, cfg: EvalConfig,
-                  device: str = "cpu", progress: bool = True) -> Iterator[Epoch | Trained]:
+def train_student(
+    images01: torch.Tensor,
+    labels: np.ndarray,
+    dataset: Dataset,
+    cfg: EvalConfig,
+    device: str = "cpu",
+    progress: bool = True,
+) -> Iterator[Epoch | Trained]:
     """Yields an Epoch per epoch, then Trained with top-1 on the full test split."""
     if len(images01) == 0:
         raise ValueError("no images to train on")
@@ -76,8 +89,11 @@ def train_student(images01: torch.Tensor, labels: np.ndarray, dataset: Dataset, 
     gen = torch.Generator().manual_seed(cfg.seed)
     student = create_student(cfg.student, info, cfg.seed).to(device)
     hard = cfg.loss == "ce"
-    labeler = None if hard else \
-        SoftLabeler([create_teacher(t, info, weights=cfg.weights).model for t in cfg.teachers]).to(device)
+    labeler = (
+        None
+        if hard
+        else SoftLabeler([create_teacher(t, info, weights=cfg.weights).model for t in cfg.teachers]).to(device)
+    )
     mix = replace(cfg.mix, cutmix_alpha=0.0) if hard else cfg.mix  # a hard label cannot follow a pasted patch
     opt = torch.optim.AdamW(_param_groups(student, cfg.weight_decay), lr=cfg.lr)
     y_all = torch.as_tensor(labels)
@@ -87,7 +103,7 @@ def train_student(images01: torch.Tensor, labels: np.ndarray, dataset: Dataset, 
         order = torch.randperm(len(images01), generator=gen)
         total = 0.0
         for i in range(0, len(order), cfg.batch_size):
-            idx = order[i:i + cfg.batch_size]
+            idx = order[i : i + cfg.batch_size]
             if len(idx) < 2:
                 continue
             view, _ = student_view(images01[idx], mix, gen)

@@ -5,9 +5,10 @@ the classic dataset-distillation ConvNet (depth x [conv 3x3, instance norm, ReLU
 the field's standard student on small images, and a small vision transformer (no convolution, no batch norm), the
 cross-architecture check that images do not carry only the convolutional teachers' priors.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn as nn
@@ -20,10 +21,13 @@ from ..teachers.teacher import InputAdapter
 def convnet(num_classes: int, in_chans: int, image_size: int, width: int = 128, depth: int = 3) -> nn.Module:
     layers: list[nn.Module] = []
     for i in range(depth):
-        layers += [nn.Conv2d(in_chans if i == 0 else width, width, 3, padding=1),
-                   nn.GroupNorm(width, width, affine=True),  # instance norm with learned scale, as the DD code
-                   nn.ReLU(inplace=True), nn.AvgPool2d(2)]
-    side = image_size // 2 ** depth
+        layers += [
+            nn.Conv2d(in_chans if i == 0 else width, width, 3, padding=1),
+            nn.GroupNorm(width, width, affine=True),  # instance norm with learned scale, as the DD code
+            nn.ReLU(inplace=True),
+            nn.AvgPool2d(2),
+        ]
+    side = image_size // 2**depth
     return nn.Sequential(*layers, nn.Flatten(), nn.Linear(width * side * side, num_classes))
 
 
@@ -32,8 +36,17 @@ def vit(num_classes: int, in_chans: int, image_size: int, width: int = 128, dept
     from timm.models.vision_transformer import (
         VisionTransformer,  # deferred: timm (and torchvision) take seconds to import
     )
-    return VisionTransformer(img_size=image_size, patch_size=4, in_chans=in_chans, num_classes=num_classes,
-                             embed_dim=width, depth=depth, num_heads=4, mlp_ratio=2.0)
+
+    return VisionTransformer(
+        img_size=image_size,
+        patch_size=4,
+        in_chans=in_chans,
+        num_classes=num_classes,
+        embed_dim=width,
+        depth=depth,
+        num_heads=4,
+        mlp_ratio=2.0,
+    )
 
 
 # students that are not teacher architectures: name -> builder(num_classes, in_chans, image_size)

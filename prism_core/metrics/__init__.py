@@ -1,4 +1,5 @@
 """Diversity, fidelity and architectural-prior metrics, and UMAP embeddings of runs."""
+
 from ..features import extract_features
 from .diversity import cosine_matrix, intra_class_cosine, mean_offdiag, near_duplicate_rate, summarize, vendi
 from .embedding import embed_runs, embed_sets, umap_2d, warm_up
@@ -6,6 +7,24 @@ from .fidelity import per_class_fidelity, prdc
 from .prior_fit import bn_mismatch
 from .run_metrics import compute_metrics, default_extractor, image_metrics, real_reference, run_images01
 
-__all__ = ["cosine_matrix", "intra_class_cosine", "mean_offdiag", "near_duplicate_rate", "summarize", "vendi", "embed_runs", "embed_sets", "umap_2d", "warm_up",
-           "extract_features", "per_class_fidelity", "prdc", "bn_mismatch", "compute_metrics", "default_extractor", "image_metrics",
-           "real_reference", "run_images01"]
+__all__ = [
+    "cosine_matrix",
+    "intra_class_cosine",
+    "mean_offdiag",
+    "near_duplicate_rate",
+    "summarize",
+    "vendi",
+    "embed_runs",
+    "embed_sets",
+    "umap_2d",
+    "warm_up",
+    "extract_features",
+    "per_class_fidelity",
+    "prdc",
+    "bn_mismatch",
+    "compute_metrics",
+    "default_extractor",
+    "image_metrics",
+    "real_reference",
+    "run_images01",
+]

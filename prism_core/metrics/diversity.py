@@ -1,9 +1,10 @@
 """Intra-class diversity in a feature space: the mean pairwise cosine similarity among a class's images
 (PRISM's Fig. 4 metric; lower is more diverse), the Vendi score (the effective number of distinct images;
 higher is more diverse) and the near-duplicate rate."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -25,7 +26,9 @@ def mean_offdiag(sim: torch.Tensor) -> float:
 NEAR_DUPLICATE = 0.95  # cosine similarity at or above which two images of a class count as near-duplicates
 
 
-def per_class(features: torch.Tensor, classes: np.ndarray, measure: Callable[[torch.Tensor], float]) -> dict[int, float]:
+def per_class(
+    features: torch.Tensor, classes: np.ndarray, measure: Callable[[torch.Tensor], float]
+) -> dict[int, float]:
     classes = np.asarray(classes)
     return {int(c): measure(features[torch.as_tensor(np.flatnonzero(classes == c))]) for c in np.unique(classes)}
 
@@ -48,16 +51,20 @@ def vendi(features: torch.Tensor) -> float:
 
 def near_duplicate_rate(features: torch.Tensor, classes: np.ndarray, threshold: float = NEAR_DUPLICATE) -> float:
     """The fraction of images whose most similar other image of the same class has cosine >= threshold."""
+
     def dupes(f: torch.Tensor) -> float:
         if len(f) < 2:
             return 0.0
         sim = cosine_matrix(f).fill_diagonal_(-1.0)
         return float((sim.max(1).values >= threshold).sum())
+
     counts = per_class(features, classes, dupes)
     return sum(counts.values()) / max(len(features), 1)
 
 
 def summarize(per_class: dict[int, float]) -> dict[str, float]:
     values = np.array([v for v in per_class.values() if not np.isnan(v)])
-    return {"mean": float(values.mean()) if len(values) else float("nan"),
-            "std": float(values.std()) if len(values) else float("nan")}
+    return {
+        "mean": float(values.mean()) if len(values) else float("nan"),
+        "std": float(values.std()) if len(values) else float("nan"),
+    }

@@ -5,12 +5,13 @@ umap's first call in a process JIT-compiles for ~8 s (environment.md section 7);
 `embed_runs` keeps every projection on disk by what it depends on, so a picture seen once (or shipped with the
 example runs) comes back at once.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -32,15 +33,18 @@ RUN_POINTS = 1000  # at most this many points of one run: a large run is shown b
 
 def warm_up() -> None:
     import umap  # deferred: umap (numba) takes seconds to import; only embeddings need it
+
     umap.UMAP(n_neighbors=5, n_epochs=10, random_state=0).fit_transform(np.random.default_rng(0).normal(size=(60, 8)))
 
 
 def umap_2d(features: torch.Tensor, seed: int = 0, n_neighbors: int = 15) -> np.ndarray:
     import umap  # deferred: umap (numba) takes seconds to import; only embeddings need it
+
     if len(features) > MAX_POINTS:
         raise ValueError(f"{len(features)} points; embed at most {MAX_POINTS} (fewer real images per class)")
-    reducer = umap.UMAP(n_neighbors=min(n_neighbors, len(features) - 1), min_dist=0.1, random_state=seed,
-                        metric="cosine", n_jobs=1)
+    reducer = umap.UMAP(
+        n_neighbors=min(n_neighbors, len(features) - 1), min_dist=0.1, random_state=seed, metric="cosine", n_jobs=1
+    )
     return reducer.fit_transform(features.float().numpy()).astype(np.float32)
 
 
@@ -52,22 +56,31 @@ def embed_sets(sets: Sequence[tuple[str, torch.Tensor, np.ndarray, np.ndarray]],
     return {"coords": coords.tolist(), "points": ids, "seed": seed}
 
 
-def embed_runs(runs: Sequence[Run], extractor: str, per_class: int, folders: Sequence[Path],
-               features: Features | None = None, seed: int = 0) -> dict:
+def embed_runs(
+    runs: Sequence[Run],
+    extractor: str,
+    per_class: int,
+    folders: Sequence[Path],
+    features: Features | None = None,
+    seed: int = 0,
+) -> dict:
     """UMAP of the runs' images (of a run with more than RUN_POINTS, its first IPC indices of every class) plus
-    `per_class` real test images of every class (points' sources: run names and "real"). Read from the first of `folders` that holds it, else computed and stored in the last one,
-    under a key of the runs' contents, the extractor, `per_class` and the seed."""
+    `per_class` real test images of every class (points' sources: run names and "real"). Read from the first of
+    `folders` that holds it, else computed and stored in the last one, under a key of the runs' contents, the
+    extractor, `per_class` and the seed."""
     runs = sorted(runs, key=lambda r: r.name)
-    key = hashlib.sha256(json.dumps([VERSION, extractor, per_class, seed, [(r.name, content_key(r)) for r in runs]])
-                         .encode()).hexdigest()[:24]
+    key = hashlib.sha256(
+        json.dumps([VERSION, extractor, per_class, seed, [(r.name, content_key(r)) for r in runs]]).encode()
+    ).hexdigest()[:24]
     for folder in folders:
         if (Path(folder) / f"{key}.json").is_file():
             return json.loads((Path(folder) / f"{key}.json").read_text())
     dataset = runs[0].config().dataset
     info = get_dataset(dataset).info
     weights = model_weights(runs[0])
-    features = features or (lambda name, x, ds: extract_features(create_teacher(name, info, weights=weights).model,
-                                                                  x, info))
+    features = features or (
+        lambda name, x, ds: extract_features(create_teacher(name, info, weights=weights).model, x, info)
+    )
     sets = []
     for run in runs:
         cfg = run.config()

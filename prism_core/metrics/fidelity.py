@@ -1,6 +1,7 @@
 """Fidelity to real data, per class in feature space (Naeem et al. 2020), so that "diverse" cannot mean
 "noise": precision/density (synthetic images inside the real manifold), recall/coverage (real modes
 reached), plus the mean cosine similarity of each synthetic image to its nearest real image."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,12 +26,18 @@ def prdc(real: torch.Tensor, fake: torch.Tensor, k: int = 5) -> dict[str, float]
     recall = (d.T <= r_fake[:, None]).any(0).float().mean()
     coverage = (d.min(1).values <= r_real).float().mean()
     nearest = (F.normalize(fake, dim=1) @ F.normalize(real, dim=1).T).max(1).values.mean()
-    return {"precision": float(precision), "recall": float(recall), "density": float(density),
-            "coverage": float(coverage), "nearest_real_cosine": float(nearest)}
+    return {
+        "precision": float(precision),
+        "recall": float(recall),
+        "density": float(density),
+        "coverage": float(coverage),
+        "nearest_real_cosine": float(nearest),
+    }
 
 
-def per_class_fidelity(real: torch.Tensor, real_classes: np.ndarray, fake: torch.Tensor, fake_classes: np.ndarray,
-                       k: int = 5) -> dict[int, dict[str, float]]:
+def per_class_fidelity(
+    real: torch.Tensor, real_classes: np.ndarray, fake: torch.Tensor, fake_classes: np.ndarray, k: int = 5
+) -> dict[int, dict[str, float]]:
     out = {}
     for c in np.unique(fake_classes):
         r = real[torch.as_tensor(np.flatnonzero(real_classes == c))]

@@ -1,5 +1,6 @@
 """Architectural-prior fit: how far a run's images are from each teacher's BN running statistics, per layer
 (the quantity PRISM optimises, measured on teachers inside and outside the synthesis)."""
+
 from __future__ import annotations
 
 import torch
@@ -17,8 +18,9 @@ def bn_mismatch(teacher: Teacher, images01: torch.Tensor, info: DatasetInfo) -> 
 
     def mismatch(i: int, module: torch.nn.Module, a: torch.Tensor) -> None:
         var, mean = torch.var_mean(a.float(), dim=(0, 2, 3), unbiased=False)
-        out[i] = float(torch.linalg.vector_norm(mean - module.running_mean)
-                       + torch.linalg.vector_norm(var - module.running_var))
+        out[i] = float(
+            torch.linalg.vector_norm(mean - module.running_mean) + torch.linalg.vector_norm(var - module.running_var)
+        )
 
     with layer_inputs(layers, mismatch):
         device = next(teacher.model.parameters()).device

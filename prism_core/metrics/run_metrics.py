@@ -1,5 +1,6 @@
 """Diversity, fidelity and prior fit of a run, stored in the run directory and recomputed only when the
 run's images or the extractor change."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,8 +21,15 @@ from .diversity import NEAR_DUPLICATE, intra_class_cosine, near_duplicate_rate, 
 from .fidelity import per_class_fidelity
 from .prior_fit import bn_mismatch
 
-EXTRACTOR_PREFERENCE = ("convnext_atto", "regnetx_002", "lcnet_050", "ghostnet_050", "shufflenet_v2_x0_5",
-                        "mobilenetv2_050", "resnet18")
+EXTRACTOR_PREFERENCE = (
+    "convnext_atto",
+    "regnetx_002",
+    "lcnet_050",
+    "ghostnet_050",
+    "shufflenet_v2_x0_5",
+    "mobilenetv2_050",
+    "resnet18",
+)
 REAL_PER_CLASS = 100
 VERSION = 2  # of what metrics.json holds: a stored file of another version is recomputed
 
@@ -71,7 +79,9 @@ def _key(run: Run, extractor: str, sha: str) -> str:
     return hashlib.sha256(f"{VERSION}:{extractor}:{sha}:{REAL_PER_CLASS}:{content_key(run)}".encode()).hexdigest()
 
 
-def image_metrics(extractor: torch.nn.Module, x01: torch.Tensor, classes: np.ndarray, dataset_name: str) -> dict[str, Any]:
+def image_metrics(
+    extractor: torch.nn.Module, x01: torch.Tensor, classes: np.ndarray, dataset_name: str
+) -> dict[str, Any]:
     """Intra-class cosine similarity and fidelity to the real test images of the same classes, for any
     image set (a run, a random real subset), in the extractor's feature space."""
     info = get_dataset(dataset_name).info
@@ -94,21 +104,31 @@ def image_metrics(extractor: torch.nn.Module, x01: torch.Tensor, classes: np.nda
 def diversity(feats: torch.Tensor, classes: np.ndarray) -> dict[str, Any]:
     """Vendi score per class (and its mean, `vendi`) and the near-duplicate rate of one image set."""
     per = per_class(feats, classes, vendi)
-    return {"vendi": summarize(per)["mean"], "vendi_per_class": {str(c): v for c, v in per.items()},
-            "near_duplicate_rate": near_duplicate_rate(feats, classes), "near_duplicate_cosine": NEAR_DUPLICATE}
+    return {
+        "vendi": summarize(per)["mean"],
+        "vendi_per_class": {str(c): v for c, v in per.items()},
+        "near_duplicate_rate": near_duplicate_rate(feats, classes),
+        "near_duplicate_cosine": NEAR_DUPLICATE,
+    }
 
 
-def random_real_diversity(extractor: torch.nn.Module, dataset_name: str, classes: np.ndarray, ipc: int) -> dict[str, Any]:
+def random_real_diversity(
+    extractor: torch.nn.Module, dataset_name: str, classes: np.ndarray, ipc: int
+) -> dict[str, Any]:
     """The reference a run's diversity is read against: a random real training subset of the same classes
     and IPC (seed 0), measured the same way."""
     x, labels = random_real_subset(dataset_name, [int(c) for c in np.unique(classes)], ipc, seed=0)
     feats = extract_features(extractor, x, get_dataset(dataset_name).info)
-    return {"ipc": ipc, "intra_class_cosine_summary": summarize(intra_class_cosine(feats, labels)),
-            **diversity(feats, labels)}
+    return {
+        "ipc": ipc,
+        "intra_class_cosine_summary": summarize(intra_class_cosine(feats, labels)),
+        **diversity(feats, labels),
+    }
 
 
-def compute_metrics(run: Run, extractor: str | None = None, force: bool = False,
-                    stored_only: bool = False) -> dict[str, Any] | None:
+def compute_metrics(
+    run: Run, extractor: str | None = None, force: bool = False, stored_only: bool = False
+) -> dict[str, Any] | None:
     """Every metric of a run, stored in its metrics.json under a key of its contents and the extractor; with
     `stored_only`, the stored ones or None (a page that must not spend minutes on a large run asks first)."""
     if not run.finished():
@@ -137,8 +157,14 @@ def compute_metrics(run: Run, extractor: str | None = None, force: bool = False,
     for name, entry in (read_manifest(zoo_dir)["teachers"] if zoo_dir is not None else {}).items():
         if entry["bn_layers"]:
             prior[name] = bn_mismatch(create_teacher(name, info, weights=weights), x, info)
-    result = {"key": key, "extractor": extractor, "extractor_sha256": model.weights_sha256, **measured,
-              "bn_mismatch": prior, "bn_mismatch_total": {n: float(sum(v)) for n, v in prior.items()},
-              "teachers_in_run": sorted(run.record()["teachers"])}
+    result = {
+        "key": key,
+        "extractor": extractor,
+        "extractor_sha256": model.weights_sha256,
+        **measured,
+        "bn_mismatch": prior,
+        "bn_mismatch_total": {n: float(sum(v)) for n, v in prior.items()},
+        "teachers_in_run": sorted(run.record()["teachers"]),
+    }
     atomic_json(cache, result)
     return result

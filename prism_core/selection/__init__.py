@@ -1,4 +1,5 @@
 """Real-image selection: coreset rules and RDED, as selection runs and as the init of a synthesis."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,6 +31,22 @@ def random_real_subset(dataset_name: str, classes: list[int], ipc: int, seed: in
     return torch.cat([picked[c].images01 for c in classes]), np.repeat(classes, ipc)
 
 
-__all__ = ["RULES", "DEFAULT_SELECTOR", "Rule", "Picked", "Candidates", "Selector", "SelectionError", "get_rule",
-           "register_rule", "random_real_subset", "First", "Random", "Herding", "KCenter", "Easy", "Difficulty",
-           "RDED"]
+__all__ = [
+    "RULES",
+    "DEFAULT_SELECTOR",
+    "Rule",
+    "Picked",
+    "Candidates",
+    "Selector",
+    "SelectionError",
+    "get_rule",
+    "register_rule",
+    "random_real_subset",
+    "First",
+    "Random",
+    "Herding",
+    "KCenter",
+    "Easy",
+    "Difficulty",
+    "RDED",
+]

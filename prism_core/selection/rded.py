@@ -19,9 +19,10 @@ the nearest this project comes to RDED's rule (KL at 20 to the observer); the pa
 schedule are not reproduced. Not confirmed: whether resolutions between 64 and 224 px (ImageNette's 128 px
 ConvNets) use factor 2.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -41,12 +42,21 @@ def factor_for(image_size: int) -> int:
 
 class RDED(Rule):
     name, title = "rded", "RDED"
-    summary = ("realistic patches: 5 crops of each of 300 images per class scored by the selector as observer, the "
-               "best stitched factor x factor (1 at <= 64 px, 2 above); no optimisation")
+    summary = (
+        "realistic patches: 5 crops of each of 300 images per class scored by the selector as observer, the "
+        "best stitched factor x factor (1 at <= 64 px, 2 above); no optimisation"
+    )
     candidates = 300
 
-    def pick(self, split: Split, classes: Sequence[int], ipc: int, seed: int, selector: Selector | None,
-             candidates: int | None = None) -> dict[int, Picked]:
+    def pick(
+        self,
+        split: Split,
+        classes: Sequence[int],
+        ipc: int,
+        seed: int,
+        selector: Selector | None,
+        candidates: int | None = None,
+    ) -> dict[int, Picked]:
         if selector is None:
             raise SelectionError("RDED needs an observer model to score its patches (the selector)")
         rng, gen = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
@@ -56,20 +66,24 @@ class RDED(Rule):
             images = split.load(idx)
             size = images.shape[-1]
             factor = factor_for(size)
-            need = ipc * factor ** 2
+            need = ipc * factor**2
             if len(idx) < need:
-                raise SelectionError(f"RDED at IPC {ipc} stitches {need} patches per class, but class {c} offers "
-                                     f"{len(idx)} candidates; lower the IPC or raise the candidates")
+                raise SelectionError(
+                    f"RDED at IPC {ipc} stitches {need} patches per class, but class {c} offers "
+                    f"{len(idx)} candidates; lower the IPC or raise the candidates"
+                )
             patches, losses = self._best_patches(images, c, factor, selector, gen)
             keep = torch.argsort(losses, stable=True)[:need]
-            out[c] = Picked(stitch(patches[keep], factor, ipc, size),
-                            tuple(tuple(int(idx[int(keep[i + j * ipc])]) for j in range(factor ** 2))
-                                  for i in range(ipc)))
+            out[c] = Picked(
+                stitch(patches[keep], factor, ipc, size),
+                tuple(tuple(int(idx[int(keep[i + j * ipc])]) for j in range(factor**2)) for i in range(ipc)),
+            )
         return out
 
     @staticmethod
-    def _best_patches(images: torch.Tensor, label: int, factor: int, selector: Selector, gen: torch.Generator
-                      ) -> tuple[torch.Tensor, torch.Tensor]:
+    def _best_patches(
+        images: torch.Tensor, label: int, factor: int, selector: Selector, gen: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Each image's lowest-loss crop (as a 1/factor-side patch) and that loss."""
         n, _, size, _ = images.shape
         side = size // factor
@@ -82,8 +96,13 @@ class RDED(Rule):
 
 def _crop(image: torch.Tensor, side: int, gen: torch.Generator) -> torch.Tensor:
     top, left, h, w = sample_crop(image.shape[-2], image.shape[-1], CROP_SCALE, (1.0, 1.0), gen)
-    return F.interpolate(image[None, :, top:top + h, left:left + w], size=(side, side), mode="bilinear",
-                         align_corners=False, antialias=True)[0]
+    return F.interpolate(
+        image[None, :, top : top + h, left : left + w],
+        size=(side, side),
+        mode="bilinear",
+        align_corners=False,
+        antialias=True,
+    )[0]
 
 
 def _centred(patches: torch.Tensor, size: int, fill: tuple[float, ...]) -> torch.Tensor:
@@ -94,7 +113,7 @@ def _centred(patches: torch.Tensor, size: int, fill: tuple[float, ...]) -> torch
         return patches
     canvas = torch.tensor(fill, dtype=patches.dtype).view(1, -1, 1, 1).expand(len(patches), -1, size, size).clone()
     at = (size - side) // 2
-    canvas[:, :, at:at + side, at:at + side] = patches
+    canvas[:, :, at : at + side, at : at + side] = patches
     return canvas
 
 
@@ -103,11 +122,11 @@ def stitch(patches: torch.Tensor, factor: int, ipc: int, size: int) -> torch.Ten
     (rows and columns one pixel wider where size is not a multiple of factor)."""
     edges = np.cumsum([0] + [size // factor + (1 if r < size % factor else 0) for r in range(factor)])
     out = torch.zeros(ipc, patches.shape[1], size, size)
-    for k in range(factor ** 2):
+    for k in range(factor**2):
         r, col = divmod(k, factor)
         h, w = edges[r + 1] - edges[r], edges[col + 1] - edges[col]
-        part = patches[k * ipc:(k + 1) * ipc]
+        part = patches[k * ipc : (k + 1) * ipc]
         if part.shape[-2:] != (h, w):
             part = F.interpolate(part, size=(h, w), mode="bilinear", align_corners=False)
-        out[:, :, edges[r]:edges[r + 1], edges[col]:edges[col + 1]] = part
+        out[:, :, edges[r] : edges[r + 1], edges[col] : edges[col + 1]] = part
     return out.clamp(0, 1)

@@ -6,10 +6,12 @@ model's penultimate features and logits on them; the selector is a zoo model tha
 images with the training indices they came from. The same rules serve as selection runs (`--method herding`) and as
 the init of a synthesis (`--init herding`).
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Sequence
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -28,6 +30,7 @@ class SelectionError(ValueError):
 class Picked:
     """One class's chosen images in [0, 1], and the training-split indices each was made from (one per coreset
     image; up to factor² for an RDED collage)."""
+
     images01: torch.Tensor
     sources: tuple[tuple[int, ...], ...]
 
@@ -35,6 +38,7 @@ class Picked:
 @dataclass(frozen=True)
 class Selector:
     """The model that embeds and scores real images for the rules, on the dataset's normalisation."""
+
     model: nn.Module
     info: DatasetInfo
 
@@ -46,6 +50,7 @@ class Selector:
 @dataclass(frozen=True)
 class Candidates:
     """One class's candidates: their training indices, with the selector's features and logits on them."""
+
     label: int
     indices: np.ndarray
     features: torch.Tensor
@@ -65,14 +70,22 @@ def class_pool(split: Split, cls: int, ipc: int) -> np.ndarray:
 
 class Rule:
     """Picks IPC images per class from seeded candidates scored by the selector; subclasses say in what order."""
+
     name: ClassVar[str]
     title: ClassVar[str]
     summary: ClassVar[str]
     candidates: ClassVar[int] = 1000  # per class, drawn with the run's seed (0: the whole class)
     needs_selector: ClassVar[bool] = True
 
-    def pick(self, split: Split, classes: Sequence[int], ipc: int, seed: int, selector: Selector | None,
-             candidates: int | None = None) -> dict[int, Picked]:
+    def pick(
+        self,
+        split: Split,
+        classes: Sequence[int],
+        ipc: int,
+        seed: int,
+        selector: Selector | None,
+        candidates: int | None = None,
+    ) -> dict[int, Picked]:
         if selector is None:
             raise SelectionError(f"the {self.name} rule needs a selector model to embed and score the candidates")
         rng = np.random.default_rng(seed)
@@ -115,8 +128,10 @@ class Random(Rule):
 
 class Herding(Rule):
     name, title = "herding", "herding"
-    summary = ("greedy mean matching (Welling 2009): each next image brings the mean of the chosen features closest "
-               "to the class mean")
+    summary = (
+        "greedy mean matching (Welling 2009): each next image brings the mean of the chosen features closest "
+        "to the class mean"
+    )
 
     def order(self, cand, ipc):
         f = F.normalize(cand.features, dim=1)
@@ -131,8 +146,10 @@ class Herding(Rule):
 
 class KCenter(Rule):
     name, title = "kcenter", "k-center"
-    summary = ("k-center greedy (Sener and Savarese 2018): start at the image nearest the class mean, then add the "
-               "image farthest from those chosen")
+    summary = (
+        "k-center greedy (Sener and Savarese 2018): start at the image nearest the class mean, then add the "
+        "image farthest from those chosen"
+    )
 
     def order(self, cand, ipc):
         f = F.normalize(cand.features, dim=1)
@@ -159,6 +176,7 @@ class Difficulty(Rule):
     ranks from the easiest, starting at quantile 0.5 * log(IPC) / log(candidates) (IPC 1: the easiest tenth; IPC
     10 of 1,000: from the 17th percentile), and each of its IPC equal parts gives its middle image. CAD-Prune's own
     placement was not available to check."""
+
     name, title = "difficulty", "difficulty window"
     summary = "EL2N difficulty, a window placed by the budget: easy images at IPC 1, harder ones as IPC grows"
 

@@ -1,4 +1,5 @@
 """Synthesis: SRe2L, PRISM and G-VBSM as configurations of one engine."""
+
 from .config import MAX_IPC, ConfigError, SynthConfig, validate
 from .engine import SynthesisError, prepare, synthesize
 from .methods import METHODS, get_method, register
@@ -6,5 +7,20 @@ from .plan import make_plan
 from .recipes import resolve
 from .types import BatchSpec, Method, Prepared
 
-__all__ = ["SynthConfig", "ConfigError", "MAX_IPC", "validate", "synthesize", "prepare", "Prepared", "SynthesisError",
-           "BatchSpec", "make_plan", "METHODS", "Method", "get_method", "register", "resolve"]
+__all__ = [
+    "SynthConfig",
+    "ConfigError",
+    "MAX_IPC",
+    "validate",
+    "synthesize",
+    "prepare",
+    "Prepared",
+    "SynthesisError",
+    "BatchSpec",
+    "make_plan",
+    "METHODS",
+    "Method",
+    "get_method",
+    "register",
+    "resolve",
+]

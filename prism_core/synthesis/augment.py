@@ -2,6 +2,7 @@
 
 Parameters come from a seeded generator so that a batch's trajectory is reproducible.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ class CropFlipRoll:
 
     def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         top, left, h, w, flip, dy, dx = self.sample(x.shape[-2], x.shape[-1], gen)
-        x = x[..., top:top + h, left:left + w]
+        x = x[..., top : top + h, left : left + w]
         if (h, w) != (self.size, self.size):
             x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False)
         if flip:

@@ -1,12 +1,14 @@
 """Which BN teachers supervise a batch (PRISM's set S), drawn from a seeded generator and recorded."""
+
 from __future__ import annotations
 
 import random
-from typing import Sequence
+from collections.abc import Sequence
 
 
-def draw_bn_set(primary: str, pool: Sequence[str], rule: str, k: int, include_primary: bool,
-                rng: random.Random) -> list[str]:
+def draw_bn_set(
+    primary: str, pool: Sequence[str], rule: str, k: int, include_primary: bool, rng: random.Random
+) -> list[str]:
     """official: S = {primary} + 3 slots, each filled with p=0.5 by a distinct pool model (methods.md 5.2).
     k: S = {primary} + (k-1) distinct pool models, or k pool models when the primary is excluded.
     With the primary excluded, S is never empty: an empty official draw takes one pool model.

@@ -5,10 +5,11 @@ conv/patch) statistics inside the graph and returns their loss. Graphs are cache
 input shape (and per statistics on/off and group count), so they compile on the first batch of a process
 and are reused by later batches and later runs on the same teachers.
 """
+
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Callable
+from collections.abc import Callable
+from functools import cache
 
 import torch
 
@@ -18,7 +19,7 @@ from .hooks import forward_with_stats
 RECOMPILE_LIMIT = 64
 
 
-@lru_cache(maxsize=None)
+@cache
 def teacher_forward(mode: str = "off") -> Callable:
     """`forward_with_stats`, compiled with torch.compile's `mode` unless mode is "off"."""
     if mode == "off":

@@ -3,6 +3,7 @@
 Fields left as None take the method's recipe default (see `recipes.py`); a resolved config has every
 value explicit, and that is what a run directory records.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,43 +26,75 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class SynthConfig:
     """A synthesis run. Fields left None take the method's recipe default (recipes.py)."""
+
     method: str = opt("prism", "the recipe (methods.py): sre2l, prism, gvbsm or a registered one")
     dataset: str = opt(EMBEDDED_DATASET, f"{EMBEDDED_DATASET}, folder:/path/to/imagefolder or imagenet_shape[:SIZE]")
     primary: str = opt("resnet18", "the logit (CE) teacher, e.g. resnet18", label="Primary (logit) teacher")
     bn_pool: tuple[str, ...] | None = opt(None, "BN teachers: PRISM's candidate pool, G-VBSM's round-robin backbones")
     weights: str = opt("zoo", "every teacher's weights: zoo, pretrained, random or a checkpoint file")
     checkpoints: dict[str, str] | None = opt(None, "per-teacher checkpoint files, overriding `weights` for those")
-    subset_rule: str | None = opt(None, "PRISM's BN set: official (primary + 3 slots, p=0.5 each) or k teachers",
-                                  ("official", "k"), label="Subset rule")
+    subset_rule: str | None = opt(
+        None,
+        "PRISM's BN set: official (primary + 3 slots, p=0.5 each) or k teachers",
+        ("official", "k"),
+        label="Subset rule",
+    )
     subset_k: int = opt(2, "PRISM's k rule: teachers in the BN set", label="k teachers", bounds=(1, 10))
     include_primary: bool = opt(True, "PRISM: the primary is also in the BN set", label="Primary also in the BN set")
-    selection: str = opt("pre", "PRISM's BN set drawn once per IPC index (pre) or re-drawn while optimising (intra)",
-                         ("pre", "intra"), label="Teacher selection")
-    reselect_every: int = opt(1, "intra selection: re-draw the BN set every K steps",
-                              label="Re-draw every K steps (intra)", bounds=(1, 10_000))
+    selection: str = opt(
+        "pre",
+        "PRISM's BN set drawn once per IPC index (pre) or re-drawn while optimising (intra)",
+        ("pre", "intra"),
+        label="Teacher selection",
+    )
+    reselect_every: int = opt(
+        1,
+        "intra selection: re-draw the BN set every K steps",
+        label="Re-draw every K steps (intra)",
+        bounds=(1, 10_000),
+    )
     ipc: int = opt(10, "images per class", label="Images per class (IPC)", bounds=(0, MAX_IPC))
     classes: tuple[int, ...] | None = opt(None, "class ids (default: all)", label="Classes")
     iterations: int | None = opt(None, "optimisation steps per batch", label="Iterations per batch", bounds=(0, None))
     vary_iterations: bool | None = opt(None, "PRISM's 4000 - 500*(k mod 8) steps for IPC index k, scaled to iterations")
-    lr: float | None = opt(None, "Adam learning rate on the pixels (cosine schedule)", label="Learning rate",
-                           bounds=(0.0, None))
-    r_bn: float | None = opt(None, "weight of the statistics (BN) term", label="Statistics (BN) weight",
-                             bounds=(0.0, None))
+    lr: float | None = opt(
+        None, "Adam learning rate on the pixels (cosine schedule)", label="Learning rate", bounds=(0.0, None)
+    )
+    r_bn: float | None = opt(
+        None, "weight of the statistics (BN) term", label="Statistics (BN) weight", bounds=(0.0, None)
+    )
     first_bn_multiplier: float = opt(10.0, "extra weight of the first statistics layer")
-    init: str | None = opt(None, "start from noise or from real images picked by a selection rule: first (the k-th "
-                                 "training image of each class; alias real), random, herding, kcenter, easy, "
-                                 "difficulty or rded", ("noise", *RULES, "real"), label="Init")
-    selector: str = opt(DEFAULT_SELECTOR, "the model that embeds and scores real images for a selection rule (init "
-                                          "or method); best one that takes no part in the evaluation",
-                         label="Selector (embeds and scores real images for the rule)")
-    candidates: int | None = opt(None, "training images per class a selection rule draws (with the seed) to choose "
-                                       "from; 0: all (default: the rule's own, 1,000; RDED's 300)")
-    batch_formation: str | None = opt(None, "one IPC index across classes (cross-class) or consecutive images of a "
-                                            "class (class-grouped)", ("cross-class", "class-grouped"),
-                                  label="Batch formation")
+    init: str | None = opt(
+        None,
+        "start from noise or from real images picked by a selection rule: first (the k-th "
+        "training image of each class; alias real), random, herding, kcenter, easy, "
+        "difficulty or rded",
+        ("noise", *RULES, "real"),
+        label="Init",
+    )
+    selector: str = opt(
+        DEFAULT_SELECTOR,
+        "the model that embeds and scores real images for a selection rule (init "
+        "or method); best one that takes no part in the evaluation",
+        label="Selector (embeds and scores real images for the rule)",
+    )
+    candidates: int | None = opt(
+        None,
+        "training images per class a selection rule draws (with the seed) to choose "
+        "from; 0: all (default: the rule's own, 1,000; RDED's 300)",
+    )
+    batch_formation: str | None = opt(
+        None,
+        "one IPC index across classes (cross-class) or consecutive images of a class (class-grouped)",
+        ("cross-class", "class-grouped"),
+        label="Batch formation",
+    )
     batch_size: int = opt(100, "images per reference batch")
-    pack: int = opt(1, "reference batches per forward, each keeping its own statistics, seed and BN set (GPU speed; "
-                       "the images do not change)")
+    pack: int = opt(
+        1,
+        "reference batches per forward, each keeping its own statistics, seed and BN set (GPU speed; "
+        "the images do not change)",
+    )
     jitter: int | None = opt(None, "max roll in pixels (default: the references' 32 at 224 px; 2 at <= 64 px)")
     crop_scale: tuple[float, float] | None = opt(None, "RandomResizedCrop scale (default 0.08,1; 0.5,1 at <= 64 px)")
     flip: bool = opt(True, "random horizontal flip")
@@ -73,15 +106,23 @@ class SynthConfig:
     stats_images: int = opt(2048, "G-VBSM: real images behind the conv/patch reference statistics")
     seed: int = opt(0, "seeds every batch's init, augmentation and BN-set draws", label="Seed", bounds=(0, None))
     preview_every: int = opt(0, "steps between preview snapshots (0: none)")
-    snapshots: int = opt(16, "trajectory frames kept per batch (uint8, evenly spaced, plus the init and the result): "
-                             "Gallery's step slider and `export --gif`; 0 for research-scale runs")
+    snapshots: int = opt(
+        16,
+        "trajectory frames kept per batch (uint8, evenly spaced, plus the init and the result): "
+        "Gallery's step slider and `export --gif`; 0 for research-scale runs",
+    )
     log_every: int = opt(10, "steps between logged loss values (the only host syncs)")
     device: str = opt("cpu", "cpu, cuda or cuda:N (under torchrun, cuda is each rank's GPU)")
-    precision: str = opt("fp32", "bf16: teacher forwards under autocast; statistics and losses stay fp32",
-                         ("fp32", "bf16"))
+    precision: str = opt(
+        "fp32", "bf16: teacher forwards under autocast; statistics and losses stay fp32", ("fp32", "bf16")
+    )
     channels_last: bool = opt(False, "NHWC teacher weights and activations (faster convolutions on GPUs)")
-    compile: str = opt("off", "torch.compile the teacher forwards with their statistics (default mode; "
-                              "reduce-overhead adds CUDA graphs); once per teacher and shape", COMPILE_MODES)
+    compile: str = opt(
+        "off",
+        "torch.compile the teacher forwards with their statistics (default mode; "
+        "reduce-overhead adds CUDA graphs); once per teacher and shape",
+        COMPILE_MODES,
+    )
 
     def __post_init__(self) -> None:
         if self.init == "real":  # the name before selection rules: the first k images of each class
@@ -95,7 +136,7 @@ class SynthConfig:
         return json.dumps(self.to_dict(), indent=1)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "SynthConfig":
+    def from_dict(cls, data: dict[str, Any]) -> SynthConfig:
         if not isinstance(data, dict):
             raise ConfigError("a config must be a JSON object")
         known = {f.name for f in fields(cls)}
@@ -106,14 +147,14 @@ class SynthConfig:
         return cls(**{k: tuple(v) if k in tuples and v is not None else v for k, v in data.items()})
 
     @classmethod
-    def from_json(cls, text: str) -> "SynthConfig":
+    def from_json(cls, text: str) -> SynthConfig:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:
             raise ConfigError(f"config is not valid JSON: {err}") from None
         return cls.from_dict(data)
 
-    def replace(self, **changes: Any) -> "SynthConfig":
+    def replace(self, **changes: Any) -> SynthConfig:
         return replace(self, **changes)
 
 
@@ -124,22 +165,30 @@ def help_for(name: str) -> str:
 
 def validate(cfg: SynthConfig, num_classes: int) -> None:
     """Checks that need no teacher: ranges, choices, class ids. Teacher checks happen when they load."""
+
     def need(ok: bool, msg: str) -> None:
         if not ok:
             raise ConfigError(msg)
 
     need(isinstance(cfg.ipc, int) and cfg.ipc > 0, f"ipc must be a positive integer (images per class), got {cfg.ipc}")
     need(cfg.ipc <= MAX_IPC, f"ipc {cfg.ipc} is beyond the limit of {MAX_IPC} images per class")
-    need(cfg.iterations is None or (isinstance(cfg.iterations, int) and cfg.iterations >= 0),
-         f"iterations must be a non-negative integer (0 only for a selection), got {cfg.iterations}")
-    need(cfg.lr is None or (isinstance(cfg.lr, (int, float)) and math.isfinite(cfg.lr) and cfg.lr > 0),
-         f"lr must be a finite positive number, got {cfg.lr}")
+    need(
+        cfg.iterations is None or (isinstance(cfg.iterations, int) and cfg.iterations >= 0),
+        f"iterations must be a non-negative integer (0 only for a selection), got {cfg.iterations}",
+    )
+    need(
+        cfg.lr is None or (isinstance(cfg.lr, (int, float)) and math.isfinite(cfg.lr) and cfg.lr > 0),
+        f"lr must be a finite positive number, got {cfg.lr}",
+    )
     for name in ("r_bn", "first_bn_multiplier", "tv_l2", "l2", "dd_weight", "dd_tau"):
         value = getattr(cfg, name)
         if value is None:
             continue
         need(math.isfinite(value) and value >= 0, f"{name} must be a finite non-negative number, got {value}")
-    need(cfg.classes is None or len(cfg.classes) > 0, "the class list is empty: give at least one class (or omit it for all)")
+    need(
+        cfg.classes is None or len(cfg.classes) > 0,
+        "the class list is empty: give at least one class (or omit it for all)",
+    )
     bad = [c for c in (cfg.classes or ()) if not isinstance(c, int) or not 0 <= c < num_classes]
     need(not bad, f"class ids {bad} are outside 0..{num_classes - 1}")
     need(cfg.classes is None or len(set(cfg.classes)) == len(cfg.classes), "the class list repeats a class")
@@ -148,12 +197,19 @@ def validate(cfg: SynthConfig, num_classes: int) -> None:
     need(cfg.subset_rule in (None, "official", "k"), f"subset_rule must be 'official' or 'k', not {cfg.subset_rule!r}")
     need(cfg.subset_k > 0, "subset_k must be positive")
     need(cfg.init in (None, "noise", *RULES), f"init must be noise or one of {', '.join(RULES)}, not {cfg.init!r}")
-    need(cfg.candidates is None or (isinstance(cfg.candidates, int) and cfg.candidates >= 0),
-         f"candidates must be a non-negative integer (0: the whole class), got {cfg.candidates}")
-    need(cfg.batch_formation in (None, "cross-class", "class-grouped"),
-         f"batch_formation must be 'cross-class' or 'class-grouped', not {cfg.batch_formation!r}")
+    need(
+        cfg.candidates is None or (isinstance(cfg.candidates, int) and cfg.candidates >= 0),
+        f"candidates must be a non-negative integer (0: the whole class), got {cfg.candidates}",
+    )
+    need(
+        cfg.batch_formation in (None, "cross-class", "class-grouped"),
+        f"batch_formation must be 'cross-class' or 'class-grouped', not {cfg.batch_formation!r}",
+    )
     need(cfg.batch_size > 0, "batch_size must be positive")
-    need(isinstance(cfg.pack, int) and cfg.pack > 0, f"pack must be a positive integer (groups per forward), got {cfg.pack}")
+    need(
+        isinstance(cfg.pack, int) and cfg.pack > 0,
+        f"pack must be a positive integer (groups per forward), got {cfg.pack}",
+    )
     lo, hi = cfg.crop_scale or (0.08, 1.0)
     need(0 < lo <= hi <= 1, f"crop_scale must satisfy 0 < min <= max <= 1, got {cfg.crop_scale}")
     need(0 <= cfg.ema_alpha < 1, "ema_alpha must be in [0, 1)")

@@ -6,6 +6,7 @@ Events are the typed records of `prism_core.events`: Started, Step (loss terms a
 (uint8 images at a stride), BatchDone (a batch finished and written), Done or Cancelled. The CLI, the
 app and the tests all consume the same stream. Losses stay on the device between logging strides.
 """
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -13,10 +14,11 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import torch
 
@@ -60,34 +62,44 @@ def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
         get_spec(name)  # unknown architecture: a clear error before anything loads
     for name in stat_teachers:
         if bn_layer_count(name) == 0:
-            raise ConfigError(f"{name} has no BatchNorm layers, so it cannot be a BN teacher; "
-                              f"use it as the primary (logit) teacher instead, or remove it from the BN pool")
+            raise ConfigError(
+                f"{name} has no BatchNorm layers, so it cannot be a BN teacher; "
+                f"use it as the primary (logit) teacher instead, or remove it from the BN pool"
+            )
     method.check(cfg)
     if method.optimises and cfg.iterations == 0:
-        raise ConfigError(f"iterations must be a positive integer for {method.name}, which optimises, got 0; to keep "
-                          "real images as they are, run a selection (--method random, herding, kcenter, easy, ...)")
+        raise ConfigError(
+            f"iterations must be a positive integer for {method.name}, which optimises, got 0; to keep "
+            "real images as they are, run a selection (--method random, herding, kcenter, easy, ...)"
+        )
     if cfg.init != "noise":
         train = dataset.split("train")
         short = {c: len(class_indices(train, c)) for c in cfg.classes if len(class_indices(train, c)) < cfg.ipc}
         if short:
-            raise ConfigError(f"real-image init needs {cfg.ipc} training images per class, but classes {short} "
-                              "have fewer; lower the IPC or use noise init")
+            raise ConfigError(
+                f"real-image init needs {cfg.ipc} training images per class, but classes {short} "
+                "have fewer; lower the IPC or use noise init"
+            )
     device = local_device(cfg.device)
     load = cache.get if cache is not None else create_teacher
     stray = sorted(set(cfg.checkpoints or {}) - set(names))
     if stray:
-        raise ConfigError(f"checkpoints given for {', '.join(stray)}, which take no part in this run "
-                          f"(its teachers: {', '.join(names)})")
+        raise ConfigError(
+            f"checkpoints given for {', '.join(stray)}, which take no part in this run "
+            f"(its teachers: {', '.join(names)})"
+        )
     weights = {name: (cfg.checkpoints or {}).get(name, cfg.weights) for name in names}
     teachers = {name: load(name, info, weights=weights[name], device=device) for name in names}
     for teacher in teachers.values():
         teacher.model.to(memory_format=torch.channels_last if cfg.channels_last else torch.contiguous_format)
-    return Prepared(cfg, dataset, teachers, make_plan(cfg, method), method, device,
-                    init=_pick_init(cfg, dataset, load, device))
+    return Prepared(
+        cfg, dataset, teachers, make_plan(cfg, method), method, device, init=_pick_init(cfg, dataset, load, device)
+    )
 
 
-def _pick_init(cfg: SynthConfig, dataset: Dataset, load: Callable[..., Teacher], device: torch.device
-               ) -> dict[int, Picked] | None:
+def _pick_init(
+    cfg: SynthConfig, dataset: Dataset, load: Callable[..., Teacher], device: torch.device
+) -> dict[int, Picked] | None:
     """The selection rule's real images per class (its selector loaded only when the rule scores images)."""
     if cfg.init == "noise":
         return None
@@ -97,9 +109,10 @@ def _pick_init(cfg: SynthConfig, dataset: Dataset, load: Callable[..., Teacher],
         try:
             model = load(cfg.selector, dataset.info, weights=cfg.weights, device=device).model
         except (TeacherError, ValueError) as err:
-            raise ConfigError(f"the {rule.name} rule embeds and scores images with the selector {cfg.selector}, which "
-                              f"cannot load ({err}); name another with --selector (or `selector` in the workspace)"
-                              ) from None
+            raise ConfigError(
+                f"the {rule.name} rule embeds and scores images with the selector {cfg.selector}, which "
+                f"cannot load ({err}); name another with --selector (or `selector` in the workspace)"
+            ) from None
         selector = Selector(model, dataset.info)
     try:
         return rule.pick(dataset.split("train"), cfg.classes, cfg.ipc, cfg.seed, selector, cfg.candidates)
@@ -109,18 +122,29 @@ def _pick_init(cfg: SynthConfig, dataset: Dataset, load: Callable[..., Teacher],
 
 def run_record(p: Prepared) -> dict[str, Any]:
     versions = {pkg: importlib.metadata.version(pkg) for pkg in ("torch", "timm", "torchvision", "numpy")}
-    return {"config": p.config.to_dict(), "class_names": list(p.dataset.info.class_names), "teachers": {n: t.identity() for n, t in p.teachers.items()},
-            "plan": {"batches": len(p.plan), "images": sum(len(b.classes) for b in p.plan)},
-            "versions": {"prism_core": __version__, **versions}, "created": time.time()}
+    return {
+        "config": p.config.to_dict(),
+        "class_names": list(p.dataset.info.class_names),
+        "teachers": {n: t.identity() for n, t in p.teachers.items()},
+        "plan": {"batches": len(p.plan), "images": sum(len(b.classes) for b in p.plan)},
+        "versions": {"prism_core": __version__, **versions},
+        "created": time.time(),
+    }
 
 
 class _Stopped(Exception):
     pass
 
 
-def synthesize(cfg: SynthConfig | Prepared, run_dir: Path | str | None = None, *, resume: bool = False,
-               overwrite: bool = False, stop: threading.Event | Callable[[], bool] | None = None,
-               shard: tuple[int, int] = (0, 1)) -> Iterator[Started | Step | Preview | BatchDone | Done | Cancelled]:
+def synthesize(
+    cfg: SynthConfig | Prepared,
+    run_dir: Path | str | None = None,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    stop: threading.Event | Callable[[], bool] | None = None,
+    shard: tuple[int, int] = (0, 1),
+) -> Iterator[Started | Step | Preview | BatchDone | Done | Cancelled]:
     """Optimise every batch of the plan (this process's shard of it), yielding progress events.
 
     With `run_dir`, batches are written to the run store as they finish; re-running on an interrupted
@@ -138,12 +162,19 @@ def synthesize(cfg: SynthConfig | Prepared, run_dir: Path | str | None = None, *
 
 
 def _unwritable(run: Run, err: OSError) -> RunError:
-    return RunError(f"cannot write the run in {run.path} ({err.strerror or err}); "
-                    "nothing was changed: free space or make it writable, then run the same command again")
+    return RunError(
+        f"cannot write the run in {run.path} ({err.strerror or err}); "
+        "nothing was changed: free space or make it writable, then run the same command again"
+    )
 
 
-def run_plan(prepared: Prepared, run: Run | None, *, stop: threading.Event | Callable[[], bool] | None = None,
-             shard: tuple[int, int] = (0, 1)) -> Iterator[Started | Step | Preview | BatchDone | Done | Cancelled]:
+def run_plan(
+    prepared: Prepared,
+    run: Run | None,
+    *,
+    stop: threading.Event | Callable[[], bool] | None = None,
+    shard: tuple[int, int] = (0, 1),
+) -> Iterator[Started | Step | Preview | BatchDone | Done | Cancelled]:
     """Optimise the plan's unfinished batches (this process's shard) into an opened run, or none, yielding
     progress events. The job queue opens a job's run when it is submitted and continues it here."""
     should_stop = stop.is_set if isinstance(stop, threading.Event) else (stop or (lambda: False))
@@ -157,7 +188,9 @@ def run_plan(prepared: Prepared, run: Run | None, *, stop: threading.Event | Cal
     mine = [b for b in plan if b.index % shard[1] == shard[0]]
     todo = [b for b in mine if b.index not in done]
     total_images = sum(len(b.classes) * b.iterations for b in todo)
-    yield Started(cfg.to_dict(), len(plan), [b.index for b in todo], len(mine) - len(todo), str(run.path) if run else None)
+    yield Started(
+        cfg.to_dict(), len(plan), [b.index for b in todo], len(mine) - len(todo), str(run.path) if run else None
+    )
     image_iters_done, t0 = 0, time.perf_counter()
     batches = _batch_events(prepared, todo, should_stop)
     try:
@@ -172,8 +205,12 @@ def run_plan(prepared: Prepared, run: Run | None, *, stop: threading.Event | Cal
                 image_iters_done += len(spec.classes) * spec.iterations
                 if run is not None:
                     images01 = prepared.dataset.info.denormalize(event.pixels).clamp(0, 1)
-                    run.write_batch(event.record, event.pixels, images01,
-                                    trajectory=(event.frame_steps, event.frames) if event.frames is not None else None)
+                    run.write_batch(
+                        event.record,
+                        event.pixels,
+                        images01,
+                        trajectory=(event.frame_steps, event.frames) if event.frames is not None else None,
+                    )
             yield event
     except (_Stopped, KeyboardInterrupt) as err:
         _set_status(run, State.CANCELLED, len(plan))
@@ -188,8 +225,12 @@ def run_plan(prepared: Prepared, run: Run | None, *, stop: threading.Event | Cal
         _set_status(run, State.FAILED, len(plan), error=msg)
         raise SynthesisError(msg) from None
     except BaseException as err:
-        _set_status(run, State.FAILED, len(plan), error=str(err) if isinstance(err, SynthesisError)
-                    else f"{type(err).__name__}: {err}")
+        _set_status(
+            run,
+            State.FAILED,
+            len(plan),
+            error=str(err) if isinstance(err, SynthesisError) else f"{type(err).__name__}: {err}",
+        )
         raise
     finally:
         batches.close()  # removes the statistics hooks whatever ended the run
@@ -198,8 +239,9 @@ def run_plan(prepared: Prepared, run: Run | None, *, stop: threading.Event | Cal
     yield Done(time.perf_counter() - t0, len(todo))
 
 
-def _batch_events(p: Prepared, todo: list[BatchSpec], should_stop: Callable[[], bool]
-                  ) -> Iterator[tuple[BatchSpec, Step | Preview | BatchDone]]:
+def _batch_events(
+    p: Prepared, todo: list[BatchSpec], should_stop: Callable[[], bool]
+) -> Iterator[tuple[BatchSpec, Step | Preview | BatchDone]]:
     """Every batch's events, with the run's statistics hooks attached throughout and removed on any exit.
 
     The hooks are built once per run (G-VBSM's reference statistics included) and stay attached, so a
@@ -231,8 +273,9 @@ def _set_status(run: Run | None, state: State, batches_total: int, **info: Any) 
             pass
 
 
-def open_run(run: Run, p: Prepared, resume: bool = False, overwrite: bool = False,
-             primary_rank: bool = True) -> Prepared:
+def open_run(
+    run: Run, p: Prepared, resume: bool = False, overwrite: bool = False, primary_rank: bool = True
+) -> Prepared:
     """Create the run directory, or check an existing one against `p`; returns what the run will optimise (the
     stored configuration's, with `resume`). `run_plan` reads which batches are finished when it starts.
 
@@ -254,16 +297,18 @@ def open_run(run: Run, p: Prepared, resume: bool = False, overwrite: bool = Fals
     stored = run.config()
     if stored != p.config:
         if not resume:
-            diff = {k: (v, getattr(p.config, k)) for k, v in stored.to_dict().items()
-                    if v != p.config.to_dict()[k]}
-            raise RunError(f"{run.path} holds a run with a different configuration ({', '.join(diff)} differ); "
-                           "pass --resume to continue it as stored, --overwrite to replace it, or choose another --out")
+            diff = {k: (v, getattr(p.config, k)) for k, v in stored.to_dict().items() if v != p.config.to_dict()[k]}
+            raise RunError(
+                f"{run.path} holds a run with a different configuration ({', '.join(diff)} differ); "
+                "pass --resume to continue it as stored, --overwrite to replace it, or choose another --out"
+            )
         p = prepare(stored)
     return p
 
 
-def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool],
-                    stats: dict[str, TeacherStats]) -> Iterator[Step | Preview | BatchDone]:
+def _optimise_batch(
+    p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool], stats: dict[str, TeacherStats]
+) -> Iterator[Step | Preview | BatchDone]:
     """The loop: it optimises with what the method's `setup` hands it and knows no method by name."""
     cfg, info, device = p.config, p.dataset.info, p.device
     G = spec.groups  # each group has its own generator, BN set and augmentation (plan.py)
@@ -325,19 +370,38 @@ def _optimise_batch(p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool
             values = {k: float(v) for k, v in last.items()}
             bad = [k for k, v in values.items() if not math.isfinite(v)]
             if bad:
-                raise SynthesisError(f"batch {spec.index}: the loss became non-finite at step {step} "
-                                     f"(terms: {', '.join(bad)}); the batch was stopped and earlier batches are kept. "
-                                     "Lower the learning rate or the loss weights.")
+                raise SynthesisError(
+                    f"batch {spec.index}: the loss became non-finite at step {step} "
+                    f"(terms: {', '.join(bad)}); the batch was stopped and earlier batches are kept. "
+                    "Lower the learning rate or the loss weights."
+                )
             yield Step(spec.index, step + 1, spec.iterations, opt.param_groups[0]["lr"], list(served), ce_name, values)
         if cfg.preview_every and (step % cfg.preview_every == 0 or final):
-            yield Preview(spec.index, step + 1, list(spec.classes), list(spec.ipc_indices),
-                          to_uint8(info.denormalize(x.detach())).cpu())
+            yield Preview(
+                spec.index,
+                step + 1,
+                list(spec.classes),
+                list(spec.ipc_indices),
+                to_uint8(info.denormalize(x.detach())).cpu(),
+            )
     for ts in stats.values():
         ts.reset()
     if marks:
         frames.append(to_uint8(info.denormalize(x.detach())).cpu())
         frame_steps.append(spec.iterations)
-    sources = () if p.init is None else tuple(tuple(p.init[c].sources[k]) for c, k in zip(spec.classes, spec.ipc_indices))
-    record = BatchRecord(spec.index, spec.classes, spec.ipc_indices, spec.seeds, spec.iterations, spec.bn_sets,
-                         tuple(sets_used), {k: float(v) for k, v in last.items()}, sources, os.getpid())
+    sources = (
+        () if p.init is None else tuple(tuple(p.init[c].sources[k]) for c, k in zip(spec.classes, spec.ipc_indices))
+    )
+    record = BatchRecord(
+        spec.index,
+        spec.classes,
+        spec.ipc_indices,
+        spec.seeds,
+        spec.iterations,
+        spec.bn_sets,
+        tuple(sets_used),
+        {k: float(v) for k, v in last.items()},
+        sources,
+        os.getpid(),
+    )
     yield BatchDone(spec.index, record, x.detach().cpu(), torch.stack(frames) if frames else None, frame_steps)

@@ -8,12 +8,13 @@ then per group, exactly as if each group had been forwarded alone.
 run they stay attached and are switched on per forward (`forward_with_stats`), which is also what lets a
 compiled forward keep them: Dynamo traces the hooks into the teacher's graph and returns their losses.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Iterator, Sequence
 
 import torch
 import torch.nn as nn
@@ -66,8 +67,14 @@ class StatHook:
     ema_t = a*ema_{t-1} + (1-a)*s_t (no gradient), used as ema_t + (s_t - s_t.detach()).
     """
 
-    def __init__(self, module: nn.Module, targets: Sequence[torch.Tensor], patches: bool, multiplier: float = 1.0,
-                 ema_alpha: float | None = None):
+    def __init__(
+        self,
+        module: nn.Module,
+        targets: Sequence[torch.Tensor],
+        patches: bool,
+        multiplier: float = 1.0,
+        ema_alpha: float | None = None,
+    ):
         self.module, self.targets, self.patches = module, list(targets), patches
         self.multiplier, self.ema_alpha = multiplier, ema_alpha
         self.ema: list[torch.Tensor] | None = None  # assumes the same groups every step (G-VBSM: one per batch)
@@ -95,9 +102,16 @@ class StatHook:
 def bn_hooks(model: nn.Module, first_multiplier: float, ema_alpha: float | None = None) -> list[StatHook]:
     """One hook per BatchNorm2d, matched to its running statistics; the first one weighted x first_multiplier."""
     layers = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
-    return [StatHook(m, [m.running_mean, m.running_var], patches=False,
-                     multiplier=first_multiplier if i == 0 else 1.0, ema_alpha=ema_alpha)
-            for i, m in enumerate(layers)]
+    return [
+        StatHook(
+            m,
+            [m.running_mean, m.running_var],
+            patches=False,
+            multiplier=first_multiplier if i == 0 else 1.0,
+            ema_alpha=ema_alpha,
+        )
+        for i, m in enumerate(layers)
+    ]
 
 
 class TeacherStats:
@@ -114,7 +128,9 @@ class TeacherStats:
     def take(self) -> torch.Tensor:
         losses = [h.loss for h in self.hooks if h.loss is not None]
         if not losses:
-            raise RuntimeError(f"teacher {self.name}: no statistics were captured (was it forwarded inside attached()?)")
+            raise RuntimeError(
+                f"teacher {self.name}: no statistics were captured (was it forwarded inside attached()?)"
+            )
         for h in self.hooks:
             h.loss = None
         return torch.stack(losses).sum(0)
@@ -124,8 +140,9 @@ class TeacherStats:
             h.reset()
 
 
-def forward_with_stats(model: nn.Module, stats: TeacherStats | None, x: torch.Tensor, groups: int,
-                       with_stats: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+def forward_with_stats(
+    model: nn.Module, stats: TeacherStats | None, x: torch.Tensor, groups: int, with_stats: bool
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """One teacher forward: its logits and, `with_stats`, its statistics loss per group (hooks attached).
 
     The unit that `--compile` compiles: the statistics are returned, not read from the hooks afterwards, so

@@ -7,9 +7,14 @@ steps; more steps move the images no further from their start on this zoo). G-VB
 from noise (lr 0.25, 1,000 steps: each of its 4 backbones needs ~250 steps of its own) and gets 400 steps from real
 images (the real-init 100 steps per backbone).
 """
+
 from __future__ import annotations
 
-INIT_SETTINGS = {"noise": dict(init="noise", lr=1.0, r_bn=0.1, iterations=300),
-                 "real": dict(init="first", lr=0.05, r_bn=0.01, iterations=100)}
-GVBSM_INIT_SETTINGS = {"noise": dict(init="noise", lr=0.25, r_bn=0.1, iterations=1000),
-                       "real": dict(init="first", lr=0.05, r_bn=0.01, iterations=400)}
+INIT_SETTINGS = {
+    "noise": dict(init="noise", lr=1.0, r_bn=0.1, iterations=300),
+    "real": dict(init="first", lr=0.05, r_bn=0.01, iterations=100),
+}
+GVBSM_INIT_SETTINGS = {
+    "noise": dict(init="noise", lr=0.25, r_bn=0.1, iterations=1000),
+    "real": dict(init="first", lr=0.05, r_bn=0.01, iterations=400),
+}

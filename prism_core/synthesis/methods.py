@@ -6,6 +6,7 @@ recipe defaults, who supplies statistics and when, the CE teacher at each step, 
 loss terms, the config checks, and the pieces handed to the loop (`Method.setup`). A new recipe or a PRISM
 variant is a new subclass passed to `register`, not an edit of the loop.
 """
+
 from __future__ import annotations
 
 import random
@@ -24,15 +25,25 @@ ZOO_POOL = ("mobilenetv2_050", "shufflenet_v2_x0_5", "regnetx_002", "lcnet_050",
 class SRe2L(Method):
     name, title = "sre2l", "SRe2L"
     summary = "one teacher supervises both the logits and the BN statistics; noise init"
-    defaults = dict(bn_pool=(), subset_rule="official", init="noise", lr=0.25, r_bn=0.01, iterations=300,
-                    vary_iterations=False, batch_formation="cross-class")
+    defaults = dict(
+        bn_pool=(),
+        subset_rule="official",
+        init="noise",
+        lr=0.25,
+        r_bn=0.01,
+        iterations=300,
+        vary_iterations=False,
+        batch_formation="cross-class",
+    )
     small_image = dict(lr=1.0, r_bn=0.1)
 
 
 class PRISM(Method):
     name, title = "prism", "PRISM"
-    summary = ("a fixed primary supervises the logits; a drawn set of other architectures supervises BN; real init; "
-               "the TV and L2 priors count only when given a weight (the official loop never adds them)")
+    summary = (
+        "a fixed primary supervises the logits; a drawn set of other architectures supervises BN; real init; "
+        "the TV and L2 priors count only when given a weight (the official loop never adds them)"
+    )
     pool_role = "BN-teacher pool"
     options = ("subset_rule", "subset_k", "include_primary", "selection", "reselect_every")
     defaults = dict(SRe2L.defaults, bn_pool=ZOO_POOL, init="first", lr=0.05)
@@ -63,11 +74,13 @@ class PRISM(Method):
             if step > 0 and step % cfg.reselect_every == 0:
                 sets = [self._draw(cfg, r) for r in rngs]
             return cfg.primary, sets
+
         return at
 
 
 class BalancedPRISM(PRISM):
     """Beyond PRISM: the same sets, each BN teacher's term on an equal footing (objectives.BalancedStatAlignment)."""
+
     name, title = "prism-balanced", "PRISM, balanced"
     summary = "PRISM with every BN teacher's statistics loss on an equal footing (scaled by its first value)"
 
@@ -81,8 +94,12 @@ class GVBSM(Method):
     pool_role = "G-VBSM backbones"
     primary_supplies_ce = False
     options = ("ema_alpha", "dd_weight", "dd_tau", "stats_images")
-    defaults = dict(SRe2L.defaults, bn_pool=("resnet18", "mobilenetv2_050", "shufflenet_v2_x0_5", "regnetx_002"),
-                    lr=0.1, batch_formation="class-grouped")
+    defaults = dict(
+        SRe2L.defaults,
+        bn_pool=("resnet18", "mobilenetv2_050", "shufflenet_v2_x0_5", "regnetx_002"),
+        lr=0.1,
+        batch_formation="class-grouped",
+    )
     # each of the 4 backbones needs ~250 steps of its own before held-out models agree (35 % at 300 steps)
     small_image = dict(lr=0.25, r_bn=0.1, iterations=1000)
 
@@ -102,16 +119,24 @@ class GVBSM(Method):
         def at(step: int) -> tuple[str, list[list[str]]]:  # one backbone per step serves every group
             name = backbones[step % len(backbones)]
             return name, [[name]] * spec.groups
+
         return at
 
     def stat_hooks(self, p: Prepared, name: str) -> TeacherStats:
         """BN and conv-input hooks with EMA; x first_multiplier on the first hooked module (conv1 for a ResNet)."""
         cfg, teacher = p.config, p.teachers[name]
-        refs = dict(zip(conv_layers(teacher.model.net),
-                        conv_reference_stats(teacher, p.dataset, cfg.stats_images, device=p.device)))
+        refs = dict(
+            zip(
+                conv_layers(teacher.model.net),
+                conv_reference_stats(teacher, p.dataset, cfg.stats_images, device=p.device),
+            )
+        )
         bn = {h.module: h for h in bn_hooks(teacher.model.net, 1.0, ema_alpha=cfg.ema_alpha)}
-        hooks = [bn[m] if m in bn else StatHook(m, refs[m], patches=True, ema_alpha=cfg.ema_alpha)
-                 for m in teacher.model.net.modules() if m in bn or m in refs]
+        hooks = [
+            bn[m] if m in bn else StatHook(m, refs[m], patches=True, ema_alpha=cfg.ema_alpha)
+            for m in teacher.model.net.modules()
+            if m in bn or m in refs
+        ]
         hooks[0].multiplier = cfg.first_bn_multiplier
         return TeacherStats(name, hooks)
 
@@ -125,6 +150,7 @@ class GVBSM(Method):
 class Selection(Method):
     """A selection rule as a run: the real images (or RDED's collages) the rule picks, with no optimisation, stored
     like any run so that the Gallery, the metrics and the evaluation read them unchanged."""
+
     optimises = False
 
     def __init__(self, rule: Rule):
@@ -134,15 +160,19 @@ class Selection(Method):
 
     def check(self, cfg: SynthConfig) -> None:
         if cfg.iterations or cfg.init != self.name:
-            raise ConfigError(f"--method {self.name} picks real images and optimises nothing: leave iterations and "
-                              f"init unset (to optimise from its picks, use another method with --init {self.name})")
+            raise ConfigError(
+                f"--method {self.name} picks real images and optimises nothing: leave iterations and "
+                f"init unset (to optimise from its picks, use another method with --init {self.name})"
+            )
 
     def stat_teachers(self, cfg: SynthConfig) -> list[str]:
         return []
 
 
-METHODS: dict[str, Method] = {m.name: m for m in (SRe2L(), PRISM(), BalancedPRISM(), GVBSM(),
-                                                   *(Selection(r) for r in RULES.values() if r.name != "first"))}
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in (SRe2L(), PRISM(), BalancedPRISM(), GVBSM(), *(Selection(r) for r in RULES.values() if r.name != "first"))
+}
 
 
 def register(method: Method) -> Method:
@@ -160,7 +190,8 @@ def get_method(name: str) -> Method:
 def baseline(cfg: SynthConfig) -> SynthConfig | None:
     """The fair SRe2L baseline of a run: the same primary, classes, IPC, init, seed, steps and optimiser setting
     (learning rate, loss weights), so only who supplies the statistics differs; SRe2L's batch layout. None for
-    an SRe2L run or a selection. (Fields the run leaves None take SRe2L's defaults: pass them explicitly to share them.)"""
+    an SRe2L run or a selection. (Fields the run leaves None take SRe2L's defaults: pass them explicitly to share
+    them.)"""
     if cfg.method == SRe2L.name or not get_method(cfg.method).optimises:
         return None
     return cfg.replace(method=SRe2L.name, bn_pool=(), batch_formation=None)

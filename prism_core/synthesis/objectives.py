@@ -5,6 +5,7 @@ Each term computes its unweighted value from a `StepContext`, one value per grou
 gradient it would get alone, and reports per-group means, the numbers a group would report alone. Every
 term (and the statistics loss per teacher) stays a device tensor, so logging needs no sync.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class BalancedStatAlignment(Term):
     """StatAlignment with every teacher on an equal footing: each teacher's loss over its own value when it first
     served the group in this batch, times the mean of those first values (so the term keeps its overall scale and
     the recipe's weight). Without it a teacher with 80 BN layers outweighs one with 20."""
+
     start: dict[str, torch.Tensor] = field(default_factory=dict)  # per teacher: first value per group (NaN: not yet)
 
     def value(self, ctx: StepContext) -> torch.Tensor:
@@ -82,7 +84,8 @@ class BalancedStatAlignment(Term):
 
 @dataclass
 class DataDensification(Term):
-    """G-VBSM's DD: KL(softmax(eig/tau) || softmax(eig)) of each class's Gram matrix; flatter spectra, more diversity."""
+    """G-VBSM's DD: KL(softmax(eig/tau) || softmax(eig)) of each class's Gram matrix; flatter spectra, more
+    diversity."""
 
     tau: float = 4.0
 
@@ -107,8 +110,12 @@ class TotalVariationL2(Term):
 
     def value(self, ctx: StepContext) -> torch.Tensor:
         x = ctx.x_aug.float()
-        d = [x[..., :, :-1] - x[..., :, 1:], x[..., :-1, :] - x[..., 1:, :],
-             x[..., 1:, :-1] - x[..., :-1, 1:], x[..., :-1, :-1] - x[..., 1:, 1:]]
+        d = [
+            x[..., :, :-1] - x[..., :, 1:],
+            x[..., :-1, :] - x[..., 1:, :],
+            x[..., 1:, :-1] - x[..., :-1, 1:],
+            x[..., :-1, :-1] - x[..., 1:, 1:],
+        ]
         return sum(torch.linalg.vector_norm(ctx.per_group(t).flatten(1), dim=1) for t in d)
 
 

@@ -3,6 +3,7 @@
 Each spec carries its own seed, so a batch's images do not depend on which process runs it, in
 which order, or whether the run was resumed: the property that resume and torchrun sharding rely on.
 """
+
 from __future__ import annotations
 
 import random
@@ -40,19 +41,27 @@ def _groups(cfg: SynthConfig, method: Method) -> list[_Group]:
     class-grouped: consecutive (class, k) pairs in class-major order (G-VBSM)."""
     classes = list(cfg.classes)
     if cfg.batch_formation == "cross-class":
-        chunks = [[(c, k) for c in classes[i:i + cfg.batch_size]]
-                  for k in range(cfg.ipc) for i in range(0, len(classes), cfg.batch_size)]
+        chunks = [
+            [(c, k) for c in classes[i : i + cfg.batch_size]]
+            for k in range(cfg.ipc)
+            for i in range(0, len(classes), cfg.batch_size)
+        ]
     else:
         pairs = [(c, k) for c in classes for k in range(cfg.ipc)]
-        chunks = [pairs[i:i + cfg.batch_size] for i in range(0, len(pairs), cfg.batch_size)]
+        chunks = [pairs[i : i + cfg.batch_size] for i in range(0, len(pairs), cfg.batch_size)]
     groups = []
     for index, chunk in enumerate(chunks):
         ks = {k for _, k in chunk}
         k = min(ks)
-        groups.append(_Group(tuple(chunk), batch_seed(cfg.seed, index),
-                             iterations_for(cfg, k) if len(ks) == 1 else cfg.iterations,
-                             # `pre` draws S once per IPC index (as the official code), shared by its chunks
-                             _bn_set(cfg, method, k if len(ks) == 1 else cfg.ipc + index)))
+        groups.append(
+            _Group(
+                tuple(chunk),
+                batch_seed(cfg.seed, index),
+                iterations_for(cfg, k) if len(ks) == 1 else cfg.iterations,
+                # `pre` draws S once per IPC index (as the official code), shared by its chunks
+                _bn_set(cfg, method, k if len(ks) == 1 else cfg.ipc + index),
+            )
+        )
     return groups
 
 
@@ -67,7 +76,14 @@ def make_plan(cfg: SynthConfig, method: Method) -> list[BatchSpec]:
             open_bins.append([])
             order.append(open_bins[-1])
         open_bins[-1].append(g)
-    return [BatchSpec(index=i, classes=tuple(c for g in packed for c, _ in g.pairs),
-                      ipc_indices=tuple(k for g in packed for _, k in g.pairs), iterations=packed[0].iterations,
-                      seeds=tuple(g.seed for g in packed), bn_sets=tuple(g.bn_set for g in packed))
-            for i, packed in enumerate(order)]
+    return [
+        BatchSpec(
+            index=i,
+            classes=tuple(c for g in packed for c, _ in g.pairs),
+            ipc_indices=tuple(k for g in packed for _, k in g.pairs),
+            iterations=packed[0].iterations,
+            seeds=tuple(g.seed for g in packed),
+            bn_sets=tuple(g.bn_set for g in packed),
+        )
+        for i, packed in enumerate(order)
+    ]

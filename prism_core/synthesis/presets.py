@@ -7,22 +7,47 @@ The ImageNet presets follow methods.md sections 2, 3 and 5 (torchvision ImageNet
 One departure: PRISM's official pool also lists AlexNet, which has no BN layers (it only dilutes the BN
 term, methods.md 5.2); this engine refuses BN-free BN teachers, so the preset leaves it out.
 """
+
 from __future__ import annotations
 
 from .config import ConfigError, SynthConfig
 
 IMAGENET_POOL = ("tv_mobilenet_v2", "tv_efficientnet_b0", "tv_shufflenet_v2_x0_5")
-_IMAGENET = dict(primary="tv_resnet18", weights="pretrained", iterations=4000, batch_size=100, r_bn=0.01,
-                 first_bn_multiplier=10.0, crop_scale=(0.08, 1.0), jitter=32)
+_IMAGENET = dict(
+    primary="tv_resnet18",
+    weights="pretrained",
+    iterations=4000,
+    batch_size=100,
+    r_bn=0.01,
+    first_bn_multiplier=10.0,
+    crop_scale=(0.08, 1.0),
+    jitter=32,
+)
 
 PRESETS: dict[str, SynthConfig] = {
-    "sre2l-imagenet": SynthConfig(method="sre2l", bn_pool=(), lr=0.25, init="noise", batch_formation="cross-class",
-                                  **_IMAGENET),
-    "prism-imagenet": SynthConfig(method="prism", bn_pool=IMAGENET_POOL, subset_rule="official", lr=0.05, init="first",
-                                  vary_iterations=True, batch_formation="cross-class", **_IMAGENET),
-    "gvbsm-imagenet": SynthConfig(method="gvbsm", bn_pool=("tv_resnet18", *IMAGENET_POOL), lr=0.1, init="noise",
-                                  batch_formation="class-grouped", ema_alpha=0.4, dd_tau=4.0,
-                                  **{**_IMAGENET, "batch_size": 80}),
+    "sre2l-imagenet": SynthConfig(
+        method="sre2l", bn_pool=(), lr=0.25, init="noise", batch_formation="cross-class", **_IMAGENET
+    ),
+    "prism-imagenet": SynthConfig(
+        method="prism",
+        bn_pool=IMAGENET_POOL,
+        subset_rule="official",
+        lr=0.05,
+        init="first",
+        vary_iterations=True,
+        batch_formation="cross-class",
+        **_IMAGENET,
+    ),
+    "gvbsm-imagenet": SynthConfig(
+        method="gvbsm",
+        bn_pool=("tv_resnet18", *IMAGENET_POOL),
+        lr=0.1,
+        init="noise",
+        batch_formation="class-grouped",
+        ema_alpha=0.4,
+        dd_tau=4.0,
+        **{**_IMAGENET, "batch_size": 80},
+    ),
 }
 
 

@@ -6,6 +6,7 @@ of 32 px is a 9 px patch) and the noise-init recipes were tuned so that a held-o
 their images (benchmarks/defaults.py measures it); the iteration budgets fit 2 CPU cores. Each method's
 values live on its object (methods.py).
 """
+
 from __future__ import annotations
 
 from dataclasses import fields

@@ -3,6 +3,7 @@
 Computed once per teacher as the dataset average of per-batch statistics (batches of 256 with
 RandomResizedCrop + flip, as the reference), cached on disk keyed by teacher name and weights hash.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,11 +29,13 @@ def conv_layers(model: nn.Module) -> list[nn.Conv2d]:
 
 
 @torch.no_grad()
-def conv_reference_stats(teacher: Teacher, dataset: Dataset, n_images: int, seed: int = 0,
-                         device: str = "cpu") -> list[list[torch.Tensor]]:
+def conv_reference_stats(
+    teacher: Teacher, dataset: Dataset, n_images: int, seed: int = 0, device: str = "cpu"
+) -> list[list[torch.Tensor]]:
     """Per conv layer: [channel mean, channel var, patch mean, patch var] of its input on real data."""
     info = dataset.info
-    key = f"{teacher.name}_{teacher.weights_sha256[:16]}_{info.name.replace('/', '_').replace(':', '_')}_{n_images}_{seed}"
+    where = info.name.replace("/", "_").replace(":", "_")
+    key = f"{teacher.name}_{teacher.weights_sha256[:16]}_{where}_{n_images}_{seed}"
     path = CACHE_DIR / "conv_stats" / f"{key}.safetensors"
     layers = conv_layers(teacher.model.net)
     if path.is_file():
@@ -46,7 +49,7 @@ def conv_reference_stats(teacher: Teacher, dataset: Dataset, n_images: int, seed
     sums: list[list[torch.Tensor]] | None = None
     captured: list[list[torch.Tensor]] = []
     with layer_inputs(layers, lambda i, m, a: captured.append([s[0] for s in layer_stats(a.float(), True)])):
-        batches = [order[i:i + 256] for i in range(0, len(order), 256)]
+        batches = [order[i : i + 256] for i in range(0, len(order), 256)]
         for idx in batches:
             captured.clear()
             x = augment(info.normalize(split.load(idx)), gen).to(device)

@@ -1,11 +1,13 @@
 """A run's images leaving the store: for a page (`read_images`, the images it shows and no more), as a zip in
 ImageFolder layout, and as the frames of the trajectory they formed in (viz.trajectory_gif draws those as a GIF)."""
+
 from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image

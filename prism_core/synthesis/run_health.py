@@ -10,6 +10,7 @@ What a status costs must not grow with a run's size:
 - the store re-reads finished batch records only when the batches folder changed.
 The caches are bounded, so a long-lived app process does not grow with every run it has shown.
 """
+
 from __future__ import annotations
 
 import json
@@ -72,8 +73,11 @@ def run_status(run: Run) -> dict[str, Any]:
         status["state"] = State(status.get("state"))
     except ValueError:
         return {"state": State.DAMAGED, "error": f"status.json names no state ({status.get('state')!r})"}
-    if status["state"] == State.RUNNING and status.get("host") == socket.gethostname() \
-            and not pid_alive(int(status.get("pid", -1))):
+    if (
+        status["state"] == State.RUNNING
+        and status.get("host") == socket.gethostname()
+        and not pid_alive(int(status.get("pid", -1)))
+    ):
         status["state"] = State.INTERRUPTED
     finished = run.finished()  # read once
     status["batches_done"] = len(finished)
@@ -124,5 +128,6 @@ def sweep_temporaries(run: Run) -> list[Path]:
 def _folder_stamps(run: Run) -> tuple:
     images = run.path / "images"
     folders = sorted(images.iterdir()) if images.is_dir() else []
-    return tuple(stamp_or_none(p) for p in [run.path / "config.json", run.path / "batches", run.path / "pixels",
-                                             *folders])
+    return tuple(
+        stamp_or_none(p) for p in [run.path / "config.json", run.path / "batches", run.path / "pixels", *folders]
+    )

@@ -13,6 +13,7 @@ complete but is not.
 Every file is written to a temporary name and renamed into place. This module is the layout and the batches;
 run_health.py reads a run's state and problems, run_export.py takes its images out (a page, a zip, frames).
 """
+
 from __future__ import annotations
 
 import io
@@ -96,8 +97,10 @@ class Run:
         shutil.rmtree(self.path)
 
     def set_status(self, state: State, **info: Any) -> None:
-        atomic_json(self.path / "status.json", {"state": state, "pid": os.getpid(), "host": socket.gethostname(),
-                                                "updated": time.time(), **info})
+        atomic_json(
+            self.path / "status.json",
+            {"state": state, "pid": os.getpid(), "host": socket.gethostname(), "updated": time.time(), **info},
+        )
 
     def finished(self) -> dict[int, BatchRecord]:
         """Finished batches: those whose record file exists (written after their images, by a rename)."""
@@ -136,8 +139,13 @@ class Run:
     def trajectory_path(self, index: int) -> Path:
         return self.path / "trajectory" / f"batch_{index:05d}.npz"
 
-    def write_batch(self, record: BatchRecord, pixels: torch.Tensor, images01: torch.Tensor,
-                    trajectory: tuple[list[int], torch.Tensor] | None = None) -> None:
+    def write_batch(
+        self,
+        record: BatchRecord,
+        pixels: torch.Tensor,
+        images01: torch.Tensor,
+        trajectory: tuple[list[int], torch.Tensor] | None = None,
+    ) -> None:
         """Images, pixels and (optionally) the trajectory's (steps, uint8 frames), then the record that marks the
         batch finished."""
         index, classes, ipc_indices = record.index, list(record.classes), list(record.ipc_indices)
@@ -149,8 +157,11 @@ class Run:
             Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img).save(buf, format="PNG")
             atomic_write(path, buf.getvalue())
             WRITTEN_PNGS[str(path)] = stamp(path)  # encoded from pixels just now: no need to read it back
-        tensors = {"x": pixels.detach().float().cpu().contiguous(), "classes": torch.tensor(classes),
-                   "ipc": torch.tensor(ipc_indices)}
+        tensors = {
+            "x": pixels.detach().float().cpu().contiguous(),
+            "classes": torch.tensor(classes),
+            "ipc": torch.tensor(ipc_indices),
+        }
         with replacing(self.pixels_path(index)) as tmp:
             save_file(tensors, str(tmp))
         if trajectory is not None:
@@ -190,8 +201,12 @@ def fair_pair(runs: list[Run]) -> list[Run]:
     the init, shape the images). Else the first two runs."""
     configs = [r.config() for r in runs]
     start = [(c.init, c.seed, c.classes) for c in configs]
-    pairs = [(i, j) for i in range(len(runs)) for j in range(i + 1, len(runs))
-             if configs[i].method != configs[j].method and start[i] == start[j]]
+    pairs = [
+        (i, j)
+        for i in range(len(runs))
+        for j in range(i + 1, len(runs))
+        if configs[i].method != configs[j].method and start[i] == start[j]
+    ]
     pairs.sort(key=lambda ij: configs[ij[0]].init != "noise")
     return [runs[pairs[0][0]], runs[pairs[0][1]]] if pairs else runs[:2]
 

@@ -3,12 +3,14 @@
 `Method` holds SRe2L's rules (the primary alone supplies CE and statistics), which the recipes in methods.py
 refine; `Prepared` carries the method object and the device, so no layer looks either up again by name.
 """
+
 from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable, ClassVar
+from typing import ClassVar
 
 import torch
 
@@ -29,12 +31,15 @@ class BatchSpec:
     classes); small-class datasets pack several groups into one forward for speed (up to `batch_size`
     images), which changes no group's statistics, augmentation, BN set or loss.
     """
+
     index: int
     classes: tuple[int, ...]
     ipc_indices: tuple[int, ...]
     iterations: int
     seeds: tuple[int, ...]
-    bn_sets: tuple[tuple[str, ...], ...]  # PRISM's S per group (`pre`; the first draw for `intra`); G-VBSM: the backbones
+    bn_sets: tuple[
+        tuple[str, ...], ...
+    ]  # PRISM's S per group (`pre`; the first draw for `intra`); G-VBSM: the backbones
 
     @property
     def groups(self) -> int:
@@ -51,6 +56,7 @@ TeacherSchedule = Callable[[int], tuple[str, list[list[str]]]]
 @dataclass
 class Setup:
     """What the loop optimises with, built by the method for one batch (lucent's render-loop shape)."""
+
     pixels: torch.Tensor  # the init, requires_grad
     optimiser: torch.optim.Optimizer
     lr_at: Callable[[int], float]  # the learning rate at a step
@@ -63,6 +69,7 @@ class Setup:
 class Method:
     """A recipe. Its rules default to SRe2L's (the primary alone supplies CE and statistics), which the other
     methods refine."""
+
     name: ClassVar[str]
     title: ClassVar[str]
     summary: ClassVar[str]  # one line for the CLI's help and the app
@@ -100,8 +107,9 @@ class Method:
         return StatAlignment("bn", cfg.r_bn)
 
     def objective(self, cfg: SynthConfig) -> Objective:
-        return Objective([CrossEntropy("ce"), self.stat_term(cfg), TotalVariationL2("tv_l2", cfg.tv_l2),
-                          PixelL2("l2", cfg.l2)])
+        return Objective(
+            [CrossEntropy("ce"), self.stat_term(cfg), TotalVariationL2("tv_l2", cfg.tv_l2), PixelL2("l2", cfg.l2)]
+        )
 
     def setup(self, p: Prepared, spec: BatchSpec) -> Setup:
         """The references' loop pieces: per-group seeded init and augmentation, Adam (0.5, 0.9), cosine lr."""
@@ -109,15 +117,21 @@ class Method:
         gens = [torch.Generator().manual_seed(seed) for seed in spec.seeds]
         torch.manual_seed(spec.seeds[0])
         x = initial_pixels(p, spec.classes, spec.ipc_indices, gens).requires_grad_(True)
-        return Setup(pixels=x, optimiser=torch.optim.Adam([x], lr=cfg.lr, betas=(0.5, 0.9), eps=1e-8),
-                     lr_at=lambda step: 0.5 * (1 + math.cos(math.pi * step / spec.iterations)) * cfg.lr,
-                     augment=CropFlipRoll(p.dataset.info.image_size, cfg.crop_scale, flip=cfg.flip, jitter=cfg.jitter),
-                     generators=gens, objective=self.objective(cfg), teachers_at=self.schedule(cfg, spec))
+        return Setup(
+            pixels=x,
+            optimiser=torch.optim.Adam([x], lr=cfg.lr, betas=(0.5, 0.9), eps=1e-8),
+            lr_at=lambda step: 0.5 * (1 + math.cos(math.pi * step / spec.iterations)) * cfg.lr,
+            augment=CropFlipRoll(p.dataset.info.image_size, cfg.crop_scale, flip=cfg.flip, jitter=cfg.jitter),
+            generators=gens,
+            objective=self.objective(cfg),
+            teachers_at=self.schedule(cfg, spec),
+        )
 
 
 @dataclass
 class Prepared:
     """Everything a run needs, checked before anything is written to disk."""
+
     config: SynthConfig
     dataset: Dataset
     teachers: dict[str, Teacher]
@@ -127,8 +141,9 @@ class Prepared:
     init: dict[int, Picked] | None = None  # per class, the real images a selection rule picked (None: noise)
 
 
-def initial_pixels(p: Prepared, classes: tuple[int, ...], ipc_indices: tuple[int, ...], gens: list[torch.Generator]
-                   ) -> torch.Tensor:
+def initial_pixels(
+    p: Prepared, classes: tuple[int, ...], ipc_indices: tuple[int, ...], gens: list[torch.Generator]
+) -> torch.Tensor:
     """Real init: image k of each class's selection (the rule's pick); noise init: one normal draw per group's
     generator."""
     info = p.dataset.info

@@ -4,6 +4,7 @@ Share one cache only among users that never forward the same model at the same t
 and feature hooks attach to the model while it runs (the job queue's single worker per device is such a
 user). Least recently used teachers leave first.
 """
+
 from __future__ import annotations
 
 import threading

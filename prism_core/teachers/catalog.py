@@ -1,4 +1,5 @@
 """The registry joined with the zoo manifest: one row per teacher, for the CLI table and the app."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,16 +18,18 @@ def teacher_rows(zoo_dir: Path | None = ZOO_DIR) -> list[dict]:
     for name in sorted(list_teachers(), key=lambda n: (n not in zoo, n)):
         spec, entry = get_spec(name), zoo.get(name)
         bn = entry["bn_layers"] if entry else bn_layer_count(name)
-        rows.append({
-            "name": name,
-            "family": spec.family,
-            "source": spec.source,
-            "constructor": spec.constructor,
-            "in_zoo": entry is not None,
-            "params_M": round(entry["params"] / 1e6, 2) if entry else "",
-            "bn_layers": bn,
-            "test_top1": entry["test_top1"] if entry else "",
-            "size_MB": round(entry["bytes"] / 1e6, 1) if entry else "",
-            "roles": "primary, BN" if bn else "primary only (no BN)",
-        })
+        rows.append(
+            {
+                "name": name,
+                "family": spec.family,
+                "source": spec.source,
+                "constructor": spec.constructor,
+                "in_zoo": entry is not None,
+                "params_M": round(entry["params"] / 1e6, 2) if entry else "",
+                "bn_layers": bn,
+                "test_top1": entry["test_top1"] if entry else "",
+                "size_MB": round(entry["bytes"] / 1e6, 1) if entry else "",
+                "roles": "primary, BN" if bn else "primary only (no BN)",
+            }
+        )
     return rows

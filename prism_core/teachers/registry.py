@@ -3,11 +3,12 @@
 An entry says how to build a network (library, constructor, keyword arguments) and how grayscale
 input reaches it; which weights it gets is decided in `weights.py`.
 """
+
 from __future__ import annotations
 
 import difflib
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import torch.nn as nn
@@ -71,8 +72,10 @@ def build_network(spec: TeacherSpec, num_classes: int, in_chans: int) -> nn.Modu
     kwargs = spec.constructor_kwargs(num_classes, in_chans)
     if spec.source == "timm":
         import timm  # deferred: timm (and torchvision) take seconds to import
+
         return timm.create_model(spec.constructor, pretrained=False, **kwargs)
     import torchvision  # deferred: as above
+
     return torchvision.models.get_model(spec.constructor, weights=None, **kwargs)
 
 
@@ -81,7 +84,7 @@ def bn_layers(model: nn.Module) -> list[nn.Module]:
     return [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def bn_layer_count(name: str) -> int:
     return len(bn_layers(build_network(get_spec(name), num_classes=10, in_chans=1)))
 
@@ -98,13 +101,27 @@ for _spec in (
     TeacherSpec("ghostnet_050", "GhostNet", "timm", "ghostnet_050"),
     TeacherSpec("mobilenetv3_small_100", "MobileNetV3", "timm", "mobilenetv3_small_100"),
     TeacherSpec("convnext_atto", "ConvNeXt (LayerNorm, no BN)", "timm", "convnext_atto"),
-    TeacherSpec("vit_tiny_p4", "ViT (LayerNorm, no BN)", "timm", "vit_tiny_patch16_224",
-                {"img_size": 32, "patch_size": 4, "depth": 6}),
+    TeacherSpec(
+        "vit_tiny_p4",
+        "ViT (LayerNorm, no BN)",
+        "timm",
+        "vit_tiny_patch16_224",
+        {"img_size": 32, "patch_size": 4, "depth": 6},
+    ),
     # torchvision ImageNet classifiers, as the reference code uses them.
     TeacherSpec("tv_resnet18", "ResNet", "torchvision", "resnet18", native_channels=False, input_size=224),
     TeacherSpec("tv_mobilenet_v2", "MobileNetV2", "torchvision", "mobilenet_v2", native_channels=False, input_size=224),
-    TeacherSpec("tv_efficientnet_b0", "EfficientNet", "torchvision", "efficientnet_b0", native_channels=False, input_size=224),
-    TeacherSpec("tv_shufflenet_v2_x0_5", "ShuffleNetV2", "torchvision", "shufflenet_v2_x0_5", native_channels=False, input_size=224),
+    TeacherSpec(
+        "tv_efficientnet_b0", "EfficientNet", "torchvision", "efficientnet_b0", native_channels=False, input_size=224
+    ),
+    TeacherSpec(
+        "tv_shufflenet_v2_x0_5",
+        "ShuffleNetV2",
+        "torchvision",
+        "shufflenet_v2_x0_5",
+        native_channels=False,
+        input_size=224,
+    ),
     TeacherSpec("tv_alexnet", "AlexNet (no BN)", "torchvision", "alexnet", native_channels=False, input_size=224),
 ):
     register_teacher(_spec)

@@ -1,4 +1,5 @@
 """A ready-to-use, frozen teacher: network + weights + the input adaptation it needs."""
+
 from __future__ import annotations
 
 import hashlib
@@ -30,7 +31,9 @@ class InputAdapter(nn.Module):
         ds = torch.tensor(data.std * (n // len(data.std)))
         tm, ts = torch.tensor(mean), torch.tensor(std)
         scale, shift = ds / ts, (dm - tm) / ts
-        self.identity = bool(torch.allclose(scale, torch.ones_like(scale)) and torch.allclose(shift, torch.zeros_like(shift)))
+        self.identity = bool(
+            torch.allclose(scale, torch.ones_like(scale)) and torch.allclose(shift, torch.zeros_like(shift))
+        )
         self.register_buffer("scale", scale.view(1, -1, 1, 1), persistent=False)
         self.register_buffer("shift", shift.view(1, -1, 1, 1), persistent=False)
 
@@ -68,8 +71,9 @@ def _tensor_digest(state: dict[str, torch.Tensor]) -> str:
     return h.hexdigest()
 
 
-def create_teacher(name: str, info: DatasetInfo, weights: str = "zoo", zoo_dir: Path = ZOO_DIR,
-                   device: str | torch.device = "cpu") -> Teacher:
+def create_teacher(
+    name: str, info: DatasetInfo, weights: str = "zoo", zoo_dir: Path = ZOO_DIR, device: str | torch.device = "cpu"
+) -> Teacher:
     """Build `name` for a dataset, load its weights and freeze it (eval mode, no weight gradients).
 
     weights: "zoo" (the zoo in `zoo_dir`, by default the shipped one; sha256-checked), "zoo:/path" (the zoo in that
@@ -99,18 +103,21 @@ def create_teacher(name: str, info: DatasetInfo, weights: str = "zoo", zoo_dir: 
         heads = [f"{n}.weight" for n, m in net.named_modules() if isinstance(m, nn.Linear)]
         head_key = heads[-1] if heads else None  # the classifier: its rows are the classes
         if head_key in state and state[head_key].shape[0] != info.num_classes:
-            raise TeacherError(f"{name}: these weights classify {state[head_key].shape[0]} classes, but the dataset "
-                               f"{info.name} has {info.num_classes}; use weights trained on this dataset")
+            raise TeacherError(
+                f"{name}: these weights classify {state[head_key].shape[0]} classes, but the dataset "
+                f"{info.name} has {info.num_classes}; use weights trained on this dataset"
+            )
         try:
             net.load_state_dict(state)
         except RuntimeError as err:
             first = str(err).splitlines()[1:3]
-            raise TeacherError(f"{name}: weights do not fit the architecture for {info.num_classes} classes, "
-                               f"{info.channels} channel(s): {' '.join(s.strip() for s in first)}") from None
+            raise TeacherError(
+                f"{name}: weights do not fit the architecture for {info.num_classes} classes, "
+                f"{info.channels} channel(s): {' '.join(s.strip() for s in first)}"
+            ) from None
     model_channels = spec.model_channels(info.channels)
     if len(mean) not in (info.channels, model_channels):
         raise TeacherError(f"{name}: its normalisation has {len(mean)} channels; the dataset has {info.channels}")
     model = InputAdapter(net, info, mean, std, repeat=model_channels // info.channels)
     model.eval().requires_grad_(False).to(device)
     return Teacher(name, spec, model, weights, digest, meta)
-

@@ -3,6 +3,7 @@
 Loading never unpickles arbitrary objects: safetensors, or torch files with `weights_only=True`.
 Zoo files are checked against the sha256 in the manifest before use.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -30,7 +31,7 @@ def zoo_dir_of(weights: str) -> Path | None:
     if weights == "zoo":
         return ZOO_DIR
     if weights.startswith("zoo:"):
-        return Path(weights[len("zoo:"):])
+        return Path(weights[len("zoo:") :])
     return None
 
 
@@ -69,7 +70,8 @@ def load_state_dict(path: Path) -> dict[str, torch.Tensor]:
     except pickle.UnpicklingError as err:
         raise TeacherError(
             f"{path}: refused to load: the file holds pickled Python objects beyond plain tensors, which could run "
-            f"code. Re-save it as a state_dict (or safetensors). Detail: {str(err).splitlines()[0]}") from None
+            f"code. Re-save it as a state_dict (or safetensors). Detail: {str(err).splitlines()[0]}"
+        ) from None
     except (RuntimeError, EOFError, OSError, ValueError) as err:
         raise TeacherError(f"{path}: not a readable torch checkpoint ({str(err).splitlines()[0]})") from None
     for key in ("state_dict", "model", "model_state_dict"):
@@ -83,14 +85,18 @@ def load_state_dict(path: Path) -> dict[str, torch.Tensor]:
 def zoo_weights(name: str, zoo_dir: Path = ZOO_DIR) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     entry = read_manifest(zoo_dir)["teachers"].get(name)
     if entry is None:
-        raise TeacherError(f"teacher {name!r} is not in the zoo at {zoo_dir}; `python -m prism_core teachers list` shows it")
+        raise TeacherError(
+            f"teacher {name!r} is not in the zoo at {zoo_dir}; `python -m prism_core teachers list` shows it"
+        )
     path = Path(zoo_dir) / entry["file"]
     if not path.is_file():
         raise TeacherError(f"{path} is missing; restore it from git or retrain with: {entry.get('train_command', '')}")
     digest = sha256_file(path)
     if digest != entry["sha256"]:
-        raise TeacherError(f"{path}: sha256 {digest[:12]}... does not match the manifest ({entry['sha256'][:12]}...); "
-                           "the file was altered or corrupted: restore it from git or retrain")
+        raise TeacherError(
+            f"{path}: sha256 {digest[:12]}... does not match the manifest ({entry['sha256'][:12]}...); "
+            "the file was altered or corrupted: restore it from git or retrain"
+        )
     return load_state_dict(path), entry
 
 
@@ -104,15 +110,18 @@ def _network_reachable(host: str, timeout: float = 2.0) -> bool:
 
 def pretrained_hint(spec: TeacherSpec) -> str:
     """How to provide a teacher's ImageNet weights on a machine that cannot download them."""
-    return (f"Provide them with `--checkpoint {spec.name}=FILE` (safetensors or a state_dict; `--weights FILE` when "
-            "one file serves every teacher; `checkpoints` in a workspace), or fill the cache on a machine with network "
-            f"access ({'HF_HOME / ~/.cache/huggingface' if spec.source == 'timm' else 'TORCH_HOME / ~/.cache/torch'}) "
-            "and copy it here.")
+    return (
+        f"Provide them with `--checkpoint {spec.name}=FILE` (safetensors or a state_dict; `--weights FILE` when "
+        "one file serves every teacher; `checkpoints` in a workspace), or fill the cache on a machine with network "
+        f"access ({'HF_HOME / ~/.cache/huggingface' if spec.source == 'timm' else 'TORCH_HOME / ~/.cache/torch'}) "
+        "and copy it here."
+    )
 
 
 def _timm_repo(spec: TeacherSpec) -> str | None:
     """The Hugging Face repo of a timm teacher's pretrained weights, or None when timm has none."""
     import timm  # deferred: timm (and torchvision) take seconds to import
+
     cfg = timm.models.get_pretrained_cfg(spec.constructor)
     return getattr(cfg, "hf_hub_id", None) if cfg else None
 
@@ -120,6 +129,7 @@ def _timm_repo(spec: TeacherSpec) -> str | None:
 def _torchvision_file(spec: TeacherSpec):
     """A torchvision teacher's default weights and the file they are cached in."""
     import torchvision  # deferred: timm (and torchvision) take seconds to import
+
     weights = torchvision.models.get_model_weights(spec.constructor).DEFAULT
     return weights, Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
 
@@ -150,16 +160,24 @@ def pretrained_weights(spec: TeacherSpec) -> dict[str, torch.Tensor]:
     offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
     if spec.source == "timm":
         import timm  # deferred: timm (and torchvision) take seconds to import
+
         repo = _timm_repo(spec)
         if not repo:
-            raise TeacherError(f"{spec.name}: timm has no pretrained weights for {spec.constructor}. {pretrained_hint(spec)}")
+            raise TeacherError(
+                f"{spec.name}: timm has no pretrained weights for {spec.constructor}. {pretrained_hint(spec)}"
+            )
         if offline or not _network_reachable("huggingface.co"):
-            raise TeacherError(f"{spec.name}: pretrained weights ({repo}) are not cached and the hub is unreachable. "
-                               f"{pretrained_hint(spec)}")
+            raise TeacherError(
+                f"{spec.name}: pretrained weights ({repo}) are not cached and the hub is unreachable. "
+                f"{pretrained_hint(spec)}"
+            )
         return timm.create_model(spec.constructor, pretrained=True).state_dict()
     import torchvision  # deferred: timm (and torchvision) take seconds to import
+
     weights, file = _torchvision_file(spec)
     if offline or not _network_reachable("download.pytorch.org"):
-        raise TeacherError(f"{spec.name}: torchvision weights {weights} are not cached at {file} and the network is "
-                           f"unreachable. {pretrained_hint(spec)}")
+        raise TeacherError(
+            f"{spec.name}: torchvision weights {weights} are not cached at {file} and the network is "
+            f"unreachable. {pretrained_hint(spec)}"
+        )
     return torchvision.models.get_model(spec.constructor, weights=weights).state_dict()

@@ -1,11 +1,12 @@
 """Train the shipped teacher zoo: fp16 safetensors plus a manifest anyone can load without prism_core."""
+
 from __future__ import annotations
 
 import shlex
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import torch
 from safetensors.torch import save_file
@@ -40,8 +41,9 @@ def _round_to_fp16(net: torch.nn.Module) -> dict[str, torch.Tensor]:
     return state
 
 
-def train_zoo_teacher(name: str, dataset: Dataset, out_dir: Path = ZOO_DIR, cfg: TrainConfig | None = None,
-                      device: str = "cpu") -> Iterator[dict]:
+def train_zoo_teacher(
+    name: str, dataset: Dataset, out_dir: Path = ZOO_DIR, cfg: TrainConfig | None = None, device: str = "cpu"
+) -> Iterator[dict]:
     """Train one teacher, then write its weights and manifest entry (atomically). Yields epoch events."""
     spec, info = get_spec(name), dataset.info
     cfg = cfg or ZOO_RECIPES.get(name, TrainConfig())
@@ -70,8 +72,13 @@ def train_zoo_teacher(name: str, dataset: Dataset, out_dir: Path = ZOO_DIR, cfg:
         "constructor": spec.constructor,
         "kwargs": spec.constructor_kwargs(info.num_classes, info.channels),
         "dataset": info.name,
-        "input": {"size": info.image_size, "channels": info.channels, "mean": list(info.mean), "std": list(info.std),
-                  "repeat_to_channels": spec.model_channels(info.channels)},
+        "input": {
+            "size": info.image_size,
+            "channels": info.channels,
+            "mean": list(info.mean),
+            "std": list(info.std),
+            "repeat_to_channels": spec.model_channels(info.channels),
+        },
         "params": sum(p.numel() for p in net.parameters()),
         "bn_layers": len(bn_layers(net)),
         "test_top1": round(acc, 2),
@@ -84,7 +91,7 @@ def train_zoo_teacher(name: str, dataset: Dataset, out_dir: Path = ZOO_DIR, cfg:
         "train_seconds": round(seconds, 1),
         "train_threads": torch.get_num_threads(),
         "train_command": f"python -m prism_core teachers train --only {name}"
-                         + (f" --dataset {shlex.quote(info.name)}" if info.name != EMBEDDED_DATASET else ""),
+        + (f" --dataset {shlex.quote(info.name)}" if info.name != EMBEDDED_DATASET else ""),
         "torch": torch.__version__,
     }
     _update_manifest(out_dir, info.name, {name: entry})
@@ -98,10 +105,12 @@ def _update_manifest(out_dir: Path, dataset_name: str, entries: dict[str, dict])
         manifest = {"dataset": dataset_name, "teachers": {}}
     manifest["teachers"].update(entries)
     manifest["teachers"] = dict(sorted(manifest["teachers"].items()))
-    manifest["loading"] = ("Without prism_core: build `constructor` from `source` (timm.create_model(constructor, **kwargs) "
-                           "or torchvision.models.get_model(constructor, **kwargs)), load_state_dict(safetensors.torch."
-                           "load_file(file)) cast to float32; feed (x/255 padded to size, minus mean, over std), "
-                           "repeated to `repeat_to_channels`.")
+    manifest["loading"] = (
+        "Without prism_core: build `constructor` from `source` (timm.create_model(constructor, **kwargs) "
+        "or torchvision.models.get_model(constructor, **kwargs)), load_state_dict(safetensors.torch."
+        "load_file(file)) cast to float32; feed (x/255 padded to size, minus mean, over std), "
+        "repeated to `repeat_to_channels`."
+    )
     atomic_json(out_dir / MANIFEST, manifest)
 
 
@@ -117,4 +126,3 @@ def rescore_zoo(dataset: Dataset, zoo_dir: Path = ZOO_DIR) -> dict[str, tuple[fl
         scores[name] = (full, subset)
     _update_manifest(zoo_dir, dataset.info.name, entries)
     return scores
-

@@ -1,4 +1,5 @@
 """AppTest: every page renders on an empty store and on the examples; the form validates; a real run completes."""
+
 import json
 import sys
 import time
@@ -57,6 +58,7 @@ def test_pages_first_show_two_methods_from_the_same_init_and_seed(store):
     chosen = at.multiselect(key="gallery_runs").value
     assert len(chosen) == 2
     from prism_core.synthesis.runstore import list_runs
+
     configs = {f"{r.name} (example)": r.config() for r in list_runs(ROOT / "assets" / "examples")}
     a, b = (configs[label] for label in chosen)
     assert a.method != b.method and (a.init, a.seed) == (b.init, b.seed)
@@ -109,8 +111,9 @@ def test_a_selection_launched_from_the_form_is_marked_with_its_training_images(s
     at.button(key="launch").click().run()
     assert not at.error, [e.value for e in at.error]
     deadline = time.time() + 120
-    while time.time() < deadline and '"finished"' not in ((store / "picked" / "status.json").read_text()
-                                                          if (store / "picked" / "status.json").is_file() else ""):
+    while time.time() < deadline and '"finished"' not in (
+        (store / "picked" / "status.json").read_text() if (store / "picked" / "status.json").is_file() else ""
+    ):
         time.sleep(0.2)
     gallery = page("pages/gallery.py")
     gallery.multiselect(key="gallery_runs").set_value(["picked (run)"]).run()
@@ -125,6 +128,7 @@ def test_results_page_launches_an_evaluation_with_the_real_baseline(store):
     from prism_core import benchmark as bm
     from prism_core.jobs import JobQueue
     from prism_core.synthesis import SynthConfig
+
     queue = JobQueue(store)
     queue.wait(queue.submit(SynthConfig(method="sre2l", ipc=1, classes=(0, 1), iterations=2), "evalme"), timeout=120)
     at = page("pages/results.py")
@@ -146,6 +150,7 @@ def test_results_page_launches_an_evaluation_with_the_real_baseline(store):
 
 def test_results_page_shows_the_measured_grid_as_the_readme_does(store):
     from prism_core import benchmark as bm
+
     at = page("pages/results.py")
     shown = at.dataframe[0].value
     assert list(shown["row"]) == [r["row"] for r in bm.summary(bm.load_cells(), 10, [*bm.ROWS, *bm.ABLATION])]
@@ -159,6 +164,7 @@ def test_results_page_shows_the_measured_grid_as_the_readme_does(store):
 def test_benchmark_page_presets_fill_the_form_and_a_stored_benchmark_reopens_as_results_shows_it(store):
     from prism_core import benchmark as bm
     from prism_core.benchmark.protocol import PRESETS
+
     at = page("pages/benchmark.py")
     assert at.multiselect(key="bm_rows").value == list(PRESETS["classroom"]["rows"])
     at.selectbox(key="bm_preset").set_value("paper").run()
@@ -179,6 +185,7 @@ def test_benchmark_page_presets_fill_the_form_and_a_stored_benchmark_reopens_as_
 
 def test_launch_form_explains_fields_in_the_clis_words(store):
     from prism_core.synthesis.config import help_for
+
     at = page("pages/launch.py")
     assert at.radio(key="w_selection").help == help_for("selection")
     assert at.number_input(key="w_ipc").help == help_for("ipc") == "images per class"
@@ -194,11 +201,24 @@ def large_run(store, monkeypatch):
     from prism_core.records import BatchRecord
     from prism_core.synthesis import SynthConfig
     from prism_core.synthesis.runstore import Run
+
     info = get_dataset("fashion_mnist").info
     run = Run(store / "large")
-    cfg = SynthConfig(method="sre2l", ipc=6, classes=tuple(range(10)), iterations=1, lr=1.0, r_bn=0.1, init="noise",
-                      bn_pool=(), subset_rule="official", vary_iterations=False, batch_formation="cross-class",
-                      jitter=2, crop_scale=(0.5, 1.0))
+    cfg = SynthConfig(
+        method="sre2l",
+        ipc=6,
+        classes=tuple(range(10)),
+        iterations=1,
+        lr=1.0,
+        r_bn=0.1,
+        init="noise",
+        bn_pool=(),
+        subset_rule="official",
+        vary_iterations=False,
+        batch_formation="cross-class",
+        jitter=2,
+        crop_scale=(0.5, 1.0),
+    )
     run.create({"config": cfg.to_dict(), "class_names": list(info.class_names), "teachers": {"resnet18": {}}})
     for k in range(6):
         x01 = torch.rand(10, 1, 32, 32, generator=torch.Generator().manual_seed(k))
@@ -212,9 +232,13 @@ def large_run(store, monkeypatch):
 def test_a_large_run_costs_the_pages_what_they_show(large_run, monkeypatch):
     """Gallery reads only the PNGs it shows; Diversity does not measure a large run until asked."""
     from prism_core.synthesis.run_export import read_images
+
     read = []
-    monkeypatch.setattr(sys.modules["common"], "read_images",  # as the pages read them, through app/common.py
-                        lambda run, c, k: read.append(len(list(k))) or read_images(run, c, k))
+    monkeypatch.setattr(
+        sys.modules["common"],
+        "read_images",  # as the pages read them, through app/common.py
+        lambda run, c, k: read.append(len(list(k))) or read_images(run, c, k),
+    )
     at = page("pages/gallery.py")
     at.multiselect(key="gallery_runs").set_value(["large (run)"]).run()
     at.multiselect(key="gallery_classes").set_value(["Bag"]).run()
@@ -246,8 +270,11 @@ def test_the_tour_walks_five_steps_and_try_it_fills_the_launch_form(store):
     assert at.title[0].value == "Launch a synthesis run"  # the Launch page, filled in
     assert at.radio(key="w_method").value == "prism" and at.radio(key="w_init_prism").value == "noise"
     assert at.number_input(key="w_lr_prism").value == 1.0 and at.number_input(key="w_r_bn_prism").value == 0.1
-    assert at.checkbox(key="w_baseline").value and at.multiselect(key="w_classes").value == \
-        ["T-shirt/top", "Trouser", "Sneaker"]
+    assert at.checkbox(key="w_baseline").value and at.multiselect(key="w_classes").value == [
+        "T-shirt/top",
+        "Trouser",
+        "Sneaker",
+    ]
 
 
 def test_the_launch_form_is_made_from_the_configs_labelled_fields(store):
@@ -255,9 +282,11 @@ def test_the_launch_form_is_made_from_the_configs_labelled_fields(store):
     from dataclasses import fields
 
     from prism_core.synthesis import SynthConfig
+
     at = page("pages/launch.py")
-    widgets = {w.label: w for kind in ("radio", "number_input", "checkbox", "selectbox", "multiselect")
-               for w in at.get(kind)}
+    widgets = {
+        w.label: w for kind in ("radio", "number_input", "checkbox", "selectbox", "multiselect") for w in at.get(kind)
+    }
     labelled = [f for f in fields(SynthConfig) if f.metadata.get("label")]
     assert len(labelled) >= 14
     for f in labelled:

@@ -1,5 +1,6 @@
 """The benchmark on Dask: the same cells on a LocalCluster and in one process, no finished cell lost to a killed
 worker, a second worker process joining a running scheduler, and bad input refused before anything runs."""
+
 import os
 import signal
 import subprocess
@@ -14,8 +15,15 @@ from prism_core.workspaces import get_workspace
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
-TINY = dict(rows=("random real", "real init images", "SRe2L · noise", "PRISM · real"), ipcs=(1,), seeds=2, students=("convnet",),
-            labels=("hard", "soft"), epochs=2, extra={"iterations": 3})
+TINY = dict(
+    rows=("random real", "real init images", "SRe2L · noise", "PRISM · real"),
+    ipcs=(1,),
+    seeds=2,
+    students=("convnet",),
+    labels=("hard", "soft"),
+    epochs=2,
+    extra={"iterations": 3},
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,22 +40,38 @@ def measured(cells: dict) -> dict:
 
 def test_a_local_cluster_gives_the_cells_of_a_single_process(bench, tmp_path, capfd):
     from distributed import Client
+
     with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
         assert run(bench, CellStore(tmp_path / "one" / "cells.json"), client, tmp_path / "one" / "runs") == 0
     assert "student convnet" not in capfd.readouterr().err  # tasks keep quiet: the benchmark's bar is the progress
     workers = []
     with cluster(workers=2) as client:
-        assert run(bench, CellStore(tmp_path / "two" / "cells.json"), client, tmp_path / "two" / "runs",
-                   lambda p: workers.append(p.result.worker)) == 0
+        assert (
+            run(
+                bench,
+                CellStore(tmp_path / "two" / "cells.json"),
+                client,
+                tmp_path / "two" / "runs",
+                lambda p: workers.append(p.result.worker),
+            )
+            == 0
+        )
     one, two = CellStore(tmp_path / "one" / "cells.json").cells, CellStore(tmp_path / "two" / "cells.json").cells
-    assert len(one) == 2 * len(TINY["rows"]) and all(set(c["top1"]) == {"convnet hard", "convnet soft"} for c in one.values())
+    assert len(one) == 2 * len(TINY["rows"]) and all(
+        set(c["top1"]) == {"convnet hard", "convnet soft"} for c in one.values()
+    )
     assert measured(one) == measured(two)
     assert len(set(workers)) == 2  # both processes took tasks
     prism = Run(tmp_path / "one" / "runs" / f"{slug('PRISM · real')}-ipc1-s0").config()
     assert prism.bn_pool == ("lcnet_050",)  # PRISM's default pool, cut to what the workspace's zoo has
     with cluster(workers=2) as client:  # a finished benchmark resumes to nothing
-        assert not run(bench, CellStore(tmp_path / "two" / "cells.json"), client, tmp_path / "two" / "runs",
-                       lambda p: pytest.fail(f"measured again: {p}"))
+        assert not run(
+            bench,
+            CellStore(tmp_path / "two" / "cells.json"),
+            client,
+            tmp_path / "two" / "runs",
+            lambda p: pytest.fail(f"measured again: {p}"),
+        )
 
 
 def test_a_killed_worker_loses_no_finished_cell_and_the_benchmark_completes(bench, tmp_path):
@@ -61,6 +85,7 @@ def test_a_killed_worker_loses_no_finished_cell_and_the_benchmark_completes(benc
                 pid = pids[p.result.worker]
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
+
         assert run(bench, store, client, tmp_path / "runs", progress) == 0
     assert killed
     final = CellStore(tmp_path / "cells.json").cells
@@ -72,6 +97,7 @@ def test_a_killed_worker_loses_no_finished_cell_and_the_benchmark_completes(benc
 
 def test_a_cancelled_benchmark_keeps_what_finished_and_resumes_to_the_rest(bench, tmp_path):
     from distributed import Client
+
     store, results = CellStore(tmp_path / "cells.json"), []
     with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
         run(bench, store, client, tmp_path / "runs", results.append, should_stop=lambda: len(results) >= 2)
@@ -90,12 +116,14 @@ def test_a_task_that_keeps_failing_is_retried_once_then_stored_with_its_error(be
     from distributed import Client
 
     from prism_core.benchmark import runner
+
     calls = tmp_path / "calls.txt"  # a file: Dask pickles the task, so a list here would not see the worker's calls
 
     def broken(*args):
         with open(calls, "a") as f:
             f.write(args[-2] + "\n")  # the evaluation's label
         raise RuntimeError("student diverged")
+
     monkeypatch.setattr(runner, "evaluate", broken)
     one_row = Benchmark(**{**bench.__dict__, "rows": ("random real",), "seeds": 1})
     with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
@@ -111,8 +139,15 @@ def test_a_task_that_keeps_failing_is_retried_once_then_stored_with_its_error(be
 
 def _cli(*args, **kw):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "prism_core", *args], env={**env, **kw.pop("env", {})},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "prism_core", *args],
+        env={**env, **kw.pop("env", {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        **kw,
+    )
 
 
 def test_a_second_worker_process_joins_a_running_scheduler_and_takes_tasks(bench, shapes_workspace, tmp_path):
@@ -120,25 +155,57 @@ def test_a_second_worker_process_joins_a_running_scheduler_and_takes_tasks(bench
     _, toml, _ = shapes_workspace
     dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
     file = tmp_path / "scheduler.json"
-    procs = [subprocess.Popen([*dask, "--scheduler-file", str(file), "--no-dashboard", "--host", "127.0.0.1"],
-                              stderr=subprocess.DEVNULL)]
-    worker = [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(file), "--nthreads", "1",
-              "--no-dashboard", "--host", "127.0.0.1"]
+    procs = [
+        subprocess.Popen(
+            [*dask, "--scheduler-file", str(file), "--no-dashboard", "--host", "127.0.0.1"], stderr=subprocess.DEVNULL
+        )
+    ]
+    worker = [
+        sys.executable,
+        "-m",
+        "distributed.cli.dask_worker",
+        "--scheduler-file",
+        str(file),
+        "--nthreads",
+        "1",
+        "--no-dashboard",
+        "--host",
+        "127.0.0.1",
+    ]
     try:
         deadline = time.time() + 60
         while not file.is_file() and time.time() < deadline:
             time.sleep(0.2)
         import json
+
         address = json.loads(file.read_text())["address"]
         procs.append(subprocess.Popen(worker, stderr=subprocess.DEVNULL, env={**os.environ, "HF_HUB_OFFLINE": "1"}))
-        cli = _cli("benchmark", "--workspace", "shapes", "--rows", ",".join(TINY["rows"]), "--ipcs", "1",
-                   "--seeds", "2", "--students", "convnet", "--epochs", "2", "--scheduler", address,
-                   "--out", str(tmp_path / "out"), env={"PRISM_WORKSPACES": str(toml)})
+        cli = _cli(
+            "benchmark",
+            "--workspace",
+            "shapes",
+            "--rows",
+            ",".join(TINY["rows"]),
+            "--ipcs",
+            "1",
+            "--seeds",
+            "2",
+            "--students",
+            "convnet",
+            "--epochs",
+            "2",
+            "--scheduler",
+            address,
+            "--out",
+            str(tmp_path / "out"),
+            env={"PRISM_WORKSPACES": str(toml)},
+        )
         time.sleep(5)
         procs.append(subprocess.Popen(worker, stderr=subprocess.DEVNULL, env={**os.environ, "HF_HUB_OFFLINE": "1"}))
         out, err = cli.communicate(timeout=900)
         assert cli.returncode == 0, err[-3000:]
         from distributed import Client
+
         with Client(address) as client:
             ran = client.run(lambda dask_worker: len(dask_worker.data) + dask_worker.state.executed_count)
         assert len(ran) == 2 and all(n > 0 for n in ran.values()), ran
@@ -149,13 +216,16 @@ def test_a_second_worker_process_joins_a_running_scheduler_and_takes_tasks(bench
             p.kill()
 
 
-@pytest.mark.parametrize("flags, names", [
-    (["--rows", "random real,SRe3L · noise"], "--rows"),
-    (["--students", "resnet19"], "--students"),
-    (["--ipcs", "0"], "--ipcs"),
-    (["--workspace", "nope"], "no workspace 'nope'"),
-    (["--scheduler", "tcp://127.0.0.1:9"], "--scheduler tcp://127.0.0.1:9"),
-])
+@pytest.mark.parametrize(
+    "flags, names",
+    [
+        (["--rows", "random real,SRe3L · noise"], "--rows"),
+        (["--students", "resnet19"], "--students"),
+        (["--ipcs", "0"], "--ipcs"),
+        (["--workspace", "nope"], "no workspace 'nope'"),
+        (["--scheduler", "tcp://127.0.0.1:9"], "--scheduler tcp://127.0.0.1:9"),
+    ],
+)
 def test_bad_input_fails_before_anything_runs_with_one_line_naming_the_flag(flags, names, tmp_path):
     cli = _cli("benchmark", *flags, "--out", str(tmp_path / "out"))
     _, err = cli.communicate(timeout=120)

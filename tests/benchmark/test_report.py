@@ -1,5 +1,6 @@
 """The benchmark's store, statistics and report: cells resume and complete, differences are paired by seed, every
 claim gets a verdict, and the README, docs/results.md and the app show the same table."""
+
 import json
 import re
 import subprocess
@@ -17,8 +18,18 @@ EVALS = list(bm.EVALS)
 
 
 def cell(row, seed, top1, vendi=2.0, coverage=0.3, ipc=10):
-    return {"row": row, "ipc": ipc, "seed": seed, "protocol": PROTOCOL, "top1": dict(zip(EVALS, top1)),
-            "vendi": vendi, "coverage": coverage, "cosine": 0.8, "density": 1.0, "seconds": 1.0}
+    return {
+        "row": row,
+        "ipc": ipc,
+        "seed": seed,
+        "protocol": PROTOCOL,
+        "top1": dict(zip(EVALS, top1)),
+        "vendi": vendi,
+        "coverage": coverage,
+        "cosine": 0.8,
+        "density": 1.0,
+        "seconds": 1.0,
+    }
 
 
 def cells_of(*cs):
@@ -46,7 +57,7 @@ def test_differences_are_paired_by_seed_with_a_t_interval():
     mean, half, n = bm.paired(cells_of(*a, *b), 10, "PRISM · real", "SRe2L · real", EVALS[0])
     assert (mean, half, n) == (pytest.approx(1.0), pytest.approx(0.0), 3)  # seed 3 has no partner
     mean, half = bm.interval([1.0, 2.0, 3.0])
-    assert mean == 2.0 and half == pytest.approx(4.30 * 1.0 / 3 ** 0.5)
+    assert mean == 2.0 and half == pytest.approx(4.30 * 1.0 / 3**0.5)
     assert bm.interval([1.0]) is None
 
 
@@ -54,8 +65,11 @@ def test_a_diversity_gain_counts_only_at_matched_fidelity():
     seeds = range(3)
     far = [cell("PRISM · noise", s, [70.0 + s] * 6, vendi=4.0 + 0.1 * s, coverage=0.05) for s in seeds]
     near = [cell("PRISM · real", s, [80.0 + s] * 6, vendi=3.0 + 0.1 * s, coverage=0.30) for s in seeds]
-    base = [cell(r, s, [75.0 + s] * 6, vendi=2.0 + 0.1 * s, coverage=0.30 + 0.01 * s)
-            for s in seeds for r in ("SRe2L · noise", "SRe2L · real")]
+    base = [
+        cell(r, s, [75.0 + s] * 6, vendi=2.0 + 0.1 * s, coverage=0.30 + 0.01 * s)
+        for s in seeds
+        for r in ("SRe2L · noise", "SRe2L · real")
+    ]
     said = "\n".join(bm.statements(cells_of(*far, *near, *base), 10))
     noise = next(line for line in said.splitlines() if line.startswith("- **PRISM · noise beats SRe2L · noise"))
     real = next(line for line in said.splitlines() if line.startswith("- **PRISM · real beats SRe2L · real"))
@@ -67,6 +81,7 @@ def test_a_diversity_gain_counts_only_at_matched_fidelity():
 def test_the_init_images_row_is_what_every_real_init_run_starts_from(fmnist, tmp_path):
     from prism_core.benchmark.measure import make_images
     from prism_core.data import real_image_indices
+
     bench = bm.Benchmark(EMBEDDED_WORKSPACE)
     images = make_images(bench, "real init images", 2, 5, tmp_path)
     train = fmnist.split("train")
@@ -87,8 +102,17 @@ def test_the_summary_gives_mean_std_and_the_number_of_seeds():
 @pytest.mark.integration
 def test_a_cell_is_measured_then_completed_without_repeating_work(tmp_path, fmnist):
     from distributed import Client
-    bench = bm.Benchmark(EMBEDDED_WORKSPACE, rows=("SRe2L · noise",), ipcs=(1,), seeds=1, students=("convnet",),
-                           labels=("hard",), epochs=1, extra={"iterations": 2})
+
+    bench = bm.Benchmark(
+        EMBEDDED_WORKSPACE,
+        rows=("SRe2L · noise",),
+        ipcs=(1,),
+        seeds=1,
+        students=("convnet",),
+        labels=("hard",),
+        epochs=1,
+        extra={"iterations": 2},
+    )
     store = bm.CellStore(tmp_path / "cells.json")
     with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
         tasks = []
@@ -106,20 +130,42 @@ def test_a_cell_is_measured_then_completed_without_repeating_work(tmp_path, fmni
 
 def test_measuring_time_is_counted_on_each_machine_a_cell_ran_on():
     old = {**cell("random real", 0, [80.0]), "machine": "cpu", "seconds": 3600.0}
-    moved = {**cell("random real", 1, [80.0]), "machine": "cpu", "seconds": 3 * 3600.0,
-             "seconds_on": {"cpu": 3600.0, "H100": 2 * 3600.0}}
+    moved = {
+        **cell("random real", 1, [80.0]),
+        "machine": "cpu",
+        "seconds": 3 * 3600.0,
+        "seconds_on": {"cpu": 3600.0, "H100": 2 * 3600.0},
+    }
     assert bm.hours(cells_of(old, moved)) == {"cpu": 2.0, "H100": 2.0}
 
 
 @pytest.mark.integration
 def test_results_script_writes_the_same_table_to_the_doc_and_the_readme(tmp_path):
-    cells = cells_of(*(cell(r, s, [80.0 + s + (r == "PRISM · real")] * 6) for s in range(2)
-                       for r in ("random real", "SRe2L · real", "PRISM · real")), cell("random real", 0, [50.0], ipc=1))
+    cells = cells_of(
+        *(
+            cell(r, s, [80.0 + s + (r == "PRISM · real")] * 6)
+            for s in range(2)
+            for r in ("random real", "SRe2L · real", "PRISM · real")
+        ),
+        cell("random real", 0, [50.0], ipc=1),
+    )
     (tmp_path / "cells.json").write_text(json.dumps(cells))
     readme = tmp_path / "README.md"
     readme.write_text("# x\n<!-- results:start -->\nstale\n<!-- results:end -->\ntail\n")
-    subprocess.run([sys.executable, "scripts/results.py", "--cells", str(tmp_path / "cells.json"),
-                    "--docs", str(tmp_path / "docs"), "--readme", str(readme)], cwd=ROOT, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "scripts/results.py",
+            "--cells",
+            str(tmp_path / "cells.json"),
+            "--docs",
+            str(tmp_path / "docs"),
+            "--readme",
+            str(readme),
+        ],
+        cwd=ROOT,
+        check=True,
+    )
     table = "\n".join(bm.markdown(bm.summary(cells, 10, bm.ROWS)))
     text, doc = readme.read_text(), (tmp_path / "docs" / "results.md").read_text()
     assert table in text and table in doc and "stale" not in text and text.endswith("tail\n")
@@ -145,21 +191,31 @@ def test_the_readme_summary_is_the_committed_grid():
 def test_the_scatter_names_every_row_without_covering_another_name():
     """Rows of one init sit together in the diversity-fidelity panel; their names must stay readable."""
     rows = ["random real", "real init images", "SRe2L · real", "PRISM · real", "PRISM balanced · real"]
-    cells = cells_of(*(cell(r, s, [80.0] * 6, vendi=2.0 + 0.01 * i + 0.001 * s, coverage=0.3 + 0.002 * i)
-                       for i, r in enumerate(rows) for s in range(2)))
+    cells = cells_of(
+        *(
+            cell(r, s, [80.0] * 6, vendi=2.0 + 0.01 * i + 0.001 * s, coverage=0.3 + 0.002 * i)
+            for i, r in enumerate(rows)
+            for s in range(2)
+        )
+    )
     fig = figure(cells, 10, "convnext_atto")
     fig.canvas.draw()
     scatter = fig.axes[1]
     boxes = {t.get_text(): t.get_window_extent() for t in scatter.texts}
     assert set(boxes) == set(rows)
-    overlaps = [(a, b) for i, a in enumerate(rows) for b in rows[i + 1:] if boxes[a].overlaps(boxes[b])]
+    overlaps = [(a, b) for i, a in enumerate(rows) for b in rows[i + 1 :] if boxes[a].overlaps(boxes[b])]
     assert not overlaps
     assert all(scatter.bbox.contains(*box.p0) and scatter.bbox.contains(*box.p1) for box in boxes.values())
 
 
 def test_at_ipc1_claims_read_density_not_vendi_which_is_one_by_construction():
-    cells = cells_of(*(cell(r, s, [50.0 + s + (r == "PRISM · real")] * 6, vendi=1.0 - 1e-9 * s, ipc=1)
-                       for s in range(3) for r in ("random real", "PRISM · real")))
+    cells = cells_of(
+        *(
+            cell(r, s, [50.0 + s + (r == "PRISM · real")] * 6, vendi=1.0 - 1e-9 * s, ipc=1)
+            for s in range(3)
+            for r in ("random real", "PRISM · real")
+        )
+    )
     line = next(d for d in bm.differences(cells, 1) if d["claim"] == "PRISM · real − random real")
     assert "Vendi" not in line and "density" in line
     assert not any("Vendi" in s for s in bm.statements(cells, 1))
@@ -172,8 +228,21 @@ def test_markdown_rows_keep_their_columns_when_a_name_holds_a_pipe():
 
 def test_the_moonshot_needs_three_holding_points_with_every_student_and_label_kind():
     def grid_of(gain, last_gain):
-        return cells_of(*(cell(r, s, [80.0 + s * (1 + 0.1 * i) + (r == "PRISM · real") * (gain if i < 3 else last_gain)
-                                      for i in range(4)]) for s in range(3) for r in ("random real", "PRISM · real")))
+        return cells_of(
+            *(
+                cell(
+                    r,
+                    s,
+                    [
+                        80.0 + s * (1 + 0.1 * i) + (r == "PRISM · real") * (gain if i < 3 else last_gain)
+                        for i in range(4)
+                    ],
+                )
+                for s in range(3)
+                for r in ("random real", "PRISM · real")
+            )
+        )
+
     assert "met by PRISM · real" in bm.verdicts(grid_of(3.5, 3.5))[0]
     missed = bm.verdicts(grid_of(3.5, 2.0))[0]  # three of the four columns are not enough
     assert "not met" in missed and "+2.00" in missed and "convnet hard" in missed
@@ -185,23 +254,35 @@ def test_synthesis_is_held_against_the_best_coreset_of_each_evaluation():
         base = {"random real": [80, 70, 78, 70], "herding": [84, 74, 78, 70], "easy": [80, 70, 81, 73]}
         best = [84, 74, 81, 73]
         rows = {**base, "PRISM · real": [b + g for b, g in zip(best, prism_gain)]}
-        return cells_of(*(cell(r, s, [v + s * (1 + 0.1 * i) for i, v in enumerate(vs)])
-                          for s in range(3) for r, vs in rows.items()))
+        return cells_of(
+            *(cell(r, s, [v + s * (1 + 0.1 * i) for i, v in enumerate(vs)]) for s in range(3) for r, vs in rows.items())
+        )
+
     assert bm.coreset_verdict(grid_of([2.5] * 4))[0].endswith("met by PRISM · real.")
     missed = bm.coreset_verdict(grid_of([2.5, 2.5, 2.5, 1.0]))[0]  # 1 point above easy with the ConvNet, hard labels
     assert "not met" in missed and "+1.00" in missed and "against easy with convnet hard" in missed
     behind = bm.coreset_verdict(grid_of([-3.0, 2.5, 2.5, 2.5]))[0]
     assert "against herding with resnet18 soft" in behind and "ahead, holding, in 1 of 4" in behind
-    assert bm.coreset_verdict(cells_of(*(cell(r, s, [80.0 + s] * 4) for s in range(3)
-                                         for r in ("random real", "PRISM · real")))) == []  # no coreset measured
+    assert (
+        bm.coreset_verdict(
+            cells_of(*(cell(r, s, [80.0 + s] * 4) for s in range(3) for r in ("random real", "PRISM · real")))
+        )
+        == []
+    )  # no coreset measured
     one_seed = {k: c for k, c in grid_of([2.5] * 4).items() if c["seed"] == 0}
     assert "no interval yet" in bm.coreset_verdict(one_seed)[0]
 
 
 def test_balanced_becomes_the_default_only_if_it_wins_somewhere_and_loses_nowhere():
     def balanced(delta):
-        return cells_of(*(cell(r, s, [80.0 + s + (r.startswith("PRISM balanced")) * d for d in delta])
-                          for s in range(3) for r in ("PRISM · real", "PRISM balanced · real")))
+        return cells_of(
+            *(
+                cell(r, s, [80.0 + s + (r.startswith("PRISM balanced")) * d for d in delta])
+                for s in range(3)
+                for r in ("PRISM · real", "PRISM balanced · real")
+            )
+        )
+
     assert "make it the default" in bm.verdicts(balanced([1.0, 0.0]))[-1]
     mixed = bm.verdicts(balanced([1.0, -1.0]))[-1]
     assert "PRISM stays the default" in mixed and "worse: real init, resnet18 hard" in mixed
@@ -209,8 +290,10 @@ def test_balanced_becomes_the_default_only_if_it_wins_somewhere_and_loses_nowher
 
 def test_the_budget_check_says_whether_accuracy_rises_with_the_ipc():
     def grown(at_50):
-        return cells_of(*(cell("random real", s, [v] * 6, ipc=i) for s in range(2)
-                          for i, v in ((1, 40.0), (10, 70.0), (50, at_50))))
+        return cells_of(
+            *(cell("random real", s, [v] * 6, ipc=i) for s in range(2) for i, v in ((1, 40.0), (10, 70.0), (50, at_50)))
+        )
+
     assert "rises with the IPC in every evaluation" in bm.budget(grown(80.0))
     flat = bm.budget(grown(70.0))  # IPC 50 scoring what IPC 10 did: the old fixed-update budget
     assert "40.0 → 70.0 → 70.0" in flat and "does not rise with the IPC for resnet18 soft" in flat
@@ -219,9 +302,16 @@ def test_the_budget_check_says_whether_accuracy_rises_with_the_ipc():
 
 def test_a_column_missing_an_ipc_neither_hides_the_others_ipcs_nor_is_dropped():
     """The ViT measured at IPC 1 and 10 only: ResNet-18 still shows its IPC 50 figure, the ViT its own chain."""
-    cells = cells_of(*(cell("random real", 0, v, ipc=i) for i, v in
-                       ((1, [40.0, 30.0, 35.0, 36.0, 20.0, 20.0]), (10, [70.0, 60.0, 65.0, 66.0, 48.0, 50.0]),
-                        (50, [80.0, 75.0, 76.0, 77.0]))))
+    cells = cells_of(
+        *(
+            cell("random real", 0, v, ipc=i)
+            for i, v in (
+                (1, [40.0, 30.0, 35.0, 36.0, 20.0, 20.0]),
+                (10, [70.0, 60.0, 65.0, 66.0, 48.0, 50.0]),
+                (50, [80.0, 75.0, 76.0, 77.0]),
+            )
+        )
+    )
     line = bm.budget(cells)
     assert "IPC 1 → 10 → 50" in line and "resnet18 soft 40.0 → 70.0 → 80.0" in line
     assert "vit soft (IPC 1 → 10) 20.0 → 48.0" in line and "rises with the IPC in every evaluation" in line
@@ -230,6 +320,7 @@ def test_a_column_missing_an_ipc_neither_hides_the_others_ipcs_nor_is_dropped():
 def test_the_cli_starts_from_a_preset_and_each_flag_replaces_its_field():
     from prism_core.benchmark.protocol import PRESETS
     from prism_core.cli import benchmark_from_args, build_parser
+
     parse = lambda *flags: benchmark_from_args(build_parser().parse_args(["benchmark", "--out", "x", *flags]))  # noqa: E731
     paper = parse()
     assert (paper.rows, paper.ipcs, paper.seeds, paper.epochs) == (bm.MAIN, (10,), 3, None)  # the shipped protocol

@@ -2,6 +2,7 @@
 Launch form, launch a tiny noise-born PRISM run with its SRe2L baseline, watch both finish, step the Gallery back to
 the init, open the image inspector, and check the Priors, Diversity and Embeddings pages rendered. Full-page
 screenshots go to test-artifacts/ (the README's pictures come from there)."""
+
 import json
 import time
 from pathlib import Path
@@ -28,6 +29,7 @@ def server(tmp_path):
 def landing(server):
     """Chromium on the landing page of a fresh server, and that server's run store."""
     from playwright.sync_api import sync_playwright
+
     url, runs = server
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
@@ -49,6 +51,7 @@ def wait_finished(status: Path, timeout: float) -> None:
 
 def test_launch_prism_with_baseline_and_inspect(landing):
     from playwright.sync_api import expect
+
     page, runs = landing
     assert page.get_by_text("Deploy", exact=True).count() == 0  # a local tool: no deploy button in the toolbar
     page.wait_for_timeout(1500)
@@ -123,12 +126,15 @@ def test_a_benchmark_launched_from_its_page_fills_in_and_shows_the_results_table
     page.get_by_role("button", name="Launch on the local Dask cluster").click()
     cells = runs / ".benchmarks" / "browser-bench" / "cells.json"
     deadline = time.time() + 300
-    while time.time() < deadline and not (cells.is_file() and all(
-            len(c["top1"]) == 2 and "vendi" in c for c in json.loads(cells.read_text()).values())):
+    while time.time() < deadline and not (
+        cells.is_file() and all(len(c["top1"]) == 2 and "vendi" in c for c in json.loads(cells.read_text()).values())
+    ):
         time.sleep(1)
     stored = json.loads(cells.read_text())
     assert list(stored) == ["random real|1|0"] and set(stored["random real|1|0"]["top1"]) == {
-        "convnet hard", "convnet soft"}
+        "convnet hard",
+        "convnet soft",
+    }
     page.get_by_text("finished: 3 of 3 tasks").wait_for(timeout=30_000)
     page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
     page.wait_for_timeout(1500)

@@ -42,6 +42,7 @@ def test_missing_dataset_names_the_install_command(tmp_path, monkeypatch):
 
 def test_image_label_count_mismatch_is_reported(tiny_idx_dir):
     from tests.conftest import write_idx
+
     write_idx(tiny_idx_dir / "t10k-labels-idx1-ubyte.gz", np.zeros(5, dtype=np.uint8))
     with pytest.raises(DataError, match="20 images but 5 labels"):
         FashionMNIST(tiny_idx_dir).split("test")

@@ -1,4 +1,5 @@
 """Students come from a model factory: fresh per seed, any registered architecture or the DD ConvNet."""
+
 import pytest
 import torch
 

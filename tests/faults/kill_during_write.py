@@ -4,6 +4,7 @@
 
 POINT: "png:N" (after the N-th PNG of that batch) or "pixels" (after its pixel file, before its record).
 """
+
 import os
 import signal
 import sys
@@ -13,7 +14,11 @@ from prism_core.synthesis import runstore
 
 batch, point, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
 state = {"writing": False, "pngs": 0}
-real_write_batch, real_atomic_write, real_save_file = runstore.Run.write_batch, runstore.atomic_write, runstore.save_file
+real_write_batch, real_atomic_write, real_save_file = (
+    runstore.Run.write_batch,
+    runstore.atomic_write,
+    runstore.save_file,
+)
 
 
 def die() -> None:

@@ -1,5 +1,6 @@
 """Bad input through the CLI and through the app's Launch form: a clear message, exit status 2 (CLI), no
 traceback, and no trace of a half-created run."""
+
 import pytest
 from safetensors.torch import save_file
 from streamlit.testing.v1 import AppTest
@@ -26,8 +27,10 @@ def test_cli_refuses_bad_input_clearly_and_creates_nothing(tmp_path):
         (["--ipc", "0"], "ipc must be a positive"),
         (["--ipc", "-3"], "ipc must be a positive"),
         (["--ipc", "5000"], "beyond the limit of 1000"),
-        (["--dataset", f"folder:{tree}", "--bn-pool", "lcnet_050", "--init", "real", "--ipc", "5"],
-         "needs 5 training images per class"),
+        (
+            ["--dataset", f"folder:{tree}", "--bn-pool", "lcnet_050", "--init", "real", "--ipc", "5"],
+            "needs 5 training images per class",
+        ),
         (["--iterations", "0"], "iterations must be a positive"),
         (["--classes", ","], "class list is empty"),
         (["--classes", "3,12"], "outside 0..9"),
@@ -50,7 +53,7 @@ def test_cli_refuses_bad_input_clearly_and_creates_nothing(tmp_path):
 
 def test_a_broken_workspace_file_is_named_with_its_line_and_problem(tmp_path, monkeypatch):
     """Not "no workspace 'b'" alone: the user is told the file itself is broken, and where."""
-    cases = {"syntax.toml": (b"[b\n", "at line 1"), "latin1.toml": (b"[b]\ndataset = \"caf\xe9\"\n", "at line 2")}
+    cases = {"syntax.toml": (b"[b\n", "at line 1"), "latin1.toml": (b'[b]\ndataset = "caf\xe9"\n', "at line 2")}
     for name, (content, line) in cases.items():
         (tmp_path / name).write_bytes(content)
         monkeypatch.setenv("PRISM_WORKSPACES", str(tmp_path / name))
@@ -69,15 +72,18 @@ def launch_page(tmp_path, monkeypatch):
     return at
 
 
-@pytest.mark.parametrize("widget,value,message", [
-    (("number_input", "w_ipc"), 0, "ipc must be a positive"),
-    (("number_input", "w_iterations_prism"), 0, "iterations must be a positive"),
-    (("number_input", "w_lr_prism"), 0.0, "lr must be a finite positive number"),
-    (("multiselect", "w_classes"), [], "class list is empty"),
-    (("text_input", "w_name"), "../escape", "invalid run name"),
-    (("text_input", "w_name"), "a/b", "invalid run name"),
-    (("text_input", "w_name"), "", "invalid run name"),
-])
+@pytest.mark.parametrize(
+    "widget,value,message",
+    [
+        (("number_input", "w_ipc"), 0, "ipc must be a positive"),
+        (("number_input", "w_iterations_prism"), 0, "iterations must be a positive"),
+        (("number_input", "w_lr_prism"), 0.0, "lr must be a finite positive number"),
+        (("multiselect", "w_classes"), [], "class list is empty"),
+        (("text_input", "w_name"), "../escape", "invalid run name"),
+        (("text_input", "w_name"), "a/b", "invalid run name"),
+        (("text_input", "w_name"), "", "invalid run name"),
+    ],
+)
 def test_launch_form_refuses_bad_input_visibly_and_creates_nothing(launch_page, tmp_path, widget, value, message):
     at = launch_page
     getattr(at, widget[0])(key=widget[1]).set_value(value).run()

@@ -1,5 +1,6 @@
 """Cancel in the middle of a batch (through the job queue, as the app does): the finished batches stay usable
 (pixels, metrics, evaluation check, zip export) and resuming completes the run like an uninterrupted one."""
+
 import io
 import time
 import zipfile
@@ -15,8 +16,16 @@ from prism_core.synthesis.run_health import run_status
 from prism_core.synthesis.runstore import Run
 
 pytestmark = pytest.mark.faults
-CFG = SynthConfig(method="prism", weights="random", ipc=3, classes=(0, 1, 2), batch_size=3, iterations=40, seed=4,
-                  bn_pool=("lcnet_050", "shufflenet_v2_x0_5"))
+CFG = SynthConfig(
+    method="prism",
+    weights="random",
+    ipc=3,
+    classes=(0, 1, 2),
+    batch_size=3,
+    iterations=40,
+    seed=4,
+    bn_pool=("lcnet_050", "shufflenet_v2_x0_5"),
+)
 
 
 def test_cancel_mid_batch_keeps_finished_batches_usable_and_resumable(tmp_path):

@@ -1,5 +1,6 @@
 """A real small disk (tmpfs) that fills up mid-run, then turns read-only: the CLI stops with a clear message,
 finished batches stay intact, and once there is room again the same command completes the run exactly."""
+
 import os
 import subprocess
 import time
@@ -12,8 +13,22 @@ from prism_core.synthesis.runstore import Run
 from tests.faults.test_kill_resume import cli
 
 pytestmark = pytest.mark.faults
-ARGS = ["--method", "prism", "--weights", "random", "--ipc", "3", "--classes", "0,1,2", "--iterations", "60",
-        "--seed", "3", "--batch-size", "3"]  # 3 batches
+ARGS = [
+    "--method",
+    "prism",
+    "--weights",
+    "random",
+    "--ipc",
+    "3",
+    "--classes",
+    "0,1,2",
+    "--iterations",
+    "60",
+    "--seed",
+    "3",
+    "--batch-size",
+    "3",
+]  # 3 batches
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """No page takes a file path: the only free text a user can type is a run or benchmark name, each checked to stay one
 component inside the run store (tests/synthesis/test_runstore.py, test_bad_input.py); the examples cannot be deleted."""
+
 import pytest
 from streamlit.testing.v1 import AppTest
 

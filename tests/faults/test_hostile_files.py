@@ -1,5 +1,6 @@
 """Damaged runs in the store (a corrupt PNG, a corrupt batch record, a corrupt config): each is reported as such,
 and the app still lists, shows and measures the healthy runs. (Hostile weight files: tests/teachers/test_weights.py.)"""
+
 import shutil
 
 import pytest

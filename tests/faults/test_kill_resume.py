@@ -1,5 +1,6 @@
 """Real CLI processes killed with SIGKILL (mid-batch, and mid-write of a batch's files), then resumed: no batch
 is ever marked finished with missing images, and the resumed run is bit-identical to an uninterrupted one."""
+
 import os
 import signal
 import subprocess
@@ -16,15 +17,30 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.faults
 HERE = Path(__file__).resolve().parent
-ARGS = ["--method", "prism", "--weights", "random", "--ipc", "4", "--classes", "0,1,2,3,4", "--iterations", "25",
-        "--seed", "7", "--batch-size", "5"]  # one IPC index per batch: 4 batches
+ARGS = [
+    "--method",
+    "prism",
+    "--weights",
+    "random",
+    "--ipc",
+    "4",
+    "--classes",
+    "0,1,2,3,4",
+    "--iterations",
+    "25",
+    "--seed",
+    "7",
+    "--batch-size",
+    "5",
+]  # one IPC index per batch: 4 batches
 
 
 def cli(*args, helper=None, **kw):
     env = dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", TQDM_DISABLE="1", PYTHONPATH=str(ROOT))
     cmd = [sys.executable, str(helper)] if helper else [sys.executable, "-m", "prism_core"]
-    return subprocess.Popen([*cmd, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, **kw)
+    return subprocess.Popen(
+        [*cmd, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw
+    )
 
 
 def assert_identical(run: Run, ref: Run) -> None:

@@ -1,5 +1,6 @@
 """Two app sessions launching at the same moment (each a run plus its SRe2L baseline): every run completes, in
 submission order, and each run holds exactly the images its own configuration gives (no mixed-up outputs)."""
+
 import json
 import threading
 import time
@@ -37,6 +38,7 @@ def parse_one_at_a_time(monkeypatch):
     def locked(*args, **kwargs):
         with lock:
             return add_magic(*args, **kwargs)
+
     monkeypatch.setattr(magic, "add_magic", locked)
 
 
@@ -61,8 +63,9 @@ def test_two_sessions_launching_at_once_get_all_their_runs_in_order_and_unmixed(
     assert not errors
     names = ["alice", "alice-sre2l", "bob", "bob-sre2l"]
     deadline = time.time() + 300
-    while time.time() < deadline and not all(run_status(Run(store / n))["state"] == "finished" for n in names
-                                              if (store / n / "status.json").is_file()):
+    while time.time() < deadline and not all(
+        run_status(Run(store / n))["state"] == "finished" for n in names if (store / n / "status.json").is_file()
+    ):
         time.sleep(0.3)
     runs = [Run(store / n) for n in names]
     assert all(run_status(r)["state"] == "finished" for r in runs)

@@ -1,5 +1,6 @@
 """The real app server: it answers on localhost only unless told otherwise; a page renders within seconds while a
 run is going; killed (SIGKILL) mid-run and restarted, it shows the run as interrupted and resumes it to the end."""
+
 import json
 import signal
 import socket
@@ -54,6 +55,7 @@ def wait_for(run: Run, states: tuple[str, ...], timeout: float, batches: int = 0
 
 def test_killed_server_leaves_the_run_interrupted_and_resumable_and_pages_stay_responsive(tmp_path):
     from playwright.sync_api import sync_playwright
+
     runs, port = tmp_path / "runs", free_port()
     url = f"http://127.0.0.1:{port}"
     server = start_server(runs, port)

@@ -10,7 +10,7 @@ from prism_core.metrics import cosine_matrix, embed_sets, intra_class_cosine, me
 def test_cosine_metric_on_known_vectors():
     f = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     # pairs: (0,1)=0, (0,2)=(1,2)=1/sqrt(2); mean of the 6 off-diagonal entries
-    assert mean_offdiag(cosine_matrix(f)) == pytest.approx((0 + 2 * 2 ** -0.5) / 3)
+    assert mean_offdiag(cosine_matrix(f)) == pytest.approx((0 + 2 * 2**-0.5) / 3)
     per = intra_class_cosine(torch.cat([f, f[:1].repeat(3, 1)]), np.array([0, 0, 0, 1, 1, 1]))
     assert per[1] == pytest.approx(1.0)  # identical images give 1.0
     s = summarize(per)
@@ -41,6 +41,7 @@ def test_umap_is_seeded_and_points_keep_their_identity():
 
 def test_vendi_counts_distinct_images_and_near_duplicates_are_found():
     from prism_core.metrics import near_duplicate_rate, vendi
+
     assert vendi(torch.ones(5, 3)) == pytest.approx(1.0)  # five copies of one image: one effective image
     assert vendi(torch.eye(4)) == pytest.approx(4.0)  # four orthogonal ones: four
     two_modes = torch.cat([torch.tensor([[1.0, 0.0]]).repeat(3, 1), torch.tensor([[0.0, 1.0]]).repeat(3, 1)])
@@ -57,6 +58,7 @@ def test_run_metrics_put_vendi_beside_cosine_with_the_random_real_reference(tmp_
 
     from prism_core.cli import main
     from prism_core.synthesis import SynthConfig, synthesize
+
     run_dir = tmp_path / "r"
     list(synthesize(SynthConfig(method="prism", ipc=3, classes=(0, 1, 7), iterations=2), run_dir))
     assert main(["metrics", str(run_dir), "--json"]) == 0
@@ -78,10 +80,12 @@ def test_the_shipped_example_projection_matches_the_examples_and_is_read_not_com
     from prism_core.metrics import default_extractor, embed_runs
     from prism_core.metrics.embedding import DEFAULT_REAL_PER_CLASS
     from prism_core.synthesis.runstore import fair_pair, list_runs
+
     examples = Path(__file__).resolve().parents[2] / "assets" / "examples"
     runs = fair_pair(list_runs(examples))  # what the page shows first
-    emb = embed_runs(runs, default_extractor(runs[0]), DEFAULT_REAL_PER_CLASS, [examples / ".embeddings"],
-                     features=_no_features)
+    emb = embed_runs(
+        runs, default_extractor(runs[0]), DEFAULT_REAL_PER_CLASS, [examples / ".embeddings"], features=_no_features
+    )
     sources = {p["source"] for p in emb["points"]}
     assert sources == {runs[0].name, runs[1].name, "real"} and len(emb["coords"]) == len(emb["points"])
 
@@ -91,6 +95,7 @@ def test_a_projection_is_stored_once_and_keyed_by_what_it_depends_on(tmp_path, f
     from prism_core.metrics import embed_runs
     from prism_core.synthesis import SynthConfig, synthesize
     from prism_core.synthesis.runstore import Run
+
     run = Run(tmp_path / "r")
     list(synthesize(SynthConfig(method="prism", ipc=2, classes=(0, 1), iterations=2), run.path))
     first = embed_runs([run], "convnext_atto", 5, [tmp_path / "cache"])

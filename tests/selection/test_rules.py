@@ -1,4 +1,5 @@
 """Selection rules on the real Fashion-MNIST training split, scored by the shipped zoo's regnetx_002."""
+
 import numpy as np
 import pytest
 import torch
@@ -53,8 +54,9 @@ def _radius(f: torch.Tensor, chosen) -> float:
 def test_herding_and_kcenter_beat_random_draws_at_their_own_objective(scored, rule, objective):
     """Herding keeps the class mean (gap of the chosen mean), k-center covers the class (farthest candidate)."""
     chosen = RULES[rule].order(scored, 10)
-    randoms = [objective(scored.features, np.random.default_rng(s).choice(CANDIDATES, 10, replace=False))
-               for s in range(20)]
+    randoms = [
+        objective(scored.features, np.random.default_rng(s).choice(CANDIDATES, 10, replace=False)) for s in range(20)
+    ]
     assert len(set(chosen.tolist())) == 10
     assert objective(scored.features, chosen) < min(randoms)
 
@@ -64,8 +66,12 @@ def test_easy_takes_the_lowest_losses_and_difficulty_moves_harder_with_the_budge
     easy = RULES["easy"].order(scored, 10)
     rest = np.setdiff1d(np.arange(CANDIDATES), easy)
     assert losses[easy].max() <= losses[rest].min()
-    rank = {int(i): r for r, i in enumerate(torch.argsort(
-        (scored.logits.softmax(1) - F.one_hot(torch.tensor(6), 10)).norm(dim=1), stable=True))}
+    rank = {
+        int(i): r
+        for r, i in enumerate(
+            torch.argsort((scored.logits.softmax(1) - F.one_hot(torch.tensor(6), 10)).norm(dim=1), stable=True)
+        )
+    }
     at = {ipc: np.median([rank[int(i)] for i in RULES["difficulty"].order(scored, ipc)]) for ipc in (1, 10, 50)}
     assert at[1] < CANDIDATES * 0.1  # IPC 1: within the easiest tenth
     assert at[1] < at[10] < at[50]  # a bigger budget places the window on harder images
@@ -97,7 +103,11 @@ def test_a_coreset_is_real_training_images_of_its_class_and_seeded(train, select
 
 def test_rded_keeps_patches_the_observer_finds_realistic(train, selector):
     picked = RULES["rded"].pick(train, [6], 5, seed=0, selector=selector, candidates=60)[6]
-    assert picked.images01.shape == (5, *train.load([0]).shape[1:]) and 0 <= picked.images01.min() and picked.images01.max() <= 1
+    assert (
+        picked.images01.shape == (5, *train.load([0]).shape[1:])
+        and 0 <= picked.images01.min()
+        and picked.images01.max() <= 1
+    )
     assert all(len(s) == 1 and train.labels[s[0]] == 6 for s in picked.sources)  # factor 1 at 32 px: one crop each
     chosen = selector(picked.images01)[1]
     truth = torch.full((5,), 6)
@@ -127,6 +137,7 @@ def test_above_64_px_rded_stitches_four_patches_of_its_own_class(tmp_path):
     """An ImageFolder at 96 px: each RDED image is a 2 x 2 collage whose four patches come from the class's images
     (the observer here has random weights: the geometry and provenance are what is checked)."""
     from tests.conftest import image_tree
+
     root = image_tree(tmp_path / "tree", per_class=8, size=(96, 96))
     ds = get_dataset(f"folder:{root}:96")
     observer = Selector(create_teacher("resnet18", ds.info, weights="random").model, ds.info)

@@ -13,6 +13,7 @@ a full step on one pixel. They run 2 steps, with a tolerance that a change of th
     python tests/synthesis/golden.py --write      # store the references (after a change that is meant)
     python tests/synthesis/golden.py --measure    # kernel-variant noise against mutations, as a markdown table
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,6 +33,7 @@ REFERENCE = Path(__file__).with_name("golden.npz")
 @dataclass(frozen=True)
 class Drift:
     """How far two uint8 image sets are apart."""
+
     mean_abs: float  # grey levels
     share_over_1: float  # of pixels more than one grey level apart
     max_abs: int = 255
@@ -39,7 +41,7 @@ class Drift:
     def __str__(self) -> str:
         return f"{self.mean_abs:.3f} / {100 * self.share_over_1:.2f} %"
 
-    def within(self, tolerance: "Drift") -> bool:
+    def within(self, tolerance: Drift) -> bool:
         return self.mean_abs <= tolerance.mean_abs and self.share_over_1 <= tolerance.share_over_1
 
 
@@ -88,6 +90,7 @@ def drift(a: np.ndarray, b: np.ndarray) -> Drift:
 
 def config(name: str, **changes):
     from prism_core.synthesis import SynthConfig
+
     recipe = RECIPES[name]
     return SynthConfig(**{**SMALL, "iterations": recipe.iterations, **recipe.changes, **changes})
 
@@ -99,6 +102,7 @@ def render(cfg, out: Path) -> np.ndarray:
     from prism_core.synthesis import synthesize
     from prism_core.synthesis.run_export import contents, read_images
     from prism_core.synthesis.runstore import Run
+
     torch.set_num_threads(2)
     list(synthesize(cfg, out))
     run = Run(out)
@@ -118,8 +122,10 @@ def render_all(dest: Path, changes: dict) -> None:
 
 def in_subprocess(dest: Path, env: dict, changes: dict) -> dict[str, np.ndarray]:
     """render_all in a new process (kernel choices are read once, at start-up), with `env` added."""
-    code = (f"import sys, json; sys.path.insert(0, {str(Path(__file__).parent)!r}); import golden; "
-            f"golden.render_all(__import__('pathlib').Path({str(dest)!r}), golden.decode({json.dumps(changes)!r}))")
+    code = (
+        f"import sys, json; sys.path.insert(0, {str(Path(__file__).parent)!r}); import golden; "
+        f"golden.render_all(__import__('pathlib').Path({str(dest)!r}), golden.decode({json.dumps(changes)!r}))"
+    )
     subprocess.run([sys.executable, "-c", code], env={**os.environ, **env}, check=True)
     with np.load(dest) as z:
         return {k: z[k] for k in z.files}
@@ -133,17 +139,24 @@ def measure() -> None:
     """Print each kernel variant's and each mutation's drift from the default kernels, per recipe."""
     with tempfile.TemporaryDirectory() as tmp:
         base = in_subprocess(Path(tmp) / "base.npz", {}, {})
-        rows = [(f"kernels: {v}", in_subprocess(Path(tmp) / f"v{i}.npz", env, {}))
-                for i, (v, env) in enumerate(VARIANTS.items()) if env]
-        rows += [(f"mutation: {m}", in_subprocess(Path(tmp) / f"m{i}.npz", {}, ch))
-                 for i, (m, (ch, _)) in enumerate(MUTATIONS.items())]
+        rows = [
+            (f"kernels: {v}", in_subprocess(Path(tmp) / f"v{i}.npz", env, {}))
+            for i, (v, env) in enumerate(VARIANTS.items())
+            if env
+        ]
+        rows += [
+            (f"mutation: {m}", in_subprocess(Path(tmp) / f"m{i}.npz", {}, ch))
+            for i, (m, (ch, _)) in enumerate(MUTATIONS.items())
+        ]
     print("mean |difference| in grey levels / share of pixels more than one level apart, against the default kernels")
     print(f"\n| | {' | '.join(f'{n} ({r.iterations} steps)' for n, r in RECIPES.items())} |")
     print(f"|---|{'---:|' * len(RECIPES)}")
     print(f"| tolerance | {' | '.join(str(r.tolerance) for r in RECIPES.values())} |")
     for label, images in rows:
-        cells = [f"{drift(images[n], base[n])}{'' if drift(images[n], base[n]).within(r.tolerance) else ' ✗'}"
-                 for n, r in RECIPES.items()]
+        cells = [
+            f"{drift(images[n], base[n])}{'' if drift(images[n], base[n]).within(r.tolerance) else ' ✗'}"
+            for n, r in RECIPES.items()
+        ]
         print(f"| {label} | {' | '.join(cells)} |")
     if REFERENCE.exists():
         refs = references()

@@ -5,6 +5,7 @@ rtol 1e-4 (atol 1e-5) (inductor fuses and reorders float sums); a compiled run's
 within 1e-5 relative. Later steps drift by float noise that Adam's sign-like first steps amplify where a pixel's
 gradient is near zero, so whole runs are compared by PNG grey levels, not bits.
 """
+
 import pytest
 import torch
 import torch.nn as nn
@@ -28,8 +29,16 @@ pytestmark = pytest.mark.integration
 def _gvbsm_hooks(m):
     torch.manual_seed(3)
     convs = [m[0], m[3]]
-    return [StatHook(c, [torch.rand(c.in_channels), torch.rand(c.in_channels) + 0.5, torch.rand(1), torch.rand(1) + 0.5],
-                     patches=True, ema_alpha=0.4, multiplier=10.0 if i == 0 else 1.0) for i, c in enumerate(convs)]
+    return [
+        StatHook(
+            c,
+            [torch.rand(c.in_channels), torch.rand(c.in_channels) + 0.5, torch.rand(1), torch.rand(1) + 0.5],
+            patches=True,
+            ema_alpha=0.4,
+            multiplier=10.0 if i == 0 else 1.0,
+        )
+        for i, c in enumerate(convs)
+    ]
 
 
 @pytest.mark.parametrize("kind", ["bn", "gvbsm"])
@@ -61,9 +70,16 @@ class TinyNet(nn.Sequential):
     cache become seconds."""
 
     def __init__(self, width: int, num_classes: int = 10, in_chans: int = 1, **_):
-        super().__init__(nn.Conv2d(in_chans, width, 3, stride=2, padding=1), BatchNormAct2d(width),
-                         nn.Conv2d(width, width, 3, stride=2, padding=1), nn.BatchNorm2d(width), nn.ReLU(),
-                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, num_classes))
+        super().__init__(
+            nn.Conv2d(in_chans, width, 3, stride=2, padding=1),
+            BatchNormAct2d(width),
+            nn.Conv2d(width, width, 3, stride=2, padding=1),
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(width, num_classes),
+        )
 
 
 @register_model
@@ -95,9 +111,22 @@ def _run(cfg):
 def test_a_compiled_run_compiles_once_and_matches_eager(method, tiny_teachers, fmnist):
     torch.set_num_threads(2)
     primary, other = tiny_teachers  # PRISM's S = {primary, other}; G-VBSM's one backbone
-    cfg = SynthConfig(method=method, primary=primary, bn_pool=(other,) if method == "prism" else (primary,),
-                      weights="random", subset_rule="k", subset_k=2, ipc=4, classes=(0, 4, 9), batch_size=6,
-                      iterations=6, log_every=1, seed=1, init="noise", stats_images=64)  # 2 batches
+    cfg = SynthConfig(
+        method=method,
+        primary=primary,
+        bn_pool=(other,) if method == "prism" else (primary,),
+        weights="random",
+        subset_rule="k",
+        subset_k=2,
+        ipc=4,
+        classes=(0, 4, 9),
+        batch_size=6,
+        iterations=6,
+        log_every=1,
+        seed=1,
+        init="noise",
+        stats_images=64,
+    )  # 2 batches
     eager_first, eager_px = _run(cfg)
     counters.clear()
     compiled_first, compiled_px = _run(cfg.replace(compile="default"))

@@ -1,4 +1,5 @@
 """The engine end to end on small configurations (random-weight teachers: fast and independent of the zoo)."""
+
 import numpy as np
 import pytest
 import torch
@@ -11,8 +12,15 @@ from prism_core.synthesis.run_health import run_status
 from prism_core.synthesis.runstore import Run, RunError
 from prism_core.teachers import TeacherError
 
-SMALL = dict(weights="random", ipc=2, classes=(0, 1, 2), batch_size=3, iterations=4, log_every=1,
-             bn_pool=("mobilenetv2_050", "shufflenet_v2_x0_5", "lcnet_050"))
+SMALL = dict(
+    weights="random",
+    ipc=2,
+    classes=(0, 1, 2),
+    batch_size=3,
+    iterations=4,
+    log_every=1,
+    bn_pool=("mobilenetv2_050", "shufflenet_v2_x0_5", "lcnet_050"),
+)
 
 
 def run_pixels(cfg, run_dir=None, **kw):
@@ -34,8 +42,9 @@ def test_pre_keeps_the_bn_set_fixed_and_intra_redraws_it():
     _, pre = run_pixels(SynthConfig(method="prism", selection="pre", seed=0, **dict(SMALL, iterations=12)))
     for e in pre.values():
         assert [list(u) for u in e.record.bn_sets_used] == [[s] for s in e.record.bn_sets_drawn]
-    _, intra = run_pixels(SynthConfig(method="prism", selection="intra", reselect_every=1, seed=0,
-                                      **dict(SMALL, iterations=12)))
+    _, intra = run_pixels(
+        SynthConfig(method="prism", selection="intra", reselect_every=1, seed=0, **dict(SMALL, iterations=12))
+    )
     assert all(len(u) > 1 for e in intra.values() for u in e.record.bn_sets_used)
     assert all(sum(u.values()) == 12 for e in intra.values() for u in e.record.bn_sets_used)
 
@@ -53,8 +62,16 @@ def test_step_events_report_every_term_per_teacher():
 @pytest.mark.parametrize("method", ["sre2l", "gvbsm", "prism-balanced"])
 def test_other_recipes_run(method, tmp_path, monkeypatch):
     monkeypatch.setenv("PRISM_CACHE_DIR", str(tmp_path))
-    cfg = SynthConfig(method=method, weights="random", ipc=2, classes=(0, 1), iterations=3, stats_images=64, log_every=1,
-                      bn_pool=("resnet18", "lcnet_050") if method == "gvbsm" else None)
+    cfg = SynthConfig(
+        method=method,
+        weights="random",
+        ipc=2,
+        classes=(0, 1),
+        iterations=3,
+        stats_images=64,
+        log_every=1,
+        bn_pool=("resnet18", "lcnet_050") if method == "gvbsm" else None,
+    )
     events, batches = run_pixels(cfg)
     assert batches
     steps = [e for e in events if isinstance(e, Step)]
@@ -72,6 +89,7 @@ def test_no_hook_stays_on_a_teacher_after_a_run():
 
 def test_run_store_layout_resume_and_refusal(tmp_path):
     import torchvision
+
     cfg = SynthConfig(method="prism", seed=1, **SMALL)
     _, ref = run_pixels(cfg)
 
@@ -96,16 +114,19 @@ def test_run_store_layout_resume_and_refusal(tmp_path):
     assert Run(tmp_path / "r").config().seed == 2
 
 
-@pytest.mark.parametrize("changes, match", [
-    (dict(primary="resnet19"), "unknown architecture"),
-    (dict(bn_pool=("convnext_atto",)), "no BatchNorm"),
-    (dict(ipc=0), "ipc must be a positive"),
-    (dict(ipc=5000), "beyond the limit"),
-    (dict(iterations=0), "iterations must be"),
-    (dict(classes=()), "class list is empty"),
-    (dict(classes=(3, 12)), "outside 0..9"),
-    (dict(lr=float("nan")), "lr must be a finite"),
-])
+@pytest.mark.parametrize(
+    "changes, match",
+    [
+        (dict(primary="resnet19"), "unknown architecture"),
+        (dict(bn_pool=("convnext_atto",)), "no BatchNorm"),
+        (dict(ipc=0), "ipc must be a positive"),
+        (dict(ipc=5000), "beyond the limit"),
+        (dict(iterations=0), "iterations must be"),
+        (dict(classes=()), "class list is empty"),
+        (dict(classes=(3, 12)), "outside 0..9"),
+        (dict(lr=float("nan")), "lr must be a finite"),
+    ],
+)
 @pytest.mark.faults
 def test_bad_input_is_refused_before_anything_is_written(changes, match, tmp_path):
     with pytest.raises((ConfigError, TeacherError), match=match):
@@ -116,6 +137,7 @@ def test_bad_input_is_refused_before_anything_is_written(changes, match, tmp_pat
 @pytest.mark.faults
 def test_teacher_with_another_class_count_is_refused(tmp_path):
     from prism_core.teachers.registry import build_network, get_spec
+
     torch.save(build_network(get_spec("resnet18"), 100, 1).state_dict(), tmp_path / "r18.pt")
     with pytest.raises(TeacherError, match="classify 100 classes, but the dataset fashion_mnist has 10"):
         list(synthesize(SynthConfig(method="sre2l", **dict(SMALL, weights=str(tmp_path / "r18.pt"))), tmp_path / "run"))
@@ -144,6 +166,7 @@ def test_a_failing_write_stops_with_a_clear_message_and_keeps_finished_batches(t
     import errno
 
     from prism_core.synthesis import runstore
+
     real_save = runstore.save_file
     calls = {"n": 0}
 
@@ -175,8 +198,10 @@ def test_packing_groups_into_one_batch_gives_the_images_of_separate_batches(sele
 
 def test_bf16_channels_last_losses_agree_with_fp32_eager():
     """The GPU fast path's numerics, checked on the CPU: same batch, same augmentation, first step's losses."""
+
     def first_step(cfg):
         return next(e for e in synthesize(cfg) if isinstance(e, Step)).losses
+
     base = SynthConfig(method="prism", seed=1, **dict(SMALL, weights="zoo", iterations=1))
     ref, lean = first_step(base), first_step(base.replace(precision="bf16", channels_last=True))
     assert set(lean) == set(ref)
@@ -192,8 +217,11 @@ def test_pack_forwards_several_reference_batches_at_once_with_the_same_images():
     _, separate = run_pixels(cfg)
     _, packed = run_pixels(cfg.replace(pack=2))
     _, by_batch_size = run_pixels(cfg.replace(batch_size=6))
-    assert len(separate) == 2 and len(packed) == 1 and packed[0].record.seeds == \
-        separate[0].record.seeds + separate[1].record.seeds
+    assert (
+        len(separate) == 2
+        and len(packed) == 1
+        and packed[0].record.seeds == separate[0].record.seeds + separate[1].record.seeds
+    )
     assert torch.equal(packed[0].pixels, by_batch_size[0].pixels)
     alone = torch.cat([separate[i].pixels for i in sorted(separate)])
     assert torch.allclose(packed[0].pixels, alone, atol=5e-3)

@@ -2,6 +2,7 @@
 references (golden.py says how it was chosen), on any x86-64 CPU: each recipe is checked here with this machine's
 kernels and again, in a subprocess, with the AVX2 and the scalar kernels standing in for other CPUs. A change that
 moves a recipe's pixels for real fails here."""
+
 import pytest
 
 from tests.synthesis.golden import MUTATIONS, RECIPES, VARIANTS, config, drift, in_subprocess, references, render
@@ -17,7 +18,11 @@ def test_recipe_images_match_the_references_within_the_measured_tolerance(name, 
 @pytest.mark.parametrize("variant", [v for v, env in VARIANTS.items() if env])
 def test_other_cpus_kernels_stay_within_the_tolerance(variant, tmp_path, fmnist):
     images, refs = in_subprocess(tmp_path / "images.npz", VARIANTS[variant], {}), references()
-    far = {n: str(drift(images[n], refs[n])) for n, r in RECIPES.items() if not drift(images[n], refs[n]).within(r.tolerance)}
+    far = {
+        n: str(drift(images[n], refs[n]))
+        for n, r in RECIPES.items()
+        if not drift(images[n], refs[n]).within(r.tolerance)
+    }
     assert not far, f"with {variant} kernels: {far}"
 
 

@@ -15,9 +15,17 @@ from prism_core.synthesis.objectives import (
 
 def tiny_model(seed=0):
     torch.manual_seed(seed)
-    m = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
-                      nn.Conv2d(4, 6, 3, padding=1), nn.BatchNorm2d(6), nn.ReLU(),
-                      nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(6, 3))
+    m = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.Conv2d(4, 6, 3, padding=1),
+        nn.BatchNorm2d(6),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(6, 3),
+    )
     for bn in (m[1], m[4]):  # non-trivial running statistics
         bn.running_mean.uniform_(-1, 1)
         bn.running_var.uniform_(0.5, 2)
@@ -106,16 +114,25 @@ def _descends(term, steps=8, grouped=False, lr=0.05):
 
 def test_each_loss_term_decreases_under_optimisation():
     # DD chases a target that moves with the spectrum, so it needs a small step to descend monotonically
-    for term, grouped, lr in ((CrossEntropy("ce"), False, 0.05), (StatAlignment("bn", 1.0), False, 0.05),
-                              (DataDensification("dd", 1.0, tau=4.0), True, 0.002),
-                              (TotalVariationL2("tv", 1.0), False, 0.05), (PixelL2("l2", 1.0), False, 0.05)):
+    for term, grouped, lr in (
+        (CrossEntropy("ce"), False, 0.05),
+        (StatAlignment("bn", 1.0), False, 0.05),
+        (DataDensification("dd", 1.0, tau=4.0), True, 0.002),
+        (TotalVariationL2("tv", 1.0), False, 0.05),
+        (PixelL2("l2", 1.0), False, 0.05),
+    ):
         values = _descends(term, grouped=grouped, lr=lr)
         assert values[-1] < values[0], (term.name, values)
 
 
 def test_objective_reports_each_term_and_teacher():
-    ctx = StepContext(torch.zeros(2, 1, 4, 4), torch.zeros(2, 1, 4, 4), torch.tensor([0, 1]), torch.zeros(2, 3),
-                      {"a": (torch.tensor([0]), torch.tensor([2.0])), "b": (torch.tensor([0]), torch.tensor([4.0]))})
+    ctx = StepContext(
+        torch.zeros(2, 1, 4, 4),
+        torch.zeros(2, 1, 4, 4),
+        torch.tensor([0, 1]),
+        torch.zeros(2, 3),
+        {"a": (torch.tensor([0]), torch.tensor([2.0])), "b": (torch.tensor([0]), torch.tensor([4.0]))},
+    )
     total, report = Objective([CrossEntropy("ce"), StatAlignment("bn", 0.5)])(ctx)
     assert report["bn"].item() == 1.5 and report["stats/a"].item() == 2.0
     assert torch.isclose(total, report["ce"] + report["bn"])
@@ -123,9 +140,14 @@ def test_objective_reports_each_term_and_teacher():
 
 def test_bn_term_averages_over_each_groups_own_set():
     # group 0 is served by a and b, group 1 by b alone: (2+4)/2 and 6/1, averaged over the groups
-    ctx = StepContext(torch.zeros(4, 1, 4, 4), torch.zeros(4, 1, 4, 4), torch.tensor([0, 1, 0, 1]), torch.zeros(4, 3),
-                      {"a": (torch.tensor([0]), torch.tensor([2.0])), "b": (torch.tensor([0, 1]), torch.tensor([4.0, 6.0]))},
-                      groups=2)
+    ctx = StepContext(
+        torch.zeros(4, 1, 4, 4),
+        torch.zeros(4, 1, 4, 4),
+        torch.tensor([0, 1, 0, 1]),
+        torch.zeros(4, 3),
+        {"a": (torch.tensor([0]), torch.tensor([2.0])), "b": (torch.tensor([0, 1]), torch.tensor([4.0, 6.0]))},
+        groups=2,
+    )
     assert StatAlignment("bn").value(ctx).tolist() == [3.0, 6.0]
     _, report = Objective([StatAlignment("bn", 1.0)])(ctx)
     assert report["bn"].item() == 4.5 and report["stats/b"].item() == 5.0
@@ -133,6 +155,7 @@ def test_bn_term_averages_over_each_groups_own_set():
 
 def test_single_patch_shortcut_equals_resizing():
     import torch.nn.functional as F
+
     for size in (1, 2, 5, 8):
         a = torch.randn(3, 4, size, size, dtype=torch.float64)
         up = F.interpolate(a, size=(16, 16), mode="bilinear", align_corners=False)
@@ -145,13 +168,20 @@ def test_balanced_alignment_puts_every_teacher_on_an_equal_footing():
     """A teacher whose raw loss is 100x another's (more layers) weighs the same once each is scaled by its first
     value; the overall scale stays the mean first value, and later changes are relative to each teacher's start."""
     from prism_core.synthesis.objectives import BalancedStatAlignment, StepContext
+
     term = BalancedStatAlignment("bn")
     rows = torch.tensor([0, 1])
 
     def ctx(a, b):
-        return StepContext(x=torch.zeros(4, 1, 2, 2), x_aug=torch.zeros(4, 1, 2, 2), targets=torch.zeros(4, dtype=torch.long),
-                           logits=torch.zeros(4, 3), groups=2,
-                           stat_losses={"small": (rows, torch.tensor([a, a])), "big": (rows, torch.tensor([b, b]))})
+        return StepContext(
+            x=torch.zeros(4, 1, 2, 2),
+            x_aug=torch.zeros(4, 1, 2, 2),
+            targets=torch.zeros(4, dtype=torch.long),
+            logits=torch.zeros(4, 3),
+            groups=2,
+            stat_losses={"small": (rows, torch.tensor([a, a])), "big": (rows, torch.tensor([b, b]))},
+        )
+
     assert torch.allclose(term.value(ctx(1.0, 100.0)), torch.tensor([50.5, 50.5]))
     # the big teacher halves, the small one does not move: the term drops by a quarter, as it would for the small one
     assert torch.allclose(term.value(ctx(1.0, 50.0)), torch.tensor([50.5 * 0.75, 50.5 * 0.75]))

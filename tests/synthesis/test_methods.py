@@ -1,4 +1,5 @@
 """The method registry: each recipe is one object, and a new one runs through the same loop without edits."""
+
 import pytest
 
 from prism_core.cli import build_parser
@@ -6,8 +7,15 @@ from prism_core.events import BatchDone, Step
 from prism_core.synthesis import METHODS, ConfigError, SynthConfig, get_method, register, resolve, synthesize
 from prism_core.synthesis.methods import PRISM, baseline
 
-SMALL = dict(weights="random", ipc=2, classes=(0, 1, 2), batch_size=3, iterations=3, log_every=1,
-             bn_pool=("mobilenetv2_050", "shufflenet_v2_x0_5", "lcnet_050"))
+SMALL = dict(
+    weights="random",
+    ipc=2,
+    classes=(0, 1, 2),
+    batch_size=3,
+    iterations=3,
+    log_every=1,
+    bn_pool=("mobilenetv2_050", "shufflenet_v2_x0_5", "lcnet_050"),
+)
 
 
 def test_every_method_describes_itself_and_resolves_to_a_complete_config():
@@ -27,17 +35,28 @@ def test_an_unknown_method_is_refused_with_the_known_names():
 
 
 def test_baseline_keeps_what_makes_the_comparison_fair():
-    cfg = SynthConfig(method="prism", primary="resnet18", init="noise", seed=3, ipc=4, classes=(1, 2), lr=0.5,
-                      r_bn=0.1, iterations=50)
+    cfg = SynthConfig(
+        method="prism", primary="resnet18", init="noise", seed=3, ipc=4, classes=(1, 2), lr=0.5, r_bn=0.1, iterations=50
+    )
     base = resolve(baseline(cfg), get_method("sre2l"), 32, 10)
-    assert (base.method, base.primary, base.init, base.seed, base.ipc, base.classes, base.lr, base.r_bn,
-            base.iterations) == ("sre2l", "resnet18", "noise", 3, 4, (1, 2), 0.5, 0.1, 50)
+    assert (
+        base.method,
+        base.primary,
+        base.init,
+        base.seed,
+        base.ipc,
+        base.classes,
+        base.lr,
+        base.r_bn,
+        base.iterations,
+    ) == ("sre2l", "resnet18", "noise", 3, 4, (1, 2), 0.5, 0.1, 50)
     assert base.bn_pool == () and base.batch_formation == "cross-class"
     assert baseline(base) is None
 
 
 class PrimaryLastPRISM(PRISM):
     """A variant: PRISM whose statistics come from the pool alone during the second half of each batch."""
+
     name, title, summary = "prism-late-pool", "PRISM (pool late)", "the primary's statistics drop out halfway"
 
     def schedule(self, cfg, spec):
@@ -49,8 +68,10 @@ class PrimaryLastPRISM(PRISM):
 def test_a_registered_method_runs_through_the_same_loop_and_reaches_the_cli():
     register(PrimaryLastPRISM())
     try:
-        assert "prism-late-pool" in build_parser().parse_args(
-            ["synth", "--method", "prism-late-pool", "--out", "x"]).method
+        assert (
+            "prism-late-pool"
+            in build_parser().parse_args(["synth", "--method", "prism-late-pool", "--out", "x"]).method
+        )
         cfg = SynthConfig(method="prism-late-pool", subset_rule="k", subset_k=3, seed=0, **dict(SMALL, iterations=4))
         events = list(synthesize(cfg))
         steps = [e for e in events if isinstance(e, Step)]

@@ -39,7 +39,7 @@ def _group_view(plan):
     for b in plan:
         n = len(b.classes) // b.groups
         for g in range(b.groups):
-            out.append((b.ipc_indices[g * n:(g + 1) * n], b.classes[g * n:(g + 1) * n], b.seeds[g], b.bn_sets[g]))
+            out.append((b.ipc_indices[g * n : (g + 1) * n], b.classes[g * n : (g + 1) * n], b.seeds[g], b.bn_sets[g]))
     return sorted(out)
 
 
@@ -83,6 +83,7 @@ def test_config_json_round_trip_and_unknown_keys():
     c = cfg(method="gvbsm", ipc=2)
     assert SynthConfig.from_json(c.to_json()) == c
     from prism_core.synthesis import ConfigError
+
     with pytest.raises(ConfigError, match="unknown config keys: colour"):
         SynthConfig.from_dict({"colour": 1})
     with pytest.raises(ConfigError, match="not valid JSON"):

@@ -1,5 +1,6 @@
 """The ImageNet research presets: the papers' settings, runnable end to end at a small size with random
 weights, failing at once (and saying how to fix it) when pretrained weights are not available offline."""
+
 import time
 
 import pytest
@@ -46,8 +47,15 @@ def test_each_preset_runs_small_with_random_weights_and_checkpoints(name, tmp_pa
     ckpt = tmp_path / "r18.safetensors"
     net = create_teacher("tv_resnet18", ds.info, weights="random").model.net
     save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(ckpt))
-    cfg = PRESETS[name].replace(dataset=f"folder:{root}", weights="random", checkpoints={"tv_resnet18": str(ckpt)},
-                                ipc=2, iterations=2, batch_size=4, stats_images=4)
+    cfg = PRESETS[name].replace(
+        dataset=f"folder:{root}",
+        weights="random",
+        checkpoints={"tv_resnet18": str(ckpt)},
+        ipc=2,
+        iterations=2,
+        batch_size=4,
+        stats_images=4,
+    )
     batches = [e for e in synthesize(cfg, tmp_path / "run") if isinstance(e, BatchDone)]
     assert sum(len(b.record.classes) for b in batches) == 4
     assert (tmp_path / "run" / "images" / "000_tench").is_dir()
@@ -56,6 +64,7 @@ def test_each_preset_runs_small_with_random_weights_and_checkpoints(name, tmp_pa
 def test_an_imagenet_style_run_evaluates_on_the_val_folder(tmp_path, monkeypatch):
     from prism_core.evaluation import EvalConfig, evaluate_run
     from prism_core.synthesis.runstore import Run
+
     root = imagenet_tree(tmp_path / "imagenet")
     ds = ImageFolderDataset(root, image_size=64)
     monkeypatch.setitem(data._CACHE, f"folder:{root}@None", ds)
@@ -65,8 +74,9 @@ def test_an_imagenet_style_run_evaluates_on_the_val_folder(tmp_path, monkeypatch
     cfg = PRESETS["sre2l-imagenet"].replace(dataset=f"folder:{root}", weights=str(ckpt), ipc=2, iterations=1)
     for _ in synthesize(cfg, tmp_path / "run"):
         pass
-    ecfg = EvalConfig(student="tv_shufflenet_v2_x0_5", teachers=("tv_resnet18",), weights=str(ckpt), epochs=1,
-                      batch_size=4)
+    ecfg = EvalConfig(
+        student="tv_shufflenet_v2_x0_5", teachers=("tv_resnet18",), weights=str(ckpt), epochs=1, batch_size=4
+    )
     done = [e for e in evaluate_run(Run(tmp_path / "run"), ecfg, seeds=1) if isinstance(e, Evaluated)]
     assert len(done) == 1 and 0 <= done[0].mean <= 100
     assert len(ds.split("test")) == 4  # the val/ folder is the test split

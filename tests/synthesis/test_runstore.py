@@ -28,6 +28,7 @@ def test_write_batch_then_finished_and_export(tmp_path):
     assert torch.equal(pixels, x) and list(classes) == [0, 1]
     import io
     import zipfile
+
     names = zipfile.ZipFile(io.BytesIO(export_zip(run))).namelist()
     assert sorted(names) == ["r/000_a/000.png", "r/001_b/000.png"]
     assert not list(tmp_path.rglob("*.tmp"))
@@ -81,6 +82,7 @@ def test_status_reads_each_png_once_and_still_sees_a_damaged_one(tmp_path, monke
     import PIL.Image
 
     from prism_core.synthesis import run_health, runstore
+
     run = _two_image_run(tmp_path / "r")
     opened = []
     real_open = PIL.Image.open
@@ -98,6 +100,7 @@ def test_status_reads_each_png_once_and_still_sees_a_damaged_one(tmp_path, monke
 def test_export_zip_streams_into_a_file(tmp_path):
     import io
     import zipfile
+
     run = _two_image_run(tmp_path / "r")
     with open(tmp_path / "out.zip", "wb") as f:
         assert export_zip(run, f) is None
@@ -119,6 +122,7 @@ def test_a_page_reads_what_it_shows_from_a_run(tmp_path, monkeypatch):
     """contents() comes from the records; read_images() opens only the PNGs asked for; pixels(max_ipc) loads only
     the batches that hold the sample."""
     from prism_core.synthesis import runstore
+
     run = _ipc_run(tmp_path / "r")
     classes, ks = contents(run)
     assert list(classes) == [0] * 4 + [1] * 4 + [2] * 4 and list(ks) == [0, 1, 2, 3] * 3
@@ -136,6 +140,7 @@ def test_a_page_reads_what_it_shows_from_a_run(tmp_path, monkeypatch):
 def test_status_of_a_large_run_costs_a_folder_scan_and_still_sees_a_removed_image(tmp_path, monkeypatch):
     from prism_core import stamps
     from prism_core.synthesis import run_health, runstore
+
     monkeypatch.setattr(run_health, "FULL_CHECK_LIMIT", 5)  # this 12-image run counts as large
     monkeypatch.setattr(stamps, "RACY_S", 0.0)
     run = _ipc_run(tmp_path / "r")
@@ -156,6 +161,7 @@ def test_finished_records_are_reread_only_when_a_batch_lands(tmp_path, monkeypat
     import pathlib
 
     from prism_core import stamps
+
     monkeypatch.setattr(stamps, "RACY_S", 0.0)
     run = _ipc_run(tmp_path / "r", ipc=2)
     assert list(run.finished()) == [0, 1]
@@ -169,6 +175,7 @@ def test_finished_records_are_reread_only_when_a_batch_lands(tmp_path, monkeypat
 
 def test_the_stores_caches_forget_the_least_recently_used_beyond_their_bound():
     from prism_core.stamps import Bounded
+
     cache = Bounded(2)
     cache["a"], cache["b"] = 1, 2
     assert cache.get("a") == 1  # a is now the most recently used

@@ -1,4 +1,6 @@
-"""Selection rules as runs (`--method herding`) and as the init of a synthesis (`--init herding`), on the shipped zoo."""
+"""Selection rules as runs (`--method herding`) and as the init of a synthesis (`--init herding`), on the shipped
+zoo."""
+
 import numpy as np
 import pytest
 

@@ -19,6 +19,7 @@ def test_a_changed_checkpoint_file_loads_afresh(tmp_path):
     import os
 
     from safetensors.torch import save_file
+
     info = get_dataset("fashion_mnist").info
     cache = TeacherCache()
     net = cache.get("lcnet_050", info, weights="random").model.net

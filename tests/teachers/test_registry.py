@@ -12,8 +12,14 @@ GRAY = DatasetInfo("gray", tuple(str(i) for i in range(10)), 32, 1, (0.5,), (0.2
 def test_every_entry_builds_and_backprops_to_the_input(name):
     """timm-style registry test: random weights, forward and backward to the pixels at the entry's input size."""
     spec = get_spec(name)
-    info = DatasetInfo("t", GRAY.class_names, spec.input_size, 1 if spec.input_size == 32 else 3,
-                       GRAY.mean * (1 if spec.input_size == 32 else 3), GRAY.std * (1 if spec.input_size == 32 else 3))
+    info = DatasetInfo(
+        "t",
+        GRAY.class_names,
+        spec.input_size,
+        1 if spec.input_size == 32 else 3,
+        GRAY.mean * (1 if spec.input_size == 32 else 3),
+        GRAY.std * (1 if spec.input_size == 32 else 3),
+    )
     teacher = create_teacher(name, info, weights="random")
     x = torch.randn(2, info.channels, spec.input_size, spec.input_size, requires_grad=True)
     logits = teacher.model(x)

@@ -71,8 +71,11 @@ def test_pretrained_fails_fast_offline(name, monkeypatch, tmp_path):
 def test_zoo_file_with_wrong_hash_is_refused(tmp_path):
     net = build_network(get_spec("lcnet_050"), 10, 1)
     save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(tmp_path / "lcnet_050.safetensors"))
-    manifest = {"teachers": {"lcnet_050": {"file": "lcnet_050.safetensors", "sha256": "0" * 64,
-                                           "input": {"mean": [0.5], "std": [0.25]}}}}
+    manifest = {
+        "teachers": {
+            "lcnet_050": {"file": "lcnet_050.safetensors", "sha256": "0" * 64, "input": {"mean": [0.5], "std": [0.25]}}
+        }
+    }
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(TeacherError, match="does not match the manifest"):
         create_teacher("lcnet_050", GRAY, zoo_dir=tmp_path)

@@ -1,4 +1,5 @@
 """The shipped zoo: real trained teachers, loadable by prism_core and by timm/torchvision alone."""
+
 import json
 
 import pytest
@@ -11,7 +12,6 @@ from prism_core.training import top1
 
 MANIFEST = read_manifest(ZOO_DIR)
 NAMES = sorted(MANIFEST["teachers"])
-
 
 
 def test_zoo_mirrors_the_paper_pool():
@@ -40,12 +40,15 @@ def test_loadable_with_timm_or_torchvision_alone(name, fmnist):
     e = json.loads((ZOO_DIR / "manifest.json").read_text())["teachers"][name]
     if e["source"] == "timm":
         import timm
+
         net = timm.create_model(e["constructor"], **e["kwargs"])
     else:
         import torchvision
+
         net = torchvision.models.get_model(e["constructor"], **e["kwargs"])
-    net.load_state_dict({k: v.float() if v.is_floating_point() else v
-                         for k, v in load_file(str(ZOO_DIR / e["file"])).items()})
+    net.load_state_dict(
+        {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(ZOO_DIR / e["file"])).items()}
+    )
     x = fmnist.split("test").load(range(500))
     x = (x - e["input"]["mean"][0]) / e["input"]["std"][0]
     x = x.expand(-1, e["input"]["repeat_to_channels"], -1, -1)

@@ -1,5 +1,6 @@
 """Workspaces: a generated ImageFolder with a zoo trained on it for an epoch, declared in a TOML file, used by the
 CLI and the app; bad files get messages that name the file and the key, and the embedded workspace stays."""
+
 import json
 
 import pytest
@@ -21,6 +22,7 @@ def workspace(shapes_workspace):
 def launch_and_wait(at, name: str, iterations: int, runs) -> None:
     """Launch a PRISM run and its baseline from the AppTest's Launch form; wait until both finished."""
     import time
+
     at.number_input(key="w_iterations_prism").set_value(iterations).run()
     at.text_input(key="w_name").set_value(name).run()
     at.button(key="launch").click().run()
@@ -33,8 +35,23 @@ def launch_and_wait(at, name: str, iterations: int, runs) -> None:
 
 def test_teachers_train_prints_the_lines_that_declare_the_workspace(workspace, capsys):
     root, _, dataset = workspace
-    assert cli(["teachers", "train", "--dataset", dataset, "--only", "lcnet_050", "--epochs", "1",
-                "--out", str(root / "zoo2")]) == 0
+    assert (
+        cli(
+            [
+                "teachers",
+                "train",
+                "--dataset",
+                dataset,
+                "--only",
+                "lcnet_050",
+                "--epochs",
+                "1",
+                "--out",
+                str(root / "zoo2"),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert f'dataset = "{dataset}"' in out and f'zoo = "{root / "zoo2"}"' in out and "PRISM_WORKSPACES" in out
 
@@ -43,8 +60,26 @@ def test_cli_synth_and_metrics_use_the_workspaces_dataset_teachers_and_extractor
     root, toml, dataset = workspace
     monkeypatch.setenv("PRISM_WORKSPACES", str(toml))
     run = root / "runs" / "p"
-    assert cli(["synth", "--workspace", "shapes", "--method", "prism", "--bn-pool", "lcnet_050", "--ipc", "2",
-                "--iterations", "3", "--out", str(run)]) == 0
+    assert (
+        cli(
+            [
+                "synth",
+                "--workspace",
+                "shapes",
+                "--method",
+                "prism",
+                "--bn-pool",
+                "lcnet_050",
+                "--ipc",
+                "2",
+                "--iterations",
+                "3",
+                "--out",
+                str(run),
+            ]
+        )
+        == 0
+    )
     cfg = Run(run).config()
     assert cfg.dataset == dataset and cfg.weights == f"zoo:{root / 'zoo'}" and cfg.classes == (0, 1, 2)
     assert read_images(Run(run), [2], [1]).shape == (1, 3, 32, 32)  # real init from the folder's images
@@ -54,23 +89,44 @@ def test_cli_synth_and_metrics_use_the_workspaces_dataset_teachers_and_extractor
     # a selection scores with the workspace's selector; the default one is not in this zoo, and says so
     assert cli(["synth", "--workspace", "shapes", "--method", "herding", "--ipc", "2", "--out", str(root / "h")]) == 2
     assert "--selector" in capsys.readouterr().err and not (root / "h").exists()
-    assert cli(["synth", "--workspace", "shapes", "--method", "herding", "--ipc", "2", "--selector", "lcnet_050",
-                "--out", str(root / "h")]) == 0
+    assert (
+        cli(
+            [
+                "synth",
+                "--workspace",
+                "shapes",
+                "--method",
+                "herding",
+                "--ipc",
+                "2",
+                "--selector",
+                "lcnet_050",
+                "--out",
+                str(root / "h"),
+            ]
+        )
+        == 0
+    )
     assert {len(s) for s in Run(root / "h").sources().values()} == {1} and len(Run(root / "h").sources()) == 6
     assert cli(["synth", "--workspace", "nope", "--out", str(root / "runs" / "x")]) == 2
     assert "no workspace 'nope'" in capsys.readouterr().err and not (root / "runs" / "x").exists()
 
 
 @pytest.mark.faults
-@pytest.mark.parametrize("body, message", [
-    ('[a]\nzoo = "/z"\n', "key 'dataset' is missing"),
-    ('[a]\ndataset = "folder:{empty}"\nzoo = "{zoo}"\n', "key 'dataset'"),
-    ('[a]\ndataset = "{folder}:48"\nzoo = "{zoo}"\n', "key 'zoo': .* at 32 px"),
-    ('[a]\ndataset = "{folder}"\nweights = "pretrained"\ncheckpoints = {{ resnet18 = "/no/file.pt" }}\n',
-     "key 'checkpoints': resnet18"),
-    ('[a]\ndataset = "{folder}"\nzoo = "{zoo}"\ncolour = 1\n', "unknown key"),
-    ('[a\n', "not a readable TOML"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ('[a]\nzoo = "/z"\n', "key 'dataset' is missing"),
+        ('[a]\ndataset = "folder:{empty}"\nzoo = "{zoo}"\n', "key 'dataset'"),
+        ('[a]\ndataset = "{folder}:48"\nzoo = "{zoo}"\n', "key 'zoo': .* at 32 px"),
+        (
+            '[a]\ndataset = "{folder}"\nweights = "pretrained"\ncheckpoints = {{ resnet18 = "/no/file.pt" }}\n',
+            "key 'checkpoints': resnet18",
+        ),
+        ('[a]\ndataset = "{folder}"\nzoo = "{zoo}"\ncolour = 1\n', "unknown key"),
+        ("[a\n", "not a readable TOML"),
+    ],
+)
 def test_a_bad_workspace_file_is_named_with_its_key_and_the_embedded_one_stays(workspace, tmp_path, body, message):
     root, _, dataset = workspace
     (tmp_path / "empty" / "train" / "x").mkdir(parents=True)
@@ -87,6 +143,7 @@ def test_the_app_follows_the_workspace_chosen_in_the_sidebar(workspace, monkeypa
     from streamlit.testing.v1 import AppTest
 
     from tests.conftest import ROOT
+
     root, toml, dataset = workspace
     monkeypatch.setenv("PRISM_WORKSPACES", str(toml))
     monkeypatch.setenv("PRISM_RUNS_DIR", str(tmp_path / "runs"))
@@ -117,6 +174,7 @@ def test_in_chromium_a_user_picks_their_workspace_launches_and_sees_their_images
 
     from tests.conftest import ROOT
     from tests.serving import chromium, free_port, launch_from_form, start_server
+
     _, toml, _ = workspace
     monkeypatch.setenv("PRISM_WORKSPACES", str(toml))
     port, runs = free_port(), tmp_path / "runs"
@@ -171,6 +229,7 @@ def test_an_imagenet_size_workspace_offers_only_teachers_with_weights_and_a_redu
 
     from prism_core.teachers import build_network, get_spec
     from tests.conftest import ROOT
+
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.setenv("PRISM_RUNS_DIR", str(tmp_path / "runs"))
@@ -199,8 +258,13 @@ def test_an_imagenet_size_workspace_offers_only_teachers_with_weights_and_a_redu
     assert at.checkbox(key="w_reduced").value  # a CPU: the reduced size is on
     launch_and_wait(at, "inet", 2, tmp_path / "runs")
     cfg = Run(tmp_path / "runs" / "inet").config()
-    assert (cfg.dataset, cfg.weights, cfg.ipc, len(cfg.classes), cfg.init) == ("imagenet_shape:64", "pretrained", 1, 3,
-                                                                               "noise")
+    assert (cfg.dataset, cfg.weights, cfg.ipc, len(cfg.classes), cfg.init) == (
+        "imagenet_shape:64",
+        "pretrained",
+        1,
+        3,
+        "noise",
+    )
     assert read_images(Run(tmp_path / "runs" / "inet"), [0], [0]).shape == (1, 3, 64, 64)
 
 
@@ -208,13 +272,49 @@ def test_evaluate_and_priors_take_the_workspace(workspace, monkeypatch, tmp_path
     root, toml, dataset = workspace
     monkeypatch.setenv("PRISM_WORKSPACES", str(toml))
     run = tmp_path / "r"
-    assert cli(["synth", "--workspace", "shapes", "--method", "sre2l", "--init", "noise", "--ipc", "1",
-                "--iterations", "2", "--out", str(run)]) == 0
-    assert cli(["evaluate", str(run), "--workspace", "shapes", "--student", "convnet", "--epochs", "1",
-                "--seeds", "1"]) == 0  # relabelled by the workspace's resnet18, scored on its val split
+    assert (
+        cli(
+            [
+                "synth",
+                "--workspace",
+                "shapes",
+                "--method",
+                "sre2l",
+                "--init",
+                "noise",
+                "--ipc",
+                "1",
+                "--iterations",
+                "2",
+                "--out",
+                str(run),
+            ]
+        )
+        == 0
+    )
+    assert (
+        cli(["evaluate", str(run), "--workspace", "shapes", "--student", "convnet", "--epochs", "1", "--seeds", "1"])
+        == 0
+    )  # relabelled by the workspace's resnet18, scored on its val split
     assert "convnet" in capsys.readouterr().out
-    assert cli(["priors", "--workspace", "shapes", "--out", str(tmp_path / "priors"), "--classes", "0,1", "--ipc", "1",
-                "--iterations", "2"]) == 0
+    assert (
+        cli(
+            [
+                "priors",
+                "--workspace",
+                "shapes",
+                "--out",
+                str(tmp_path / "priors"),
+                "--classes",
+                "0,1",
+                "--ipc",
+                "1",
+                "--iterations",
+                "2",
+            ]
+        )
+        == 0
+    )
     rows = json.loads((tmp_path / "priors" / "priors.json").read_text())["rows"]
     assert list(rows) == ["sre2l", "lcnet_050", "prism-mixture"]  # the workspace zoo's BN teachers, not the shipped
     assert Run(tmp_path / "priors" / "lcnet_050").config().dataset == dataset
@@ -225,6 +325,7 @@ def test_the_app_starts_on_the_embedded_workspace_when_the_file_is_broken(monkey
     from streamlit.testing.v1 import AppTest
 
     from tests.conftest import ROOT
+
     (tmp_path / "ws.toml").write_text("[mine]\nzoo = 3\n")
     monkeypatch.setenv("PRISM_WORKSPACES", str(tmp_path / "ws.toml"))
     monkeypatch.setenv("PRISM_RUNS_DIR", str(tmp_path / "runs"))
