@@ -27,7 +27,9 @@ class ConfigError(ValueError):
 class SynthConfig:
     """A synthesis run. Fields left None take the method's recipe default (recipes.py)."""
 
-    method: str = opt("prism", "the recipe (methods.py): sre2l, prism, gvbsm or a registered one")
+    method: str = opt(
+        "prism", "the recipe (methods.py): sre2l, prism, gvbsm, a selection or a registered one", label="Method"
+    )
     dataset: str = opt(EMBEDDED_DATASET, f"{EMBEDDED_DATASET}, folder:/path/to/imagefolder or imagenet_shape[:SIZE]")
     primary: str = opt("resnet18", "the logit (CE) teacher, e.g. resnet18", label="Primary (logit) teacher")
     bn_pool: tuple[str, ...] | None = opt(None, "BN teachers: PRISM's candidate pool, G-VBSM's round-robin backbones")
