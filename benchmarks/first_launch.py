@@ -44,7 +44,7 @@ def quick_demo(store: str) -> tuple[float, float]:
     """Seconds from submitting the Quick demo to its PRISM run's images, and to both runs finished."""
     sys.path.insert(0, str(ROOT / "app"))
     sys.path.insert(0, str(ROOT))
-    from presets import PRESETS
+    from launch_presets import PRESETS
 
     from prism_core.data import get_dataset
     from prism_core.jobs import JobQueue

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from common import dataset, device_name, job_queue, workspace
 from forms import FIELDS, field_input, field_key
-from presets import PRESETS, apply_preset
+from launch_presets import PRESETS, apply_preset
 
 from prism_core.data import with_size
 from prism_core.selection import RULES

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from common import EXAMPLES_DIR, PRIORS_DIR, class_frames, class_images, dataset, run_mtime
-from presets import DEMO_CLASSES, apply_preset
+from launch_presets import DEMO_CLASSES, apply_preset
 
 from prism_core.data import class_indices
 from prism_core.evaluation import stored_evaluations

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from prism_core.data import FashionMNIST
-from prism_core.evaluation.students import create_student, list_students
+from prism_core.evaluation.architectures import create_student, list_students
 from prism_core.teachers import TeacherError
 
 

@@ -19,8 +19,8 @@ from ..events import Epoch, Trained
 from ..fields import opt
 from ..teachers import create_teacher
 from ..training import top1
+from .architectures import create_student
 from .relabel import MixConfig, SoftLabeler, student_view
-from .students import create_student
 
 
 @dataclass(frozen=True)
