@@ -20,7 +20,7 @@ from .benchmark.protocol import PRESETS
 from .data import EMBEDDED_DATASET, DataError, get_dataset
 from .distributed import local_device, shard_from_env
 from .evaluation import EvalConfig, check_complete, evaluate_run
-from .events import BatchDone, Done, Evaluated, PriorRow, Started, Step
+from .events import BatchDone, Done, Evaluated, PriorRow, Started, Step, TeacherSaved
 from .metrics import compute_metrics
 from .priors import PriorsConfig, render_priors
 from .synthesis import METHODS, SynthConfig, synthesize
@@ -70,12 +70,11 @@ def cmd_teachers_train(args: argparse.Namespace) -> int:
         if args.epochs:
             cfg = replace(cfg, epochs=args.epochs)
         for event in train_zoo_teacher(name, dataset, Path(args.out), cfg, device=args.device):
-            if event.get("done"):
-                print(f"{name}: test top-1 {event['test_top1']:.2f}% in {event['seconds']:.0f} s", flush=True)
+            if isinstance(event, TeacherSaved):
+                print(f"{name}: test top-1 {event.test_top1:.2f}% in {event.seconds:.0f} s", flush=True)
             else:
                 print(
-                    f"{name}: epoch {event['epoch']} loss {event['train_loss']:.4f} "
-                    f"test top-1 {event['test_top1']:.2f}%",
+                    f"{name}: epoch {event.epoch} loss {event.train_loss:.4f} test top-1 {event.test_top1:.2f}%",
                     flush=True,
                 )
     if args.dataset != EMBEDDED_DATASET:

@@ -100,6 +100,26 @@ class Evaluated:
     subject: str = ""
 
 
+# --- teacher training (training.py, teachers/zoo.py) ------------------------------------------------
+@dataclass(frozen=True)
+class TrainEpoch:
+    """An epoch of a classifier (a zoo teacher) trained on the whole train split, scored on the test split."""
+
+    epoch: int
+    train_loss: float
+    test_top1: float
+    teacher: str = ""
+
+
+@dataclass(frozen=True)
+class TeacherSaved:
+    """A zoo teacher trained and written, with its manifest entry."""
+
+    teacher: str
+    test_top1: float
+    seconds: float
+
+
 # --- priors (priors.py) ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PriorRow:

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .data import Dataset, DatasetInfo, Split
+from .events import TrainEpoch
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def _optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
 
 def train_classifier(
     model: nn.Module, dataset: Dataset, cfg: TrainConfig, device: str = "cpu", desc: str = "train"
-) -> Iterator[dict]:
+) -> Iterator[TrainEpoch]:
     """Train on the full train split; yields one event per epoch with the test top-1."""
     info = dataset.info
     train, test = dataset.split("train"), dataset.split("test")
@@ -88,11 +89,7 @@ def train_classifier(
             seen += len(idx)
             if step % 20 == 0:
                 bar.set_postfix(loss=f"{total / seen:.3f}")
-        yield {
-            "epoch": epoch + 1,
-            "train_loss": total / max(seen, 1),
-            "test_top1": top1(model, test, info, device=device),
-        }
+        yield TrainEpoch(epoch + 1, total / max(seen, 1), top1(model, test, info, device=device))
 
 
 @torch.no_grad()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import shlex
-import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -13,6 +13,7 @@ from safetensors.torch import save_file
 
 from ..atomic import atomic_json, replacing
 from ..data import EMBEDDED_DATASET, Dataset
+from ..events import TeacherSaved, TrainEpoch
 from ..training import TrainConfig, top1, train_classifier
 from .registry import TeacherError, bn_layers, build_network, get_spec
 from .teacher import InputAdapter, create_teacher
@@ -43,8 +44,9 @@ def _round_to_fp16(net: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 def train_zoo_teacher(
     name: str, dataset: Dataset, out_dir: Path = ZOO_DIR, cfg: TrainConfig | None = None, device: str = "cpu"
-) -> Iterator[dict]:
-    """Train one teacher, then write its weights and manifest entry (atomically). Yields epoch events."""
+) -> Iterator[TrainEpoch | TeacherSaved]:
+    """Train one teacher, then write its weights and manifest entry (atomically). Yields its epochs, then that it
+    was saved."""
     spec, info = get_spec(name), dataset.info
     cfg = cfg or ZOO_RECIPES.get(name, TrainConfig())
     torch.manual_seed(cfg.seed)
@@ -53,8 +55,8 @@ def train_zoo_teacher(
     start = time.perf_counter()
     history = []
     for event in train_classifier(model, dataset, cfg, device=device, desc=name):
-        history.append(event)
-        yield {"teacher": name, **event}
+        history.append({"epoch": event.epoch, "train_loss": event.train_loss, "test_top1": event.test_top1})
+        yield replace(event, teacher=name)
     seconds = time.perf_counter() - start
     net.cpu()
     state = _round_to_fp16(net)
@@ -95,7 +97,7 @@ def train_zoo_teacher(
         "torch": torch.__version__,
     }
     _update_manifest(out_dir, info.name, {name: entry})
-    yield {"teacher": name, "done": True, "test_top1": acc, "seconds": seconds, "command": " ".join(sys.argv)}
+    yield TeacherSaved(name, acc, seconds)
 
 
 def _update_manifest(out_dir: Path, dataset_name: str, entries: dict[str, dict]) -> None:

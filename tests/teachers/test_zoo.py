@@ -56,3 +56,18 @@ def test_loadable_with_timm_or_torchvision_alone(name, fmnist):
         pred = net.eval()(x).argmax(1).numpy()
     acc = 100 * (pred == fmnist.split("test").labels[:500]).mean()
     assert acc >= e["test_top1"] - 5
+
+
+def test_training_a_teacher_reports_typed_epochs_then_its_saved_entry(tiny_idx_dir, tmp_path):
+    from prism_core.data import FashionMNIST
+    from prism_core.events import TeacherSaved, TrainEpoch
+    from prism_core.teachers.zoo import train_zoo_teacher
+    from prism_core.training import TrainConfig
+
+    events = list(train_zoo_teacher("lcnet_050", FashionMNIST(tiny_idx_dir), tmp_path, TrainConfig(epochs=2)))
+    assert [type(e) for e in events] == [TrainEpoch, TrainEpoch, TeacherSaved]
+    assert [e.epoch for e in events[:2]] == [1, 2] and {e.teacher for e in events} == {"lcnet_050"}
+    entry = read_manifest(tmp_path)["teachers"]["lcnet_050"]
+    assert [h["epoch"] for h in entry["train_history"]] == [1, 2] and entry["test_top1"] == round(
+        events[-1].test_top1, 2
+    )
