@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 
 from ..data import DatasetInfo
-from ..teachers.registry import TeacherError, build_network, get_spec, list_teachers
+from ..teachers.registry import TeacherError, build_network, get_spec
 from ..teachers.teacher import InputAdapter
 
 
@@ -51,10 +51,6 @@ def vit(num_classes: int, in_chans: int, image_size: int, width: int = 128, dept
 
 # students that are not teacher architectures: name -> builder(num_classes, in_chans, image_size)
 STUDENTS: dict[str, Callable[[int, int, int], nn.Module]] = {"convnet": convnet, "vit": vit}
-
-
-def list_students() -> list[str]:
-    return sorted(STUDENTS) + list_teachers()
 
 
 def create_student(name: str, info: DatasetInfo, seed: int) -> nn.Module:
