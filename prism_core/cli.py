@@ -31,7 +31,7 @@ from .synthesis.run_export import export_zip
 from .synthesis.runstore import Run, RunError
 from .teachers import ZOO_DIR, TeacherError
 from .teachers.catalog import teacher_rows
-from .teachers.zoo import ZOO_RECIPES, rescore_zoo, train_zoo_teacher
+from .teachers.zoo import ZOO_TRAINING, rescore_zoo, train_zoo_teacher
 from .training import TrainConfig
 from .viz import trajectory_gif
 from .workspaces import declaration, get_workspace
@@ -64,9 +64,9 @@ def _workspace(args: argparse.Namespace):
 def cmd_teachers_train(args: argparse.Namespace) -> int:
 
     dataset = get_dataset(args.dataset)
-    names = args.only.split(",") if args.only else list(ZOO_RECIPES)
+    names = args.only.split(",") if args.only else list(ZOO_TRAINING)
     for name in names:
-        cfg = ZOO_RECIPES.get(name, TrainConfig())
+        cfg = ZOO_TRAINING.get(name, TrainConfig())
         if args.epochs:
             cfg = replace(cfg, epochs=args.epochs)
         for event in train_zoo_teacher(name, dataset, Path(args.out), cfg, device=args.device):
@@ -356,7 +356,7 @@ def _add_synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--method",
         choices=list(METHODS),
-        help="the recipe: " + "; ".join(f"{m.name}: {m.summary}" for m in METHODS.values()),
+        help="the method: " + "; ".join(f"{m.name}: {m.summary}" for m in METHODS.values()),
     )
     add_config_flags(p, SynthConfig, skip=_OWN_FLAGS, show_defaults=False)  # None: the method's recipe default
     p.add_argument("--exclude-primary", action="store_true", help="PRISM: keep the primary out of the BN set")
@@ -461,8 +461,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_teachers_list)
     p = teachers.add_parser("train", help="train zoo teachers on a dataset (seeded)")
     p.add_argument("--dataset", default=EMBEDDED_DATASET, help=f"{EMBEDDED_DATASET} or folder:/path/to/imagefolder")
-    p.add_argument("--only", default="", help="comma-separated architectures (default: the whole zoo recipe list)")
-    p.add_argument("--epochs", type=int, default=0, help="override the recipe's epochs")
+    p.add_argument("--only", default="", help="comma-separated architectures (default: every zoo architecture)")
+    p.add_argument("--epochs", type=int, default=0, help="override each architecture's epochs")
     p.add_argument("--out", default=str(ZOO_DIR), help="zoo folder to write")
     p.add_argument("--device", default="cpu")
     p.set_defaults(func=cmd_teachers_train)

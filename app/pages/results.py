@@ -81,7 +81,7 @@ with st.form("evaluate"):
         key="eval_student",
         help="convnet: the classic dataset-distillation ConvNet (3 conv-instance norm-ReLU-pool "
         "blocks, width 128) and vit (a 6-layer ViT: no convolution, no BN), families "
-        "that no recipe uses as a teacher",
+        "that no method uses as a teacher",
     )
     epochs = st.number_input(
         "Epochs",

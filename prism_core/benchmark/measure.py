@@ -60,7 +60,7 @@ def machine(device: str) -> str:
 
 def extractor_name(bench: Benchmark) -> str:
     """The workspace's extractor, or the first of the metrics' preferred models in its zoo (convnext_atto first, which
-    no recipe uses; a zoo without it falls back to models that PRISM's pool may contain: name one in the TOML)."""
+    no method uses; a zoo without it falls back to models that PRISM's pool may contain: name one in the TOML)."""
     ws = bench.workspace
     if ws.extractor:
         return ws.extractor

@@ -9,7 +9,7 @@ Selection rows optimise nothing: herding, k-center, easy (lowest loss) and a dif
 images, and RDED stitches the crops its observer scores best, all scored by a zoo model that no evaluation uses
 (regnetx_002 on the embedded zoo) among a seeded draw of 1,000 images per class (RDED: 300); SRe2L · herding and
 PRISM · herding start from the herding images with the real-init setting.
-Students (ResNet-18; the DD ConvNet and a 6-layer ViT, families that no recipe uses as a teacher) train from scratch
+Students (ResNet-18; the DD ConvNet and a 6-layer ViT, families that no method uses as a teacher) train from scratch
 for 300 epochs at IPC 1-10 (IPC 10, batch 50: 600 updates) and 150 at IPC 50 (1,500 updates), AdamW at lr 1e-3,
 cosine schedule, on random-resized crops and flips; *soft*: MSE to the workspace's ResNet-18's logits on exactly
 those crops + 0.1 CE, with CutMix; *hard*: CE on the true labels, no teacher, no CutMix. Top-1 on the full test
@@ -42,7 +42,7 @@ SYNTH_ROWS: dict[str, SynthConfig] = {
     **{f"G-VBSM · {i}": SynthConfig(method="gvbsm", **s) for i, s in GVBSM_INIT_SETTINGS.items()},
 }
 # Selection rules: real training images (RDED: its stitched patches) picked by a rule, no optimisation; and the two
-# BN-matching recipes started from a herding selection instead of the first images, with the real-init setting
+# BN-matching methods started from a herding selection instead of the first images, with the real-init setting
 SELECTION_ROWS: dict[str, SynthConfig] = {
     row: SynthConfig(method=rule)
     for row, rule in (

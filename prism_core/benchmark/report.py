@@ -114,7 +114,7 @@ def budget(cells: dict, row: str = "random real") -> str:
 
 def verdicts(cells: dict, ipc: int = 10) -> list[str]:
     """The decisions the grid exists to make at IPC 10, derived like every other line: is the moonshot met (a
-    recipe at least 3 points above random real with ResNet-18 and the ConvNet, soft and hard labels, each holding),
+    method at least 3 points above random real with ResNet-18 and the ConvNet, soft and hard labels, each holding),
     and does PRISM balanced earn the default (better than PRISM from the same init somewhere, worse nowhere); the
     third, against the best coreset, is `coreset_verdict`."""
     out, margins = [], {}

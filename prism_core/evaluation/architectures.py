@@ -1,6 +1,6 @@
 """Student networks, built fresh for every evaluation seed (never through the teacher loader).
 
-Any registered architecture can be a student, and so can two families that no recipe uses as a teacher:
+Any registered architecture can be a student, and so can two families that no method uses as a teacher:
 the classic dataset-distillation ConvNet (depth x [conv 3x3, instance norm, ReLU, 2x2 average pool], width 128),
 the field's standard student on small images, and a small vision transformer (no convolution, no batch norm), the
 cross-architecture check that images do not carry only the convolutional teachers' priors.

@@ -28,7 +28,7 @@ class SynthConfig:
     """A synthesis run. Fields left None take the method's recipe default (recipes.py)."""
 
     method: str = opt(
-        "prism", "the recipe (methods.py): sre2l, prism, gvbsm, a selection or a registered one", label="Method"
+        "prism", "the method (methods.py): sre2l, prism, gvbsm, a selection or a registered one", label="Method"
     )
     dataset: str = opt(EMBEDDED_DATASET, f"{EMBEDDED_DATASET}, folder:/path/to/imagefolder or imagenet_shape[:SIZE]")
     primary: str = opt("resnet18", "the logit (CE) teacher, e.g. resnet18", label="Primary (logit) teacher")

@@ -1,10 +1,10 @@
-"""One object per recipe, in a registry that the engine, the CLI and the app read.
+"""One object per method, in a registry that the engine, the CLI and the app read.
 
 The engine runs one loop (engine.py); everything in which SRe2L, PRISM and G-VBSM differ lives here, on
-subclasses of `types.Method`:
-recipe defaults, who supplies statistics and when, the CE teacher at each step, the statistics hooks, the
-loss terms, the config checks, and the pieces handed to the loop (`Method.setup`). A new recipe or a PRISM
-variant is a new subclass passed to `register`, not an edit of the loop.
+subclasses of `types.Method`: the recipe (a method's default settings, `Method.recipe`), who supplies statistics
+and when, the CE teacher at each step, the statistics hooks, the loss terms, the config checks, and the pieces
+handed to the loop (`Method.setup`). A new method or a PRISM variant is a new subclass passed to `register`, not
+an edit of the loop.
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ METHODS: dict[str, Method] = {
 
 
 def register(method: Method) -> Method:
-    """Add a recipe: the CLI's --method, config files and the app's Launch page offer it from then on."""
+    """Add a method: the CLI's --method, config files and the app's Launch page offer it from then on."""
     METHODS[method.name] = method
     return method
 

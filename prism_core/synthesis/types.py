@@ -1,6 +1,6 @@
 """What the engine, the plan and the methods share: a batch's spec, a prepared run, and the Method interface.
 
-`Method` holds SRe2L's rules (the primary alone supplies CE and statistics), which the recipes in methods.py
+`Method` holds SRe2L's rules (the primary alone supplies CE and statistics), which the methods in methods.py
 refine; `Prepared` carries the method object and the device, so no layer looks either up again by name.
 """
 
@@ -67,7 +67,7 @@ class Setup:
 
 
 class Method:
-    """A recipe. Its rules default to SRe2L's (the primary alone supplies CE and statistics), which the other
+    """A synthesis method. Its rules default to SRe2L's (the primary alone supplies CE and statistics), which the other
     methods refine."""
 
     name: ClassVar[str]

@@ -19,9 +19,10 @@ from .registry import TeacherError, bn_layers, build_network, get_spec
 from .teacher import InputAdapter, create_teacher
 from .weights import MANIFEST, ZOO_DIR, read_manifest, sha256_file
 
-# Per-architecture recipes, sized for 2 CPU cores and the accuracy bar (ResNet-18 >= 92 %, others >= 89 %); the small
-# networks drop the random shift, which slowed their convergence more than it helped within a few epochs.
-ZOO_RECIPES: dict[str, TrainConfig] = {
+# Per-architecture training settings, sized for 2 CPU cores and the accuracy bar (ResNet-18 >= 92 %, others
+# >= 89 %); the small networks drop the random shift, which slowed their convergence more than it helped within a
+# few epochs.
+ZOO_TRAINING: dict[str, TrainConfig] = {
     "resnet18": TrainConfig(epochs=10),
     "convnext_atto": TrainConfig(epochs=10, optimizer="adamw", lr=2e-3, weight_decay=0.05, shift=0),
     "shufflenet_v2_x0_5": TrainConfig(epochs=6),
@@ -48,7 +49,7 @@ def train_zoo_teacher(
     """Train one teacher, then write its weights and manifest entry (atomically). Yields its epochs, then that it
     was saved."""
     spec, info = get_spec(name), dataset.info
-    cfg = cfg or ZOO_RECIPES.get(name, TrainConfig())
+    cfg = cfg or ZOO_TRAINING.get(name, TrainConfig())
     torch.manual_seed(cfg.seed)
     net = build_network(spec, info.num_classes, info.channels)
     model = InputAdapter(net, info, info.mean, info.std, repeat=spec.model_channels(info.channels) // info.channels)
