@@ -101,7 +101,7 @@ def render_priors(cfg: PriorsConfig, out: Path | str) -> Iterator[object]:
         cosine = summarize(intra_class_cosine(extract_features(judge, x, info), classes))["mean"]
         measured[name] = {
             "label": LABELS.get(name, name).format(primary=cfg.primary),
-            "bn_teachers": p.method.stat_teachers(p.config),
+            "bn_teachers": p.method.bn_pool(p.config),
             "judge_top1": float((predict(judge, x, info).numpy() == classes).mean() * 100),
             "intra_class_cosine": None if np.isnan(cosine) else cosine,
         }  # None: one image per class

@@ -56,11 +56,11 @@ def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
     method = get_method(cfg.method)
     cfg = resolve(cfg, method, info.image_size, info.num_classes)
     validate(cfg, info.num_classes)
-    stat_teachers = method.stat_teachers(cfg)
-    names = [cfg.primary] + [n for n in stat_teachers if n != cfg.primary]
+    bn_pool = method.bn_pool(cfg)
+    names = [cfg.primary] + [n for n in bn_pool if n != cfg.primary]
     for name in names:
         get_spec(name)  # unknown architecture: a clear error before anything loads
-    for name in stat_teachers:
+    for name in bn_pool:
         if bn_layer_count(name) == 0:
             raise ConfigError(
                 f"{name} has no BatchNorm layers, so it cannot be a BN teacher; "
@@ -246,7 +246,7 @@ def _batch_events(
 
     The hooks are built once per run (G-VBSM's reference statistics included) and stay attached, so a
     compiled teacher forward is traced once and reused by every batch."""
-    stats = {name: p.method.stat_hooks(p, name) for name in p.method.stat_teachers(p.config)} if todo else {}
+    stats = {name: p.method.stat_hooks(p, name) for name in p.method.bn_pool(p.config)} if todo else {}
     with attached(list(stats.values())), _cudnn_autotune(p.device.type == "cuda"):
         for spec in todo:
             for event in _optimise_batch(p, spec, should_stop, stats):
@@ -332,15 +332,15 @@ def _optimise_batch(
             frame_steps.append(step)
         if should_stop():
             raise _Stopped()
-        ce_name, active = setup.teachers_at(step)
-        for used, names in zip(sets_used, active):
-            used[tuple(names)] = used.get(tuple(names), 0) + 1
+        ce_name, bn_sets = setup.teachers_at(step)  # this step's BN set of each group
+        for used, bn_set in zip(sets_used, bn_sets):
+            used[tuple(bn_set)] = used.get(tuple(bn_set), 0) + 1
         for group in opt.param_groups:
             group["lr"] = setup.lr_at(step)
         x_aug = torch.cat([setup.augment(part, gen) for part, gen in zip(x.chunk(G), setup.generators)])
         if cfg.channels_last:
             x_aug = x_aug.contiguous(memory_format=torch.channels_last)
-        served = {n: [g for g in range(G) if n in active[g]] for n in dict.fromkeys(sum(active, []))}
+        served = {n: [g for g in range(G) if n in bn_sets[g]] for n in dict.fromkeys(sum(bn_sets, []))}
         with autocast:
             # one forward serves CE and, if the CE teacher is in S, its own statistics term
             logits, ce_stats = forward(p.teachers[ce_name].model, stats.get(ce_name), x_aug, G, ce_name in served)

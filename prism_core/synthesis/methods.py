@@ -53,10 +53,10 @@ class PRISM(Method):
         if not cfg.bn_pool and not cfg.include_primary:
             raise ConfigError("PRISM with the primary excluded needs at least one BN teacher in the pool")
 
-    def stat_teachers(self, cfg: SynthConfig) -> list[str]:
+    def bn_pool(self, cfg: SynthConfig) -> list[str]:
         return list(dict.fromkeys(([cfg.primary] if cfg.include_primary else []) + list(cfg.bn_pool)))
 
-    def group_set(self, cfg: SynthConfig, rng: random.Random) -> tuple[str, ...]:
+    def bn_set(self, cfg: SynthConfig, rng: random.Random) -> tuple[str, ...]:
         return tuple(self._draw(cfg, rng))
 
     @staticmethod
@@ -107,17 +107,17 @@ class GVBSM(Method):
         if not cfg.bn_pool:
             raise ConfigError("G-VBSM needs at least one backbone in bn_pool")
 
-    def stat_teachers(self, cfg: SynthConfig) -> list[str]:
+    def bn_pool(self, cfg: SynthConfig) -> list[str]:
         return list(cfg.bn_pool)
 
-    def group_set(self, cfg: SynthConfig, rng: random.Random) -> tuple[str, ...]:
+    def bn_set(self, cfg: SynthConfig, rng: random.Random) -> tuple[str, ...]:
         return tuple(cfg.bn_pool)
 
     def schedule(self, cfg: SynthConfig, spec: BatchSpec) -> TeacherSchedule:
-        backbones = spec.bn_sets[0]
+        bn_set = spec.bn_sets[0]  # G-VBSM's backbones, in turn
 
         def at(step: int) -> tuple[str, list[list[str]]]:  # one backbone per step serves every group
-            name = backbones[step % len(backbones)]
+            name = bn_set[step % len(bn_set)]
             return name, [[name]] * spec.groups
 
         return at
@@ -165,7 +165,7 @@ class Selection(Method):
                 f"init unset (to optimise from its picks, use another method with --init {self.name})"
             )
 
-    def stat_teachers(self, cfg: SynthConfig) -> list[str]:
+    def bn_pool(self, cfg: SynthConfig) -> list[str]:
         return []
 
 

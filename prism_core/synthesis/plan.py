@@ -25,7 +25,7 @@ def iterations_for(cfg: SynthConfig, k: int) -> int:
 
 
 def _bn_set(cfg: SynthConfig, method: Method, draw_key: int) -> tuple[str, ...]:
-    return method.group_set(cfg, random.Random(batch_seed(cfg.seed, 10_000_000 + draw_key)))
+    return method.bn_set(cfg, random.Random(batch_seed(cfg.seed, 10_000_000 + draw_key)))
 
 
 @dataclass(frozen=True)

@@ -87,11 +87,11 @@ class Method:
     def check(self, cfg: SynthConfig) -> None:
         """Method-specific checks of a resolved config; raise ConfigError naming the fix."""
 
-    def stat_teachers(self, cfg: SynthConfig) -> list[str]:
+    def bn_pool(self, cfg: SynthConfig) -> list[str]:
         """Every teacher that may supply statistics during the run (hooks are built for each)."""
         return [cfg.primary]
 
-    def group_set(self, cfg: SynthConfig, rng: random.Random) -> tuple[str, ...]:
+    def bn_set(self, cfg: SynthConfig, rng: random.Random) -> tuple[str, ...]:
         """The statistics set a group is planned with (recorded in the run); `rng` is the group's own draw."""
         return (cfg.primary,)
 
