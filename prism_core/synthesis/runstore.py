@@ -97,10 +97,8 @@ class Run:
         shutil.rmtree(self.path)
 
     def set_status(self, state: State, **info: Any) -> None:
-        atomic_json(
-            self.path / "status.json",
-            {"state": state, "pid": os.getpid(), "host": socket.gethostname(), "updated": time.time(), **info},
-        )
+        status = {"state": state, "pid": os.getpid(), "host": socket.gethostname(), "updated": time.time()}
+        atomic_json(self.path / "status.json", {**status, **info})
 
     def finished(self) -> dict[int, BatchRecord]:
         """Finished batches: those whose record file exists (written after their images, by a rename)."""
@@ -153,22 +151,17 @@ class Run:
         for img, c, k in zip(u8, classes, ipc_indices):
             path = self.image_path(c, k)
             path.parent.mkdir(parents=True, exist_ok=True)
-            buf = io.BytesIO()
-            Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img).save(buf, format="PNG")
-            atomic_write(path, buf.getvalue())
+            atomic_write(path, _png(img))
             WRITTEN_PNGS[str(path)] = stamp(path)  # encoded from pixels just now: no need to read it back
-        tensors = {
-            "x": pixels.detach().float().cpu().contiguous(),
-            "classes": torch.tensor(classes),
-            "ipc": torch.tensor(ipc_indices),
-        }
+        x = pixels.detach().float().cpu().contiguous()
+        tensors = {"x": x, "classes": torch.tensor(classes), "ipc": torch.tensor(ipc_indices)}
         with replacing(self.pixels_path(index)) as tmp:
             save_file(tensors, str(tmp))
         if trajectory is not None:
             (self.path / "trajectory").mkdir(exist_ok=True)
-            buf = io.BytesIO()
-            np.savez_compressed(buf, steps=np.asarray(trajectory[0]), frames=trajectory[1].numpy())
-            atomic_write(self.trajectory_path(index), buf.getvalue())
+            atomic_write(
+                self.trajectory_path(index), _npz(steps=np.asarray(trajectory[0]), frames=trajectory[1].numpy())
+            )
         atomic_json(self.path / "batches" / f"{index:05d}.json", record.to_json())
 
     def pixels(self, max_ipc: int | None = None) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
@@ -193,6 +186,19 @@ class Run:
         if events:
             with open(self.path / "events.jsonl", "a") as f:
                 f.write("".join(json.dumps(e) + "\n" for e in events))
+
+
+def _png(image: np.ndarray) -> bytes:
+    """(H, W, C) uint8 -> lossless PNG bytes (grey when C is 1)."""
+    buf = io.BytesIO()
+    Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _npz(**arrays: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue()
 
 
 def fair_pair(runs: list[Run]) -> list[Run]:
