@@ -33,9 +33,8 @@ def convnet(num_classes: int, in_chans: int, image_size: int, width: int = 128, 
 
 def vit(num_classes: int, in_chans: int, image_size: int, width: int = 128, depth: int = 6) -> nn.Module:
     """A ViT sized like the ConvNet (about 40 M multiply-adds per 32 px image): patch 4, 4 heads, MLP ratio 2."""
-    from timm.models.vision_transformer import (
-        VisionTransformer,  # deferred: timm (and torchvision) take seconds to import
-    )
+    # deferred: timm (and torchvision) take seconds to import
+    from timm.models.vision_transformer import VisionTransformer
 
     return VisionTransformer(
         img_size=image_size,
