@@ -10,11 +10,18 @@ images (the real-init 100 steps per backbone).
 
 from __future__ import annotations
 
-INIT_SETTINGS = {
-    "noise": dict(init="noise", lr=1.0, r_bn=0.1, iterations=300),
-    "real": dict(init="first", lr=0.05, r_bn=0.01, iterations=100),
-}
+from .methods import GVBSM, PRISM, SRe2L
+
+
+def _setting(recipe: dict, init: str, **changes) -> dict:
+    return {"init": init, **{k: recipe[k] for k in ("lr", "r_bn", "iterations")}, **changes}
+
+
+# each value is read from the method recipe it comes from, its one home
+_NOISE, _REAL = _setting(SRe2L().recipe(small=True), "noise"), _setting(PRISM().recipe(small=True), "first")
+INIT_SETTINGS = {"noise": _NOISE, "real": _REAL}
 GVBSM_INIT_SETTINGS = {
-    "noise": dict(init="noise", lr=0.25, r_bn=0.1, iterations=1000),
-    "real": dict(init="first", lr=0.05, r_bn=0.01, iterations=400),
+    "noise": _setting(GVBSM().recipe(small=True), "noise"),
+    # the real-init steps for each of its backbones in turn
+    "real": {**_REAL, "iterations": _REAL["iterations"] * len(GVBSM.defaults["bn_pool"])},
 }
