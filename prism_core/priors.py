@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -51,6 +52,11 @@ class PriorsConfig:
     judge: str = opt("convnext_atto", "held-out model that scores each row (takes no part)")
     dataset: str = EMBEDDED_DATASET
     weights: str = "zoo"  # the zoo whose BN teachers make the rows ("zoo:/path" for another one)
+
+
+def bn_pool_of(row: dict[str, Any]) -> list[str]:
+    """A stored row's BN teachers; priors.json files written before the name was bn_pool say "bn_teachers"."""
+    return row.get("bn_pool", row.get("bn_teachers", []))
 
 
 def row_configs(cfg: PriorsConfig) -> dict[str, SynthConfig]:
@@ -101,7 +107,7 @@ def render_priors(cfg: PriorsConfig, out: Path | str) -> Iterator[object]:
         cosine = summarize(intra_class_cosine(extract_features(judge, x, info), classes))["mean"]
         measured[name] = {
             "label": LABELS.get(name, name).format(primary=cfg.primary),
-            "bn_teachers": p.method.bn_pool(p.config),
+            "bn_pool": p.method.bn_pool(p.config),
             "judge_top1": float((predict(judge, x, info).numpy() == classes).mean() * 100),
             "intra_class_cosine": None if np.isnan(cosine) else cosine,
         }  # None: one image per class

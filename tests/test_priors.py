@@ -31,7 +31,7 @@ def test_every_row_shares_the_init_and_differs_only_in_its_bn_teacher(tmp_path):
     for name in set(rows) - {"sre2l", "prism-mixture"}:
         used = [u for r in Run(tmp_path / "a" / name).finished().values() for u in r.bn_sets_used]
         assert all(set(u) == {(name,)} for u in used)  # that teacher alone supplied the statistics
-        assert stored[name]["bn_teachers"] == [name] and 0 <= stored[name]["judge_top1"] <= 100
+        assert stored[name]["bn_pool"] == [name] and 0 <= stored[name]["judge_top1"] <= 100
         assert -1 <= stored[name]["intra_class_cosine"] <= 1
     assert (tmp_path / "a" / "priors.png").stat().st_size > 1000
 
@@ -57,3 +57,12 @@ def test_bad_input_is_refused_before_anything_is_written(tmp_path, bad, message)
         list(render_priors(PriorsConfig(**{**SMALL.__dict__, **bad}), tmp_path / "out"))
     assert not (tmp_path / "out").exists()
     assert cli(["priors", "--out", str(tmp_path / "cli"), "--classes", "0,12"]) == 2 and not (tmp_path / "cli").exists()
+
+
+def test_the_shipped_priors_written_before_the_rename_still_name_their_bn_teachers():
+    from prism_core.priors import bn_pool_of
+    from tests.conftest import ROOT
+
+    rows = json.loads((ROOT / "assets" / "priors" / "priors.json").read_text())["rows"]
+    assert all("bn_teachers" in r and bn_pool_of(r) == r["bn_teachers"] for r in rows.values())
+    assert bn_pool_of({"bn_pool": ["lcnet_050"]}) == ["lcnet_050"]

@@ -7,7 +7,7 @@ import streamlit as st
 from common import EMBEDDED, PRIORS_DIR, dataset, runs_dir, workspace
 
 from prism_core.events import PriorRow, Step
-from prism_core.priors import PriorsConfig, priors_picture, render_priors, row_configs, stored_priors
+from prism_core.priors import PriorsConfig, bn_pool_of, priors_picture, render_priors, row_configs, stored_priors
 
 st.title("Architectural priors")
 st.markdown(
@@ -33,7 +33,7 @@ def show(folder, stored: dict, title: str) -> None:
         [
             {
                 "row": m["label"],
-                "BN teachers": ", ".join(m["bn_teachers"]),
+                "BN teachers": ", ".join(bn_pool_of(m)),
                 "held-out top-1 %": round(m["judge_top1"], 1),
                 "intra-class cosine": None if m["intra_class_cosine"] is None else round(m["intra_class_cosine"], 3),
             }
