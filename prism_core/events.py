@@ -72,7 +72,7 @@ class Cancelled:
     batches_done: int | None = None
 
 
-# --- evaluation (evaluation/train_student.py, evaluation/run_eval.py) -----------------------------------
+# --- evaluation (evaluation/train_loop.py, evaluation/run_eval.py) --------------------------------------
 @dataclass(frozen=True)
 class Epoch:
     epoch: int

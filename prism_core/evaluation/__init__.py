@@ -2,7 +2,7 @@
 
 from .relabel import MixConfig, SoftLabeler, cutmix, random_resized_crops, student_view
 from .run_eval import check_complete, evaluate_images, evaluate_run, stored_evaluations
-from .train_student import EvalConfig, lr_factor, train_student
+from .train_loop import EvalConfig, lr_factor, train_student
 
 __all__ = [
     "MixConfig",

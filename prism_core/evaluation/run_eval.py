@@ -18,7 +18,7 @@ from ..metrics import run_images01
 from ..selection import random_real_subset
 from ..synthesis.run_health import run_problems
 from ..synthesis.runstore import Run, RunError
-from .train_student import EvalConfig, train_student
+from .train_loop import EvalConfig, train_student
 
 
 def check_complete(run: Run) -> None:

@@ -36,7 +36,7 @@ def test_student_on_a_tiny_real_subset_beats_chance_widely(fmnist):
 @pytest.mark.integration
 def test_hard_labels_train_without_any_teacher(fmnist, monkeypatch):
     """loss="ce": the true labels only; no relabel teacher is even built (the images alone must teach)."""
-    import prism_core.evaluation.train_student as student
+    import prism_core.evaluation.train_loop as student
 
     monkeypatch.setattr(student, "create_teacher", lambda *a, **k: pytest.fail("a hard-label student built a teacher"))
     x, y = random_real_subset("fashion_mnist", list(range(10)), 10, seed=0)
