@@ -18,7 +18,7 @@ run: setup
 TEST_JOBS ?= 2
 test: setup-test lint
 	@rm -f test-artifacts/crash-*.log; OMP_NUM_THREADS=1 $(PY) -m pytest -n $(TEST_JOBS) --dist loadfile \
-		--max-worker-restart 1 --durations=15 -p no:faulthandler; rc=$$?; for log in test-artifacts/crash-*.log; do \
+		--durations=15 -p no:faulthandler; rc=$$?; for log in test-artifacts/crash-*.log; do \
 		if [ -s "$$log" ]; then sed -n '/^Current thread/,/^$$/p' "$$log" | head -c 6000; p=$${log#*crash-}; \
 		echo "a pytest process ($${p%.log}) died in $$(cat test-artifacts/current-test-$${p%.log})"; fi; done; exit $$rc
 

@@ -11,6 +11,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # caches the library keeps in the user's home (G-VBSM reference statistics) go to a fresh folder per test session:
 # the suite writes nothing outside the clone and /tmp, and measures what a first run costs
 os.environ["PRISM_CACHE_DIR"] = tempfile.mkdtemp(prefix="prism-test-cache-")
+# inductor's on-disk cache is not keyed by ATen's or oneDNN's kernel settings: code compiled under the default kernels
+# and reused under ATEN_CPU_CAPABILITY=avx2 crashed (measured), so each setting compiles into its own cache
+_KERNELS = f"{os.environ.get('ATEN_CPU_CAPABILITY', 'native')}-{os.environ.get('ONEDNN_MAX_CPU_ISA', 'native')}"
+os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(Path(tempfile.gettempdir()) / f"torchinductor-prism-{_KERNELS}"))
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 # every page of the app, the landing page (no switch_page needed) first

@@ -192,7 +192,11 @@ def test_packing_groups_into_one_batch_gives_the_images_of_separate_batches(sele
     assert len(packed) == 1 and len(separate) == 2
     order = np.lexsort((packed[0].record.classes, packed[0].record.ipc_indices))
     alone = torch.cat([separate[i].pixels for i in sorted(separate)])
-    assert torch.allclose(packed[0].pixels[order], alone, atol=1e-4)
+    # the same groups in a larger batch: other kernels reduce in another order (measured after 6 steps, max / mean
+    # abs difference: 2.4e-7 / 6.9e-9 on AVX-512, 2.6e-4 / 5.7e-8 on AVX2, 1.2e-6 / 6.9e-9 on scalar ATen); a group
+    # given another group's statistics or BN set moves pixels by 1e-2 and more (a grey level is 1.1e-2 here)
+    diff = (packed[0].pixels[order] - alone).abs()
+    assert diff.max() < 1e-3 and diff.mean() < 1e-6, (diff.max(), diff.mean())
     assert packed[0].record.bn_sets_used == sum((separate[i].record.bn_sets_used for i in sorted(separate)), ())
 
 
