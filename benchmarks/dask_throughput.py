@@ -19,33 +19,7 @@ import torch
 
 from prism_core.benchmark import Benchmark, CellStore, cluster, run
 from prism_core.benchmark.protocol import PRESETS
-from prism_core.cli import main as cli
-from prism_core.data.shapes import write_shapes
-from prism_core.workspaces import get_workspace
-
-
-def shapes_workspace(root: Path):
-    write_shapes(root / "shapes")
-    dataset = f"folder:{root / 'shapes'}:32"
-    assert (
-        cli(
-            [
-                "teachers",
-                "train",
-                "--dataset",
-                dataset,
-                "--only",
-                "resnet18,lcnet_050,convnext_atto",
-                "--epochs",
-                "1",
-                "--out",
-                str(root / "zoo"),
-            ]
-        )
-        == 0
-    )
-    (root / "ws.toml").write_text(f'[shapes]\ndataset = "{dataset}"\nzoo = "{root / "zoo"}"\n')
-    return get_workspace("shapes", root / "ws.toml")
+from prism_core.workspaces import get_workspace, shapes_workspace
 
 
 def rss_mb() -> float:
@@ -70,7 +44,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        ws = shapes_workspace(root)
+        ws = get_workspace("shapes", shapes_workspace(root)[0])
         threads = torch.get_num_threads()
         one = Benchmark(ws, **preset, threads=threads)
         with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:

@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .data import EMBEDDED_DATASET, DataError, get_dataset
+from .data.shapes import write_shapes
 from .teachers import TeacherError, get_spec, list_teachers, read_manifest, zoo_dir_of
+from .teachers.zoo import ZOO_TRAINING, train_zoo_teacher
+from .training import TrainConfig
 
 EMBEDDED = "embedded"
 KEYS = {"dataset", "zoo", "weights", "checkpoints", "extractor", "selector"}
@@ -189,3 +192,18 @@ def get_workspace(name: str, path: Path | str | None = None) -> Workspace:
 def declaration(name: str, dataset: str, zoo: Path | str) -> str:
     """The TOML lines that declare a workspace for a zoo just trained (printed by `teachers train`)."""
     return f'[{name}]\ndataset = "{dataset}"\nzoo = "{Path(zoo).resolve()}"\n'
+
+
+def shapes_workspace(root: Path, name: str = "shapes") -> tuple[Path, str]:
+    """The smallest whole workspace, for tests and benchmarks: a generated 3-class ImageFolder (data/shapes.py) with a
+    zoo trained on it for one epoch (a primary, a BN teacher and a BN-free extractor), declared as workspace `name`
+    in root/workspaces.toml. Returns the TOML file and the dataset's name."""
+    write_shapes(root / "shapes")
+    dataset = f"folder:{root / 'shapes'}:32"
+    for arch in ("resnet18", "lcnet_050", "convnext_atto"):
+        cfg = replace(ZOO_TRAINING.get(arch, TrainConfig()), epochs=1)
+        for _ in train_zoo_teacher(arch, get_dataset(dataset), root / "zoo", cfg):
+            pass
+    toml = root / "workspaces.toml"
+    toml.write_text(declaration(name, dataset, root / "zoo"))
+    return toml, dataset

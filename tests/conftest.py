@@ -77,33 +77,12 @@ def fmnist():
 
 @pytest.fixture(scope="session")
 def shapes_workspace(tmp_path_factory):
-    """A generated 3-class ImageFolder (40 train, 10 val images per class) with a zoo trained on it for an epoch,
-    declared as the workspace 'shapes' in a TOML file: (root, toml, dataset)."""
-    from prism_core.cli import main as cli
-    from prism_core.data.shapes import write_shapes
+    """workspaces.shapes_workspace: a generated 3-class ImageFolder with a zoo trained on it for an epoch, declared
+    as the workspace 'shapes' in a TOML file: (root, toml, dataset)."""
+    from prism_core.workspaces import shapes_workspace
 
     root = tmp_path_factory.mktemp("ws")
-    write_shapes(root / "shapes")
-    dataset = f"folder:{root / 'shapes'}:32"
-    assert (
-        cli(
-            [
-                "teachers",
-                "train",
-                "--dataset",
-                dataset,
-                "--only",
-                "resnet18,lcnet_050,convnext_atto",
-                "--epochs",
-                "1",
-                "--out",
-                str(root / "zoo"),
-            ]
-        )
-        == 0
-    )
-    toml = root / "workspaces.toml"
-    toml.write_text(f'[shapes]\ndataset = "{dataset}"\nzoo = "{root / "zoo"}"\n')
+    toml, dataset = shapes_workspace(root)
     return root, toml, dataset
 
 
