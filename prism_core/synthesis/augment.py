@@ -1,6 +1,9 @@
-"""The references' augmentation: one RandomResizedCrop and flip shared by the whole batch, then a roll.
+"""The references' augmentation: one RandomResizedCrop and flip shared by a group, then a roll.
 
-Parameters come from a seeded generator so that a batch's trajectory is reproducible.
+Parameters come from a seeded generator so that a batch's trajectory is reproducible. The transform has two forms:
+the public code's (`__call__`: slice, resize; a shape that changes with every draw, which the bench's reference loop
+keeps) and the engine's (`apply`: the same bilinear resampling as two matrix products of fixed shapes, built from the
+drawn parameters as tensors, so a compiled step traces it once). They agree to float rounding (tested).
 """
 
 from __future__ import annotations
@@ -39,3 +42,36 @@ class CropFlipRoll:
         if dy or dx:
             x = torch.roll(x, shifts=(dy, dx), dims=(-2, -1))
         return x
+
+    def draw(self, height: int, width: int, gens: list[torch.Generator], device: torch.device) -> torch.Tensor:
+        """One draw per group's generator, as a (groups, 7) tensor for `apply`."""
+        return torch.tensor([self.sample(height, width, g) for g in gens], dtype=torch.float32).to(device)
+
+    def apply(self, x: torch.Tensor, draws: torch.Tensor) -> torch.Tensor:
+        """Group g of `x` (equal chunks along the batch) cropped, resized, flipped and rolled by `draws[g]`: per
+        group, rows R_y (size x H) and columns R_x (size x W) of bilinear weights, and out = R_y @ image @ R_x^T."""
+        groups = draws.shape[0]
+        top, left, h, w, flip, dy, dx = draws.unbind(1)
+        rows = self._resampling(top, h, dy, torch.zeros_like(flip), x.shape[-2])
+        cols = self._resampling(left, w, dx, flip, x.shape[-1])
+        xg = x.reshape(groups, -1, *x.shape[-2:])
+        out = rows.unsqueeze(1) @ xg @ cols.transpose(1, 2).unsqueeze(1)
+        return out.reshape(*x.shape[:-2], self.size, self.size)
+
+    def _resampling(
+        self, start: torch.Tensor, length: torch.Tensor, shift: torch.Tensor, flip: torch.Tensor, full: int
+    ) -> torch.Tensor:
+        """(groups, size, full): output index -> weights over input pixels, as F.interpolate's bilinear resize
+        (align_corners=False) of the window [start, start + length) computes them, then flipped and rolled."""
+        out = torch.arange(self.size, device=start.device, dtype=torch.float32)
+        rolled = torch.remainder(out - shift[:, None], self.size)  # roll: output i shows pre-roll (i - shift)
+        index = torch.where(flip[:, None] > 0, self.size - 1 - rolled, rolled)  # flip before the roll
+        length = length[:, None]
+        src = ((index + 0.5) * (length / self.size) - 0.5).clamp(min=0)
+        src = torch.minimum(src, length - 1)
+        low = src.floor()
+        frac = src - low
+        high = torch.minimum(low + 1, length - 1)
+        start = start[:, None]
+        hot = lambda i: F.one_hot((start + i).long(), full).float()  # noqa: E731
+        return hot(low) * (1 - frac)[..., None] + hot(high) * frac[..., None]

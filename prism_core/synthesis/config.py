@@ -17,6 +17,7 @@ from ..selection import DEFAULT_SELECTOR, RULES
 
 MAX_IPC = 1000  # a stated limit: beyond this a run is almost surely a typo (ImageNet IPC 200 is the field's max)
 COMPILE_MODES = ("off", "default", "reduce-overhead", "max-autotune")  # torch.compile modes; "off": eager
+GRAPHS = ("teachers", "step")  # what --compile compiles (compiled.py)
 
 
 class ConfigError(ValueError):
@@ -125,6 +126,13 @@ class SynthConfig:
         "reduce-overhead adds CUDA graphs); once per teacher and shape",
         COMPILE_MODES,
     )
+    graph: str = opt(
+        "teachers",
+        "what --compile compiles: each teacher forward with its statistics (teachers: a graph per teacher, any BN-set "
+        "schedule) or the whole step (step: augmentation, forwards, loss terms, then Adam and the clip; a graph per "
+        "CE teacher and served set, so best when the sets are few: SRe2L, a fixed PRISM set, G-VBSM)",
+        GRAPHS,
+    )
 
     def __post_init__(self) -> None:
         if self.init == "real":  # the name before selection rules: the first k images of each class
@@ -220,3 +228,8 @@ def validate(cfg: SynthConfig, num_classes: int) -> None:
     need(isinstance(cfg.snapshots, int) and cfg.snapshots >= 0, f"snapshots must be >= 0, got {cfg.snapshots}")
     need(cfg.precision in ("fp32", "bf16"), f"precision must be 'fp32' or 'bf16', not {cfg.precision!r}")
     need(cfg.compile in COMPILE_MODES, f"compile must be one of {', '.join(COMPILE_MODES)}, not {cfg.compile!r}")
+    need(cfg.graph in GRAPHS, f"graph must be one of {', '.join(GRAPHS)}, not {cfg.graph!r}")
+    need(
+        cfg.graph == "teachers" or cfg.compile != "off",
+        "graph 'step' is what --compile compiles: add --compile default",
+    )

@@ -32,15 +32,15 @@ from ..selection import Picked, SelectionError, Selector, get_rule
 from ..states import State
 from ..teachers import Teacher, TeacherCache, TeacherError, create_teacher, get_spec
 from ..teachers.registry import bn_layer_count
-from .compiled import teacher_forward
+from .compiled import compiled_adam_update, compiled_step, teacher_forward, update
 from .config import ConfigError, SynthConfig, validate
-from .hooks import TeacherStats, attached
+from .hooks import TeacherStats, attached, forward_with_stats
 from .methods import get_method
-from .objectives import StepContext
 from .plan import make_plan
 from .recipes import resolve
 from .run_health import sweep_temporaries
 from .runstore import Run, RunError
+from .step import Served, StepInputs, StepModels, step_loss
 from .types import BatchSpec, Prepared
 
 
@@ -313,15 +313,27 @@ def _optimise_batch(
     cfg, info, device = p.config, p.dataset.info, p.device
     G = spec.groups  # each group has its own generator, BN set and augmentation (plan.py)
     setup = p.method.setup(p, spec)
-    x, opt, objective = setup.pixels, setup.optimiser, setup.objective
+    x, opt = setup.pixels, setup.optimiser
+    whole_step = cfg.graph == "step"
+    models = StepModels(
+        {name: t.model for name, t in p.teachers.items()},
+        stats,
+        setup.objective,
+        setup.augment,
+        forward_with_stats if whole_step else teacher_forward(cfg.compile),
+        bf16=cfg.precision == "bf16",
+        channels_last=cfg.channels_last,
+    )
+    loss_of = compiled_step(cfg.compile) if whole_step else step_loss
+    if whole_step:
+        adam_state, hyper = _adam_state(opt, x), opt.param_groups[0]
+        lr_now = torch.zeros((), device=device)  # a tensor, so that a new value does not recompile
     targets = torch.tensor(spec.classes, device=device)
+    class_rows = _class_rows(spec)
     lo, hi = info.pixel_bounds(x)
-    forward = teacher_forward(cfg.compile)
-    indices: dict[tuple[int, ...], torch.Tensor] = {}
+    shares: dict[tuple[tuple[int, ...], bool], Served] = {}  # made once per batch: a host-to-device copy syncs a GPU
     sets_used: list[dict[tuple[str, ...], int]] = [{} for _ in range(G)]
     last: dict[str, torch.Tensor] = {}
-    # bf16 for the teachers' forwards only: hooks, CE and the other terms read fp32 (.float()) values
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
     # the trajectory: uint8 images before `snapshots` evenly spaced steps (the first is the init) and at the end
     marks = {round(i * spec.iterations / cfg.snapshots) for i in range(cfg.snapshots)}
     frames: list[torch.Tensor] = []
@@ -335,35 +347,31 @@ def _optimise_batch(
         ce_name, bn_sets = setup.teachers_at(step)  # this step's BN set of each group
         for used, bn_set in zip(sets_used, bn_sets):
             used[tuple(bn_set)] = used.get(tuple(bn_set), 0) + 1
+        lr = setup.lr_at(step)
         for group in opt.param_groups:
-            group["lr"] = setup.lr_at(step)
-        x_aug = torch.cat([setup.augment(part, gen) for part, gen in zip(x.chunk(G), setup.generators)])
-        if cfg.channels_last:
-            x_aug = x_aug.contiguous(memory_format=torch.channels_last)
-        served = {n: [g for g in range(G) if n in bn_sets[g]] for n in dict.fromkeys(sum(bn_sets, []))}
-        with autocast:
-            # one forward serves CE and, if the CE teacher is in S, its own statistics term
-            logits, ce_stats = forward(p.teachers[ce_name].model, stats.get(ce_name), x_aug, G, ce_name in served)
-            stat_losses = {}
-            for name, rows in served.items():
-                index = indices.get(tuple(rows))
-                if index is None:  # made once per batch: a host-to-device copy is a sync on a GPU
-                    index = indices[tuple(rows)] = torch.tensor(rows, device=device)
-                if name == ce_name:
-                    stat_losses[name] = (index, ce_stats[index])
-                    continue
-                # eager: only the groups that drew this teacher; compiled: the whole batch (one static shape,
-                # one graph per teacher), of which only those groups' losses count
-                whole = len(rows) == G or cfg.compile != "off"
-                part = x_aug if whole else x_aug.view(G, -1, *x_aug.shape[1:])[index].flatten(0, 1)
-                losses = forward(p.teachers[name].model, stats[name], part, G if whole else len(rows), True)[1]
-                stat_losses[name] = (index, losses[index] if whole else losses)
-        total, report = objective(StepContext(x, x_aug, targets, logits, stat_losses, groups=G))
-        opt.zero_grad(set_to_none=True)
+            group["lr"] = lr
+        served = {}
+        for name in dict.fromkeys(sum(bn_sets, [])):
+            rows = tuple(g for g in range(G) if name in bn_sets[g])
+            # eager: a teacher sees only the groups that drew it; compiled: the whole batch (one static shape, one
+            # graph per teacher), of which only those groups' losses count
+            whole = len(rows) == G or cfg.compile != "off" or name == ce_name
+            share = shares.get((rows, whole))
+            if share is None:
+                index = torch.tensor(rows, device=device)
+                share = shares[rows, whole] = Served(
+                    torch.zeros(G, dtype=torch.bool, device=device).index_fill(0, index, True), None if whole else index
+                )
+            served[name] = share
+        draws = setup.augment.draw(x.shape[-2], x.shape[-1], setup.generators, device)
+        total, report = loss_of(models, x, targets, class_rows, StepInputs(draws, ce_name, served))
+        x.grad = None
         total.backward()
-        opt.step()
-        with torch.no_grad():
-            x.clamp_(min=lo, max=hi)  # keep pixels in the valid range after every step
+        if whole_step:
+            lr_now.fill_(lr)
+            compiled_adam_update(cfg.compile)(x, adam_state, lr_now, hyper["betas"], hyper["eps"], lo, hi)
+        else:
+            update(opt, x, lo, hi)
         last = report
         final = step == spec.iterations - 1
         if step % cfg.log_every == 0 or final:
@@ -375,7 +383,7 @@ def _optimise_batch(
                     f"(terms: {', '.join(bad)}); the batch was stopped and earlier batches are kept. "
                     "Lower the learning rate or the loss weights."
                 )
-            yield Step(spec.index, step + 1, spec.iterations, opt.param_groups[0]["lr"], list(served), ce_name, values)
+            yield Step(spec.index, step + 1, spec.iterations, lr, list(served), ce_name, values)
         if cfg.preview_every and (step % cfg.preview_every == 0 or final):
             yield Preview(
                 spec.index,
@@ -405,3 +413,23 @@ def _optimise_batch(
         os.getpid(),
     )
     yield BatchDone(spec.index, record, x.detach().cpu(), torch.stack(frames) if frames else None, frame_steps)
+
+
+def _class_rows(spec: BatchSpec) -> tuple[tuple[tuple[int, ...], ...], ...]:
+    """Per group, the rows of each of its classes (by class id), for terms that work per class."""
+    n = len(spec.classes) // spec.groups
+    groups = [spec.classes[g * n : (g + 1) * n] for g in range(spec.groups)]
+    return tuple(tuple(tuple(i for i, c in enumerate(cs) if c == k) for k in sorted(set(cs))) for cs in groups)
+
+
+def _adam_state(opt: torch.optim.Optimizer, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The optimiser's state for `x`, made as Adam makes it, for the compiled update (which supports plain Adam)."""
+    group = opt.param_groups[0]
+    if type(opt) is not torch.optim.Adam or group["amsgrad"] or group["weight_decay"] or group["maximize"]:
+        raise ConfigError(
+            f"graph 'step' compiles plain Adam's update, and this method optimises with {type(opt).__name__}; "
+            "use graph 'teachers'"
+        )
+    state = opt.state[x]
+    state.update(step=torch.zeros((), device=x.device), exp_avg=torch.zeros_like(x), exp_avg_sq=torch.zeros_like(x))
+    return state

@@ -20,13 +20,20 @@ class StepContext:
     x_aug: torch.Tensor  # their augmented view, as the teachers saw it
     targets: torch.Tensor
     logits: torch.Tensor  # of the CE teacher
-    # per teacher in a statistics set: (the groups it served, its loss for each of them)
+    # per teacher in a statistics set: ((groups,) bool, the groups it served; (groups,) its loss, read where served)
     stat_losses: dict[str, tuple[torch.Tensor, torch.Tensor]] = field(default_factory=dict)
     groups: int = 1
+    # per group, the rows of each class within it (host ints: fixed shapes for a compiled step)
+    class_rows: tuple[tuple[tuple[int, ...], ...], ...] = ()
 
     def per_group(self, t: torch.Tensor) -> torch.Tensor:
         """(N, ...) -> (groups, N/groups, ...)"""
         return t.view(self.groups, -1, *t.shape[1:])
+
+
+def served_mean(served: torch.Tensor, losses: torch.Tensor) -> torch.Tensor:
+    """A teacher's mean loss over the groups it served (the other entries are ignored, whatever they hold)."""
+    return torch.where(served, losses, 0).sum() / served.sum()
 
 
 @dataclass
@@ -51,9 +58,9 @@ class StatAlignment(Term):
     def value(self, ctx: StepContext) -> torch.Tensor:
         total = ctx.logits.new_zeros(ctx.groups, dtype=torch.float32)
         count = torch.zeros_like(total)
-        for rows, losses in ctx.stat_losses.values():
-            total = total.index_add(0, rows, losses)
-            count = count.index_add(0, rows, torch.ones_like(losses))
+        for served, losses in ctx.stat_losses.values():
+            total = total + torch.where(served, losses, 0)
+            count = count + served
         return total / count
 
 
@@ -68,17 +75,14 @@ class BalancedStatAlignment(Term):
     def value(self, ctx: StepContext) -> torch.Tensor:
         total = ctx.logits.new_zeros(ctx.groups, dtype=torch.float32)
         count = torch.zeros_like(total)
-        scaled = {}
-        for name, (rows, losses) in ctx.stat_losses.items():
-            ref = self.start.setdefault(name, torch.full_like(total, float("nan")))
-            first = torch.isnan(ref[rows])
-            ref[rows] = torch.where(first, losses.detach().float(), ref[rows])
-            scaled[name] = (rows, losses / ref[rows])
-        known = torch.stack([r for r in self.start.values()])
-        scale = torch.nanmean(known, dim=0)  # per group: the mean first value over the teachers that served it
-        for rows, losses in scaled.values():
-            total = total.index_add(0, rows, losses * scale[rows])
-            count = count.index_add(0, rows, torch.ones_like(losses))
+        for name, (served, losses) in ctx.stat_losses.items():
+            ref = self.start.get(name, torch.full_like(total, float("nan")))
+            self.start[name] = torch.where(served & torch.isnan(ref), losses.detach().float(), ref)
+        scale = torch.nanmean(torch.stack(list(self.start.values())), dim=0)  # per group: mean first value
+        for name, (served, losses) in ctx.stat_losses.items():
+            ref = torch.where(served, self.start[name], 1)  # 1 where not served: no NaN reaches the gradient
+            total = total + torch.where(served, losses / ref * scale, 0)
+            count = count + served
         return total / count
 
 
@@ -92,12 +96,12 @@ class DataDensification(Term):
     def value(self, ctx: StepContext) -> torch.Tensor:
         x = F.adaptive_avg_pool2d(ctx.x_aug.float(), 32) if ctx.x_aug.shape[-1] > 32 else ctx.x_aug.float()
         values = []
-        for xg, tg in zip(ctx.per_group(x), ctx.per_group(ctx.targets)):
+        for xg, classes in zip(ctx.per_group(x), ctx.class_rows):
             total = x.new_zeros(())
-            for c in torch.unique(tg):
-                xc = xg[tg == c].flatten(1)
-                if len(xc) < 2:
+            for rows in classes:
+                if len(rows) < 2:
                     continue
+                xc = xg[list(rows)].flatten(1)
                 eig = torch.linalg.eigvalsh(xc @ xc.T)
                 soft = F.softmax(eig.detach() / self.tau, dim=0)
                 total = total + F.kl_div(F.log_softmax(eig, dim=0), soft, reduction="sum")
@@ -135,6 +139,9 @@ class Objective:
         and `stats/<teacher>` (unweighted, per teacher)."""
         per_group = {t.name: t.weight * t.value(ctx) for t in self.terms if t.weight}
         total = torch.stack(list(per_group.values())).sum()
-        report = {"total": total / ctx.groups, **{name: v.mean() for name, v in per_group.items()}}
-        report.update({f"stats/{name}": losses.mean() for name, (_, losses) in ctx.stat_losses.items()})
+        terms = {name: v.mean() for name, v in per_group.items()}
+        # the total's mean over groups, summed from the terms': as `total / groups`, inductor (torch 2.14) folds the
+        # division by one group away and returns the loss itself without its gradient
+        report = {"total": torch.stack(list(terms.values())).sum(), **terms}
+        report.update({f"stats/{name}": served_mean(*pair) for name, pair in ctx.stat_losses.items()})
         return total, {k: v.detach() for k, v in report.items()}

@@ -1,4 +1,5 @@
-"""The compiled path (`compile="default"`): the same numbers as eager, compiled once per teacher and shape.
+"""The compiled path (`compile="default"`): the same numbers as eager, compiled once per teacher and shape, or, with
+`graph="step"`, as one graph for the step's loss and one for Adam's update.
 
 Tolerance, stated: a compiled teacher forward gives the eager logits, statistics loss and input gradient within
 rtol 1e-4 (atol 1e-5) (inductor fuses and reorders float sums); a compiled run's first-step losses equal eager's
@@ -139,3 +140,45 @@ def test_a_compiled_run_compiles_once_and_matches_eager(method, tiny_teachers, f
     grey = lambda px: to_uint8(fmnist.info.denormalize(px)).float()  # noqa: E731  (what the PNGs hold)
     off = (grey(eager_px) - grey(compiled_px)).abs()
     assert off.float().mean() < 0.5 and (off > 8).float().mean() < 0.01, (off.float().mean(), off.max())
+
+
+@pytest.mark.parametrize(
+    "method, changes",
+    [
+        ("prism", dict(subset_rule="k", subset_k=2)),  # two groups per forward, two teachers
+        ("sre2l", dict(batch_formation="class-grouped")),  # one group (the shape inductor once returned gradless)
+    ],
+)
+def test_the_whole_step_is_two_graphs_without_a_break_and_matches_eager(method, changes, tiny_teachers, fmnist):
+    torch.set_num_threads(2)
+    primary, other = tiny_teachers
+    cfg = SynthConfig(
+        method=method,
+        primary=primary,
+        bn_pool=(other,) if method == "prism" else (),
+        weights="random",
+        ipc=4,
+        classes=(0, 4, 9),
+        batch_size=6,
+        iterations=6,
+        log_every=1,
+        seed=1,
+        init="noise",
+        **changes,
+    )  # 2 batches
+    eager_first, eager_px = _run(cfg)
+    counters.clear()
+    step = cfg.replace(compile="default", graph="step")
+    compiled_first, compiled_px = _run(step)
+    # the loss (with its backward, compiled by AOTAutograd) and Adam's update with the clip (which an earlier test's
+    # run of the same pixel shape may have compiled already), for both batches
+    graphs = counters["stats"]["unique_graphs"]
+    assert graphs in (1, 2) and not counters["graph_break"], dict(counters["graph_break"])
+    _run(step)  # another run: new teachers, hooks, pixels and optimiser state; nothing recompiles
+    assert counters["stats"]["unique_graphs"] == graphs
+    assert compiled_first.keys() == eager_first.keys()
+    for term, value in eager_first.items():
+        assert compiled_first[term] == pytest.approx(value, rel=1e-5), term
+    grey = lambda px: to_uint8(fmnist.info.denormalize(px)).float()  # noqa: E731
+    off = (grey(eager_px) - grey(compiled_px)).abs()
+    assert off.mean() < 0.5 and (off > 8).float().mean() < 0.01, (off.mean(), off.max())

@@ -125,6 +125,7 @@ def test_run_store_layout_resume_and_refusal(tmp_path):
         (dict(classes=()), "class list is empty"),
         (dict(classes=(3, 12)), "outside 0..9"),
         (dict(lr=float("nan")), "lr must be a finite"),
+        (dict(graph="step"), "add --compile default"),
     ],
 )
 @pytest.mark.faults

@@ -103,7 +103,8 @@ def _descends(term, steps=8, grouped=False, lr=0.05):
     for _ in range(steps):
         with attached([stats]):
             logits = m(x)
-            ctx = StepContext(x, x, targets, logits, {"tiny": (torch.tensor([0]), stats.take())})
+            rows = ((0, 1, 2), (3, 4, 5)) if grouped else ((0, 3), (1, 4), (2, 5))
+            ctx = StepContext(x, x, targets, logits, {"tiny": (torch.tensor([True]), stats.take())}, 1, (rows,))
         loss, report = Objective([term])(ctx)
         values.append(loss.item())
         opt.zero_grad()
@@ -131,7 +132,7 @@ def test_objective_reports_each_term_and_teacher():
         torch.zeros(2, 1, 4, 4),
         torch.tensor([0, 1]),
         torch.zeros(2, 3),
-        {"a": (torch.tensor([0]), torch.tensor([2.0])), "b": (torch.tensor([0]), torch.tensor([4.0]))},
+        {"a": (torch.tensor([True]), torch.tensor([2.0])), "b": (torch.tensor([True]), torch.tensor([4.0]))},
     )
     total, report = Objective([CrossEntropy("ce"), StatAlignment("bn", 0.5)])(ctx)
     assert report["bn"].item() == 1.5 and report["stats/a"].item() == 2.0
@@ -139,13 +140,17 @@ def test_objective_reports_each_term_and_teacher():
 
 
 def test_bn_term_averages_over_each_groups_own_set():
-    # group 0 is served by a and b, group 1 by b alone: (2+4)/2 and 6/1, averaged over the groups
+    # group 0 is served by a and b, group 1 by b alone: (2+4)/2 and 6/1, averaged over the groups; a's loss for
+    # group 1 (a compiled step forwards every teacher on the whole batch) is ignored, NaN included
     ctx = StepContext(
         torch.zeros(4, 1, 4, 4),
         torch.zeros(4, 1, 4, 4),
         torch.tensor([0, 1, 0, 1]),
         torch.zeros(4, 3),
-        {"a": (torch.tensor([0]), torch.tensor([2.0])), "b": (torch.tensor([0, 1]), torch.tensor([4.0, 6.0]))},
+        {
+            "a": (torch.tensor([True, False]), torch.tensor([2.0, float("nan")])),
+            "b": (torch.tensor([True, True]), torch.tensor([4.0, 6.0])),
+        },
         groups=2,
     )
     assert StatAlignment("bn").value(ctx).tolist() == [3.0, 6.0]
@@ -170,7 +175,7 @@ def test_balanced_alignment_puts_every_teacher_on_an_equal_footing():
     from prism_core.synthesis.objectives import BalancedStatAlignment, StepContext
 
     term = BalancedStatAlignment("bn")
-    rows = torch.tensor([0, 1])
+    rows = torch.tensor([True, True])
 
     def ctx(a, b):
         return StepContext(
@@ -183,6 +188,18 @@ def test_balanced_alignment_puts_every_teacher_on_an_equal_footing():
         )
 
     assert torch.allclose(term.value(ctx(1.0, 100.0)), torch.tensor([50.5, 50.5]))
+    # a group a teacher did not serve reads nothing of it: not its loss, not a NaN in the gradient
+    loss = torch.tensor([1.0, float("nan")], requires_grad=True)
+    other = StepContext(
+        x=torch.zeros(4, 1, 2, 2),
+        x_aug=torch.zeros(4, 1, 2, 2),
+        targets=torch.zeros(4, dtype=torch.long),
+        logits=torch.zeros(4, 3),
+        groups=2,
+        stat_losses={"late": (torch.tensor([True, False]), loss), "big": (rows, torch.tensor([100.0, 100.0]))},
+    )
+    BalancedStatAlignment("bn").value(other).sum().backward()
+    assert loss.grad.tolist() == [50.5 / 2, 0.0]
     # the big teacher halves, the small one does not move: the term drops by a quarter, as it would for the small one
     assert torch.allclose(term.value(ctx(1.0, 50.0)), torch.tensor([50.5 * 0.75, 50.5 * 0.75]))
     assert torch.allclose(term.value(ctx(0.5, 100.0)), torch.tensor([50.5 * 0.75, 50.5 * 0.75]))
