@@ -68,13 +68,16 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 	touch $@
 
 # The prepared device check, run on a lent GPU machine with its own torch/timm (python3 there):
-#   here:  make gpu-data            (a Fashion-MNIST small enough to travel, and Dask's wheels, in .gpu-data/)
+#   here:  make gpu-data            (a Fashion-MNIST small enough to travel, Dask's wheels and the lean anchor loop
+#                                    that the check runs beside the engine, in .gpu-data/)
 #   there: make gpu-check OUT=DIR   (device run with carry [".gpu-data"]; report in DIR/gpu_check.md)
 GPU_PY ?= python3
 DASK_PINS = $(shell grep -E '^(dask|distributed)==' requirements.txt)
+ANCHOR ?= ../shared/bench/lean_anchor.py
 gpu-data: setup
 	$(PY) scripts/gpu_check.py --pack-data .gpu-data
 	$(PY) -m pip download -q -d .gpu-data/wheels $(DASK_PINS)
+	cp $(ANCHOR) .gpu-data/lean_anchor.py
 
 gpu-dask:
 	$(GPU_PY) -c "import distributed" 2>/dev/null || $(GPU_PY) -m pip install -q --no-index --find-links .gpu-data/wheels $(DASK_PINS)

@@ -188,14 +188,17 @@ def matmul_tflops(device: torch.device) -> float:
 
 def variant_config(cfg: SynthConfig, variant: str) -> SynthConfig:
     """ "bf16+compile" -> the engine options it names: fp32|bf16, cl (channels_last), compile, cudagraphs
-    (compile with CUDA graphs), packN (N reference batches per forward; the case's IPC is raised to N so that
-    there are N to pack: the figures are rates, so they compare with the reference's)."""
+    (compile with CUDA graphs), step (the whole step compiled: graph="step"), packN (N reference batches per
+    forward; the case's IPC is raised to N so that there are N to pack: the figures are rates, so they compare with
+    the reference's)."""
     parts = set(variant.split("+"))
     packs = {p for p in parts if p.startswith("pack") and p[4:].isdigit() and int(p[4:]) > 0}
-    unknown = parts - packs - {"fp32", "bf16", "cl", "compile", "cudagraphs"}
-    if unknown or len(parts & {"fp32", "bf16"}) > 1 or len(packs) > 1:
+    unknown = parts - packs - {"fp32", "bf16", "cl", "compile", "cudagraphs", "step"}
+    compiled = parts & {"compile", "cudagraphs"}
+    if unknown or len(parts & {"fp32", "bf16"}) > 1 or len(packs) > 1 or ("step" in parts and not compiled):
         raise ValueError(
-            f"unknown bench variant {variant!r}: join fp32|bf16, cl, compile, cudagraphs or packN with '+'"
+            f"unknown bench variant {variant!r}: join fp32|bf16, cl, compile, cudagraphs, step (with compile or "
+            "cudagraphs) or packN with '+'"
         )
     mode = "reduce-overhead" if "cudagraphs" in parts else "default" if "compile" in parts else "off"
     pack = int(packs.pop()[4:]) if packs else 1
@@ -203,6 +206,7 @@ def variant_config(cfg: SynthConfig, variant: str) -> SynthConfig:
         precision="bf16" if "bf16" in parts else "fp32",
         channels_last="cl" in parts,
         compile=mode,
+        graph="step" if "step" in parts else "teachers",
         pack=pack,
         ipc=max(cfg.ipc, pack),
     )
@@ -275,7 +279,16 @@ def device_label(device: torch.device) -> str:
     return f"CPU ({platform.machine()}, {torch.get_num_threads()} threads)"
 
 
-def markdown(results: list[dict], device: torch.device, rate: float, steps: int) -> str:
+# the lean anchor's figure (../shared/bench/lean_anchor.py, run in the same call) that each case is read against
+ANCHOR_OF = {"sre2l-imagenet": "lean_bf16_compiled_S1", "prism4-imagenet": "lean_bf16_compiled_S4"}
+
+
+def markdown(
+    results: list[dict], device: torch.device, rate: float, steps: int, anchor: dict[str, float] | None = None
+) -> str:
+    """The bench table; with `anchor` (the lean anchor's img-it/s by name), each engine row's ratio to its case's
+    anchor figure as well."""
+    anchor = {k: v for k, v in (anchor or {}).items() if isinstance(v, int | float)}
     unit = "bf16" if device.type == "cuda" else "fp32"
     mem = "peak GPU memory" if device.type == "cuda" else "peak process RSS"
     lines = [
@@ -283,19 +296,21 @@ def markdown(results: list[dict], device: torch.device, rate: float, steps: int)
         f"{steps} steps per batch; torch {torch.__version__}; {time.strftime('%Y-%m-%d')}.",
         "",
         f"| case | loop | variant | image-iterations/s | achieved TFLOP/s (% of matrix rate) | {mem} (GiB) "
-        "| vs reference |",
-        "|---|---|---|---|---|---|---|",
+        "| vs reference | vs lean anchor |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         rows = [("reference", "fp32", r["reference"])] + [("engine", v, m) for v, m in r["engine"].items()]
+        against = ANCHOR_OF.get(r["case"])
         for loop, variant, m in rows:
             if "error" in m:
-                lines.append(f"| {r['case']} | {loop} | {variant} | failed: {m['error']} | | | |")
+                lines.append(f"| {r['case']} | {loop} | {variant} | failed: {m['error']} | | | | |")
                 continue
             ratio = f"**{m['ratio']:.2f}x**" if loop == "engine" else ""
+            lean = f"{m['img_it_s'] / anchor[against]:.2f}x ({against})" if against in anchor else ""
             lines.append(
                 f"| {r['case']} | {loop} | {variant} | {m['img_it_s']:.0f} | {m['tflops']:.2f} "
-                f"({100 * m['tflops'] / rate:.1f} %) | {m['peak_gib']:.2f} | {ratio} |"
+                f"({100 * m['tflops'] / rate:.1f} %) | {m['peak_gib']:.2f} | {ratio} | {lean} |"
             )
     lines += [""] + [f"- {r['case']}: {r['what']}" for r in results]
     return "\n".join(lines)

@@ -26,6 +26,7 @@ import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+ANCHOR = ROOT / ".gpu-data" / "lean_anchor.py"  # make gpu-data copies it from ../shared/bench
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -40,6 +41,30 @@ from prism_core.images import to_uint8  # noqa: E402
 from prism_core.synthesis import SynthConfig, synthesize  # noqa: E402
 from prism_core.synthesis.run_health import run_status  # noqa: E402
 from prism_core.synthesis.runstore import Run  # noqa: E402
+
+
+def lean_anchor(path: Path, out: Path, dry: bool) -> dict[str, float | str]:
+    """The lean anchor's figures (img-it/s by name): on the GPU its own run, as a subprocess in this call, so that
+    the engine's rates read as ratios to a loop measured on the same device, warmed up the same way; on a dry run,
+    one tiny step of its loop in this process (64 px, batch 4, CPU), which checks that it loads and runs."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: `make gpu-data` copies ../shared/bench/lean_anchor.py there")
+    if dry:
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location("lean_anchor", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return {"lean_bf16_S1": round(module.bench_lean(1, [], True, False, "cpu", B=4, res=64), 1)}
+    (out / "anchor").mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(
+        [sys.executable, str(path), "--iters", "30", "--out", str(out / "anchor")], capture_output=True, text=True
+    )
+    (out / "anchor" / "lean_anchor.log").write_text(proc.stdout + proc.stderr)
+    if proc.returncode:
+        raise RuntimeError(f"the lean anchor failed ({proc.returncode}): see anchor/lean_anchor.log")
+    figures = json.loads((out / "anchor" / "lean_anchor.json").read_text())
+    return {k: v for k, v in figures.items() if k != "env"}
 
 
 def pack_fashion_mnist(out: Path, per_class: int = 1000) -> None:
@@ -121,7 +146,11 @@ class Check:
             lines += [
                 "",
                 bench.markdown(
-                    self.bench, device, self.facts.get("matmul_tflops", 1.0), self.facts.get("bench_steps", 0)
+                    self.bench,
+                    device,
+                    self.facts.get("matmul_tflops", 1.0),
+                    self.facts.get("bench_steps", 0),
+                    self.facts.get("anchor"),
                 ),
             ]
         (self.out / "gpu_check.md").write_text("\n".join(lines) + "\n")
@@ -201,6 +230,11 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=50, help="bench steps per batch")
     ap.add_argument("--only", help="run only the steps whose names contain one of these comma-separated words")
     ap.add_argument("--pack-data", metavar="DIR", help="write a travelling Fashion-MNIST to DIR and exit")
+    ap.add_argument(
+        "--anchor",
+        default=str(ANCHOR),
+        help="the lean anchor loop (make gpu-data copies ../shared/bench/lean_anchor.py)",
+    )
     args = ap.parse_args()
     if args.pack_data:
         pack_fashion_mnist(Path(args.pack_data))
@@ -354,6 +388,10 @@ def main() -> int:
             )
         return note
 
+    def anchor() -> str:
+        check.facts["anchor"] = lean_anchor(Path(args.anchor), out, dry)
+        return ", ".join(f"{k} {v}" for k, v in check.facts["anchor"].items())
+
     def compiled_equals_eager() -> str:
         cfg = SynthConfig(
             method="prism",
@@ -369,22 +407,31 @@ def main() -> int:
             init="noise",
         )  # packed, 2 teachers
         results = {}
-        for mode in ("off", "default"):
-            events = list(synthesize(cfg.replace(compile=mode)))
-            results[mode] = (
+        for name, changes in (
+            ("eager", {}),
+            ("teachers", dict(compile="default")),
+            ("step", dict(compile="default", graph="step")),
+        ):
+            events = list(synthesize(cfg.replace(**changes)))
+            results[name] = (
                 next(e for e in events if isinstance(e, Step)).losses,
                 torch.cat([e.pixels for e in events if isinstance(e, BatchDone)]),
             )
-        (le, pe), (lc, pc) = results["off"], results["default"]
-        rel = max(abs(le[k] - lc[k]) / max(abs(le[k]), 1e-12) for k in le)
-        off = (grey_levels(pe) - grey_levels(pc)).abs()
-        note = (
-            f"first-step losses rel. diff max {rel:.1e}; after 6 steps PNG grey levels differ by "
-            f"{off.mean():.2f} on average, {100 * (off > 8).float().mean():.2f} % by more than 8"
-        )
-        if rel > 1e-3 or off.mean() > 1 or (off > 8).float().mean() > 0.03:  # later steps: float noise through Adam
-            raise RuntimeError("compiled differs from eager beyond tolerance: " + note)
-        return note
+        le, pe = results["eager"]
+        notes, far = [], []
+        for name in ("teachers", "step"):
+            lc, pc = results[name]
+            rel = max(abs(le[k] - lc[k]) / max(abs(le[k]), 1e-12) for k in le)
+            off = (grey_levels(pe) - grey_levels(pc)).abs()
+            notes.append(
+                f"graph {name}: first-step losses rel. diff max {rel:.1e}; after 6 steps PNG grey levels differ by "
+                f"{off.mean():.2f} on average, {100 * (off > 8).float().mean():.2f} % by more than 8"
+            )
+            if rel > 1e-3 or off.mean() > 1 or (off > 8).float().mean() > 0.03:  # later: float noise through Adam
+                far.append(name)
+        if far:
+            raise RuntimeError(f"compiled ({', '.join(far)}) differs from eager beyond tolerance: " + "; ".join(notes))
+        return "; ".join(notes)
 
     def run_bench(case_name: str, variants: tuple[str, ...]):
         def go() -> str:
@@ -507,13 +554,24 @@ def main() -> int:
     check.step("job queue (the app's path)", job_queue, need_s=30)
     check.step("CPU and device images agree", cpu_vs_device, need_s=30)
     check.step("compiled equals eager", compiled_equals_eager, need_s=60)
-    compiled = () if dry else ("bf16+compile",)  # a dry run compiles one case: inductor is slow on 2 cores
+    check.step("lean anchor", anchor, need_s=60)
+    compiled = () if dry else ("bf16+compile", "bf16+compile+step")  # a dry run compiles one case: 2 slow cores
     check.step(
         "bench sre2l-imagenet",
-        run_bench("sre2l-imagenet", ("fp32", "bf16", "bf16+compile", "bf16+cudagraphs", "bf16+compile+pack4")),
+        run_bench(
+            "sre2l-imagenet",
+            (
+                "fp32",
+                "bf16",
+                "bf16+compile",
+                "bf16+compile+step",
+                "bf16+cudagraphs+step",
+                "bf16+compile+step+pack4",
+            ),
+        ),
         need_s=90,
     )
-    check.step("profile sre2l-imagenet, compiled", profile("sre2l-imagenet", "bf16+compile"), need_s=30)
+    check.step("profile sre2l-imagenet, whole step", profile("sre2l-imagenet", "bf16+compile+step"), need_s=30)
     check.step("bench prism4-imagenet", run_bench("prism4-imagenet", ("fp32", *compiled)), need_s=150)
     check.step("bench fmnist-defaults", run_bench("fmnist-defaults", ("fp32", *compiled)), need_s=90)
     check.step("profile fmnist-defaults, eager", profile("fmnist-defaults", "fp32"), need_s=30)

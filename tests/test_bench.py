@@ -2,6 +2,7 @@
 same pixels and augmentation), and the CLI prints both rates and their ratio."""
 
 import pytest
+import torch
 
 from prism_core import bench, data
 from prism_core.data import imagenet_shape
@@ -37,3 +38,18 @@ def test_bench_cli_prints_rates_ratio_and_flops(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "| sre2l-imagenet | reference |" in out and "| sre2l-imagenet | engine |" in out
     assert "x**" in out and "TFLOP/s" in out
+
+
+def test_the_table_reads_each_engine_rate_against_its_cases_lean_anchor():
+    figures = {"img_it_s": 3000.0, "tflops": 5.0, "peak_gib": 2.0, "seconds": 1.0, "ratio": 3.0}
+    result = {
+        "case": "sre2l-imagenet",
+        "what": "SRe2L",
+        "reference": dict(figures, img_it_s=1000.0, ratio=1.0),
+        "engine": {"bf16+compile+step": figures, "bf16+cudagraphs": {"error": "RuntimeError: no CUDA"}},
+    }
+    anchor = {"lean_bf16_compiled_S1": 12000.0, "lean_bf16_compiled_S4": 1300.0, "lean_bf16_S4": "ERROR OOM"}
+    table = bench.markdown([result], torch.device("cpu"), 100.0, 10, anchor)
+    assert "| **3.00x** | 0.25x (lean_bf16_compiled_S1) |" in table
+    assert "failed: RuntimeError: no CUDA" in table
+    assert "| **3.00x** |  |" in bench.markdown([result], torch.device("cpu"), 100.0, 10)  # no anchor measured

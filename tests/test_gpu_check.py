@@ -20,7 +20,9 @@ def test_bench_variants_name_engine_options_and_typos_fail():
     cfg = bench.variant_config(SynthConfig(ipc=1), "bf16+cl+compile+pack4")
     assert (cfg.precision, cfg.channels_last, cfg.compile, cfg.pack, cfg.ipc) == ("bf16", True, "default", 4, 4)
     assert bench.variant_config(SynthConfig(), "fp32+cudagraphs").compile == "reduce-overhead"
-    for bad in ("bf16+complie", "fp32+bf16", "pack0"):
+    step = bench.variant_config(SynthConfig(), "bf16+compile+step")
+    assert (step.compile, step.graph) == ("default", "step")
+    for bad in ("bf16+complie", "fp32+bf16", "pack0", "bf16+step"):
         with pytest.raises(ValueError, match="unknown bench variant"):
             bench.variant_config(SynthConfig(), bad)
 
@@ -40,11 +42,15 @@ def test_packed_fashion_mnist_keeps_the_test_split_and_n_images_per_class(tmp_pa
         assert (train.load(class_indices(train, c)[:50]) == full.load(class_indices(full, c)[:50])).all()
 
 
+ANCHOR = ROOT.parent / "shared" / "bench" / "lean_anchor.py"  # the workplace's lean loop, beside the checkout
+
+
 @pytest.mark.integration
 def test_dry_run_reports_every_step_it_ran(tmp_path, fmnist):
-    steps = "CLI synth,CLI evaluate,job queue,CPU and,results grid"
+    assert ANCHOR.is_file(), f"{ANCHOR} is missing: the check runs the lean anchor beside the engine"
+    steps = "CLI synth,CLI evaluate,job queue,CPU and,lean anchor,results grid"
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--dry-run", "--out", str(tmp_path), "--only", steps],
+        [sys.executable, str(SCRIPT), "--dry-run", "--out", str(tmp_path), "--only", steps, "--anchor", str(ANCHOR)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -53,8 +59,9 @@ def test_dry_run_reports_every_step_it_ran(tmp_path, fmnist):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     report = json.loads((tmp_path / "gpu_check.json").read_text())
     ran = {s["step"]: s["status"] for s in report["steps"]}
-    assert len(ran) == 6 and set(ran.values()) == {"ok"}, ran
+    assert len(ran) == 7 and set(ran.values()) == {"ok"}, ran
     assert report["facts"]["torch"] and report["facts"]["mode"].startswith("dry run")
+    assert report["facts"]["anchor"]["lean_bf16_S1"] > 0  # its loop ran here, tiny
     table = (tmp_path / "gpu_check.md").read_text()
     assert (
         "| CLI synth, each recipe, Fashion-MNIST zoo | ok |" in table and "| job queue (the app's path) | ok |" in table
