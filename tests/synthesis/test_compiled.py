@@ -108,38 +108,37 @@ def _run(cfg):
     return first, torch.cat([e.pixels for e in events if isinstance(e, BatchDone)])  # normalised pixels
 
 
-@pytest.mark.parametrize("method", ["prism", "gvbsm"])
-def test_a_compiled_run_compiles_once_and_matches_eager(method, tiny_teachers, fmnist):
+TINY = dict(weights="random", ipc=4, classes=(0, 4, 9), batch_size=6, iterations=6, log_every=1, seed=1, init="noise")
+
+
+def _compiled_against_eager(cfg, compiled, fmnist) -> int:
+    """Runs `cfg` eager and `compiled` twice: no graph break, nothing recompiled by the second run (new teachers,
+    hooks, pixels and optimiser state), the first-step losses and the PNGs as eager's. Returns the graphs made."""
     torch.set_num_threads(2)
-    primary, other = tiny_teachers  # PRISM's S = {primary, other}; G-VBSM's one backbone
-    cfg = SynthConfig(
-        method=method,
-        primary=primary,
-        bn_pool=(other,) if method == "prism" else (primary,),
-        weights="random",
-        subset_rule="k",
-        subset_k=2,
-        ipc=4,
-        classes=(0, 4, 9),
-        batch_size=6,
-        iterations=6,
-        log_every=1,
-        seed=1,
-        init="noise",
-        stats_images=64,
-    )  # 2 batches
     eager_first, eager_px = _run(cfg)
     counters.clear()
-    compiled_first, compiled_px = _run(cfg.replace(compile="default"))
+    compiled_first, compiled_px = _run(compiled)
     graphs = counters["stats"]["unique_graphs"]
     assert graphs >= 1 and not counters["graph_break"], dict(counters["graph_break"])
-    _run(cfg.replace(compile="default"))  # another run (new teachers, hooks): nothing recompiles
+    _run(compiled)
     assert counters["stats"]["unique_graphs"] == graphs
+    assert compiled_first.keys() == eager_first.keys()
     for term, value in eager_first.items():
         assert compiled_first[term] == pytest.approx(value, rel=1e-5), term
     grey = lambda px: to_uint8(fmnist.info.denormalize(px)).float()  # noqa: E731  (what the PNGs hold)
     off = (grey(eager_px) - grey(compiled_px)).abs()
-    assert off.float().mean() < 0.5 and (off > 8).float().mean() < 0.01, (off.float().mean(), off.max())
+    assert off.mean() < 0.5 and (off > 8).float().mean() < 0.01, (off.mean(), off.max())
+    return graphs
+
+
+@pytest.mark.parametrize("method", ["prism", "gvbsm"])
+def test_a_compiled_run_compiles_once_and_matches_eager(method, tiny_teachers, fmnist):
+    primary, other = tiny_teachers  # PRISM's S = {primary, other}; G-VBSM's one backbone
+    pool = (other,) if method == "prism" else (primary,)
+    cfg = SynthConfig(
+        method=method, primary=primary, bn_pool=pool, subset_rule="k", subset_k=2, stats_images=64, **TINY
+    )
+    _compiled_against_eager(cfg, cfg.replace(compile="default"), fmnist)
 
 
 @pytest.mark.parametrize(
@@ -150,35 +149,8 @@ def test_a_compiled_run_compiles_once_and_matches_eager(method, tiny_teachers, f
     ],
 )
 def test_the_whole_step_is_two_graphs_without_a_break_and_matches_eager(method, changes, tiny_teachers, fmnist):
-    torch.set_num_threads(2)
     primary, other = tiny_teachers
-    cfg = SynthConfig(
-        method=method,
-        primary=primary,
-        bn_pool=(other,) if method == "prism" else (),
-        weights="random",
-        ipc=4,
-        classes=(0, 4, 9),
-        batch_size=6,
-        iterations=6,
-        log_every=1,
-        seed=1,
-        init="noise",
-        **changes,
-    )  # 2 batches
-    eager_first, eager_px = _run(cfg)
-    counters.clear()
-    step = cfg.replace(compile="default", graph="step")
-    compiled_first, compiled_px = _run(step)
+    cfg = SynthConfig(method=method, primary=primary, bn_pool=(other,) if method == "prism" else (), **changes, **TINY)
     # the loss (with its backward, compiled by AOTAutograd) and Adam's update with the clip (which an earlier test's
-    # run of the same pixel shape may have compiled already), for both batches
-    graphs = counters["stats"]["unique_graphs"]
-    assert graphs in (1, 2) and not counters["graph_break"], dict(counters["graph_break"])
-    _run(step)  # another run: new teachers, hooks, pixels and optimiser state; nothing recompiles
-    assert counters["stats"]["unique_graphs"] == graphs
-    assert compiled_first.keys() == eager_first.keys()
-    for term, value in eager_first.items():
-        assert compiled_first[term] == pytest.approx(value, rel=1e-5), term
-    grey = lambda px: to_uint8(fmnist.info.denormalize(px)).float()  # noqa: E731
-    off = (grey(eager_px) - grey(compiled_px)).abs()
-    assert off.mean() < 0.5 and (off > 8).float().mean() < 0.01, (off.mean(), off.max())
+    # run of the same pixel shape may have compiled already)
+    assert _compiled_against_eager(cfg, cfg.replace(compile="default", graph="step"), fmnist) in (1, 2)
