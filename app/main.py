@@ -6,16 +6,16 @@ from common import workspace_selector  # (importing common puts prism_core on th
 st.set_page_config(page_title="PRISM Studio", page_icon=":material/change_history:", layout="wide")
 
 pages = [
-    st.Page("pages/tour.py", title="Tour", icon=":material/tour:", default=True),
-    st.Page("pages/launch.py", title="Launch", icon=":material/rocket_launch:"),
-    st.Page("pages/runs.py", title="Runs", icon=":material/folder_open:"),
-    st.Page("pages/gallery.py", title="Gallery", icon=":material/photo_library:"),
-    st.Page("pages/priors.py", title="Priors", icon=":material/grid_view:"),
-    st.Page("pages/diversity.py", title="Diversity", icon=":material/scatter_plot:"),
-    st.Page("pages/embeddings.py", title="Embeddings", icon=":material/bubble_chart:"),
-    st.Page("pages/teachers.py", title="Teachers", icon=":material/school:"),
-    st.Page("pages/results.py", title="Results", icon=":material/leaderboard:"),
-    st.Page("pages/benchmark.py", title="Benchmark", icon=":material/science:"),
+    st.Page("app_pages/tour.py", title="Tour", icon=":material/tour:", default=True),
+    st.Page("app_pages/launch.py", title="Launch", icon=":material/rocket_launch:"),
+    st.Page("app_pages/runs.py", title="Runs", icon=":material/folder_open:"),
+    st.Page("app_pages/gallery.py", title="Gallery", icon=":material/photo_library:"),
+    st.Page("app_pages/priors.py", title="Priors", icon=":material/grid_view:"),
+    st.Page("app_pages/diversity.py", title="Diversity", icon=":material/scatter_plot:"),
+    st.Page("app_pages/embeddings.py", title="Embeddings", icon=":material/bubble_chart:"),
+    st.Page("app_pages/teachers.py", title="Teachers", icon=":material/school:"),
+    st.Page("app_pages/results.py", title="Results", icon=":material/leaderboard:"),
+    st.Page("app_pages/benchmark.py", title="Benchmark", icon=":material/science:"),
 ]
 navigation = st.navigation(pages)
 workspace_selector()  # in the sidebar, under the page links: every page follows it

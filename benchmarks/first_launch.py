@@ -27,7 +27,7 @@ at = AppTest.from_file("app/main.py", default_timeout=600)
 t0 = time.perf_counter(); at.run(); boot = time.perf_counter() - t0
 t0 = time.perf_counter()
 if sys.argv[1] != "tour":
-    at.switch_page(f"pages/{sys.argv[1]}.py").run()
+    at.switch_page(f"app_pages/{sys.argv[1]}.py").run()
 print(boot, time.perf_counter() - t0 if sys.argv[1] != "tour" else boot, len(at.exception))
 """
 

@@ -34,10 +34,10 @@ from prism_core.synthesis.runstore import Run  # noqa: E402
 
 BIG = "big-run"
 PAGES = {
-    "Runs": ("pages/runs.py", None),
-    "Gallery": ("pages/gallery.py", "gallery_runs"),
-    "Diversity": ("pages/diversity.py", "div_runs"),
-    "Embeddings": ("pages/embeddings.py", "emb_runs"),
+    "Runs": ("app_pages/runs.py", None),
+    "Gallery": ("app_pages/gallery.py", "gallery_runs"),
+    "Diversity": ("app_pages/diversity.py", "div_runs"),
+    "Embeddings": ("app_pages/embeddings.py", "emb_runs"),
 }
 
 

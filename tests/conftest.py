@@ -19,16 +19,16 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 # every page of the app, the landing page (no switch_page needed) first
 APP_PAGES = [
-    "pages/tour.py",
-    "pages/launch.py",
-    "pages/runs.py",
-    "pages/gallery.py",
-    "pages/priors.py",
-    "pages/diversity.py",
-    "pages/embeddings.py",
-    "pages/teachers.py",
-    "pages/results.py",
-    "pages/benchmark.py",
+    "app_pages/tour.py",
+    "app_pages/launch.py",
+    "app_pages/runs.py",
+    "app_pages/gallery.py",
+    "app_pages/priors.py",
+    "app_pages/diversity.py",
+    "app_pages/embeddings.py",
+    "app_pages/teachers.py",
+    "app_pages/results.py",
+    "app_pages/benchmark.py",
 ]
 
 

@@ -35,14 +35,14 @@ def test_every_page_renders_without_exceptions(path, store):
 
 
 def test_gallery_shows_the_example_runs_on_first_launch(store):
-    at = page("pages/gallery.py")
+    at = page("app_pages/gallery.py")
     runs = at.multiselect(key="gallery_runs")
     assert any("example" in o for o in runs.options) and len(runs.value) >= 2
     assert len(at.get("image")) >= 5  # real and synthetic rows for the default classes
 
 
 def test_diversity_shows_vendi_beside_cosine_with_the_random_real_reference(store):
-    at = page("pages/diversity.py")
+    at = page("app_pages/diversity.py")
     figures = {k: json.loads(at.get("plotly_chart")[i].proto.spec) for i, k in enumerate(("cosine", "vendi"))}
     vendi = figures["vendi"]
     assert "Vendi" in vendi["layout"]["title"]["text"] and len(vendi["data"]) >= 2  # one line per example run
@@ -54,7 +54,7 @@ def test_diversity_shows_vendi_beside_cosine_with_the_random_real_reference(stor
 def test_pages_first_show_two_methods_from_the_same_init_and_seed(store):
     """The examples hold SRe2L and PRISM from noise and from real images, and a herding selection; a side-by-side
     view opens on a pair that differs in method only, so what it shows is not the initialisation."""
-    at = page("pages/gallery.py")
+    at = page("app_pages/gallery.py")
     chosen = at.multiselect(key="gallery_runs").value
     assert len(chosen) == 2
     from prism_core.synthesis.runstore import list_runs
@@ -67,7 +67,7 @@ def test_pages_first_show_two_methods_from_the_same_init_and_seed(store):
 
 
 def test_launch_form_refuses_ipc_0_with_a_visible_message(store):
-    at = page("pages/launch.py")
+    at = page("app_pages/launch.py")
     at.number_input(key="w_ipc").set_value(0).run()
     at.button(key="launch").click().run()
     assert any("ipc must be a positive" in e.value for e in at.error)
@@ -75,13 +75,13 @@ def test_launch_form_refuses_ipc_0_with_a_visible_message(store):
 
 
 def test_bn_free_teachers_are_shown_disabled_with_the_reason(store):
-    at = page("pages/launch.py")
+    at = page("app_pages/launch.py")
     box = at.checkbox(key="w_pool_prism_convnext_atto")
     assert box.disabled and "no BatchNorm" in box.help
 
 
 def test_a_tiny_run_launched_from_the_form_completes_and_is_listed(store):
-    at = page("pages/launch.py")
+    at = page("app_pages/launch.py")
     at.number_input(key="w_ipc").set_value(1).run()
     at.number_input(key="w_iterations_prism").set_value(3).run()
     at.multiselect(key="w_classes").set_value(["Trouser", "Bag"]).run()
@@ -95,14 +95,14 @@ def test_a_tiny_run_launched_from_the_form_completes_and_is_listed(store):
     while time.time() < deadline and '"finished"' not in (store / "tiny" / "status.json").read_text():
         time.sleep(0.2)
     assert '"finished"' in (store / "tiny" / "status.json").read_text()
-    runs = page("pages/runs.py")
+    runs = page("app_pages/runs.py")
     assert any("tiny (run) · finished" in e.label for e in runs.expander)
-    gallery = page("pages/gallery.py")
+    gallery = page("app_pages/gallery.py")
     assert any(o.startswith("tiny") for o in gallery.multiselect(key="gallery_runs").options)
 
 
 def test_a_selection_launched_from_the_form_is_marked_with_its_training_images(store):
-    at = page("pages/launch.py")
+    at = page("app_pages/launch.py")
     at.radio(key="w_method").set_value("herding").run()
     assert at.radio(key="w_init_herding").disabled and at.number_input(key="w_iterations_herding").disabled
     at.number_input(key="w_ipc").set_value(2).run()
@@ -115,7 +115,7 @@ def test_a_selection_launched_from_the_form_is_marked_with_its_training_images(s
         (store / "picked" / "status.json").read_text() if (store / "picked" / "status.json").is_file() else ""
     ):
         time.sleep(0.2)
-    gallery = page("pages/gallery.py")
+    gallery = page("app_pages/gallery.py")
     gallery.multiselect(key="gallery_runs").set_value(["picked (run)"]).run()
     gallery.multiselect(key="gallery_classes").set_value(["Trouser"]).run()
     captions = [c for image in gallery.get("image") for c in image.captions]
@@ -131,7 +131,7 @@ def test_results_page_launches_an_evaluation_with_the_real_baseline(store):
 
     queue = JobQueue(store)
     queue.wait(queue.submit(SynthConfig(method="sre2l", ipc=1, classes=(0, 1), iterations=2), "evalme"), timeout=120)
-    at = page("pages/results.py")
+    at = page("app_pages/results.py")
     at.selectbox(key="eval_run").set_value("evalme (run)").run()
     assert at.number_input(key="eval_epochs").value == bm.epochs(1)  # the grid's protocol, comparable with its table
     at.number_input(key="eval_epochs").set_value(1)
@@ -143,7 +143,7 @@ def test_results_page_launches_an_evaluation_with_the_real_baseline(store):
         time.sleep(0.5)
     subjects = {r["subject"] for r in json.loads(path.read_text()).values()}
     assert subjects == {"run", "random-real"}
-    at = page("pages/results.py")
+    at = page("app_pages/results.py")
     table = next(d.value for d in at.dataframe if "subject" in d.value.columns)
     assert set(table["subject"]) == {"run", "random-real"} and (table["top-1 mean"] >= 0).all()
 
@@ -151,7 +151,7 @@ def test_results_page_launches_an_evaluation_with_the_real_baseline(store):
 def test_results_page_shows_the_measured_grid_as_the_readme_does(store):
     from prism_core import benchmark as bm
 
-    at = page("pages/results.py")
+    at = page("app_pages/results.py")
     shown = at.dataframe[0].value
     assert list(shown["row"]) == [r["row"] for r in bm.summary(bm.load_cells(), 10, [*bm.ROWS, *bm.ABLATION])]
     assert "random real" in list(shown["row"]) and "resnet18 hard" in shown.columns
@@ -165,7 +165,7 @@ def test_benchmark_page_presets_fill_the_form_and_a_stored_benchmark_reopens_as_
     from prism_core import benchmark as bm
     from prism_core.benchmark.protocol import PRESETS
 
-    at = page("pages/benchmark.py")
+    at = page("app_pages/benchmark.py")
     assert at.multiselect(key="bm_rows").value == list(PRESETS["classroom"]["rows"])
     at.selectbox(key="bm_preset").set_value("paper").run()
     assert at.multiselect(key="bm_rows").value == list(bm.MAIN) and at.number_input(key="bm_seeds").value == 3
@@ -176,7 +176,7 @@ def test_benchmark_page_presets_fill_the_form_and_a_stored_benchmark_reopens_as_
     stored.mkdir(parents=True)
     (stored / "cells.json").write_text(bm.SHIPPED.read_text())
     (stored / "benchmark.json").write_text(json.dumps({"workspace": "embedded", "extractor": "convnext_atto"}))
-    at = page("pages/benchmark.py")
+    at = page("app_pages/benchmark.py")
     assert at.selectbox(key="bm_open").value == "shipped" and not at.exception
     shown = at.dataframe[0].value
     assert list(shown["row"]) == [r["row"] for r in bm.summary(bm.load_cells(), 10, [*bm.ROWS, *bm.ABLATION])]
@@ -186,7 +186,7 @@ def test_benchmark_page_presets_fill_the_form_and_a_stored_benchmark_reopens_as_
 def test_launch_form_explains_fields_in_the_clis_words(store):
     from prism_core.synthesis.config import help_for
 
-    at = page("pages/launch.py")
+    at = page("app_pages/launch.py")
     assert at.radio(key="w_selection").help == help_for("selection")
     assert at.number_input(key="w_ipc").help == help_for("ipc") == "images per class"
 
@@ -224,7 +224,7 @@ def large_run(store, monkeypatch):
         x01 = torch.rand(10, 1, 32, 32, generator=torch.Generator().manual_seed(k))
         run.write_batch(BatchRecord(k, tuple(range(10)), (k,) * 10, (k,), 1), info.normalize(x01), x01)
     run.set_status("finished", batches_total=6)
-    page("pages/launch.py")  # imports the app's `common` module into this process
+    page("app_pages/launch.py")  # imports the app's `common` module into this process
     monkeypatch.setattr(sys.modules["common"], "PAGE_IMAGES", 50)
     return run
 
@@ -239,13 +239,13 @@ def test_a_large_run_costs_the_pages_what_they_show(large_run, monkeypatch):
         "read_images",  # as the pages read them, through app/common.py
         lambda run, c, k: read.append(len(list(k))) or read_images(run, c, k),
     )
-    at = page("pages/gallery.py")
+    at = page("app_pages/gallery.py")
     at.multiselect(key="gallery_runs").set_value(["large (run)"]).run()
     at.multiselect(key="gallery_classes").set_value(["Bag"]).run()
     read.clear()
     at.slider(key="gallery_per_row").set_value(2).run()
     assert not at.exception and read == [2]  # two images of one class, not the run
-    at = page("pages/diversity.py")
+    at = page("app_pages/diversity.py")
     at.multiselect(key="div_runs").set_value(["large (run)"]).run()
     assert any("has no stored measurements" in i.value for i in at.info)
     assert not (large_run.path / "metrics.json").exists()
@@ -255,7 +255,7 @@ def test_a_large_run_costs_the_pages_what_they_show(large_run, monkeypatch):
 
 
 def test_the_tour_walks_five_steps_and_try_it_fills_the_launch_form(store):
-    at = page("pages/tour.py")
+    at = page("app_pages/tour.py")
     steps = ["1 · Distilled data", "2 · One teacher's look", "3 · The priors grid", "4 · PRISM", "5 · What it measures"]
     for step in steps:
         at.session_state["tour_step"] = step
@@ -283,7 +283,7 @@ def test_the_launch_form_is_made_from_the_configs_labelled_fields(store):
 
     from prism_core.synthesis import SynthConfig
 
-    at = page("pages/launch.py")
+    at = page("app_pages/launch.py")
     widgets = {
         w.label: w for kind in ("radio", "number_input", "checkbox", "selectbox", "multiselect") for w in at.get(kind)
     }

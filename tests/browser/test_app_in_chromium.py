@@ -183,3 +183,20 @@ def test_a_selection_sits_beside_prism_in_the_gallery_and_the_inspector_says_whi
     page.get_by_text("Nearest training images", exact=True).scroll_into_view_if_needed()
     assert not page.get_by_text("Traceback").count()
     page.screenshot(path=str(ARTIFACTS / "inspector-selection.png"), full_page=True)
+
+
+def test_a_bookmarked_page_opens_with_the_apps_navigation_on_a_fresh_server(server):
+    """The first session of a server opens a page's own URL: the sidebar lists the pages by their titles, not the
+    folder's file names (Streamlit's legacy `pages/` discovery, which a folder of that name turned on)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _ = server
+    with sync_playwright() as p:
+        ctx = chromium(p)
+        page = ctx.new_page()
+        page.goto(f"{url}/gallery")
+        nav = page.get_by_test_id("stSidebarNav")
+        expect(nav.get_by_role("link", name="Gallery")).to_be_visible(timeout=90_000)
+        links = [text.split("\n")[-1] for text in nav.get_by_role("link").all_inner_texts()]
+        assert links[:3] == ["Tour", "Launch", "Runs"] and "main" not in links, links
+        ctx.close()

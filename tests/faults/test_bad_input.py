@@ -68,7 +68,7 @@ def launch_page(tmp_path, monkeypatch):
     monkeypatch.setenv("PRISM_RUNS_DIR", str(tmp_path / "runs"))
     at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=120)
     at.run()
-    at.switch_page("pages/launch.py").run()  # the Tour is the landing page
+    at.switch_page("app_pages/launch.py").run()  # the Tour is the landing page
     return at
 
 

@@ -21,6 +21,6 @@ def test_no_page_accepts_a_path_or_an_upload(tmp_path, monkeypatch):
         assert not at.exception
         texts |= {w.label for w in at.text_input} | {w.label for w in at.text_area}
         assert not at.get("file_uploader"), path
-        if path == "pages/runs.py":  # the shipped examples are listed, with no delete button
+        if path == "app_pages/runs.py":  # the shipped examples are listed, with no delete button
             assert at.expander and not [b for b in at.button if b.key and b.key.startswith("delete_example")]
     assert texts == {"Run name", "Benchmark name"}  # the latter: letters, digits, . _ - and no leading dot

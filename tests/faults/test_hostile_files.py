@@ -44,15 +44,15 @@ def page(path):
 
 
 def test_the_app_lists_damaged_runs_and_keeps_showing_the_healthy_ones(store):
-    runs = page("pages/runs.py")
+    runs = page("app_pages/runs.py")
     labels = [e.label for e in runs.expander]
     assert all(any(name in label for label in labels) for name in ("healthy", "bad-png", "bad-record", "bad-config"))
     assert any("bad-png" in label and "damaged" in label for label in labels)
     assert any("config.json" in e.value for e in runs.error)
-    gallery = page("pages/gallery.py")
+    gallery = page("app_pages/gallery.py")
     options = gallery.multiselect(key="gallery_runs").options
     assert any("healthy" in o for o in options)
     assert not any("bad-png" in o or "bad-config" in o for o in options)
     assert len(gallery.get("image")) >= 5
-    page("pages/diversity.py")
-    page("pages/embeddings.py")
+    page("app_pages/diversity.py")
+    page("app_pages/embeddings.py")

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.faults
 def filled_form(seed: int, name: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=120)
     at.run()
-    at.switch_page("pages/launch.py").run()  # the Tour is the landing page
+    at.switch_page("app_pages/launch.py").run()  # the Tour is the landing page
     at.number_input(key="w_ipc").set_value(1).run()
     at.number_input(key="w_iterations_prism").set_value(3).run()
     at.multiselect(key="w_classes").set_value(["Trouser", "Bag", "Sneaker"]).run()

@@ -151,17 +151,17 @@ def test_the_app_follows_the_workspace_chosen_in_the_sidebar(workspace, monkeypa
     at.run()
     assert at.selectbox(key="workspace_choice").options == ["embedded (fashion_mnist)", "shapes (folder)"]
     at.session_state["workspace"] = "shapes"  # the selector's choice (AppTest re-renders no sidebar widget of main.py)
-    at.switch_page("pages/launch.py").run()
+    at.switch_page("app_pages/launch.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert set(at.selectbox(key="w_primary").options) == {"resnet18", "lcnet_050", "convnext_atto"}
     assert at.multiselect(key="w_classes").options == sorted(CLASSES)  # ImageFolder order
     at.number_input(key="w_ipc").set_value(2).run()
     launch_and_wait(at, "shapes-run", 3, tmp_path / "runs")
     assert Run(tmp_path / "runs" / "shapes-run").config().dataset == dataset
-    at.switch_page("pages/gallery.py").run()
+    at.switch_page("app_pages/gallery.py").run()
     assert at.multiselect(key="gallery_runs").options == ["shapes-run (run)", "shapes-run-sre2l (run)"]  # no examples
     assert at.multiselect(key="gallery_classes").options == sorted(CLASSES) and not at.exception
-    at.switch_page("pages/embeddings.py").run()
+    at.switch_page("app_pages/embeddings.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.get("plotly_chart") and "convnext_atto" in at.get("plotly_chart")[0].proto.spec
 
@@ -241,7 +241,7 @@ def test_an_imagenet_size_workspace_offers_only_teachers_with_weights_and_a_redu
         at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=180)
         at.run()
         at.session_state["workspace"] = "imagenet"
-        at.switch_page("pages/launch.py").run()
+        at.switch_page("app_pages/launch.py").run()
         assert not at.exception, [e.value for e in at.exception]
         return at
 

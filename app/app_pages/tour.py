@@ -45,7 +45,7 @@ def try_it(label: str, preset: str | None = None, page: str | None = None) -> No
     if st.button(f"Try it: {label}", type="primary", icon=":material/play_arrow:", key=f"try_{step[0]}"):
         if preset:
             apply_preset(preset, info)
-        st.switch_page(page or "pages/launch.py")
+        st.switch_page(page or "app_pages/launch.py")
 
 
 @st.cache_data(show_spinner=False)
@@ -113,7 +113,7 @@ elif step == STEPS[2]:
         "**BN statistics** the images must match: each row takes on a different look. Beside each row, a "
         "held-out model's top-1 (does the class survive?) and the intra-class cosine (lower = more diverse)."
     )
-    try_it("render the grid for your own classes", page="pages/priors.py")
+    try_it("render the grid for your own classes", page="app_pages/priors.py")
 elif step == STEPS[3]:
     cols = st.columns(2)
     for col, name in zip(cols, ("example-sre2l", "example-prism-noise")):
@@ -146,9 +146,9 @@ else:
         "Launch)."
     )
     st.page_link(
-        "pages/results.py",
+        "app_pages/results.py",
         icon=":material/leaderboard:",
         label="The full comparison: every method from noise and from real images, students with soft and "
         "hard labels, paired differences over seeds with 95 % intervals",
     )
-    try_it("compare diversity run by run", page="pages/diversity.py")
+    try_it("compare diversity run by run", page="app_pages/diversity.py")
