@@ -260,7 +260,10 @@ def run_case(case: Case, variants: tuple[str, ...] = ("fp32",), warmup: int = 2)
     engine = {}
     for variant in variants:
         try:
+            before = _graph_counts()
             engine[variant] = figures(*_engine(prepare(variant_config(case.config, variant)), warmup), engine_flops)
+            after = _graph_counts()
+            engine[variant].update(graphs=after[0] - before[0], breaks=after[1] - before[1])
         except Exception as err:  # a variant the device cannot run (e.g. CUDA graphs) is reported, not fatal
             engine[variant] = {"error": f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"}
     return {
@@ -271,6 +274,13 @@ def run_case(case: Case, variants: tuple[str, ...] = ("fp32",), warmup: int = 2)
         "reference": figures(image_iters, reference_s, reference_mem, reference_flops),
         "engine": engine,
     }
+
+
+def _graph_counts() -> tuple[int, int]:
+    """Graphs Dynamo has compiled and graph breaks it has met in this process (a variant's are the difference)."""
+    from torch._dynamo.utils import counters  # deferred: Dynamo loads on first use, not with torch
+
+    return counters["stats"]["unique_graphs"], sum(counters["graph_break"].values())
 
 
 def device_label(device: torch.device) -> str:
@@ -308,6 +318,8 @@ def markdown(
                 continue
             ratio = f"**{m['ratio']:.2f}x**" if loop == "engine" else ""
             lean = f"{m['img_it_s'] / anchor[against]:.2f}x ({against})" if against in anchor else ""
+            if m.get("graphs"):  # compiled: what Dynamo made of it
+                variant = f"{variant} ({m['graphs']} graphs, {m['breaks']} breaks)"
             lines.append(
                 f"| {r['case']} | {loop} | {variant} | {m['img_it_s']:.0f} | {m['tflops']:.2f} "
                 f"({100 * m['tflops'] / rate:.1f} %) | {m['peak_gib']:.2f} | {ratio} | {lean} |"

@@ -46,10 +46,14 @@ def test_the_table_reads_each_engine_rate_against_its_cases_lean_anchor():
         "case": "sre2l-imagenet",
         "what": "SRe2L",
         "reference": dict(figures, img_it_s=1000.0, ratio=1.0),
-        "engine": {"bf16+compile+step": figures, "bf16+cudagraphs": {"error": "RuntimeError: no CUDA"}},
+        "engine": {
+            "bf16+compile+step": dict(figures, graphs=2, breaks=0),
+            "bf16+cudagraphs": {"error": "RuntimeError: no CUDA"},
+        },
     }
     anchor = {"lean_bf16_compiled_S1": 12000.0, "lean_bf16_compiled_S4": 1300.0, "lean_bf16_S4": "ERROR OOM"}
     table = bench.markdown([result], torch.device("cpu"), 100.0, 10, anchor)
+    assert "| bf16+compile+step (2 graphs, 0 breaks) | 3000 |" in table
     assert "| **3.00x** | 0.25x (lean_bf16_compiled_S1) |" in table
     assert "failed: RuntimeError: no CUDA" in table
     assert "| **3.00x** |  |" in bench.markdown([result], torch.device("cpu"), 100.0, 10)  # no anchor measured
