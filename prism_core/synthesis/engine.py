@@ -40,7 +40,7 @@ from .plan import make_plan
 from .recipes import resolve
 from .run_health import sweep_temporaries
 from .runstore import Run, RunError
-from .step import Served, StepInputs, StepModels, step_loss
+from .step import Shares, StepInputs, StepModels, step_loss
 from .types import BatchSpec, Prepared
 
 
@@ -325,13 +325,13 @@ def _optimise_batch(
         channels_last=cfg.channels_last,
     )
     loss_of = compiled_step(cfg.compile) if whole_step else step_loss
-    if whole_step:
-        adam_state, hyper = _adam_state(opt, x), opt.param_groups[0]
-        lr_now = torch.zeros((), device=device)  # a tensor, so that a new value does not recompile
+    lo, hi = info.pixel_bounds(x)
+    update_at = _updater(cfg, opt, x, lo, hi)
     targets = torch.tensor(spec.classes, device=device)
     class_rows = _class_rows(spec)
-    lo, hi = info.pixel_bounds(x)
-    shares: dict[tuple[tuple[int, ...], bool], Served] = {}  # made once per batch: a host-to-device copy syncs a GPU
+    # eager: a teacher sees only the groups that drew it; compiled: the whole batch (one static shape), of which only
+    # those groups' losses count
+    shares = Shares(G, device, whole_batch=cfg.compile != "off")
     sets_used: list[dict[tuple[str, ...], int]] = [{} for _ in range(G)]
     last: dict[str, torch.Tensor] = {}
     # the trajectory: uint8 images before `snapshots` evenly spaced steps (the first is the init) and at the end
@@ -347,31 +347,13 @@ def _optimise_batch(
         ce_name, bn_sets = setup.teachers_at(step)  # this step's BN set of each group
         for used, bn_set in zip(sets_used, bn_sets):
             used[tuple(bn_set)] = used.get(tuple(bn_set), 0) + 1
-        lr = setup.lr_at(step)
-        for group in opt.param_groups:
-            group["lr"] = lr
-        served = {}
-        for name in dict.fromkeys(sum(bn_sets, [])):
-            rows = tuple(g for g in range(G) if name in bn_sets[g])
-            # eager: a teacher sees only the groups that drew it; compiled: the whole batch (one static shape, one
-            # graph per teacher), of which only those groups' losses count
-            whole = len(rows) == G or cfg.compile != "off" or name == ce_name
-            share = shares.get((rows, whole))
-            if share is None:
-                index = torch.tensor(rows, device=device)
-                share = shares[rows, whole] = Served(
-                    torch.zeros(G, dtype=torch.bool, device=device).index_fill(0, index, True), None if whole else index
-                )
-            served[name] = share
+        served = shares.of(bn_sets, ce_name)
         draws = setup.augment.draw(x.shape[-2], x.shape[-1], setup.generators, device)
         total, report = loss_of(models, x, targets, class_rows, StepInputs(draws, ce_name, served))
         x.grad = None
         total.backward()
-        if whole_step:
-            lr_now.fill_(lr)
-            compiled_adam_update(cfg.compile)(x, adam_state, lr_now, hyper["betas"], hyper["eps"], lo, hi)
-        else:
-            update(opt, x, lo, hi)
+        lr = setup.lr_at(step)
+        update_at(lr)
         last = report
         final = step == spec.iterations - 1
         if step % cfg.log_every == 0 or final:
@@ -420,6 +402,30 @@ def _class_rows(spec: BatchSpec) -> tuple[tuple[tuple[int, ...], ...], ...]:
     n = len(spec.classes) // spec.groups
     groups = [spec.classes[g * n : (g + 1) * n] for g in range(spec.groups)]
     return tuple(tuple(tuple(i for i, c in enumerate(cs) if c == k) for k in sorted(set(cs))) for cs in groups)
+
+
+def _updater(
+    cfg: SynthConfig, opt: torch.optim.Optimizer, x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor
+) -> Callable[[float], None]:
+    """The update at a step's learning rate: the optimiser's own step, or with `graph="step"` Adam's update compiled
+    as one graph on the optimiser's state, its learning rate a tensor (a new value must not recompile)."""
+    if cfg.graph != "step":
+
+        def eager(lr: float) -> None:
+            for group in opt.param_groups:
+                group["lr"] = lr
+            update(opt, x, lo, hi)
+
+        return eager
+    state, group, adam = _adam_state(opt, x), opt.param_groups[0], compiled_adam_update(cfg.compile)
+    lr_now = torch.zeros((), device=x.device)
+
+    def compiled(lr: float) -> None:
+        group["lr"] = lr
+        lr_now.fill_(lr)
+        adam(x, state, lr_now, group["betas"], group["eps"], lo, hi)
+
+    return compiled
 
 
 def _adam_state(opt: torch.optim.Optimizer, x: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -27,6 +27,27 @@ class Served:
     rows: torch.Tensor | None  # their indices, to forward it on those groups only; None: on the whole batch
 
 
+class Shares:
+    """Each step's `Served` record per teacher, made once per batch and pattern (a host-to-device copy syncs a GPU)."""
+
+    def __init__(self, groups: int, device: torch.device, whole_batch: bool):
+        self.groups, self.device, self.whole_batch = groups, device, whole_batch
+        self.made: dict[tuple[tuple[int, ...], bool], Served] = {}
+
+    def of(self, bn_sets: list[list[str]], ce_name: str) -> dict[str, Served]:
+        """Per teacher in any group's set, the groups it serves (the CE teacher's forward is always whole)."""
+        served = {}
+        for name in dict.fromkeys(sum(bn_sets, [])):
+            rows = tuple(g for g, bn_set in enumerate(bn_sets) if name in bn_set)
+            whole = self.whole_batch or len(rows) == self.groups or name == ce_name
+            if (rows, whole) not in self.made:
+                index = torch.tensor(rows, device=self.device)
+                mask = torch.zeros(self.groups, dtype=torch.bool, device=self.device).index_fill(0, index, True)
+                self.made[rows, whole] = Served(mask, None if whole else index)
+            served[name] = self.made[rows, whole]
+        return served
+
+
 @dataclass(frozen=True)
 class StepInputs:
     """What the host decides for a step: the augmentation's draws, the CE teacher and who serves which group."""
