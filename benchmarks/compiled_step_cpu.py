@@ -7,21 +7,19 @@ steps after a 5-step warm-up (compilation happens there) in one process.
 
 import argparse
 import time
-from dataclasses import replace
 
 import torch
 
-from prism_core.synthesis import SynthConfig, make_plan, prepare, synthesize
+from prism_core.bench import run_steps
+from prism_core.synthesis import SynthConfig, prepare
 
 SCOPES = {"eager": {}, "teachers": dict(compile="default"), "step": dict(compile="default", graph="step")}
 
 
 def run(p, iterations: int) -> float:
     """Seconds for `iterations` steps of p's plan."""
-    cfg = p.config.replace(iterations=iterations)
     start = time.perf_counter()
-    for _ in synthesize(replace(p, config=cfg, plan=make_plan(cfg, p.method))):
-        pass
+    run_steps(p, iterations)
     return time.perf_counter() - start
 
 

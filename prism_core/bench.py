@@ -212,13 +212,18 @@ def variant_config(cfg: SynthConfig, variant: str) -> SynthConfig:
     )
 
 
-def _engine(p: Prepared, warmup: int) -> tuple[int, float, float]:
-    """Image-iterations, seconds and peak GiB of the engine on p's plan, after `warmup` steps on the same teachers
-    and shapes (compilation, cuDNN autotuning and CUDA graph capture happen there, not in the timed run)."""
-    if warmup:
-        short = p.config.replace(iterations=warmup)
+def run_steps(p: Prepared, steps: int) -> None:
+    """`steps` steps of each batch of p's plan on its teachers and shapes; as a warm-up, compilation, cuDNN
+    autotuning and CUDA graph capture happen there, not in the timed run that follows."""
+    if steps:
+        short = p.config.replace(iterations=steps)
         for _ in synthesize(replace(p, config=short, plan=make_plan(short, p.method))):
             pass
+
+
+def _engine(p: Prepared, warmup: int) -> tuple[int, float, float]:
+    """Image-iterations, seconds and peak GiB of the engine on p's plan, after `warmup` untimed steps."""
+    run_steps(p, warmup)
     seconds, peak = _timed(torch.device(p.config.device), lambda: [None for _ in synthesize(p)])
     return sum(len(b.classes) * b.iterations for b in p.plan), seconds, peak
 
@@ -319,7 +324,7 @@ def markdown(
             ratio = f"**{m['ratio']:.2f}x**" if loop == "engine" else ""
             lean = f"{m['img_it_s'] / anchor[against]:.2f}x ({against})" if against in anchor else ""
             if m.get("graphs"):  # compiled: what Dynamo made of it
-                variant = f"{variant} ({m['graphs']} graphs, {m['breaks']} breaks)"
+                variant = f"{variant} ({m['graphs']} graph{'s' * (m['graphs'] > 1)}, {m['breaks']} breaks)"
             lines.append(
                 f"| {r['case']} | {loop} | {variant} | {m['img_it_s']:.0f} | {m['tflops']:.2f} "
                 f"({100 * m['tflops'] / rate:.1f} %) | {m['peak_gib']:.2f} | {ratio} | {lean} |"

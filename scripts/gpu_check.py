@@ -450,21 +450,15 @@ def main() -> int:
         """Where a step's time goes: torch.profiler over 10 steps after a warm-up; the top kernels by self time."""
 
         def go() -> str:
-            from dataclasses import replace
-
             from torch.profiler import ProfilerActivity
 
             from prism_core.synthesis import prepare
-            from prism_core.synthesis.plan import make_plan
 
             cfg = bench.variant_config(
                 bench.cases(10, dev, imagenet_dataset=f"imagenet_shape:{size}")[case_name].config, variant
             )
             p = prepare(cfg)
-            for _ in synthesize(
-                replace(p, config=cfg.replace(iterations=3), plan=make_plan(cfg.replace(iterations=3), p.method))
-            ):
-                pass
+            bench.run_steps(p, 3)
             activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
             start = time.time()
             with torch.profiler.profile(activities=activities) as prof:
