@@ -43,9 +43,11 @@ class CropFlipRoll:
             x = torch.roll(x, shifts=(dy, dx), dims=(-2, -1))
         return x
 
-    def draw(self, height: int, width: int, gens: list[torch.Generator], device: torch.device) -> torch.Tensor:
-        """One draw per group's generator, as a (groups, 7) tensor for `apply`."""
-        return torch.tensor([self.sample(height, width, g) for g in gens], dtype=torch.float32).to(device)
+    def draw(self, height: int, width: int, gens: list[torch.Generator], steps: int = 1) -> torch.Tensor:
+        """`steps` draws from each group's generator, in the order the steps take them, as a (steps, groups, 7) CPU
+        tensor: row `step` is what `apply` takes at that step."""
+        rows = [[self.sample(height, width, g) for g in gens] for _ in range(steps)]
+        return torch.tensor(rows, dtype=torch.float32)
 
     def apply(self, x: torch.Tensor, draws: torch.Tensor) -> torch.Tensor:
         """Group g of `x` (equal chunks along the batch) cropped, resized, flipped and rolled by `draws[g]`: per

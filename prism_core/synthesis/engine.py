@@ -332,6 +332,8 @@ def _optimise_batch(
     # eager: a teacher sees only the groups that drew it; compiled: the whole batch (one static shape), of which only
     # those groups' losses count
     shares = Shares(G, device, whole_batch=cfg.compile != "off")
+    # every step's crop, flip and roll, drawn up front in the steps' order and copied to the device once
+    draws = setup.augment.draw(*x.shape[-2:], setup.generators, spec.iterations).to(device)
     sets_used: list[dict[tuple[str, ...], int]] = [{} for _ in range(G)]
     last: dict[str, torch.Tensor] = {}
     # the trajectory: uint8 images before `snapshots` evenly spaced steps (the first is the init) and at the end
@@ -348,8 +350,7 @@ def _optimise_batch(
         for used, bn_set in zip(sets_used, bn_sets):
             used[tuple(bn_set)] = used.get(tuple(bn_set), 0) + 1
         served = shares.of(bn_sets, ce_name)
-        draws = setup.augment.draw(x.shape[-2], x.shape[-1], setup.generators, device)
-        total, report = loss_of(models, x, targets, class_rows, StepInputs(draws, ce_name, served))
+        total, report = loss_of(models, x, targets, class_rows, StepInputs(draws[step], ce_name, served))
         x.grad = None
         total.backward()
         lr = setup.lr_at(step)

@@ -17,7 +17,7 @@ def test_the_engines_form_equals_slicing_and_resizing(size, height, width, jitte
         public = torch.cat(
             [aug(part, torch.Generator().manual_seed(seed * 10 + g)) for g, part in enumerate(x.chunk(3))]
         )
-        draws = aug.draw(height, width, [torch.Generator().manual_seed(seed * 10 + g) for g in range(3)], x.device)
+        draws = aug.draw(height, width, [torch.Generator().manual_seed(seed * 10 + g) for g in range(3)])[0]
         torch.testing.assert_close(aug.apply(x, draws), public, rtol=1e-5, atol=2e-5)
 
 
@@ -29,3 +29,11 @@ def test_the_engines_form_passes_gradients_to_the_pixels_it_samples():
     inside = torch.zeros(16, 16)
     inside[4:12, 2:10] = 1
     assert torch.equal(x.grad[0, 0], inside)
+
+
+def test_a_batchs_draws_taken_up_front_are_the_steps_draws_in_order():
+    aug = CropFlipRoll(28, jitter=2)
+    gens = lambda: [torch.Generator().manual_seed(s) for s in (5, 6)]  # noqa: E731
+    at_once, one_by_one = aug.draw(28, 28, gens(), steps=4), gens()
+    assert at_once.shape == (4, 2, 7)
+    assert torch.equal(at_once, torch.cat([aug.draw(28, 28, one_by_one) for _ in range(4)]))
