@@ -26,6 +26,7 @@ RECOMPILE_LIMIT = 64
 
 
 def allow_graphs() -> None:
+    """Raise Dynamo's graphs-per-function limit to RECOMPILE_LIMIT: past its default of 8, a function runs eager."""
     config = torch._dynamo.config
     name = "recompile_limit" if hasattr(config, "recompile_limit") else "cache_size_limit"
     setattr(config, name, max(getattr(config, name), RECOMPILE_LIMIT))
@@ -98,5 +99,6 @@ def adam_update(
 
 @cache
 def compiled_adam_update(mode: str) -> Callable:
+    """`adam_update` compiled with torch.compile's `mode` (CUDA graphs skip it: it updates its inputs in place)."""
     allow_graphs()
     return torch.compile(adam_update, mode=_mode(mode), dynamic=False)
