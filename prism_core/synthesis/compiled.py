@@ -99,6 +99,7 @@ def adam_update(
 
 @cache
 def compiled_adam_update(mode: str) -> Callable:
-    """`adam_update` compiled with torch.compile's `mode` (CUDA graphs skip it: it updates its inputs in place)."""
+    """`adam_update` compiled with torch.compile's `mode` (inductor may run it without CUDA graphs: it updates its
+    inputs in place)."""
     allow_graphs()
     return torch.compile(adam_update, mode=_mode(mode), dynamic=False)
