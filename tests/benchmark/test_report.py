@@ -328,3 +328,9 @@ def test_the_cli_starts_from_a_preset_and_each_flag_replaces_its_field():
     assert classroom.rows == PRESETS["classroom"]["rows"] and classroom.ipcs == (1,) and classroom.epochs == 20
     assert (classroom.seeds, classroom.students) == (2, ("convnet", "vit"))
     assert parse("--rows", "random real, PRISM · real", "--ipcs", "1,50").rows == ("random real", "PRISM · real")
+
+
+def test_ipc_1_says_k_center_and_herding_hold_the_same_images():
+    cells = json.loads((ROOT / "docs/measurements/grid/cells.json").read_text())  # both rows measured at IPC 1
+    assert "k-center's one image per class is herding's" in bm.caveat(cells, 1)
+    assert "herding's" not in bm.caveat(cells, 10)
