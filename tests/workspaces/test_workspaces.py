@@ -150,7 +150,7 @@ def test_the_app_follows_the_workspace_chosen_in_the_sidebar(workspace, monkeypa
     at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=180)
     at.run()
     assert at.selectbox(key="workspace_choice").options == ["embedded (fashion_mnist)", "shapes (folder)"]
-    at.session_state["workspace"] = "shapes"  # the selector's choice (AppTest re-renders no sidebar widget of main.py)
+    at.selectbox(key="workspace_choice").set_value("shapes").run()  # the sidebar's selector, as a user picks it
     at.switch_page("app_pages/launch.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert set(at.selectbox(key="w_primary").options) == {"resnet18", "lcnet_050", "convnext_atto"}
@@ -240,7 +240,7 @@ def test_an_imagenet_size_workspace_offers_only_teachers_with_weights_and_a_redu
     def launch_page() -> AppTest:
         at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=180)
         at.run()
-        at.session_state["workspace"] = "imagenet"
+        at.selectbox(key="workspace_choice").set_value("imagenet").run()
         at.switch_page("app_pages/launch.py").run()
         assert not at.exception, [e.value for e in at.exception]
         return at
