@@ -52,13 +52,6 @@ def compiled_step(mode: str) -> Callable:
     return torch.compile(step_loss, mode=_mode(mode), dynamic=False)
 
 
-def update(optimiser: torch.optim.Optimizer, x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> None:
-    """The optimiser's step, then the pixels kept in their valid range (eager, and `graph="teachers"`)."""
-    optimiser.step()
-    with torch.no_grad():
-        x.clamp_(min=lo, max=hi)
-
-
 def adam_update(
     x: torch.Tensor,
     state: dict[str, torch.Tensor],

@@ -32,7 +32,7 @@ from ..selection import Picked, SelectionError, Selector, get_rule
 from ..states import State
 from ..teachers import Teacher, TeacherCache, TeacherError, create_teacher, get_spec
 from ..teachers.registry import bn_layer_count
-from .compiled import compiled_adam_update, compiled_step, teacher_forward, update
+from .compiled import compiled_adam_update, compiled_step, teacher_forward
 from .config import ConfigError, SynthConfig, validate
 from .hooks import TeacherStats, attached, forward_with_stats
 from .methods import get_method
@@ -351,7 +351,7 @@ def _optimise_batch(
             used[tuple(bn_set)] = used.get(tuple(bn_set), 0) + 1
         served = shares.of(bn_sets, ce_name)
         total, report = loss_of(models, x, targets, class_rows, StepInputs(draws[step], ce_name, served))
-        x.grad = None
+        opt.zero_grad(set_to_none=True)
         total.backward()
         lr = setup.lr_at(step)
         update_at(lr)
@@ -415,7 +415,9 @@ def _updater(
         def eager(lr: float) -> None:
             for group in opt.param_groups:
                 group["lr"] = lr
-            update(opt, x, lo, hi)
+            opt.step()
+            with torch.no_grad():
+                x.clamp_(min=lo, max=hi)  # keep pixels in the valid range after every step
 
         return eager
     state, group, adam = _adam_state(opt, x), opt.param_groups[0], compiled_adam_update(cfg.compile)
