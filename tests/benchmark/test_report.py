@@ -317,19 +317,6 @@ def test_a_column_missing_an_ipc_neither_hides_the_others_ipcs_nor_is_dropped():
     assert "vit soft (IPC 1 → 10) 20.0 → 48.0" in line and "rises with the IPC in every evaluation" in line
 
 
-def test_the_cli_starts_from_a_preset_and_each_flag_replaces_its_field():
-    from prism_core.benchmark.protocol import PRESETS
-    from prism_core.cli import benchmark_from_args, build_parser
-
-    parse = lambda *flags: benchmark_from_args(build_parser().parse_args(["benchmark", "--out", "x", *flags]))  # noqa: E731
-    paper = parse()
-    assert (paper.rows, paper.ipcs, paper.seeds, paper.epochs) == (bm.MAIN, (10,), 3, None)  # the shipped protocol
-    classroom = parse("--preset", "classroom", "--seeds", "2", "--students", "convnet,vit")
-    assert classroom.rows == PRESETS["classroom"]["rows"] and classroom.ipcs == (1,) and classroom.epochs == 20
-    assert (classroom.seeds, classroom.students) == (2, ("convnet", "vit"))
-    assert parse("--rows", "random real, PRISM · real", "--ipcs", "1,50").rows == ("random real", "PRISM · real")
-
-
 def test_ipc_1_says_k_center_and_herding_hold_the_same_images():
     cells = json.loads((ROOT / "docs/measurements/grid/cells.json").read_text())  # both rows measured at IPC 1
     assert "k-center's one image per class is herding's" in bm.caveat(cells, 1)

@@ -1,23 +1,7 @@
-import json
+"""Flags made from the config dataclasses: every field is a flag, a given flag sets its field, a bad value names
+its flag."""
 
 from prism_core.cli import main
-
-
-def test_teachers_list_matches_the_manifest(capsys):
-    from prism_core.teachers import read_manifest
-
-    assert main(["teachers", "list", "--json"]) == 0
-    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
-    for name, entry in read_manifest()["teachers"].items():
-        assert rows[name]["test_top1"] == entry["test_top1"] and rows[name]["in_zoo"]
-    assert rows["convnext_atto"]["roles"] == "primary only (no BN)"
-    assert main(["teachers", "list"]) == 0
-    assert "resnet18" in capsys.readouterr().out
-
-
-def test_unknown_dataset_is_a_clear_error(capsys):
-    assert main(["teachers", "train", "--dataset", "cifar-11", "--only", "resnet18"]) == 2
-    assert "unknown dataset 'cifar-11'" in capsys.readouterr().err
 
 
 def test_every_config_field_is_a_synth_flag_that_sets_it(capsys):
@@ -26,7 +10,8 @@ def test_every_config_field_is_a_synth_flag_that_sets_it(capsys):
 
     import pytest
 
-    from prism_core.cli import _OWN_FLAGS, build_parser, synth_config_from_args
+    from prism_core.cli import build_parser
+    from prism_core.cli.synth import OWN_FLAGS, synth_config_from_args
     from prism_core.synthesis import SynthConfig
 
     with pytest.raises(SystemExit):
@@ -34,7 +19,7 @@ def test_every_config_field_is_a_synth_flag_that_sets_it(capsys):
     text = capsys.readouterr().out
     parser = build_parser()
     for f in fields(SynthConfig):
-        assert (_OWN_FLAGS.get(f.name) or "--" + f.name.replace("_", "-")) in text, f.name
+        assert (OWN_FLAGS.get(f.name) or "--" + f.name.replace("_", "-")) in text, f.name
     args = parser.parse_args(
         [
             "synth",
@@ -82,7 +67,8 @@ def test_a_mistyped_flag_value_names_the_flag(capsys):
 def test_evaluate_and_priors_flags_are_their_configs_fields_with_the_configs_defaults():
     from dataclasses import fields
 
-    from prism_core.cli import build_parser, given_fields
+    from prism_core.cli import build_parser
+    from prism_core.cli.flags import given_fields
     from prism_core.evaluation import EvalConfig
     from prism_core.priors import PriorsConfig
 

@@ -1,0 +1,36 @@
+"""`python -m prism_core <command>`: the same library functions the app calls, with tqdm and tables.
+
+One module per command (or per family of commands), each adding its parser with `register`; `flags` holds what
+they share."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..data import DataError
+from ..synthesis.config import ConfigError
+from ..synthesis.engine import SynthesisError
+from ..synthesis.runstore import RunError
+from ..teachers import TeacherError
+from . import bench, benchmark, priors, runs, synth, teachers
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m prism_core", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for command in (teachers, synth, runs, bench, priors, benchmark):
+        command.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (DataError, TeacherError, ConfigError, RunError, SynthesisError, ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

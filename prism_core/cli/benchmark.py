@@ -1,0 +1,96 @@
+"""`benchmark`: the init-controlled comparison on a workspace, its cells measured on Dask (it resumes)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from ..benchmark import STUDENTS, Benchmark, CellStore, cluster, write_outputs
+from ..benchmark import run as run_benchmark
+from ..benchmark.measure import extractor_name
+from ..benchmark.protocol import PRESETS
+from .flags import add_workspace_flag, parse_int, workspace
+
+
+def benchmark_from_args(args: argparse.Namespace) -> Benchmark:
+    """The preset's fields, each replaced by its flag where one is given."""
+
+    def listed(text: str | None, flag: str, numbers: bool = False) -> tuple | None:
+        if text is None:
+            return None
+        items = [v.strip() for v in text.split(",") if v.strip()]
+        return tuple(parse_int(v, flag) for v in items) if numbers else tuple(items)
+
+    given = {
+        "rows": listed(args.rows, "--rows"),
+        "ipcs": listed(args.ipcs, "--ipcs", True),
+        "seeds": args.seeds,
+        "students": listed(args.students, "--students"),
+        "labels": listed(args.labels, "--labels"),
+        "epochs": args.epochs,
+    }
+    chosen = {**PRESETS[args.preset], **{k: v for k, v in given.items() if v is not None}}
+    return Benchmark(workspace(args), **chosen, device=args.device, threads=args.threads)
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    """Measure the missing cells on Dask (an embedded local cluster, or --scheduler), store each as it arrives, then
+    write results.md and results.png beside cells.json."""
+    bench = benchmark_from_args(args)
+    extractor = extractor_name(bench)
+    out = Path(args.out)
+    store = CellStore(out / "cells.json")
+    with cluster(args.scheduler, args.workers, args.gpu_slots) as client:
+        bar = tqdm(desc="benchmark", unit="task")
+
+        def show(p) -> None:
+            bar.total = p.total
+            bar.update(1)
+            if p.error:
+                tqdm.write(f"{p.cell} {p.label}: failed ({p.error})")
+
+        failed = run_benchmark(bench, store, client, out / "runs", show)
+        bar.close()
+    write_outputs(
+        store.cells,
+        out / "results.md",
+        out / "results.png",
+        extractor,
+        "python -m prism_core benchmark " + " ".join(sys.argv[2:]),
+    )
+    print(
+        f"{len(store.cells)} cells in {out / 'cells.json'}; wrote {out / 'results.md'} and {out / 'results.png'}"
+        + (f"; {failed} task(s) failed (stored in the cells under 'failed')" if failed else "")
+    )
+    return 1 if failed else 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("benchmark", help="the init-controlled comparison on a workspace, cells on Dask (resumes)")
+    add_workspace_flag(p, "the dataset, the zoo and the extractor")
+    p.add_argument(
+        "--preset",
+        default="paper",
+        choices=list(PRESETS),
+        help="the budget the flags below start from: paper (the shipped protocol: the main rows at IPC 10, "
+        "3 seeds, ResNet-18 and ConvNet), coresets (the selections beside PRISM at IPC 1 and 10) or "
+        "classroom (IPC 1, one seed, 20 epochs)",
+    )
+    p.add_argument("--rows", help="comma-separated rows, as docs/results.md names them")
+    p.add_argument("--ipcs", help="comma-separated IPCs")
+    p.add_argument("--seeds", type=int, help="seeds per row (pairs for the intervals)")
+    p.add_argument("--students", help=f"comma-separated, of {', '.join(STUDENTS)}")
+    p.add_argument("--labels", help="soft, hard or both, comma-separated")
+    p.add_argument("--epochs", type=int, help="student epochs (the protocol's: 300 at IPC <= 10, else 150)")
+    p.add_argument("--device", default="cpu", help="cpu, or cuda for every task (each asks for a GPU slot)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads per task")
+    p.add_argument("--workers", type=int, default=2, help="worker processes of the embedded local cluster")
+    p.add_argument("--gpu-slots", type=int, default=0, help="tasks that share one GPU (embedded cluster)")
+    p.add_argument(
+        "--scheduler", help="a running Dask scheduler's address (tcp://host:8786) instead of the local cluster"
+    )
+    p.add_argument("--out", required=True, help="folder of cells.json, results.md and results.png (resumes)")
+    p.set_defaults(func=cmd_benchmark, workspace="embedded")
