@@ -9,8 +9,8 @@ import argparse
 import sys
 
 from ..data import DataError
+from ..synthesis import SynthesisError
 from ..synthesis.config import ConfigError
-from ..synthesis.engine import SynthesisError
 from ..synthesis.runstore import RunError
 from ..teachers import TeacherError
 from . import bench, benchmark, priors, runs, synth, teachers

@@ -1,9 +1,11 @@
 """Synthesis: SRe2L, PRISM and G-VBSM as configurations of one engine."""
 
 from .config import MAX_IPC, ConfigError, SynthConfig, validate
-from .engine import SynthesisError, prepare, synthesize
+from .engine import synthesize
+from .loop import SynthesisError
 from .methods import METHODS, get_method, register
 from .plan import make_plan
+from .preparation import prepare
 from .recipes import resolve
 from .types import BatchSpec, Method, Prepared
 

@@ -1,4 +1,5 @@
-"""The synthesis engine: one loop for SRe2L, PRISM and G-VBSM, as a generator of progress events.
+"""The synthesis engine: a run's batches through the loop (loop.py), into the run store, as a generator of progress
+events, for SRe2L, PRISM, G-VBSM and the selections alike.
 
     for event in synthesize(config, run_dir): ...
 
@@ -10,8 +11,6 @@ app and the tests all consume the same stream. Losses stay on the device between
 from __future__ import annotations
 
 import importlib.metadata
-import math
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,101 +22,15 @@ from typing import Any
 import torch
 
 from .. import __version__
-from ..data import Dataset, class_indices, get_dataset
-from ..distributed import local_device
 from ..events import BatchDone, Cancelled, Done, Preview, Started, Step
-from ..images import to_uint8
-from ..records import BatchRecord
-from ..selection import Picked, SelectionError, Selector, get_rule
 from ..states import State
-from ..teachers import Teacher, TeacherCache, TeacherError, create_teacher, get_spec
-from ..teachers.registry import bn_layer_count
-from .compiled import compiled_adam_update, compiled_step, teacher_forward
-from .config import ConfigError, SynthConfig, validate
-from .hooks import TeacherStats, attached, forward_with_stats
-from .methods import get_method
-from .plan import make_plan
-from .recipes import resolve
+from .config import SynthConfig
+from .hooks import attached
+from .loop import Stopped, SynthesisError, optimise_batch
+from .preparation import prepare
 from .run_health import sweep_temporaries
 from .runstore import Run, RunError
-from .step import Shares, StepInputs, StepModels, step_loss
 from .types import BatchSpec, Prepared
-
-
-class SynthesisError(RuntimeError):
-    """A batch could not be optimised (e.g. a non-finite loss); finished batches are kept."""
-
-
-def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
-    """Resolve defaults and validate everything, loading the teachers (through `cache` when given);
-    raises before any run exists."""
-    dataset = get_dataset(cfg.dataset)
-    info = dataset.info
-    method = get_method(cfg.method)
-    cfg = resolve(cfg, method, info.image_size, info.num_classes)
-    validate(cfg, info.num_classes)
-    bn_pool = method.bn_pool(cfg)
-    names = [cfg.primary] + [n for n in bn_pool if n != cfg.primary]
-    for name in names:
-        get_spec(name)  # unknown architecture: a clear error before anything loads
-    for name in bn_pool:
-        if bn_layer_count(name) == 0:
-            raise ConfigError(
-                f"{name} has no BatchNorm layers, so it cannot be a BN teacher; "
-                f"use it as the primary (logit) teacher instead, or remove it from the BN pool"
-            )
-    method.check(cfg)
-    if method.optimises and cfg.iterations == 0:
-        raise ConfigError(
-            f"iterations must be a positive integer for {method.name}, which optimises, got 0; to keep "
-            "real images as they are, run a selection (--method random, herding, kcenter, easy, ...)"
-        )
-    if cfg.init != "noise":
-        train = dataset.split("train")
-        short = {c: len(class_indices(train, c)) for c in cfg.classes if len(class_indices(train, c)) < cfg.ipc}
-        if short:
-            raise ConfigError(
-                f"real-image init needs {cfg.ipc} training images per class, but classes {short} "
-                "have fewer; lower the IPC or use noise init"
-            )
-    device = local_device(cfg.device)
-    load = cache.get if cache is not None else create_teacher
-    stray = sorted(set(cfg.checkpoints or {}) - set(names))
-    if stray:
-        raise ConfigError(
-            f"checkpoints given for {', '.join(stray)}, which take no part in this run "
-            f"(its teachers: {', '.join(names)})"
-        )
-    weights = {name: (cfg.checkpoints or {}).get(name, cfg.weights) for name in names}
-    teachers = {name: load(name, info, weights=weights[name], device=device) for name in names}
-    for teacher in teachers.values():
-        teacher.model.to(memory_format=torch.channels_last if cfg.channels_last else torch.contiguous_format)
-    return Prepared(
-        cfg, dataset, teachers, make_plan(cfg, method), method, device, init=_pick_init(cfg, dataset, load, device)
-    )
-
-
-def _pick_init(
-    cfg: SynthConfig, dataset: Dataset, load: Callable[..., Teacher], device: torch.device
-) -> dict[int, Picked] | None:
-    """The selection rule's real images per class (its selector loaded only when the rule scores images)."""
-    if cfg.init == "noise":
-        return None
-    rule = get_rule(cfg.init)
-    selector = None
-    if rule.needs_selector:
-        try:
-            model = load(cfg.selector, dataset.info, weights=cfg.weights, device=device).model
-        except (TeacherError, ValueError) as err:
-            raise ConfigError(
-                f"the {rule.name} rule embeds and scores images with the selector {cfg.selector}, which "
-                f"cannot load ({err}); name another with --selector (or `selector` in the workspace)"
-            ) from None
-        selector = Selector(model, dataset.info)
-    try:
-        return rule.pick(dataset.split("train"), cfg.classes, cfg.ipc, cfg.seed, selector, cfg.candidates)
-    except SelectionError as err:
-        raise ConfigError(str(err)) from None
 
 
 def run_record(p: Prepared) -> dict[str, Any]:
@@ -130,10 +43,6 @@ def run_record(p: Prepared) -> dict[str, Any]:
         "versions": {"prism_core": __version__, **versions},
         "created": time.time(),
     }
-
-
-class _Stopped(Exception):
-    pass
 
 
 def synthesize(
@@ -212,7 +121,7 @@ def run_plan(
                         trajectory=(event.frame_steps, event.frames) if event.frames is not None else None,
                     )
             yield event
-    except (_Stopped, KeyboardInterrupt) as err:
+    except (Stopped, KeyboardInterrupt) as err:
         _set_status(run, State.CANCELLED, len(plan))
         if isinstance(err, KeyboardInterrupt):
             raise
@@ -249,7 +158,7 @@ def _batch_events(
     stats = {name: p.method.stat_hooks(p, name) for name in p.method.bn_pool(p.config)} if todo else {}
     with attached(list(stats.values())), _cudnn_autotune(p.device.type == "cuda"):
         for spec in todo:
-            for event in _optimise_batch(p, spec, should_stop, stats):
+            for event in optimise_batch(p, spec, should_stop, stats):
                 yield spec, event
 
 
@@ -304,141 +213,3 @@ def open_run(
             )
         p = prepare(stored)
     return p
-
-
-def _optimise_batch(
-    p: Prepared, spec: BatchSpec, should_stop: Callable[[], bool], stats: dict[str, TeacherStats]
-) -> Iterator[Step | Preview | BatchDone]:
-    """The loop: it optimises with what the method's `setup` hands it and knows no method by name."""
-    cfg, info, device = p.config, p.dataset.info, p.device
-    G = spec.groups  # each group has its own generator, BN set and augmentation (plan.py)
-    setup = p.method.setup(p, spec)
-    x, opt = setup.pixels, setup.optimiser
-    whole_step = cfg.graph == "step"
-    models = StepModels(
-        {name: t.model for name, t in p.teachers.items()},
-        stats,
-        setup.objective,
-        setup.augment,
-        forward_with_stats if whole_step else teacher_forward(cfg.compile),
-        bf16=cfg.precision == "bf16",
-        channels_last=cfg.channels_last,
-    )
-    loss_of = compiled_step(cfg.compile) if whole_step else step_loss
-    lo, hi = info.pixel_bounds(x)
-    update_at = _updater(cfg, opt, x, lo, hi)
-    targets = torch.tensor(spec.classes, device=device)
-    class_rows = _class_rows(spec)
-    # eager: a teacher sees only the groups that drew it; compiled: the whole batch (one static shape), of which only
-    # those groups' losses count
-    shares = Shares(G, device, whole_batch=cfg.compile != "off")
-    # every step's crop, flip and roll, drawn up front in the steps' order and copied to the device once
-    draws = setup.augment.draw(*x.shape[-2:], setup.generators, spec.iterations).to(device)
-    sets_used: list[dict[tuple[str, ...], int]] = [{} for _ in range(G)]
-    last: dict[str, torch.Tensor] = {}
-    # the trajectory: uint8 images before `snapshots` evenly spaced steps (the first is the init) and at the end
-    marks = {round(i * spec.iterations / cfg.snapshots) for i in range(cfg.snapshots)}
-    frames: list[torch.Tensor] = []
-    frame_steps: list[int] = []
-    for step in range(spec.iterations):
-        if step in marks:
-            frames.append(to_uint8(info.denormalize(x.detach())).cpu())
-            frame_steps.append(step)
-        if should_stop():
-            raise _Stopped()
-        ce_name, bn_sets = setup.teachers_at(step)  # this step's BN set of each group
-        for used, bn_set in zip(sets_used, bn_sets):
-            used[tuple(bn_set)] = used.get(tuple(bn_set), 0) + 1
-        served = shares.of(bn_sets, ce_name)
-        total, report = loss_of(models, x, targets, class_rows, StepInputs(draws[step], ce_name, served))
-        opt.zero_grad(set_to_none=True)
-        total.backward()
-        lr = setup.lr_at(step)
-        update_at(lr)
-        last = report
-        final = step == spec.iterations - 1
-        if step % cfg.log_every == 0 or final:
-            values = {k: float(v) for k, v in last.items()}
-            bad = [k for k, v in values.items() if not math.isfinite(v)]
-            if bad:
-                raise SynthesisError(
-                    f"batch {spec.index}: the loss became non-finite at step {step} "
-                    f"(terms: {', '.join(bad)}); the batch was stopped and earlier batches are kept. "
-                    "Lower the learning rate or the loss weights."
-                )
-            yield Step(spec.index, step + 1, spec.iterations, lr, list(served), ce_name, values)
-        if cfg.preview_every and (step % cfg.preview_every == 0 or final):
-            yield Preview(
-                spec.index,
-                step + 1,
-                list(spec.classes),
-                list(spec.ipc_indices),
-                to_uint8(info.denormalize(x.detach())).cpu(),
-            )
-    for ts in stats.values():
-        ts.reset()
-    if marks:
-        frames.append(to_uint8(info.denormalize(x.detach())).cpu())
-        frame_steps.append(spec.iterations)
-    sources = (
-        () if p.init is None else tuple(tuple(p.init[c].sources[k]) for c, k in zip(spec.classes, spec.ipc_indices))
-    )
-    record = BatchRecord(
-        spec.index,
-        spec.classes,
-        spec.ipc_indices,
-        spec.seeds,
-        spec.iterations,
-        spec.bn_sets,
-        tuple(sets_used),
-        {k: float(v) for k, v in last.items()},
-        sources,
-        os.getpid(),
-    )
-    yield BatchDone(spec.index, record, x.detach().cpu(), torch.stack(frames) if frames else None, frame_steps)
-
-
-def _class_rows(spec: BatchSpec) -> tuple[tuple[tuple[int, ...], ...], ...]:
-    """Per group, the rows of each of its classes (by class id), for terms that work per class."""
-    n = len(spec.classes) // spec.groups
-    groups = [spec.classes[g * n : (g + 1) * n] for g in range(spec.groups)]
-    return tuple(tuple(tuple(i for i, c in enumerate(cs) if c == k) for k in sorted(set(cs))) for cs in groups)
-
-
-def _updater(
-    cfg: SynthConfig, opt: torch.optim.Optimizer, x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor
-) -> Callable[[float], None]:
-    """The update at a step's learning rate: the optimiser's own step, or with `graph="step"` Adam's update compiled
-    as one graph on the optimiser's state, its learning rate a tensor (a new value must not recompile)."""
-    if cfg.graph != "step":
-
-        def eager(lr: float) -> None:
-            for group in opt.param_groups:
-                group["lr"] = lr
-            opt.step()
-            with torch.no_grad():
-                x.clamp_(min=lo, max=hi)  # keep pixels in the valid range after every step
-
-        return eager
-    state, group, adam = _adam_state(opt, x), opt.param_groups[0], compiled_adam_update(cfg.compile)
-    lr_now = torch.zeros((), device=x.device)
-
-    def compiled(lr: float) -> None:
-        group["lr"] = lr
-        lr_now.fill_(lr)
-        adam(x, state, lr_now, group["betas"], group["eps"], lo, hi)
-
-    return compiled
-
-
-def _adam_state(opt: torch.optim.Optimizer, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """The optimiser's state for `x`, made as Adam makes it, for the compiled update (which supports plain Adam)."""
-    group = opt.param_groups[0]
-    if type(opt) is not torch.optim.Adam or group["amsgrad"] or group["weight_decay"] or group["maximize"]:
-        raise ConfigError(
-            f"graph 'step' compiles plain Adam's update, and this method optimises with {type(opt).__name__}; "
-            "use graph 'teachers'"
-        )
-    state = opt.state[x]
-    state.update(step=torch.zeros((), device=x.device), exp_avg=torch.zeros_like(x), exp_avg_sq=torch.zeros_like(x))
-    return state

@@ -1,6 +1,6 @@
 """One object per method, in a registry that the engine, the CLI and the app read.
 
-The engine runs one loop (engine.py); everything in which SRe2L, PRISM and G-VBSM differ lives here, on
+The engine runs one loop (loop.py); everything in which SRe2L, PRISM and G-VBSM differ lives here, on
 subclasses of `types.Method`: the recipe (a method's default settings, `Method.recipe`), who supplies statistics
 and when, the CE teacher at each step, the statistics hooks, the loss terms, the config checks, and the pieces
 handed to the loop (`Method.setup`). A new method or a PRISM variant is a new subclass passed to `register`, not

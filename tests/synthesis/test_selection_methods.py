@@ -9,8 +9,8 @@ from prism_core.evaluation import EvalConfig, evaluate_run
 from prism_core.events import Evaluated
 from prism_core.images import to_uint8
 from prism_core.inspector import inspect_image
-from prism_core.synthesis import ConfigError, SynthConfig, synthesize
-from prism_core.synthesis.engine import open_run, prepare
+from prism_core.synthesis import ConfigError, SynthConfig, prepare, synthesize
+from prism_core.synthesis.engine import open_run
 from prism_core.synthesis.run_export import read_images, trajectory
 from prism_core.synthesis.run_health import run_status
 from prism_core.synthesis.runstore import Run

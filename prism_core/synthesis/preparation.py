@@ -1,0 +1,91 @@
+"""Before a run exists: resolve a config's defaults, validate it and load its teachers and init images, so that every
+mistake is refused before anything is written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from ..data import Dataset, class_indices, get_dataset
+from ..distributed import local_device
+from ..selection import Picked, SelectionError, Selector, get_rule
+from ..teachers import Teacher, TeacherCache, TeacherError, create_teacher, get_spec
+from ..teachers.registry import bn_layer_count
+from .config import ConfigError, SynthConfig, validate
+from .methods import get_method
+from .plan import make_plan
+from .recipes import resolve
+from .types import Prepared
+
+
+def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
+    """Resolve defaults and validate everything, loading the teachers (through `cache` when given);
+    raises before any run exists."""
+    dataset = get_dataset(cfg.dataset)
+    info = dataset.info
+    method = get_method(cfg.method)
+    cfg = resolve(cfg, method, info.image_size, info.num_classes)
+    validate(cfg, info.num_classes)
+    bn_pool = method.bn_pool(cfg)
+    names = [cfg.primary] + [n for n in bn_pool if n != cfg.primary]
+    for name in names:
+        get_spec(name)  # unknown architecture: a clear error before anything loads
+    for name in bn_pool:
+        if bn_layer_count(name) == 0:
+            raise ConfigError(
+                f"{name} has no BatchNorm layers, so it cannot be a BN teacher; "
+                f"use it as the primary (logit) teacher instead, or remove it from the BN pool"
+            )
+    method.check(cfg)
+    if method.optimises and cfg.iterations == 0:
+        raise ConfigError(
+            f"iterations must be a positive integer for {method.name}, which optimises, got 0; to keep "
+            "real images as they are, run a selection (--method random, herding, kcenter, easy, ...)"
+        )
+    if cfg.init != "noise":
+        train = dataset.split("train")
+        short = {c: len(class_indices(train, c)) for c in cfg.classes if len(class_indices(train, c)) < cfg.ipc}
+        if short:
+            raise ConfigError(
+                f"real-image init needs {cfg.ipc} training images per class, but classes {short} "
+                "have fewer; lower the IPC or use noise init"
+            )
+    device = local_device(cfg.device)
+    load = cache.get if cache is not None else create_teacher
+    stray = sorted(set(cfg.checkpoints or {}) - set(names))
+    if stray:
+        raise ConfigError(
+            f"checkpoints given for {', '.join(stray)}, which take no part in this run "
+            f"(its teachers: {', '.join(names)})"
+        )
+    weights = {name: (cfg.checkpoints or {}).get(name, cfg.weights) for name in names}
+    teachers = {name: load(name, info, weights=weights[name], device=device) for name in names}
+    for teacher in teachers.values():
+        teacher.model.to(memory_format=torch.channels_last if cfg.channels_last else torch.contiguous_format)
+    return Prepared(
+        cfg, dataset, teachers, make_plan(cfg, method), method, device, init=_pick_init(cfg, dataset, load, device)
+    )
+
+
+def _pick_init(
+    cfg: SynthConfig, dataset: Dataset, load: Callable[..., Teacher], device: torch.device
+) -> dict[int, Picked] | None:
+    """The selection rule's real images per class (its selector loaded only when the rule scores images)."""
+    if cfg.init == "noise":
+        return None
+    rule = get_rule(cfg.init)
+    selector = None
+    if rule.needs_selector:
+        try:
+            model = load(cfg.selector, dataset.info, weights=cfg.weights, device=device).model
+        except (TeacherError, ValueError) as err:
+            raise ConfigError(
+                f"the {rule.name} rule embeds and scores images with the selector {cfg.selector}, which "
+                f"cannot load ({err}); name another with --selector (or `selector` in the workspace)"
+            ) from None
+        selector = Selector(model, dataset.info)
+    try:
+        return rule.pick(dataset.split("train"), cfg.classes, cfg.ipc, cfg.seed, selector, cfg.candidates)
+    except SelectionError as err:
+        raise ConfigError(str(err)) from None
