@@ -14,7 +14,7 @@ import torch
 from .records import BatchRecord
 
 
-# --- synthesis (synthesis/engine.py) --------------------------------------------------------------
+# --- synthesis (synthesis/engine.py, loop.py) -----------------------------------------------------------
 @dataclass(frozen=True)
 class Started:
     config: dict[str, Any]
