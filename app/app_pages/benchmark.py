@@ -3,6 +3,7 @@ in, and reopen stored benchmarks: the same tables, intervals, statements and fig
 
 import json
 import re
+from dataclasses import fields
 
 import benchmark_view
 import streamlit as st
@@ -11,7 +12,7 @@ from common import runs_dir, workspace
 from prism_core import benchmark as bm
 from prism_core.benchmark.background import BackgroundBenchmark
 from prism_core.benchmark.measure import extractor_name
-from prism_core.benchmark.protocol import PRESETS
+from prism_core.benchmark.protocol import PRESET_NOTES, PRESETS
 
 st.title("Benchmark")
 st.caption(
@@ -26,6 +27,15 @@ st.caption(
 def running() -> dict[str, BackgroundBenchmark]:
     """Benchmarks launched from this server, by folder: shared by every browser session."""
     return {}
+
+
+FIELDS = {f.name: f for f in fields(bm.Benchmark)}
+
+
+def described(name: str) -> dict:
+    """A widget's label and help, from the Benchmark field the CLI's flag is made from."""
+    meta = FIELDS[name].metadata
+    return dict(label=meta["label"], help=meta["help"], key=f"bm_{name}")
 
 
 def root():
@@ -53,17 +63,16 @@ st.selectbox(
     list(PRESETS),
     key="bm_preset",
     on_change=apply_preset,
-    help="classroom: IPC 1, one seed, 20 epochs (minutes on 2 cores; one seed gives no interval); paper: the "
-    "shipped protocol at IPC 10 (3 seeds, 300 epochs; hours on a CPU)",
+    help="; ".join(f"{k}: {v}" for k, v in PRESET_NOTES.items()),
 )
 with st.form("benchmark"):
-    st.multiselect("Rows", list(bm.ALL_ROWS), key="bm_rows")
+    st.multiselect(options=list(bm.ALL_ROWS), **described("rows"))
     left, mid, right = st.columns(3)
-    left.multiselect("IPCs", [1, 10, 50], key="bm_ipcs")
-    mid.number_input("Seeds", 1, 5, key="bm_seeds")
-    right.number_input("Epochs (0: the protocol's)", 0, 1000, key="bm_epochs")
-    left.multiselect("Students", list(bm.STUDENTS), key="bm_students")
-    mid.multiselect("Labels", list(bm.LABELS), key="bm_labels")
+    left.multiselect(options=[1, 10, 50], **described("ipcs"))
+    mid.number_input(min_value=1, max_value=5, **described("seeds"))
+    right.number_input(min_value=0, max_value=1000, **described("epochs"))
+    left.multiselect(options=list(bm.STUDENTS), **described("students"))
+    mid.multiselect(options=list(bm.LABELS), **described("labels"))
     right.text_input("Benchmark name", value=f"{ws.name}-{st.session_state['bm_preset']}", key="bm_name")
     launched = st.form_submit_button("Launch on the local Dask cluster")
 if launched:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..evaluation import EvalConfig
+from ..fields import opt
 from ..synthesis import SynthConfig
 from ..synthesis.init_settings import GVBSM_INIT_SETTINGS, INIT_SETTINGS
 from ..synthesis.methods import get_method
@@ -96,7 +97,8 @@ CLAIMS = [
 ]
 
 
-# Named budgets for the app's form: what a class can watch finish, and the shipped protocol.
+# Named budgets for the app's form and the CLI's --preset: what a class can watch finish, the selections beside PRISM,
+# and the shipped protocol; PRESET_NOTES says what each is, for both.
 PRESETS = {
     "classroom": dict(
         rows=("random real", "SRe2L · noise", "PRISM · noise"),
@@ -105,7 +107,7 @@ PRESETS = {
         students=("convnet",),
         labels=LABELS,
         epochs=20,
-    ),  # minutes on 2 cores; no interval (1 seed)
+    ),
     "coresets": dict(
         rows=("random real", *SELECTION_ROWS, "SRe2L · herding", "PRISM · herding", "PRISM · real"),
         ipcs=(1, 10),
@@ -115,6 +117,11 @@ PRESETS = {
         epochs=None,
     ),
     "paper": dict(rows=MAIN, ipcs=(10,), seeds=3, students=("resnet18", "convnet"), labels=LABELS, epochs=None),
+}
+PRESET_NOTES = {
+    "classroom": "IPC 1, one seed, 20 epochs, ConvNet students: minutes on 2 cores (one seed gives no interval)",
+    "coresets": "the selections and RDED beside PRISM and SRe2L from herding's images, IPC 1 and 10, 3 seeds",
+    "paper": "the shipped protocol: the main rows at IPC 10, 3 seeds, ResNet-18 and ConvNet, 300 epochs: hours",
 }
 
 
@@ -142,14 +149,20 @@ class Benchmark:
     """One benchmark request: which cells, measured how. `epochs` None: the protocol's budget per IPC."""
 
     workspace: Workspace
-    rows: tuple[str, ...] = MAIN
-    ipcs: tuple[int, ...] = (10,)
-    seeds: int = 3
-    students: tuple[str, ...] = ("resnet18", "convnet")
-    labels: tuple[str, ...] = LABELS
-    epochs: int | None = None
-    device: str = "cpu"
-    threads: int = 1  # torch threads per task
+    rows: tuple[str, ...] = opt(MAIN, "rows, as docs/results.md names them", label="Rows")
+    ipcs: tuple[int, ...] = opt((10,), "images per class: a cell per row, IPC and seed", label="IPCs")
+    seeds: int = opt(3, "seeds per row, each a pair for the paired intervals", label="Seeds", bounds=(1, None))
+    students: tuple[str, ...] = opt(
+        ("resnet18", "convnet"), f"students trained from scratch, of {', '.join(STUDENTS)}", label="Students"
+    )
+    labels: tuple[str, ...] = opt(
+        LABELS, "soft (the workspace's ResNet-18's logits) and/or hard (the true labels)", label="Labels"
+    )
+    epochs: int | None = opt(
+        None, "student epochs (the protocol's: 300 at IPC <= 10, else 150)", label="Epochs (0: the protocol's)"
+    )
+    device: str = opt("cpu", "cpu (the default), or cuda for every task (each asks for a GPU slot)")
+    threads: int = opt(1, "torch threads per task (default: 1)")
     extra: dict = field(default_factory=dict)  # synthesis fields every synthesised row takes (tests: iterations)
 
     def __post_init__(self) -> None:

@@ -8,32 +8,16 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from ..benchmark import STUDENTS, Benchmark, CellStore, cluster, write_outputs
+from ..benchmark import Benchmark, CellStore, cluster, write_outputs
 from ..benchmark import run as run_benchmark
 from ..benchmark.measure import extractor_name
-from ..benchmark.protocol import PRESETS
-from .flags import add_workspace_flag, parse_int, workspace
+from ..benchmark.protocol import PRESET_NOTES, PRESETS
+from .flags import add_config_flags, add_workspace_flag, given_fields, workspace
 
 
 def benchmark_from_args(args: argparse.Namespace) -> Benchmark:
     """The preset's fields, each replaced by its flag where one is given."""
-
-    def listed(text: str | None, flag: str, numbers: bool = False) -> tuple | None:
-        if text is None:
-            return None
-        items = [v.strip() for v in text.split(",") if v.strip()]
-        return tuple(parse_int(v, flag) for v in items) if numbers else tuple(items)
-
-    given = {
-        "rows": listed(args.rows, "--rows"),
-        "ipcs": listed(args.ipcs, "--ipcs", True),
-        "seeds": args.seeds,
-        "students": listed(args.students, "--students"),
-        "labels": listed(args.labels, "--labels"),
-        "epochs": args.epochs,
-    }
-    chosen = {**PRESETS[args.preset], **{k: v for k, v in given.items() if v is not None}}
-    return Benchmark(workspace(args), **chosen, device=args.device, threads=args.threads)
+    return Benchmark(workspace(args), **{**PRESETS[args.preset], **given_fields(Benchmark, args)})
 
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
@@ -75,18 +59,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--preset",
         default="paper",
         choices=list(PRESETS),
-        help="the budget the flags below start from: paper (the shipped protocol: the main rows at IPC 10, "
-        "3 seeds, ResNet-18 and ConvNet), coresets (the selections beside PRISM at IPC 1 and 10) or "
-        "classroom (IPC 1, one seed, 20 epochs)",
+        help="the budget the flags below start from: " + "; ".join(f"{k}: {v}" for k, v in PRESET_NOTES.items()),
     )
-    p.add_argument("--rows", help="comma-separated rows, as docs/results.md names them")
-    p.add_argument("--ipcs", help="comma-separated IPCs")
-    p.add_argument("--seeds", type=int, help="seeds per row (pairs for the intervals)")
-    p.add_argument("--students", help=f"comma-separated, of {', '.join(STUDENTS)}")
-    p.add_argument("--labels", help="soft, hard or both, comma-separated")
-    p.add_argument("--epochs", type=int, help="student epochs (the protocol's: 300 at IPC <= 10, else 150)")
-    p.add_argument("--device", default="cpu", help="cpu, or cuda for every task (each asks for a GPU slot)")
-    p.add_argument("--threads", type=int, default=1, help="torch threads per task")
+    add_config_flags(p, Benchmark, show_defaults=False)  # None: the preset's value
     p.add_argument("--workers", type=int, default=2, help="worker processes of the embedded local cluster")
     p.add_argument("--gpu-slots", type=int, default=0, help="tasks that share one GPU (embedded cluster)")
     p.add_argument(

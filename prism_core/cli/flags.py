@@ -24,16 +24,9 @@ def workspace(args: argparse.Namespace) -> Workspace:
     return get_workspace(args.workspace)
 
 
-def parse_int(text: str, flag: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{flag}: {text!r} is not an integer") from None
-
-
 def _csv_of(cast):
     def parse(text: str) -> tuple:
-        return tuple(cast(t) for t in text.split(",") if t.strip())
+        return tuple(cast(t.strip()) for t in text.split(",") if t.strip())
 
     parse.__name__ = f"comma-separated {cast.__name__}"  # what argparse names in its error message
     return parse
