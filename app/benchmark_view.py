@@ -4,6 +4,7 @@ paired differences, what holds and the decisions (the same functions as docs/res
 from __future__ import annotations
 
 import io
+import json
 
 import streamlit as st
 
@@ -13,16 +14,13 @@ from prism_core.benchmark.figure import figure
 
 @st.cache_data(show_spinner=False)
 def _picture(cells_json: str, ipc: int, extractor: str) -> bytes:
-    import json
-
+    """The figure, cached by the cells' JSON (what st.cache_data can hash)."""
     buffer = io.BytesIO()
-    figure(json.loads(cells_json), ipc, extractor).savefig(buffer, format="png", dpi=100)
+    figure(bm.cells_from_json(json.loads(cells_json)), ipc, extractor).savefig(buffer, format="png", dpi=100)
     return buffer.getvalue()
 
 
-def show(cells: dict, extractor: str, key: str) -> None:
-    import json
-
+def show(cells: bm.Cells, extractor: str, key: str) -> None:
     ipcs = bm.ipcs(cells)
     if not ipcs:
         st.info("No cell measured yet.")
@@ -30,7 +28,7 @@ def show(cells: dict, extractor: str, key: str) -> None:
     if budget := bm.budget(cells):
         st.markdown(budget)
     ipc = st.radio("IPC", ipcs, horizontal=True, key=f"{key}_ipc")
-    st.image(_picture(json.dumps(cells, sort_keys=True), ipc, extractor))
+    st.image(_picture(json.dumps(bm.cells_to_json(cells), sort_keys=True), ipc, extractor))
     st.dataframe(bm.summary(cells, ipc, [*bm.ROWS, *bm.ABLATION]), hide_index=True)
     if note := bm.caveat(cells, ipc):
         st.caption(note)

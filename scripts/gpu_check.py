@@ -34,6 +34,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from prism_core import bench  # noqa: E402
+from prism_core.benchmark.store import load_cells  # noqa: E402
 from prism_core.cli import main as cli  # noqa: E402
 from prism_core.data.fashion_mnist import INFO as FASHION_MNIST  # noqa: E402
 from prism_core.events import BatchDone, Step  # noqa: E402
@@ -489,7 +490,7 @@ def main() -> int:
         cells = out / "grid" / "cells.json"
         cells.parent.mkdir(exist_ok=True)
         shutil.copy(ROOT / "docs" / "measurements" / "grid" / "cells.json", cells)
-        before = {k: len(c["top1"]) for k, c in json.loads(cells.read_text()).items()}
+        before = {k: len(c.top1) for k, c in load_cells(cells).items()}
         # a dry run checks the plumbing: one new tiny cell (seed 3) on one CPU worker
         what = (
             [
@@ -536,8 +537,8 @@ def main() -> int:
                 proc.wait()
         if proc.returncode not in (0, -9):
             raise RuntimeError(f"the benchmark failed ({proc.returncode}): see grid.log")
-        after = json.loads(cells.read_text())
-        added = sum(len(c["top1"]) - before.get(k, 0) for k, c in after.items())
+        after = load_cells(cells)
+        added = sum(len(c.top1) - before.get(k, 0) for k, c in after.items())
         return f"{added} evaluations ({len(after) - len(before)} new cells) in {seconds:.0f} s"
 
     check.facts["matmul_tflops"] = round(bench.matmul_tflops(device), 1)

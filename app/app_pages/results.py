@@ -14,7 +14,7 @@ st.title("Results")
 
 
 @st.cache_data(show_spinner=False)
-def measured(stamp: float) -> dict:
+def measured(stamp: float) -> bm.Cells:
     return bm.load_cells()
 
 

@@ -22,8 +22,8 @@ from .protocol import (
 )
 from .report import budget, caveat, coreset_verdict, document, headline, markdown, statements, verdicts
 from .runner import Progress, cluster, run
-from .stats import differences, hours, interval, ipcs, paired, summary
-from .store import SHIPPED, CellStore, load_cells, missing
+from .stats import Cells, differences, hours, interval, ipcs, paired, summary
+from .store import SHIPPED, Cell, CellStore, cells_from_json, cells_to_json, load_cells, missing
 
 __all__ = [
     "write_outputs",
@@ -58,7 +58,11 @@ __all__ = [
     "paired",
     "summary",
     "SHIPPED",
+    "Cell",
+    "Cells",
     "CellStore",
+    "cells_from_json",
+    "cells_to_json",
     "load_cells",
     "missing",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .protocol import EVALS, METRICS, ROWS
-from .stats import column_values, diversity_axis, summary
+from .stats import Cells, column_values, diversity_axis, summary
 
 COLOURS = {
     "random real": "0.6",
@@ -64,7 +64,7 @@ def _label_points(ax, points: dict[str, tuple[float, float]], char: float = 0.01
         )
 
 
-def figure(cells: dict, ipc: int, extractor: str):
+def figure(cells: Cells, ipc: int, extractor: str):
     """Two panels a reader takes in at a glance: top-1 per row and evaluation against the random real subset
     (dashed), and Vendi against coverage (diversity against fidelity: noise-born sets sit high and to the left)."""
     from matplotlib.figure import Figure  # not pyplot: nothing is kept open in a long-lived app process

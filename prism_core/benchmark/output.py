@@ -6,10 +6,10 @@ from pathlib import Path
 
 from .figure import figure
 from .report import document
-from .stats import ipcs
+from .stats import Cells, ipcs
 
 
-def write_outputs(cells: dict, md: Path, png: Path, extractor: str, command: str, figure_link: str = "") -> None:
+def write_outputs(cells: Cells, md: Path, png: Path, extractor: str, command: str, figure_link: str = "") -> None:
     """The report and the figure at the first measured IPC (IPC 10 where it is measured); the report links the
     figure by `figure_link` (default: its name, beside the report)."""
     md.parent.mkdir(parents=True, exist_ok=True)

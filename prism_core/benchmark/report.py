@@ -12,10 +12,21 @@ from ..synthesis import init_settings
 from ..synthesis.init_settings import INIT_SETTINGS
 from . import protocol
 from .protocol import ABLATION, CLAIMS, CORESETS, MOONSHOT, ROWS, SYNTH_ROWS
-from .stats import column_values, differences, direction, diversity_axis, hours, ipcs, measured_evals, paired, summary
+from .stats import (
+    Cells,
+    column_values,
+    differences,
+    direction,
+    diversity_axis,
+    hours,
+    ipcs,
+    measured_evals,
+    paired,
+    summary,
+)
 
 
-def caveat(cells: dict, ipc: int) -> str:
+def caveat(cells: Cells, ipc: int) -> str:
     """What a table at this IPC cannot say, written once for the document and the app."""
     notes = (
         []
@@ -50,7 +61,7 @@ def _verdict(d: tuple[float, float, int] | None, unit: str = "") -> str:
     )
 
 
-def statements(cells: dict, ipc: int) -> list[str]:
+def statements(cells: Cells, ipc: int) -> list[str]:
     """One sentence per claim: accuracy with every student and label kind, then diversity at matched fidelity
     (a Vendi gain counts only where coverage, the share of real neighbourhoods reached, is not lower)."""
     out, evals = [], measured_evals(cells)
@@ -89,7 +100,7 @@ def statements(cells: dict, ipc: int) -> list[str]:
     return out
 
 
-def budget(cells: dict, row: str = "random real") -> str:
+def budget(cells: Cells, row: str = "random real") -> str:
     """Whether the students' budget lets the data matter (with a fixed number of updates IPC 50 used to score what
     IPC 10 did): a row's mean per evaluation, each chained over the IPCs at which it is measured, so a column that
     lags behind (the ViT at IPC 50) neither hides the others' IPCs nor is dropped."""
@@ -117,7 +128,7 @@ def budget(cells: dict, row: str = "random real") -> str:
     )
 
 
-def verdicts(cells: dict, ipc: int = 10) -> list[str]:
+def verdicts(cells: Cells, ipc: int = 10) -> list[str]:
     """The decisions the grid exists to make at IPC 10, derived like every other line: is the moonshot met (a
     method at least 3 points above random real with ResNet-18 and the ConvNet, soft and hard labels, each holding),
     and does PRISM balanced earn the default (better than PRISM from the same init somewhere, worse nowhere); the
@@ -166,7 +177,7 @@ def verdicts(cells: dict, ipc: int = 10) -> list[str]:
     return out
 
 
-def coreset_verdict(cells: dict, ipc: int = 10) -> list[str]:
+def coreset_verdict(cells: Cells, ipc: int = 10) -> list[str]:
     """Does optimising pixels beat choosing real images (the field's question in 2026)? Each synthesis row (RDED, a
     selection, aside) against the best coreset of each evaluation, picked by its mean on the same seeds, which favours
     the coreset; met where a row is at least 2 points above it, holding, with ResNet-18 and the ConvNet, soft and hard
@@ -226,12 +237,12 @@ def _body(doc: str) -> str:
     return " ".join(doc.split("\n\n", 1)[1].split())
 
 
-def headline(cells: dict) -> list[str]:
+def headline(cells: Cells) -> list[str]:
     """The IPC 10 table and what holds there: the README's summary and the top of the app's page."""
     return markdown(summary(cells, 10, ROWS)) + ["", *statements(cells, 10), *verdicts(cells), *coreset_verdict(cells)]
 
 
-def document(cells: dict, extractor: str, command: str, figure_link: str = "results.png") -> str:
+def document(cells: Cells, extractor: str, command: str, figure_link: str = "results.png") -> str:
     """The whole report: protocol, budget check, and per IPC the table, its caveats, the paired differences, what
     holds, and at IPC 10 the decisions and the BN-set ablation."""
     where = ", ".join(f"{h:.1f} h on {m}" for m, h in hours(cells).most_common())

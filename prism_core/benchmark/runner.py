@@ -21,8 +21,8 @@ from pathlib import Path
 
 from ..data import get_dataset
 from .measure import Result, evaluate, make_images, measure_metrics
-from .protocol import PROTOCOL, Benchmark, BenchmarkError, key
-from .store import CellStore, missing
+from .protocol import Benchmark, BenchmarkError, key
+from .store import Cell, CellStore, missing
 
 ALLOWED_FAILURES = 1  # worker deaths a task survives before it is stored as failed
 
@@ -34,7 +34,7 @@ class Progress:
     done: int
     total: int
     result: Result | None  # None: the task failed
-    cell: str
+    cell: str  # its key, "row|ipc|seed"
     label: str
     error: str = ""
 
@@ -74,16 +74,16 @@ def cluster(scheduler: str | None = None, workers: int = 2, gpu_slots: int = 0) 
 
 
 def submit(bench: Benchmark, store: CellStore, client, work: Path) -> dict:
-    """Futures for everything the stored cells lack, each with (its task, its cell's key): per cell its images,
-    then its metrics and each evaluation. Keys carry a token of this call, so a resumed benchmark never meets the
-    cancelled futures of an earlier one in the same client."""
+    """Futures for everything the stored cells lack, each with (its task, its cell's (row, IPC, seed)): per cell its
+    images, then its metrics and each evaluation. Keys carry a token of this call, so a resumed benchmark never meets
+    the cancelled futures of an earlier one in the same client."""
     gpu = {"GPU": 1} if bench.device.startswith("cuda") else None
     token = uuid.uuid4().hex[:8]
     tasks = {}
     for row, ipc, seed in bench.cells():
         cell = store.get(row, ipc, seed)
         todo = missing(cell, bench.evals)
-        need_metrics = cell is None or "vendi" not in cell
+        need_metrics = cell is None or not cell.metrics
         if not todo and not need_metrics:
             continue
         name = key(row, ipc, seed)
@@ -103,7 +103,7 @@ def submit(bench: Benchmark, store: CellStore, client, work: Path) -> dict:
                     retries=1,
                     resources=gpu,
                 )
-            ] = ("metrics", name)
+            ] = ("metrics", (row, ipc, seed))
         for label in todo:
             tasks[
                 client.submit(
@@ -118,7 +118,7 @@ def submit(bench: Benchmark, store: CellStore, client, work: Path) -> dict:
                     retries=1,
                     resources=gpu,
                 )
-            ] = (label, name)
+            ] = (label, (row, ipc, seed))
     return tasks
 
 
@@ -141,19 +141,22 @@ def run(
     train_images = len(get_dataset(bench.workspace.dataset).split("train").labels)
     failed, imaged = 0, set()  # cells whose images' seconds are counted
     for done, future in enumerate(as_completed(futures), 1):
-        task, cell_key = tasks[future]
+        task, where = tasks[future]
         if should_stop():
             break
         try:
             result: Result = future.result()
         except Exception as err:  # the task's own error, or KilledWorker after ALLOWED_FAILURES deaths
             failed += 1
-            _store_failure(store, cell_key, task, f"{type(err).__name__}: {err}", train_images)
-            progress(Progress(done, len(futures), None, cell_key, task, f"{type(err).__name__}: {err}"))
+            error = f"{type(err).__name__}: {err}"
+            cell = store.get(*where) or Cell(*where, train_images=train_images)
+            cell.failed[task] = error
+            store.put(cell)
+            progress(Progress(done, len(futures), None, key(*where), task, error))
         else:
-            _store_result(store, result, train_images, cell_key not in imaged)
-            imaged.add(cell_key)
-            progress(Progress(done, len(futures), result, cell_key, task))
+            _store_result(store, result, train_images, where not in imaged)
+            imaged.add(where)
+            progress(Progress(done, len(futures), result, key(*where), task))
     return failed
 
 
@@ -165,37 +168,15 @@ def _cancel_when(should_stop: Callable[[], bool], client, futures: list) -> None
         time.sleep(0.5)
 
 
-def _new_cell(row: str, ipc: int, seed: int, machine: str, train_images: int) -> dict:
-    return {
-        "row": row,
-        "ipc": ipc,
-        "seed": seed,
-        "protocol": PROTOCOL,
-        "top1": {},
-        "seconds": 0.0,
-        "machine": machine,
-        "train_images": train_images,
-    }
-
-
 def _store_result(store: CellStore, r: Result, train_images: int, with_images: bool) -> None:
-    cell = store.get(r.row, r.ipc, r.seed) or _new_cell(r.row, r.ipc, r.seed, r.machine, train_images)
+    """Add a task's result to its cell, with the seconds it took (and its images' seconds, once per cell)."""
+    cell = store.get(r.row, r.ipc, r.seed) or Cell(r.row, r.ipc, r.seed, machine=r.machine, train_images=train_images)
     if r.label == "metrics":
-        cell.update(r.value)
+        cell.metrics.update(r.value)
     else:
-        cell["top1"][r.label] = r.value
-    cell.get("failed", {}).pop(r.label, None)
-    if not cell.get("failed"):
-        cell.pop("failed", None)
+        cell.top1[r.label] = r.value
+    cell.failed.pop(r.label, None)
     spent = r.seconds + (r.images_seconds if with_images else 0.0)
-    cell["seconds"] += spent
-    on = cell.setdefault("seconds_on", {cell["machine"]: cell["seconds"] - spent})
-    on[r.machine] = on.get(r.machine, 0.0) + spent
-    store.put(cell)
-
-
-def _store_failure(store: CellStore, cell_key: str, task: str, error: str, train_images: int) -> None:
-    row, ipc, seed = cell_key.split("|")
-    cell = store.get(row, int(ipc), int(seed)) or _new_cell(row, int(ipc), int(seed), "", train_images)
-    cell.setdefault("failed", {})[task] = error
+    cell.seconds += spent
+    cell.seconds_on[r.machine] = cell.seconds_on.get(r.machine, 0.0) + spent
     store.put(cell)

@@ -10,35 +10,38 @@ from collections.abc import Iterable
 import numpy as np
 
 from .protocol import CLAIMS, EVALS, METRICS, PROTOCOL
+from .store import Cell
+
+Cells = dict[str, Cell]  # by key, "row|ipc|seed"
 
 
-def measured_evals(cells: dict) -> list[str]:
+def measured_evals(cells: Cells) -> list[str]:
     """The evaluation columns some cell has, in the protocol's order."""
-    return [e for e in EVALS if any(e in c["top1"] for c in cells.values())]
+    return [e for e in EVALS if any(e in c.top1 for c in cells.values())]
 
 
-def ipcs(cells: dict) -> list[int]:
+def ipcs(cells: Cells) -> list[int]:
     """The IPCs with measured cells, IPC 10 (the full grid) first."""
-    return sorted({c["ipc"] for c in cells.values()}, key=lambda i: (i != 10, i))
+    return sorted({c.ipc for c in cells.values()}, key=lambda i: (i != 10, i))
 
 
-def hours(cells: dict) -> Counter:
+def hours(cells: Cells) -> Counter:
     """Measuring time per machine; a cell completed elsewhere counts each part where it ran."""
     out = Counter()
     for c in cells.values():
-        for where, seconds in c.get("seconds_on", {c.get("machine", "unrecorded"): c.get("seconds", 0.0)}).items():
+        for where, seconds in c.seconds_on.items():
             out[where] += seconds / 3600
     return out
 
 
-def column_values(cells: dict, row: str, ipc: int, column: str) -> dict[int, float]:
+def column_values(cells: Cells, row: str, ipc: int, column: str) -> dict[int, float]:
     """seed -> value of one column (an evaluation label or a METRICS name) for one row at one IPC."""
     out = {}
     for c in cells.values():
-        if c["row"] == row and c["ipc"] == ipc and c.get("protocol") == PROTOCOL:
-            v = c["top1"].get(column) if column in EVALS else c.get(METRICS[column])
+        if c.row == row and c.ipc == ipc and c.protocol == PROTOCOL:
+            v = c.top1.get(column) if column in EVALS else c.metrics.get(METRICS[column])
             if v is not None and not math.isnan(v):
-                out[c["seed"]] = v
+                out[c.seed] = v
     return out
 
 
@@ -46,7 +49,7 @@ def _digits(column: str) -> int:
     return 1 if column in EVALS else 2 if column == "Vendi" else 3
 
 
-def summary(cells: dict, ipc: int, rows: Iterable[str]) -> list[dict[str, str]]:
+def summary(cells: Cells, ipc: int, rows: Iterable[str]) -> list[dict[str, str]]:
     """One line per row with a measured cell: mean ± std over seeds (n) per evaluation and metric."""
     lines = []
     for row in rows:
@@ -74,7 +77,7 @@ def interval(diffs: list[float]) -> tuple[float, float] | None:
     return float(np.mean(diffs)), t * float(np.std(diffs, ddof=1)) / math.sqrt(len(diffs))
 
 
-def paired(cells: dict, ipc: int, a: str, b: str, column: str) -> tuple[float, float, int] | None:
+def paired(cells: Cells, ipc: int, a: str, b: str, column: str) -> tuple[float, float, int] | None:
     """a − b over the seeds both have: (mean, 95 % half-width, n), or None with fewer than two pairs."""
     va, vb = column_values(cells, a, ipc, column), column_values(cells, b, ipc, column)
     diffs = [va[s] - vb[s] for s in sorted(va.keys() & vb.keys())]
@@ -88,7 +91,7 @@ def direction(d: tuple[float, float, int] | None) -> int:
     return 0 if d is None or abs(d[0]) <= d[1] else 1 if d[0] > 0 else -1
 
 
-def differences(cells: dict, ipc: int, claims: Iterable[tuple[str, str]] = CLAIMS) -> list[dict[str, str]]:
+def differences(cells: Cells, ipc: int, claims: Iterable[tuple[str, str]] = CLAIMS) -> list[dict[str, str]]:
     """Paired differences per claim; 'holds' where the 95 % interval excludes 0."""
     lines = []
     for a, b in claims:

@@ -34,8 +34,7 @@ def bench(shapes_workspace):
 
 def measured(cells: dict) -> dict:
     """What a user reads off a cell: its accuracies and metrics (not its timings or where it ran)."""
-    keep = ("top1", "vendi", "cosine", "precision", "density", "coverage", "nearest_real_cosine")
-    return {k: {f: c.get(f) for f in keep} for k, c in cells.items()}
+    return {k: (c.top1, c.metrics) for k, c in cells.items()}
 
 
 def test_a_local_cluster_gives_the_cells_of_a_single_process(bench, tmp_path, capfd):
@@ -58,7 +57,7 @@ def test_a_local_cluster_gives_the_cells_of_a_single_process(bench, tmp_path, ca
         )
     one, two = CellStore(tmp_path / "one" / "cells.json").cells, CellStore(tmp_path / "two" / "cells.json").cells
     assert len(one) == 2 * len(TINY["rows"]) and all(
-        set(c["top1"]) == {"convnet hard", "convnet soft"} for c in one.values()
+        set(c.top1) == {"convnet hard", "convnet soft"} for c in one.values()
     )
     assert measured(one) == measured(two)
     assert len(set(workers)) == 2  # both processes took tasks
@@ -80,7 +79,7 @@ def test_a_killed_worker_loses_no_finished_cell_and_the_benchmark_completes(benc
         pids = client.run(os.getpid)
 
         def progress(p):
-            seen.append(dict(store.cells))
+            seen.append({k: dict(c.top1) for k, c in store.cells.items()})  # a copy: the store's cells grow
             if len(seen) == 2:  # a task has finished: kill a worker while the others run
                 pid = pids[p.result.worker]
                 os.kill(pid, signal.SIGKILL)
@@ -89,10 +88,12 @@ def test_a_killed_worker_loses_no_finished_cell_and_the_benchmark_completes(benc
         assert run(bench, store, client, tmp_path / "runs", progress) == 0
     assert killed
     final = CellStore(tmp_path / "cells.json").cells
-    assert len(final) == 2 * len(TINY["rows"]) and all(len(c["top1"]) == 2 and "vendi" in c for c in final.values())
+    assert len(final) == 2 * len(TINY["rows"]) and all(
+        len(c.top1) == 2 and "vendi" in c.metrics for c in final.values()
+    )
     for before in seen:  # every result stored along the way is still there, unchanged
-        for k, cell in before.items():
-            assert all(final[k]["top1"][e] == v for e, v in cell["top1"].items())
+        for k, top1 in before.items():
+            assert all(final[k].top1[e] == v for e, v in top1.items())
 
 
 def test_a_cancelled_benchmark_keeps_what_finished_and_resumes_to_the_rest(bench, tmp_path):
@@ -102,14 +103,14 @@ def test_a_cancelled_benchmark_keeps_what_finished_and_resumes_to_the_rest(bench
     with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
         run(bench, store, client, tmp_path / "runs", results.append, should_stop=lambda: len(results) >= 2)
         stopped = CellStore(tmp_path / "cells.json").cells
-        kept = {k: dict(c["top1"]) for k, c in stopped.items()}
-        done = sum(len(c["top1"]) + ("vendi" in c) for c in stopped.values())  # evaluations and metrics stored
-        assert 2 <= done < 3 * 2 * len(TINY["rows"]) and not any("failed" in c for c in stopped.values())
+        kept = {k: dict(c.top1) for k, c in stopped.items()}
+        done = sum(len(c.top1) + ("vendi" in c.metrics) for c in stopped.values())  # evaluations and metrics stored
+        assert 2 <= done < 3 * 2 * len(TINY["rows"]) and not any(c.failed for c in stopped.values())
         resumed = []
         assert run(bench, CellStore(tmp_path / "cells.json"), client, tmp_path / "runs", resumed.append) == 0
     final = CellStore(tmp_path / "cells.json").cells
-    assert all(final[k]["top1"][e] == v for k, top1 in kept.items() for e, v in top1.items())
-    assert len(final) == 2 * len(TINY["rows"]) and all(len(c["top1"]) == 2 for c in final.values())
+    assert all(final[k].top1[e] == v for k, top1 in kept.items() for e, v in top1.items())
+    assert len(final) == 2 * len(TINY["rows"]) and all(len(c.top1) == 2 for c in final.values())
 
 
 def test_a_task_that_keeps_failing_is_retried_once_then_stored_with_its_error(bench, tmp_path, monkeypatch):
@@ -130,11 +131,11 @@ def test_a_task_that_keeps_failing_is_retried_once_then_stored_with_its_error(be
         assert run(one_row, CellStore(tmp_path / "cells.json"), client, tmp_path / "runs") == 2
         cell = CellStore(tmp_path / "cells.json").get("random real", 1, 0)
         assert sorted(calls.read_text().split("\n")[:-1]) == sorted(2 * list(one_row.evals))  # each tried twice
-        assert cell["failed"] == {e: "RuntimeError: student diverged" for e in one_row.evals} and "vendi" in cell
+        assert cell.failed == {e: "RuntimeError: student diverged" for e in one_row.evals} and "vendi" in cell.metrics
         monkeypatch.undo()
         assert run(one_row, CellStore(tmp_path / "cells.json"), client, tmp_path / "runs") == 0
     cell = CellStore(tmp_path / "cells.json").get("random real", 1, 0)
-    assert "failed" not in cell and set(cell["top1"]) == set(one_row.evals)
+    assert not cell.failed and set(cell.top1) == set(one_row.evals)
 
 
 def _cli(*args, **kw):

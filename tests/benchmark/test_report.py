@@ -5,6 +5,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -18,22 +19,12 @@ EVALS = list(bm.EVALS)
 
 
 def cell(row, seed, top1, vendi=2.0, coverage=0.3, ipc=10):
-    return {
-        "row": row,
-        "ipc": ipc,
-        "seed": seed,
-        "protocol": PROTOCOL,
-        "top1": dict(zip(EVALS, top1)),
-        "vendi": vendi,
-        "coverage": coverage,
-        "cosine": 0.8,
-        "density": 1.0,
-        "seconds": 1.0,
-    }
+    metrics = {"vendi": vendi, "coverage": coverage, "cosine": 0.8, "density": 1.0}
+    return bm.Cell(row, ipc, seed, top1=dict(zip(EVALS, top1)), metrics=metrics, seconds=1.0)
 
 
 def cells_of(*cs):
-    return {bm.key(c["row"], c["ipc"], c["seed"]): c for c in cs}
+    return {c.key: c for c in cs}
 
 
 def test_a_cell_lacking_columns_is_completed_and_an_old_protocol_measured_again(tmp_path):
@@ -41,7 +32,7 @@ def test_a_cell_lacking_columns_is_completed_and_an_old_protocol_measured_again(
     partial = cell("random real", 0, [80.0])
     assert bm.missing(partial, EVALS[:3]) == EVALS[1:3]
     store = bm.CellStore(tmp_path / "cells.json")
-    store.put({**partial, "protocol": PROTOCOL - 1})
+    store.put(replace(partial, protocol=PROTOCOL - 1))
     assert bm.CellStore(tmp_path / "cells.json").get("random real", 10, 0) is None  # measured again
 
 
@@ -118,25 +109,23 @@ def test_a_cell_is_measured_then_completed_without_repeating_work(tmp_path, fmni
         tasks = []
         assert bm.run(bench, store, client, tmp_path / "runs", lambda p: tasks.append(p.label)) == 0
         done = store.get("SRe2L · noise", 1, 0)
-        assert sorted(tasks) == ["convnet hard", "metrics"] and 0 <= done["top1"]["convnet hard"] <= 100
-        assert done["coverage"] >= 0 and done["vendi"] == pytest.approx(1.0, abs=1e-6)  # one image per class
-        kept, tasks = dict(done["top1"]), []
+        assert sorted(tasks) == ["convnet hard", "metrics"] and 0 <= done.top1["convnet hard"] <= 100
+        assert done.metrics["coverage"] >= 0 and done.metrics["vendi"] == pytest.approx(
+            1.0, abs=1e-6
+        )  # one image per class
+        kept, tasks = dict(done.top1), []
         wider = bm.Benchmark(**{**bench.__dict__, "students": ("convnet", "resnet18")})
         assert bm.run(wider, store, client, tmp_path / "runs", lambda p: tasks.append(p.label)) == 0
     again = bm.CellStore(tmp_path / "cells.json").get("SRe2L · noise", 1, 0)
-    assert tasks == ["resnet18 hard"] and again["top1"]["convnet hard"] == kept["convnet hard"]
-    assert sum(again["seconds_on"].values()) == pytest.approx(again["seconds"])
+    assert tasks == ["resnet18 hard"] and again.top1["convnet hard"] == kept["convnet hard"]
+    assert sum(again.seconds_on.values()) == pytest.approx(again.seconds)
 
 
 def test_measuring_time_is_counted_on_each_machine_a_cell_ran_on():
-    old = {**cell("random real", 0, [80.0]), "machine": "cpu", "seconds": 3600.0}
-    moved = {
-        **cell("random real", 1, [80.0]),
-        "machine": "cpu",
-        "seconds": 3 * 3600.0,
-        "seconds_on": {"cpu": 3600.0, "H100": 2 * 3600.0},
-    }
-    assert bm.hours(cells_of(old, moved)) == {"cpu": 2.0, "H100": 2.0}
+    old = {**cell("random real", 0, [80.0]).to_json(), "machine": "cpu", "seconds": 3600.0}
+    del old["seconds_on"]  # a cell stored before seconds_on was: all of it where it started
+    moved = replace(cell("random real", 1, [80.0]), seconds=3 * 3600.0, seconds_on={"cpu": 3600.0, "H100": 7200.0})
+    assert bm.hours(cells_of(bm.Cell.from_json(old), moved)) == {"cpu": 2.0, "H100": 2.0}
 
 
 @pytest.mark.integration
@@ -149,7 +138,7 @@ def test_results_script_writes_the_same_table_to_the_doc_and_the_readme(tmp_path
         ),
         cell("random real", 0, [50.0], ipc=1),
     )
-    (tmp_path / "cells.json").write_text(json.dumps(cells))
+    (tmp_path / "cells.json").write_text(json.dumps(bm.cells_to_json(cells)))
     readme = tmp_path / "README.md"
     readme.write_text("# x\n<!-- results:start -->\nstale\n<!-- results:end -->\ntail\n")
     subprocess.run(
@@ -269,7 +258,7 @@ def test_synthesis_is_held_against_the_best_coreset_of_each_evaluation():
         )
         == []
     )  # no coreset measured
-    one_seed = {k: c for k, c in grid_of([2.5] * 4).items() if c["seed"] == 0}
+    one_seed = {k: c for k, c in grid_of([2.5] * 4).items() if c.seed == 0}
     assert "no interval yet" in bm.coreset_verdict(one_seed)[0]
 
 
@@ -318,6 +307,6 @@ def test_a_column_missing_an_ipc_neither_hides_the_others_ipcs_nor_is_dropped():
 
 
 def test_ipc_1_says_k_center_and_herding_hold_the_same_images():
-    cells = json.loads((ROOT / "docs/measurements/grid/cells.json").read_text())  # both rows measured at IPC 1
+    cells = bm.load_cells()  # the shipped grid: both rows measured at IPC 1
     assert "k-center's one image per class is herding's" in bm.caveat(cells, 1)
     assert "herding's" not in bm.caveat(cells, 10)
