@@ -13,7 +13,19 @@ pytestmark = pytest.mark.faults
 BASE = ["synth", "--method", "prism", "--weights", "random", "--iterations", "2"]
 
 
-def test_cli_refuses_bad_input_clearly_and_creates_nothing(tmp_path):
+def refused(argv: list[str], capsys) -> tuple[int, str]:
+    """The CLI's exit status and standard error for `argv`, run in this process (argparse's own refusals exit)."""
+    from prism_core.cli import main
+
+    try:
+        code = main(argv)
+    except SystemExit as exit:
+        code = exit.code
+    return code, capsys.readouterr().err
+
+
+def test_cli_refuses_bad_input_clearly_and_creates_nothing(tmp_path, capsys):
+    """Each case in this process (the same `main` as `python -m prism_core`), the first also as a real process."""
     five_classes = tmp_path / "lcnet_5cls.safetensors"
     net = build_network(get_spec("lcnet_050"), 5, 1)
     save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(five_classes))
@@ -44,10 +56,12 @@ def test_cli_refuses_bad_input_clearly_and_creates_nothing(tmp_path):
         (["--init", "herding", "--selector", "resnet19"], "name another with --selector"),
         (["--init", "kcenter", "--candidates", "-5"], "candidates must be a non-negative"),
     ]
+    p = cli(*BASE, *cases[0][0], "--out", str(tmp_path / "x"))
+    _, err = p.communicate(timeout=180)
+    assert p.returncode == 2 and cases[0][1] in err and "Traceback" not in err, err
     for extra, message in cases:
-        p = cli(*BASE, *extra, "--out", str(tmp_path / "x"))
-        _, err = p.communicate(timeout=180)
-        assert p.returncode == 2 and message in err and "Traceback" not in err, (extra, err)
+        code, err = refused([*BASE, *extra, "--out", str(tmp_path / "x")], capsys)
+        assert code == 2 and message in err and "Traceback" not in err, (extra, err)
         assert not (tmp_path / "x").exists(), extra
 
 
