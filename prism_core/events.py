@@ -122,10 +122,29 @@ class TeacherSaved:
 
 # --- priors (priors.py) ---------------------------------------------------------------------------
 @dataclass(frozen=True)
+class PriorMeasure:
+    """One row of the priors grid as the held-out judge sees it; a row of priors.json."""
+
+    label: str
+    bn_pool: tuple[str, ...]  # the BN teachers of the row
+    judge_top1: float  # %
+    intra_class_cosine: float | None  # None: one image per class
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> PriorMeasure:
+        """Files written before the name was bn_pool say "bn_teachers"."""
+        pool = d["bn_pool"] if "bn_pool" in d else d["bn_teachers"]
+        return cls(d["label"], tuple(pool), d["judge_top1"], d["intra_class_cosine"])
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "bn_pool": list(self.bn_pool)}
+
+
+@dataclass(frozen=True)
 class PriorRow:
     """One row of the priors grid finished: its run and its held-out measurements."""
 
     name: str
     index: int
     rows: int
-    measured: dict[str, Any]
+    measured: PriorMeasure

@@ -22,7 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .atomic import atomic_json, replacing
 from .data import EMBEDDED_DATASET, class_indices, get_dataset
-from .events import PriorRow
+from .events import PriorMeasure, PriorRow
 from .features import extract_features
 from .fields import opt
 from .metrics.diversity import intra_class_cosine, summarize
@@ -54,9 +54,21 @@ class PriorsConfig:
     weights: str = "zoo"  # the zoo whose BN teachers make the rows ("zoo:/path" for another one)
 
 
-def bn_pool_of(row: dict[str, Any]) -> list[str]:
-    """A stored row's BN teachers; priors.json files written before the name was bn_pool say "bn_teachers"."""
-    return row.get("bn_pool", row.get("bn_teachers", []))
+@dataclass(frozen=True)
+class StoredPriors:
+    """priors.json: the config every row shared and each row's measurements, by run name."""
+
+    config: PriorsConfig
+    rows: dict[str, PriorMeasure]
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> StoredPriors:
+        c = d["config"]
+        config = PriorsConfig(**{k: tuple(v) if k == "classes" and v is not None else v for k, v in c.items()})
+        return cls(config, {name: PriorMeasure.from_json(m) for name, m in d["rows"].items()})
+
+    def to_json(self) -> dict[str, Any]:
+        return {"config": asdict(self.config), "rows": {name: m.to_json() for name, m in self.rows.items()}}
 
 
 def row_configs(cfg: PriorsConfig) -> dict[str, SynthConfig]:
@@ -105,14 +117,14 @@ def render_priors(cfg: PriorsConfig, out: Path | str) -> Iterator[object]:
         )
         x, classes, _ = run_images01(Run(out / name))
         cosine = summarize(intra_class_cosine(extract_features(judge, x, info), classes))["mean"]
-        measured[name] = {
-            "label": LABELS.get(name, name).format(primary=cfg.primary),
-            "bn_pool": p.method.bn_pool(p.config),
-            "judge_top1": float((predict(judge, x, info).numpy() == classes).mean() * 100),
-            "intra_class_cosine": None if np.isnan(cosine) else cosine,
-        }  # None: one image per class
+        measured[name] = PriorMeasure(
+            LABELS.get(name, name).format(primary=cfg.primary),
+            tuple(p.method.bn_pool(p.config)),
+            float((predict(judge, x, info).numpy() == classes).mean() * 100),
+            None if np.isnan(cosine) else cosine,  # one image per class
+        )
         yield PriorRow(name, i, len(prepared), measured[name])
-    atomic_json(out / "priors.json", {"config": asdict(cfg), "rows": measured})
+    atomic_json(out / "priors.json", StoredPriors(cfg, measured).to_json())
     with replacing(out / "priors.png") as tmp:
         Image.fromarray(priors_picture(out)).save(tmp, format="PNG")
 
@@ -120,17 +132,17 @@ def render_priors(cfg: PriorsConfig, out: Path | str) -> Iterator[object]:
 def priors_picture(out: Path | str, scale: int = 3) -> np.ndarray:
     """The grid of a rendered priors folder: a label column, then per class its IPC images side by side."""
     out = Path(out)
-    stored = json.loads((out / "priors.json").read_text())
-    cfg = PriorsConfig(**{k: tuple(v) if k == "classes" and v is not None else v for k, v in stored["config"].items()})
+    stored = StoredPriors.from_json(json.loads((out / "priors.json").read_text()))
+    cfg = stored.config
     ds = get_dataset(cfg.dataset)
     train = ds.split("train")
     classes = cfg.classes or tuple(range(ds.info.num_classes))
     real = train.load(np.concatenate([class_indices(train, c)[: cfg.ipc] for c in classes]))
     rows = [("real images", None, real)]
-    for name, m in stored["rows"].items():
+    for name, m in stored.rows.items():
         x, _, _ = run_images01(Run(out / name))
-        cosine = "-" if m["intra_class_cosine"] is None else f"{m['intra_class_cosine']:.2f}"
-        rows.append((m["label"], f"{cfg.judge}: {m['judge_top1']:.0f}%, cos {cosine}", x))
+        cosine = "-" if m.intra_class_cosine is None else f"{m.intra_class_cosine:.2f}"
+        rows.append((m.label, f"{cfg.judge}: {m.judge_top1:.0f}%, cos {cosine}", x))
     tiles = [to_rgb_u8(x) for _, _, x in rows]
     h, w = tiles[0].shape[1:3]
     label_w, gap, pad = 60, 4, 2
@@ -156,10 +168,10 @@ def priors_picture(out: Path | str, scale: int = 3) -> np.ndarray:
     return np.asarray(picture)
 
 
-def stored_priors(out: Path | str) -> dict | None:
+def stored_priors(out: Path | str) -> StoredPriors | None:
     """priors.json of a rendered folder, or None."""
     path = Path(out) / "priors.json"
     try:
-        return json.loads(path.read_text())
+        return StoredPriors.from_json(json.loads(path.read_text()))
     except (FileNotFoundError, json.JSONDecodeError):
         return None

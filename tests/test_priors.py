@@ -60,9 +60,12 @@ def test_bad_input_is_refused_before_anything_is_written(tmp_path, bad, message)
 
 
 def test_the_shipped_priors_written_before_the_rename_still_name_their_bn_teachers():
-    from prism_core.priors import bn_pool_of
+    from prism_core.events import PriorMeasure
+    from prism_core.priors import stored_priors
     from tests.conftest import ROOT
 
     rows = json.loads((ROOT / "assets" / "priors" / "priors.json").read_text())["rows"]
-    assert all("bn_teachers" in r and bn_pool_of(r) == r["bn_teachers"] for r in rows.values())
-    assert bn_pool_of({"bn_pool": ["lcnet_050"]}) == ["lcnet_050"]
+    stored = stored_priors(ROOT / "assets" / "priors")
+    assert all("bn_teachers" in r and stored.rows[n].bn_pool == tuple(r["bn_teachers"]) for n, r in rows.items())
+    new = PriorMeasure("lcnet", ("lcnet_050",), 50.0, None)
+    assert PriorMeasure.from_json(new.to_json()) == new and new.to_json()["bn_pool"] == ["lcnet_050"]

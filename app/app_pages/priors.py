@@ -7,7 +7,14 @@ import streamlit as st
 from common import EMBEDDED, PRIORS_DIR, dataset, runs_dir, workspace
 
 from prism_core.events import PriorRow, Step
-from prism_core.priors import PriorsConfig, bn_pool_of, priors_picture, render_priors, row_configs, stored_priors
+from prism_core.priors import (
+    PriorsConfig,
+    StoredPriors,
+    priors_picture,
+    render_priors,
+    row_configs,
+    stored_priors,
+)
 
 st.title("Architectural priors")
 st.markdown(
@@ -20,24 +27,24 @@ st.markdown(
 info, ws = dataset().info, workspace()
 
 
-def show(folder, stored: dict, title: str) -> None:
-    c = stored["config"]
-    classes = "all classes" if c["classes"] is None else f"{len(c['classes'])} classes"
+def show(folder, stored: StoredPriors, title: str) -> None:
+    c = stored.config
+    classes = "all classes" if c.classes is None else f"{len(c.classes)} classes"
     st.subheader(title)
     st.image(
         priors_picture(folder),
-        caption=f"{classes}, {c['ipc']} image(s) each, {c['iterations']} steps from "
-        f"{c['init']}, seed {c['seed']}, primary {c['primary']}",
+        caption=f"{classes}, {c.ipc} image(s) each, {c.iterations} steps from {c.init}, seed {c.seed}, "
+        f"primary {c.primary}",
     )
     st.dataframe(
         [
             {
-                "row": m["label"],
-                "BN teachers": ", ".join(bn_pool_of(m)),
-                "held-out top-1 %": round(m["judge_top1"], 1),
-                "intra-class cosine": None if m["intra_class_cosine"] is None else round(m["intra_class_cosine"], 3),
+                "row": m.label,
+                "BN teachers": ", ".join(m.bn_pool),
+                "held-out top-1 %": round(m.judge_top1, 1),
+                "intra-class cosine": None if m.intra_class_cosine is None else round(m.intra_class_cosine, 3),
             }
-            for m in stored["rows"].values()
+            for m in stored.rows.values()
         ],
         hide_index=True,
     )
@@ -81,7 +88,7 @@ if submitted:
             for event in render_priors(cfg, folder):
                 if isinstance(event, PriorRow):
                     done = event.index + 1
-                    bar.progress(done / event.rows, text=f"{event.measured['label']} done ({done}/{event.rows})")
+                    bar.progress(done / event.rows, text=f"{event.measured.label} done ({done}/{event.rows})")
                 elif isinstance(event, Step):
                     bar.progress(done / total, text=f"row {done + 1}/{total}: step {event.step}/{event.iterations}")
             st.session_state["pri_folder"] = str(folder)

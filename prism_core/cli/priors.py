@@ -21,10 +21,10 @@ def cmd_priors(args: argparse.Namespace) -> int:
             print(f"  batch {event.batch} done", file=sys.stderr, flush=True)
         elif isinstance(event, PriorRow):
             m = event.measured
-            cosine = "-" if m["intra_class_cosine"] is None else f"{m['intra_class_cosine']:.3f}"
+            cosine = "-" if m.intra_class_cosine is None else f"{m.intra_class_cosine:.3f}"
             print(
-                f"{event.index + 1}/{event.rows} {m['label']}: BN from {', '.join(m['bn_pool'])}; "
-                f"{cfg.judge} top-1 {m['judge_top1']:.0f}%, intra-class cosine {cosine}",
+                f"{event.index + 1}/{event.rows} {m.label}: BN from {', '.join(m.bn_pool)}; "
+                f"{cfg.judge} top-1 {m.judge_top1:.0f}%, intra-class cosine {cosine}",
                 flush=True,
             )
     print(f"grid: {Path(args.out) / 'priors.png'}")
