@@ -6,6 +6,7 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
@@ -22,6 +23,9 @@ from prism_core.synthesis.run_export import contents, read_images, trajectory  #
 from prism_core.synthesis.run_health import run_status  # noqa: E402
 from prism_core.synthesis.runstore import Run, fair_pair, list_runs  # noqa: E402
 from prism_core.workspaces import EMBEDDED, Workspace, load_workspaces  # noqa: E402
+
+if TYPE_CHECKING:  # the metrics package loads only when a page measures
+    from prism_core.metrics import RunMetrics
 
 EXAMPLES_DIR = ROOT / "assets" / "examples"
 PRIORS_DIR = ROOT / "assets" / "priors"  # the shipped priors grid (python -m prism_core priors --out assets/priors)
@@ -178,7 +182,7 @@ def image_count(run: Run) -> int:
 
 
 @st.cache_data(max_entries=64, show_spinner="Measuring diversity and fidelity...")
-def run_metrics(path: str, mtime: float, stored_only: bool = False) -> dict | None:
+def run_metrics(path: str, mtime: float, stored_only: bool = False) -> RunMetrics | None:
     from prism_core.metrics import compute_metrics
 
     return compute_metrics(Run(path), stored_only=stored_only)

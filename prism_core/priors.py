@@ -116,7 +116,7 @@ def render_priors(cfg: PriorsConfig, out: Path | str) -> Iterator[object]:
             p, out / name, overwrite=Run(out / name).exists() and Run(out / name).config() != p.config
         )
         x, classes, _ = run_images01(Run(out / name))
-        cosine = summarize(intra_class_cosine(extract_features(judge, x, info), classes))["mean"]
+        cosine = summarize(intra_class_cosine(extract_features(judge, x, info), classes)).mean
         measured[name] = PriorMeasure(
             LABELS.get(name, name).format(primary=cfg.primary),
             tuple(p.method.bn_pool(p.config)),

@@ -2,12 +2,16 @@
 random real subset, near-duplicates, the pairwise similarity within one class, the BN-statistics fit across every
 zoo teacher, and fidelity to real data."""
 
+from collections.abc import Callable
+from dataclasses import asdict
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 from common import PAGE_IMAGES, choose_runs, dataset, image_count, run_features, run_metrics, run_mtime
 
 from prism_core.metrics import cosine_matrix
+from prism_core.metrics.records import ImageMetrics, RandomReal, RunMetrics
 
 st.title("Diversity")
 runs, chosen = choose_runs("div_runs")
@@ -33,25 +37,32 @@ if not metrics:
     st.stop()
 st.caption(
     "Features: penultimate layer of "
-    + ", ".join(sorted({m["extractor"] for m in metrics.values()}))
+    + ", ".join(sorted({m.extractor for m in metrics.values()}))
     + " (a zoo model that took no part in the synthesis). Lower cosine similarity = more diverse."
 )
 
 
-def per_class_figure(key: str, summary: str, title: str, yaxis: str, reference: str) -> go.Figure:
-    """One line per run over the classes, and each run's random real subset as a dotted reference line."""
+def per_class_figure(
+    per_class: Callable[[RunMetrics], dict[int, float]],
+    summary: Callable[[ImageMetrics | RandomReal], float],
+    title: str,
+    yaxis: str,
+    reference: str,
+) -> go.Figure:
+    """One line per run over the classes (`summary` of its images in the legend), and each run's random real
+    subset's `summary` as a dotted reference line."""
     fig = go.Figure()
     for label, m in metrics.items():
-        per = m[key]
+        per = per_class(m)
         fig.add_trace(
             go.Scatter(
-                x=[names[int(c)] for c in per],
+                x=[names[c] for c in per],
                 y=list(per.values()),
                 mode="lines+markers",
-                name=f"{label} ({summary_of(m, summary):.3f})",
+                name=f"{label} ({summary(m.images):.3f})",
             )
         )
-    refs = {round(summary_of(m["random_real"], summary), 3) for m in metrics.values()}
+    refs = {round(summary(m.random_real), 3) for m in metrics.values()}
     for value in refs:  # one line per distinct reference (runs of the same classes and IPC share it)
         fig.add_hline(y=value, line_dash="dot", line_color="grey", annotation_text=f"{reference} {value:.3f}")
     fig.update_layout(
@@ -65,16 +76,11 @@ def per_class_figure(key: str, summary: str, title: str, yaxis: str, reference: 
     return fig
 
 
-def summary_of(m: dict, key: str) -> float:
-    value = m[key]
-    return value["mean"] if isinstance(value, dict) else value
-
-
 left, right = st.columns(2)
 left.plotly_chart(
     per_class_figure(
-        "intra_class_cosine",
-        "intra_class_cosine_summary",
+        lambda m: m.images.intra_class_cosine,
+        lambda s: s.intra_class_cosine_summary.mean,
         "Intra-class cosine (lower = more diverse)",
         "mean pairwise cosine",
         "random real",
@@ -82,7 +88,13 @@ left.plotly_chart(
     key="div_per_class",
 )
 right.plotly_chart(
-    per_class_figure("vendi_per_class", "vendi", "Vendi score (higher = more diverse)", "Vendi score", "random real"),
+    per_class_figure(
+        lambda m: m.images.diversity.vendi_per_class,
+        lambda s: s.diversity.vendi,
+        "Vendi score (higher = more diverse)",
+        "Vendi score",
+        "random real",
+    ),
     key="div_vendi",
 )
 st.caption(
@@ -96,14 +108,16 @@ st.dataframe(
     [
         {
             "run": label,
-            **{k: round(v, 3) for k, v in m["fidelity_mean"].items()},
-            "intra-class cos": round(m["intra_class_cosine_summary"]["mean"], 3),
-            "Vendi": round(m["vendi"], 2),
-            f"near-duplicates (cos >= {m['near_duplicate_cosine']})": round(m["near_duplicate_rate"], 3),
-            "random real: cos": round(m["random_real"]["intra_class_cosine_summary"]["mean"], 3),
-            "random real: Vendi": round(m["random_real"]["vendi"], 2),
-            "random real: near-duplicates": round(m["random_real"]["near_duplicate_rate"], 3),
-            "test images: cos": round(m["real_intra_class_cosine_summary"]["mean"], 3),
+            **{k: round(v, 3) for k, v in asdict(m.images.fidelity_mean).items()},
+            "intra-class cos": round(m.images.intra_class_cosine_summary.mean, 3),
+            "Vendi": round(m.images.diversity.vendi, 2),
+            f"near-duplicates (cos >= {m.images.diversity.near_duplicate_cosine})": round(
+                m.images.diversity.near_duplicate_rate, 3
+            ),
+            "random real: cos": round(m.random_real.intra_class_cosine_summary.mean, 3),
+            "random real: Vendi": round(m.random_real.diversity.vendi, 2),
+            "random real: near-duplicates": round(m.random_real.diversity.near_duplicate_rate, 3),
+            "test images: cos": round(m.images.real_intra_class_cosine_summary.mean, 3),
         }
         for label, m in metrics.items()
     ],
@@ -114,7 +128,7 @@ c1, c2 = st.columns(2)
 with c1:
     label = st.selectbox("Pairwise similarity in run", list(metrics), key="div_pair_run")
     cls = st.selectbox("Class", names, key="div_pair_class")
-    feats, classes, ks = run_features(str(runs[label].path), run_mtime(runs[label]), metrics[label]["extractor"])
+    feats, classes, ks = run_features(str(runs[label].path), run_mtime(runs[label]), metrics[label].extractor)
     sel = np.flatnonzero(classes == names.index(cls))
     if len(sel) > 1:
         import torch
@@ -136,10 +150,10 @@ with c1:
         st.caption("Needs at least two images of the class.")
 with c2:
     label = st.selectbox("BN-statistics fit of run", list(metrics), key="div_bn_run")
-    mismatch = metrics[label]["bn_mismatch"]
+    mismatch = metrics[label].bn_mismatch
     width = max(len(v) for v in mismatch.values())
     z = [[np.log10(v[i]) if i < len(v) else None for i in range(width)] for v in mismatch.values()]
-    used = set(metrics[label]["teachers_in_run"])
+    used = set(metrics[label].teachers_in_run)
     heat = go.Figure(
         go.Heatmap(
             z=z,

@@ -60,10 +60,10 @@ def example_measurements(stamps: tuple) -> list[dict]:
         rows.append(
             {
                 "run": TITLES[name],
-                "Vendi (higher = more diverse)": round(m["vendi"], 2),
-                "random real: Vendi": round(m["random_real"]["vendi"], 2),
-                "intra-class cosine": round(m["intra_class_cosine_summary"]["mean"], 3),
-                "nearest-real cosine (fidelity)": round(m["fidelity_mean"]["nearest_real_cosine"], 3),
+                "Vendi (higher = more diverse)": round(m.images.diversity.vendi, 2),
+                "random real: Vendi": round(m.random_real.diversity.vendi, 2),
+                "intra-class cosine": round(m.images.intra_class_cosine_summary.mean, 3),
+                "nearest-real cosine (fidelity)": round(m.images.fidelity_mean.nearest_real_cosine, 3),
                 "student top-1 %": round(evals["run"], 1) if "run" in evals else None,
                 "random real: top-1 %": round(evals["random-real"], 1) if "random-real" in evals else None,
             }

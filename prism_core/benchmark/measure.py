@@ -106,10 +106,14 @@ def measure_metrics(bench: Benchmark, row: str, ipc: int, seed: int, images: Ima
     info = get_dataset(bench.workspace.dataset).info
     extractor = create_teacher(extractor_name(bench), info, weights=bench.workspace.weights).model
     m = image_metrics(extractor, images.x01, images.classes, bench.workspace.dataset)
+    fid = m.fidelity_mean
     value = {
-        "vendi": m["vendi"],
-        "cosine": m["intra_class_cosine_summary"]["mean"],
-        **{k: m["fidelity_mean"][k] for k in ("precision", "density", "coverage", "nearest_real_cosine")},
+        "vendi": m.diversity.vendi,
+        "cosine": m.intra_class_cosine_summary.mean,
+        "precision": fid.precision,
+        "density": fid.density,
+        "coverage": fid.coverage,
+        "nearest_real_cosine": fid.nearest_real_cosine,
     }
     return Result(
         row,

@@ -53,24 +53,30 @@ def cmd_metrics(args: argparse.Namespace) -> int:
             "fidelity_mean",
             "random_real",
         )
-        print(json.dumps({Path(p).name: {k: m[k] for k in keys} for p, m in measured.items()}, indent=1))
+        stored = {Path(p).name: m.to_json() for p, m in measured.items()}  # metrics.json's layout
+        print(json.dumps({name: {k: m[k] for k in keys} for name, m in stored.items()}, indent=1))
         return 0
     rows = []
     for path, m in measured.items():
-        cos, fid, real = m["intra_class_cosine_summary"], m["fidelity_mean"], m["random_real"]
+        cos, div, fid, real = (
+            m.images.intra_class_cosine_summary,
+            m.images.diversity,
+            m.images.fidelity_mean,
+            m.random_real,
+        )
         rows.append(
             {
                 "run": Path(path).name,
-                "extractor": m["extractor"],
-                "intra-class cos": f"{cos['mean']:.3f} +- {cos['std']:.3f}",
-                "vendi": f"{m['vendi']:.2f}",
-                "near-dup": f"{m['near_duplicate_rate']:.2f}",
-                "real: cos / vendi / near-dup": f"{real['intra_class_cosine_summary']['mean']:.3f} / "
-                f"{real['vendi']:.2f} / {real['near_duplicate_rate']:.2f}",
-                "precision": f"{fid['precision']:.2f}",
-                "recall": f"{fid['recall']:.2f}",
-                "coverage": f"{fid['coverage']:.2f}",
-                "nearest-real cos": f"{fid['nearest_real_cosine']:.3f}",
+                "extractor": m.extractor,
+                "intra-class cos": f"{cos.mean:.3f} +- {cos.std:.3f}",
+                "vendi": f"{div.vendi:.2f}",
+                "near-dup": f"{div.near_duplicate_rate:.2f}",
+                "real: cos / vendi / near-dup": f"{real.intra_class_cosine_summary.mean:.3f} / "
+                f"{real.diversity.vendi:.2f} / {real.diversity.near_duplicate_rate:.2f}",
+                "precision": f"{fid.precision:.2f}",
+                "recall": f"{fid.recall:.2f}",
+                "coverage": f"{fid.coverage:.2f}",
+                "nearest-real cos": f"{fid.nearest_real_cosine:.3f}",
             }
         )
     print(table(rows, list(rows[0])))

@@ -10,6 +10,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .records import Summary
+
 
 def cosine_matrix(features: torch.Tensor) -> torch.Tensor:
     f = F.normalize(features.float(), dim=1)
@@ -62,9 +64,8 @@ def near_duplicate_rate(features: torch.Tensor, classes: np.ndarray, threshold: 
     return sum(counts.values()) / max(len(features), 1)
 
 
-def summarize(per_class: dict[int, float]) -> dict[str, float]:
+def summarize(per_class: dict[int, float]) -> Summary:
     values = np.array([v for v in per_class.values() if not np.isnan(v)])
-    return {
-        "mean": float(values.mean()) if len(values) else float("nan"),
-        "std": float(values.std()) if len(values) else float("nan"),
-    }
+    if not len(values):
+        return Summary(float("nan"), float("nan"))
+    return Summary(float(values.mean()), float(values.std()))

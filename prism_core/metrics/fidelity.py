@@ -8,6 +8,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .records import Fidelity
+
 
 def _kth_radius(x: torch.Tensor, k: int) -> torch.Tensor:
     d = torch.cdist(x, x)
@@ -15,7 +17,7 @@ def _kth_radius(x: torch.Tensor, k: int) -> torch.Tensor:
     return d.topk(k + 1, largest=False).values[:, -1]  # +1 skips the point itself
 
 
-def prdc(real: torch.Tensor, fake: torch.Tensor, k: int = 5) -> dict[str, float]:
+def prdc(real: torch.Tensor, fake: torch.Tensor, k: int = 5) -> Fidelity:
     real, fake = real.float(), fake.float()
     r_real = _kth_radius(real, k)
     d = torch.cdist(real, fake)  # (R, F)
@@ -26,18 +28,12 @@ def prdc(real: torch.Tensor, fake: torch.Tensor, k: int = 5) -> dict[str, float]
     recall = (d.T <= r_fake[:, None]).any(0).float().mean()
     coverage = (d.min(1).values <= r_real).float().mean()
     nearest = (F.normalize(fake, dim=1) @ F.normalize(real, dim=1).T).max(1).values.mean()
-    return {
-        "precision": float(precision),
-        "recall": float(recall),
-        "density": float(density),
-        "coverage": float(coverage),
-        "nearest_real_cosine": float(nearest),
-    }
+    return Fidelity(float(precision), float(recall), float(density), float(coverage), float(nearest))
 
 
 def per_class_fidelity(
     real: torch.Tensor, real_classes: np.ndarray, fake: torch.Tensor, fake_classes: np.ndarray, k: int = 5
-) -> dict[int, dict[str, float]]:
+) -> dict[int, Fidelity]:
     out = {}
     for c in np.unique(fake_classes):
         r = real[torch.as_tensor(np.flatnonzero(real_classes == c))]

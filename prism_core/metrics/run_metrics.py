@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from dataclasses import astuple
 
 import numpy as np
 import torch
@@ -20,6 +20,7 @@ from ..teachers import create_teacher, read_manifest, zoo_dir_of
 from .diversity import NEAR_DUPLICATE, intra_class_cosine, near_duplicate_rate, per_class, summarize, vendi
 from .fidelity import per_class_fidelity
 from .prior_fit import bn_mismatch
+from .records import Diversity, Fidelity, ImageMetrics, RandomReal, RunMetrics
 
 EXTRACTOR_PREFERENCE = (
     "convnext_atto",
@@ -81,7 +82,7 @@ def _key(run: Run, extractor: str, sha: str) -> str:
 
 def image_metrics(
     extractor: torch.nn.Module, x01: torch.Tensor, classes: np.ndarray, dataset_name: str
-) -> dict[str, Any]:
+) -> ImageMetrics:
     """Intra-class cosine similarity and fidelity to the real test images of the same classes, for any
     image set (a run, a random real subset), in the extractor's feature space."""
     info = get_dataset(dataset_name).info
@@ -90,45 +91,34 @@ def image_metrics(
     real_f = extract_features(extractor, real_x, info)
     cosine = intra_class_cosine(feats, classes)
     fidelity = per_class_fidelity(real_f, real_c, feats, classes)
-    return {
-        "real_reference": f"first {REAL_PER_CLASS} test images per class",
-        "intra_class_cosine": {str(c): v for c, v in cosine.items()},
-        "intra_class_cosine_summary": summarize(cosine),
-        **diversity(feats, classes),
-        "real_intra_class_cosine_summary": summarize(intra_class_cosine(real_f, real_c)),
-        "fidelity": {str(c): v for c, v in fidelity.items()},
-        "fidelity_mean": {m: float(np.mean([v[m] for v in fidelity.values()])) for m in next(iter(fidelity.values()))},
-    }
+    return ImageMetrics(
+        cosine,
+        summarize(cosine),
+        diversity(feats, classes),
+        summarize(intra_class_cosine(real_f, real_c)),
+        fidelity,
+        Fidelity(*(float(np.mean(column)) for column in zip(*(astuple(f) for f in fidelity.values())))),
+        f"first {REAL_PER_CLASS} test images per class",
+    )
 
 
-def diversity(feats: torch.Tensor, classes: np.ndarray) -> dict[str, Any]:
-    """Vendi score per class (and its mean, `vendi`) and the near-duplicate rate of one image set."""
+def diversity(feats: torch.Tensor, classes: np.ndarray) -> Diversity:
+    """Vendi score per class (and its mean) and the near-duplicate rate of one image set."""
     per = per_class(feats, classes, vendi)
-    return {
-        "vendi": summarize(per)["mean"],
-        "vendi_per_class": {str(c): v for c, v in per.items()},
-        "near_duplicate_rate": near_duplicate_rate(feats, classes),
-        "near_duplicate_cosine": NEAR_DUPLICATE,
-    }
+    return Diversity(summarize(per).mean, per, near_duplicate_rate(feats, classes), NEAR_DUPLICATE)
 
 
-def random_real_diversity(
-    extractor: torch.nn.Module, dataset_name: str, classes: np.ndarray, ipc: int
-) -> dict[str, Any]:
+def random_real_diversity(extractor: torch.nn.Module, dataset_name: str, classes: np.ndarray, ipc: int) -> RandomReal:
     """The reference a run's diversity is read against: a random real training subset of the same classes
     and IPC (seed 0), measured the same way."""
     x, labels = random_real_subset(dataset_name, [int(c) for c in np.unique(classes)], ipc, seed=0)
     feats = extract_features(extractor, x, get_dataset(dataset_name).info)
-    return {
-        "ipc": ipc,
-        "intra_class_cosine_summary": summarize(intra_class_cosine(feats, labels)),
-        **diversity(feats, labels),
-    }
+    return RandomReal(ipc, summarize(intra_class_cosine(feats, labels)), diversity(feats, labels))
 
 
 def compute_metrics(
     run: Run, extractor: str | None = None, force: bool = False, stored_only: bool = False
-) -> dict[str, Any] | None:
+) -> RunMetrics | None:
     """Every metric of a run, stored in its metrics.json under a key of its contents and the extractor; with
     `stored_only`, the stored ones or None (a page that must not spend minutes on a large run asks first)."""
     if not run.finished():
@@ -144,27 +134,25 @@ def compute_metrics(
         try:
             stored = json.loads(cache.read_text())
             if stored.get("key") == key:
-                return stored
-        except json.JSONDecodeError:
+                return RunMetrics.from_json(stored)
+        except (json.JSONDecodeError, KeyError, TypeError):  # unreadable: measured again
             pass
     if stored_only:
         return None
     x, classes, _ = run_images01(run)
-    measured = image_metrics(model.model, x, classes, cfg.dataset)
-    measured["random_real"] = random_real_diversity(model.model, cfg.dataset, classes, cfg.ipc)
     prior = {}
     zoo_dir = zoo_dir_of(weights)
     for name, entry in (read_manifest(zoo_dir)["teachers"] if zoo_dir is not None else {}).items():
         if entry["bn_layers"]:
             prior[name] = bn_mismatch(create_teacher(name, info, weights=weights), x, info)
-    result = {
-        "key": key,
-        "extractor": extractor,
-        "extractor_sha256": model.weights_sha256,
-        **measured,
-        "bn_mismatch": prior,
-        "bn_mismatch_total": {n: float(sum(v)) for n, v in prior.items()},
-        "teachers_in_run": sorted(run.record()["teachers"]),
-    }
-    atomic_json(cache, result)
+    result = RunMetrics(
+        key,
+        extractor,
+        model.weights_sha256,
+        image_metrics(model.model, x, classes, cfg.dataset),
+        random_real_diversity(model.model, cfg.dataset, classes, cfg.ipc),
+        prior,
+        tuple(sorted(run.record()["teachers"])),
+    )
+    atomic_json(cache, result.to_json())
     return result

@@ -14,7 +14,7 @@ def test_cosine_metric_on_known_vectors():
     per = intra_class_cosine(torch.cat([f, f[:1].repeat(3, 1)]), np.array([0, 0, 0, 1, 1, 1]))
     assert per[1] == pytest.approx(1.0)  # identical images give 1.0
     s = summarize(per)
-    assert s["mean"] == pytest.approx((per[0] + 1) / 2)
+    assert s.mean == pytest.approx((per[0] + 1) / 2)
 
 
 def test_prdc_separates_real_like_from_far_away():
@@ -22,8 +22,8 @@ def test_prdc_separates_real_like_from_far_away():
     real = torch.randn(200, 8, generator=g)
     near = prdc(real, torch.randn(100, 8, generator=g))
     far = prdc(real, torch.randn(100, 8, generator=g) + 20)
-    assert near["precision"] > 0.8 and near["coverage"] > 0.5
-    assert far["precision"] == 0 and far["coverage"] == 0 and far["recall"] == 0
+    assert near.precision > 0.8 and near.coverage > 0.5
+    assert far.precision == 0 and far.coverage == 0 and far.recall == 0
 
 
 @pytest.mark.integration  # umap's first call JIT-compiles for 10-30 s
