@@ -37,12 +37,12 @@ for label, run in runs.items():
         rows.append(
             {
                 "run": label,
-                "subject": r["subject"],
-                "student": r["config"]["student"],
-                "epochs": r["config"]["epochs"],
-                "seeds": r["seeds"],
-                "top-1 mean": round(r["mean"], 2),
-                "top-1 std": round(r["std"], 2),
+                "subject": r.subject,
+                "student": r.config.student,
+                "epochs": r.config.epochs,
+                "seeds": r.seeds,
+                "top-1 mean": round(r.mean, 2),
+                "top-1 std": round(r.std, 2),
             }
         )
 ws = workspace()

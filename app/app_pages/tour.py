@@ -54,7 +54,7 @@ def example_measurements(stamps: tuple) -> list[dict]:
     rows = []
     for name, run in EXAMPLES.items():
         m = compute_metrics(run, stored_only=True)
-        evals = {e["subject"]: e["mean"] for e in stored_evaluations(run)}
+        evals = {e.subject: e.mean for e in stored_evaluations(run)}
         if m is None:
             continue
         rows.append(

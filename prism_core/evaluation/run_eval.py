@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ from ..metrics import run_images01
 from ..selection import random_real_subset
 from ..synthesis.run_health import run_problems
 from ..synthesis.runstore import Run, RunError
+from .relabel import MixConfig
 from .train_loop import EvalConfig, train_student
 
 
@@ -31,6 +32,28 @@ def check_complete(run: Run) -> None:
             f"{run.path}: {len(problems)} problem(s) with finished batches (e.g. {'; '.join(problems[:3])}); "
             "re-run the synthesis with --overwrite or restore the files"
         )
+
+
+@dataclass(frozen=True)
+class StoredEvaluation:
+    """One subject's students under one protocol, as evaluation.json holds it (keyed by subject and protocol)."""
+
+    subject: str  # "run", or "random-real": a random real subset of the run's classes and IPC
+    config: EvalConfig
+    seeds: int
+    top1: list[float]  # per seed
+    mean: float
+    std: float
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> StoredEvaluation:
+        c = d["config"]
+        mix = MixConfig(**{**c["mix"], "crop_scale": tuple(c["mix"]["crop_scale"])})
+        config = EvalConfig(**{**c, "teachers": tuple(c["teachers"]), "mix": mix})
+        return cls(d["subject"], config, d["seeds"], list(d["top1"]), d["mean"], d["std"])
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "config": self.config.to_dict()}
 
 
 def _eval_key(cfg: EvalConfig) -> str:
@@ -80,21 +103,16 @@ def evaluate_run(
             if isinstance(event, Evaluated):
                 path = run.path / "evaluation.json"
                 stored = json.loads(path.read_text()) if path.is_file() else {}
-                stored[f"{subject}:{_eval_key(cfg)}"] = {
-                    "subject": subject,
-                    "config": cfg.to_dict(),
-                    "seeds": seeds,
-                    "top1": event.top1,
-                    "mean": event.mean,
-                    "std": event.std,
-                }
+                result = StoredEvaluation(subject, cfg, seeds, event.top1, event.mean, event.std)
+                stored[f"{subject}:{_eval_key(cfg)}"] = result.to_json()
                 atomic_json(path, stored)
             yield event
 
 
-def stored_evaluations(run: Run) -> list[dict[str, Any]]:
+def stored_evaluations(run: Run) -> list[StoredEvaluation]:
+    """The run's evaluation.json (none when it is missing or unreadable)."""
     path = run.path / "evaluation.json"
     try:
-        return list(json.loads(path.read_text()).values()) if path.is_file() else []
-    except json.JSONDecodeError:
+        return [StoredEvaluation.from_json(d) for d in json.loads(path.read_text()).values()] if path.is_file() else []
+    except (json.JSONDecodeError, KeyError, TypeError):
         return []

@@ -54,3 +54,20 @@ def test_evaluate_refuses_a_run_with_missing_images_and_changes_nothing(tmp_path
     with pytest.raises(RunError, match="missing"):
         check_complete(run)
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_the_shipped_evaluations_read_as_records_under_their_protocols_key():
+    """The Tour's student figures come from the examples' evaluation.json: each entry reads back as the config it
+    was measured under (its key is that config's), and writes back as the same JSON."""
+    import json
+
+    from prism_core.evaluation.run_eval import StoredEvaluation, _eval_key, stored_evaluations
+    from tests.conftest import ROOT
+
+    for path in sorted((ROOT / "assets" / "examples").glob("*/evaluation.json")):
+        raw = json.loads(path.read_text())
+        for key, entry in raw.items():
+            record = StoredEvaluation.from_json(entry)
+            assert key == f"{record.subject}:{_eval_key(record.config)}"
+            assert json.loads(json.dumps(record.to_json())) == entry
+        assert {e.subject for e in stored_evaluations(Run(path.parent))} == {"run", "random-real"}
