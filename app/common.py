@@ -207,7 +207,7 @@ def finished_runs() -> dict[str, Run]:
         if not in_workspace(run, ws):
             continue
         status = run_status(run)
-        if status.get("batches_done") and status["state"] != State.DAMAGED:
+        if status.batches_done and status.state != State.DAMAGED:
             out[run_label(run)] = run
     return out
 

@@ -364,7 +364,7 @@ def main() -> int:
             raise RuntimeError(f"job {job.state}: {job.error}")
         status = run_status(Run(job.run_dir))
         return (
-            f"state {job.state}, run status {status.get('state')}, {png_count(job.run_dir)} PNGs, "
+            f"state {job.state}, run status {status.state}, {png_count(job.run_dir)} PNGs, "
             f"{job.img_per_s:.0f} img-it/s, preview {job.preview is not None}"
         )
 

@@ -34,7 +34,7 @@ def test_two_callers_launching_at_once_both_get_their_runs_in_order(tmp_path):
     assert ordered[0].ended <= ordered[1].started  # one worker per device: strictly in submission order
     for job in jobs:
         run = Run(tmp_path / job.run_name)
-        assert run_status(run)["state"] == "finished" and run.config().seed == len(job.run_name)
+        assert run_status(run).state == "finished" and run.config().seed == len(job.run_name)
 
 
 @pytest.mark.faults
@@ -53,7 +53,7 @@ def test_cancel_a_queued_job(tmp_path):
     second = queue.submit(TINY, "second")
     queue.cancel(second.id)
     queue.wait(first, timeout=120)
-    assert second.state == "cancelled" and run_status(Run(tmp_path / "second"))["state"] == "cancelled"
+    assert second.state == "cancelled" and run_status(Run(tmp_path / "second")).state == "cancelled"
 
 
 def test_back_to_back_jobs_reuse_the_loaded_teachers(tmp_path):

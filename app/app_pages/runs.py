@@ -31,18 +31,18 @@ ICON = {
 for run in runs:
     status = run_status(run)
     job = job_queue().job_for(run.name) if run.path.parent != EXAMPLES_DIR else None
-    state = job.state if job is not None and job.active else status["state"]
+    state = job.state if job is not None and job.active else status.state
     with st.expander(
         f"{ICON.get(state, ':material/circle:')} {run_label(run)} · {state} · "
-        f"{status.get('batches_done', 0)}/{status.get('batches_total', '?')} batches"
+        f"{status.batches_done}/{status.batches_total or '?'} batches"
     ):
         try:
             record = run.record()
         except RunError as err:
             st.error(f"Damaged run: {err}")
             continue
-        if status.get("error"):
-            st.error(status["error"])
+        if status.error:
+            st.error(status.error)
         cfg = record["config"]
         home = next((name for name, ws in declared.items() if in_workspace(run, ws)), None)
         if home is None:
@@ -65,7 +65,7 @@ for run in runs:
                     st.success("Queued to resume; progress on the Launch page.")
                 except Exception as err:
                     st.error(f"Cannot resume: {err}")
-        if status.get("batches_done"):
+        if status.batches_done:
             # a callable: the zip is built when the button is clicked, not on every render
             cols[1].download_button(
                 "Download PNGs (zip)",

@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
@@ -61,26 +61,36 @@ def png_problem(path: Path, verify: bool = True) -> str | None:
     return None
 
 
-def run_status(run: Run) -> dict[str, Any]:
-    """status.json's fields with `state` a State (damaged when the run's files do not read), and `batches_done`."""
+@dataclass(frozen=True)
+class RunStatus:
+    """What status.json says of a run, checked against its files: its state (damaged when they do not read), how
+    far it got, and why it failed."""
+
+    state: State
+    batches_done: int = 0
+    batches_total: int | None = None
+    error: str = ""
+
+
+def run_status(run: Run) -> RunStatus:
+    """The run's status; a run whose writer died on this host reads as interrupted."""
     try:
         status = json.loads((run.path / "status.json").read_text())
     except FileNotFoundError:
         status = {"state": State.INTERRUPTED if run.exists() else State.MISSING}
     except (OSError, json.JSONDecodeError) as err:
-        return {"state": State.DAMAGED, "error": f"status.json unreadable ({err})"}
+        return RunStatus(State.DAMAGED, error=f"status.json unreadable ({err})")
     try:
-        status["state"] = State(status.get("state"))
+        state = State(status.get("state"))
     except ValueError:
-        return {"state": State.DAMAGED, "error": f"status.json names no state ({status.get('state')!r})"}
+        return RunStatus(State.DAMAGED, error=f"status.json names no state ({status.get('state')!r})")
     if (
-        status["state"] == State.RUNNING
+        state == State.RUNNING
         and status.get("host") == socket.gethostname()
         and not pid_alive(int(status.get("pid", -1)))
     ):
-        status["state"] = State.INTERRUPTED
+        state = State.INTERRUPTED
     finished = run.finished()  # read once
-    status["batches_done"] = len(finished)
     if sum(len(r.classes) for r in finished.values()) <= FULL_CHECK_LIMIT:
         problems = run_problems(run, finished)
     else:
@@ -90,8 +100,10 @@ def run_status(run: Run) -> dict[str, Any]:
         if settled(stamps):
             _HEALTH[str(run.path)] = (stamps, problems)
     if problems:
-        status.update(state=State.DAMAGED, error=f"{len(problems)} problem(s): {'; '.join(problems[:3])}")
-    return status
+        state, error = State.DAMAGED, f"{len(problems)} problem(s): {'; '.join(problems[:3])}"
+    else:
+        error = status.get("error", "")
+    return RunStatus(state, len(finished), status.get("batches_total"), error)
 
 
 def run_problems(run: Run, finished: dict[int, BatchRecord] | None = None, verify: bool = True) -> list[str]:

@@ -37,7 +37,7 @@ def test_cancel_mid_batch_keeps_finished_batches_usable_and_resumable(tmp_path):
     queue.cancel(job.id)
     queue.wait(job, timeout=120)
     run = Run(tmp_path / "runs" / "victim")
-    assert job.state == "cancelled" and run_status(run)["state"] == "cancelled"
+    assert job.state == "cancelled" and run_status(run).state == "cancelled"
     finished = run.finished()
     assert 1 <= len(finished) < 3
     check_complete(run)  # every finished batch has its PNGs and pixels
@@ -47,7 +47,7 @@ def test_cancel_mid_batch_keeps_finished_batches_usable_and_resumable(tmp_path):
     assert len(names) == len(x) and all(n.startswith("victim/") and n.endswith(".png") for n in names)
 
     queue.wait(queue.submit(run.config(), "victim", resume=True), timeout=300)
-    assert run_status(run)["state"] == "finished"
+    assert run_status(run).state == "finished"
     for _ in synthesize(CFG, tmp_path / "ref"):
         pass
     assert torch.equal(run.pixels()[0], Run(tmp_path / "ref").pixels()[0])

@@ -87,5 +87,5 @@ def test_full_then_read_only_disk_stops_cleanly_and_keeps_finished_batches(disk,
     _, err = resumed.communicate(timeout=600)
     assert resumed.returncode == 0, err
     assert ref.wait(timeout=600) == 0
-    assert run_status(run)["state"] == "finished"
+    assert run_status(run).state == "finished"
     assert torch.equal(run.pixels()[0], Run(tmp_path / "ref").pixels()[0])

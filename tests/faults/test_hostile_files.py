@@ -27,12 +27,12 @@ def store(tmp_path, monkeypatch):
 
 
 def test_the_store_reports_each_damage_precisely(store):
-    assert run_status(Run(store / "healthy"))["state"] == "finished" and not run_problems(Run(store / "healthy"))
+    assert run_status(Run(store / "healthy")).state == "finished" and not run_problems(Run(store / "healthy"))
     png = run_status(Run(store / "bad-png"))
-    assert png["state"] == "damaged" and "is unreadable" in png["error"] and ".png" in png["error"]
+    assert png.state == "damaged" and "is unreadable" in png.error and ".png" in png.error
     record = Run(store / "bad-record")
-    assert 0 not in record.finished() and run_status(record)["state"] == "finished"  # batch 0 simply not finished
-    assert "config.json" in run_status(Run(store / "bad-config"))["error"]
+    assert 0 not in record.finished() and run_status(record).state == "finished"  # batch 0 simply not finished
+    assert "config.json" in run_status(Run(store / "bad-config")).error
 
 
 def page(path):

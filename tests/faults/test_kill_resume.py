@@ -68,7 +68,7 @@ def test_sigkill_then_resume_is_identical_to_uninterrupted(tmp_path):
     victim.send_signal(signal.SIGKILL)
     victim.wait()
     run = Run(tmp_path / "run")
-    assert run_status(run)["state"] == "interrupted"
+    assert run_status(run).state == "interrupted"
     done_before = len(run.finished())
     assert 1 <= done_before < 4
     assert_finished_batches_complete(run)
@@ -77,7 +77,7 @@ def test_sigkill_then_resume_is_identical_to_uninterrupted(tmp_path):
     assert resumed.returncode == 0, err
     assert f"{done_before} already finished" in err
     assert ref.wait(timeout=600) == 0
-    assert run_status(run)["state"] == "finished"
+    assert run_status(run).state == "finished"
     assert_identical(run, Run(tmp_path / "ref"))
 
 
@@ -88,7 +88,7 @@ def test_sigkill_while_writing_a_batch_never_marks_it_finished(tmp_path, point):
     victim.communicate(timeout=600)
     assert victim.returncode == -signal.SIGKILL
     run = Run(tmp_path / "run")
-    assert run_status(run)["state"] == "interrupted"
+    assert run_status(run).state == "interrupted"
     assert sorted(run.finished()) == [0]  # batch 1 died mid-write: not finished, whatever files it left
     assert_finished_batches_complete(run)
     resumed = cli("synth", *ARGS, "--out", str(tmp_path / "run"))

@@ -64,11 +64,11 @@ def test_two_sessions_launching_at_once_get_all_their_runs_in_order_and_unmixed(
     names = ["alice", "alice-sre2l", "bob", "bob-sre2l"]
     deadline = time.time() + 300
     while time.time() < deadline and not all(
-        run_status(Run(store / n))["state"] == "finished" for n in names if (store / n / "status.json").is_file()
+        run_status(Run(store / n)).state == "finished" for n in names if (store / n / "status.json").is_file()
     ):
         time.sleep(0.3)
     runs = [Run(store / n) for n in names]
-    assert all(run_status(r)["state"] == "finished" for r in runs)
+    assert all(run_status(r).state == "finished" for r in runs)
     created = sorted(runs, key=lambda r: r.record()["created"])
     ended = sorted(runs, key=lambda r: json.loads((r.path / "status.json").read_text())["updated"])
     assert [r.name for r in created] == [r.name for r in ended]  # one worker: first queued, first done

@@ -47,7 +47,7 @@ def wait_for(run: Run, states: tuple[str, ...], timeout: float, batches: int = 0
     while time.time() < deadline:
         if (run.path / "status.json").is_file():
             status = run_status(run)
-            if status["state"] in states and status.get("batches_done", 0) >= batches:
+            if status.state in states and status.batches_done >= batches:
                 return True
         time.sleep(0.2)
     return False
@@ -86,7 +86,7 @@ def test_killed_server_leaves_the_run_interrupted_and_resumable_and_pages_stay_r
             assert wait_for(run, ("running",), 600, batches=1)  # batch 0 done, batch 1 under way
             server.send_signal(signal.SIGKILL)
             server.wait(timeout=30)
-            assert run_status(run)["state"] == "interrupted" and len(run.finished()) == 1
+            assert run_status(run).state == "interrupted" and len(run.finished()) == 1
 
             server = start_server(runs, port)
             page.goto(f"{url}/runs")

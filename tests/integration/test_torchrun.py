@@ -64,7 +64,7 @@ def test_two_ranks_write_one_run_identical_to_a_single_process(tmp_path):
     )
     assert multi.returncode == 0, multi.stderr[-3000:]
     a, b = Run(tmp_path / "single"), Run(tmp_path / "multi")
-    assert run_status(b)["state"] == "finished" and len(b.finished()) == 3
+    assert run_status(b).state == "finished" and len(b.finished()) == 3
     pids = {rec.pid for rec in b.finished().values()}
     assert len(pids) == 2  # both ranks did work
     xa, ca, ka = a.pixels()

@@ -98,10 +98,10 @@ def test_run_store_layout_resume_and_refusal(tmp_path):
 
     events, _ = run_pixels(cfg, tmp_path / "r", stop=stop)
     run = Run(tmp_path / "r")
-    assert isinstance(events[-1], Cancelled) and run_status(run)["state"] == "cancelled"
+    assert isinstance(events[-1], Cancelled) and run_status(run).state == "cancelled"
     assert len(run.finished()) == 1
     events, _ = run_pixels(cfg, tmp_path / "r")  # same command again: continues after the finished batch
-    assert events[0].already_done == 1 and run_status(run)["state"] == "finished"
+    assert events[0].already_done == 1 and run_status(run).state == "finished"
     x, classes, ks = run.pixels()
     expected = torch.cat([ref[i].pixels for i in sorted(ref)])
     assert torch.equal(torch.sort(x.flatten(1), 0)[0], torch.sort(expected.flatten(1), 0)[0])
@@ -159,7 +159,7 @@ def test_non_finite_loss_stops_the_batch_and_keeps_finished_ones(tmp_path):
     with pytest.raises(SynthesisError, match=r"non-finite at step 0 \(terms: .*bn"):
         list(synthesize(cfg, tmp_path / "run"))
     status = run_status(Run(tmp_path / "run"))
-    assert status["state"] == "failed" and "non-finite" in status["error"]
+    assert status.state == "failed" and "non-finite" in status.error
 
 
 @pytest.mark.faults
@@ -181,8 +181,8 @@ def test_a_failing_write_stops_with_a_clear_message_and_keeps_finished_batches(t
     with pytest.raises(SynthesisError, match="No space left on device.*finished batches are kept"):
         list(synthesize(SynthConfig(method="prism", seed=0, **SMALL), tmp_path / "run"))
     run = Run(tmp_path / "run")
-    assert list(run.finished()) == [0] and run_status(run)["state"] == "failed"
-    assert "No space left" in run_status(run)["error"]
+    assert list(run.finished()) == [0] and run_status(run).state == "failed"
+    assert "No space left" in run_status(run).error
 
 
 @pytest.mark.parametrize("selection", ["pre", "intra"])

@@ -41,7 +41,7 @@ def test_damaged_batch_record_is_not_finished_and_damaged_status_is_reported(tmp
     (run.path / "batches" / "00000.json").write_text("{trunc")
     assert run.finished() == {}
     (run.path / "status.json").write_text("{nope")
-    assert run_status(run)["state"] == "damaged"
+    assert run_status(run).state == "damaged"
 
 
 @pytest.mark.faults
@@ -52,7 +52,7 @@ def test_dead_writer_reads_as_interrupted(tmp_path):
     status = json.loads((run.path / "status.json").read_text())
     status["pid"] = 2**22 + 12345  # no such process
     (run.path / "status.json").write_text(json.dumps(status))
-    assert run_status(run)["state"] == "interrupted"
+    assert run_status(run).state == "interrupted"
     assert [r.name for r in list_runs(tmp_path)] == ["r"]
 
 
@@ -60,11 +60,11 @@ def test_a_status_written_by_any_version_reads_as_its_state_and_a_foreign_one_as
     run = _two_image_run(tmp_path / "r")
     (run.path / "status.json").write_text(json.dumps({"state": "cancelled", "batches_total": 1}))  # a plain string
     status = run_status(run)
-    assert status["state"] is State.CANCELLED and status["state"].resumable and not status["state"].active
-    assert json.loads(json.dumps(status))["state"] == "cancelled"  # and it writes back as the same string
+    assert status.state is State.CANCELLED and status.state.resumable and not status.state.active
+    assert json.dumps(status.state) == '"cancelled"'  # and it writes back as the same string
     (run.path / "status.json").write_text(json.dumps({"state": "paused"}))
     status = run_status(run)
-    assert status["state"] is State.DAMAGED and "'paused'" in status["error"]
+    assert status.state is State.DAMAGED and "'paused'" in status.error
 
 
 def _two_image_run(path):
@@ -87,14 +87,14 @@ def test_status_reads_each_png_once_and_still_sees_a_damaged_one(tmp_path, monke
     opened = []
     real_open = PIL.Image.open
     monkeypatch.setattr(run_health.Image, "open", lambda *a, **k: opened.append(a[0]) or real_open(*a, **k))
-    assert run_status(run)["state"] == "finished" and opened == []  # written by this process: known good
+    assert run_status(run).state == "finished" and opened == []  # written by this process: known good
     runstore.WRITTEN_PNGS.clear()  # as another process (the app) finds them
-    assert run_status(run)["state"] == "finished" and len(opened) == 2
-    assert run_status(run)["state"] == "finished" and len(opened) == 2  # cached by size and mtime
+    assert run_status(run).state == "finished" and len(opened) == 2
+    assert run_status(run).state == "finished" and len(opened) == 2  # cached by size and mtime
     victim = run.image_path(1, 0)
     victim.write_bytes(victim.read_bytes()[:40])
     status = run_status(run)
-    assert status["state"] == "damaged" and "001_b/000.png is unreadable" in status["error"]
+    assert status.state == "damaged" and "001_b/000.png is unreadable" in status.error
 
 
 def test_export_zip_streams_into_a_file(tmp_path):
@@ -148,12 +148,12 @@ def test_status_of_a_large_run_costs_a_folder_scan_and_still_sees_a_removed_imag
     checked = []
     real_check = run_health.png_problem
     monkeypatch.setattr(run_health, "png_problem", lambda *a: checked.append(a) or real_check(*a))
-    assert run_status(run)["state"] == "finished" and len(checked) == 12  # present and non-empty; not decoded
+    assert run_status(run).state == "finished" and len(checked) == 12  # present and non-empty; not decoded
     assert all(verify is False for _, verify in checked)
-    assert run_status(run)["state"] == "finished" and len(checked) == 12  # nothing changed: nothing checked
+    assert run_status(run).state == "finished" and len(checked) == 12  # nothing changed: nothing checked
     run.image_path(1, 2).unlink()
     status = run_status(run)
-    assert status["state"] == "damaged" and "001_c1/002.png is missing" in status["error"]
+    assert status.state == "damaged" and "001_c1/002.png is missing" in status.error
     assert any("001_c1/002.png is missing" in p for p in run_problems(run))  # the full check (resume, evaluation)
 
 

@@ -26,7 +26,7 @@ def _run(cfg: SynthConfig, path) -> Run:
 
 def test_a_selection_run_stores_real_training_images_with_their_indices(tmp_path):
     run = _run(SynthConfig(method="herding", **PICK), tmp_path / "herding")
-    assert run_status(run)["state"] == "finished" and run.config().iterations == 0
+    assert run_status(run).state == "finished" and run.config().iterations == 0
     train = get_dataset("fashion_mnist").split("train")
     for rec in run.finished().values():
         for c, k, source in zip(rec.classes, rec.ipc_indices, rec.sources):
