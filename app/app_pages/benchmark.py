@@ -13,13 +13,14 @@ from prism_core import benchmark as bm
 from prism_core.benchmark.background import BackgroundBenchmark
 from prism_core.benchmark.measure import extractor_name
 from prism_core.benchmark.protocol import PRESET_NOTES, PRESETS
+from prism_core.benchmark.runner import LOCAL_WORKERS
 
 st.title("Benchmark")
 st.caption(
     "Every method from noise and from real images with the same optimiser settings per init, beside a random "
     "real subset; students trained from scratch with soft and hard labels; paired differences over seeds. "
-    "Each evaluation is a task on a local Dask cluster (2 worker processes); finished cells are kept, so a "
-    "benchmark resumes where it stopped."
+    f"Each evaluation is a task on a local Dask cluster ({LOCAL_WORKERS} worker processes, one per core); finished "
+    "cells are kept, so a benchmark resumes where it stopped."
 )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..states import State
 from .protocol import Benchmark
-from .runner import Progress, cluster, run
+from .runner import LOCAL_WORKERS, Progress, cluster, run
 from .store import CellStore
 
 
@@ -20,7 +20,7 @@ from .store import CellStore
 class BackgroundBenchmark:
     bench: Benchmark
     out: Path
-    workers: int = 2
+    workers: int = LOCAL_WORKERS
     scheduler: str | None = None
     state: State = State.QUEUED
     done: int = 0

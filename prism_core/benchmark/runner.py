@@ -11,6 +11,7 @@ that raises is retried once; then the cell keeps the error under "failed". Only 
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
@@ -25,6 +26,23 @@ from .protocol import Benchmark, BenchmarkError, key
 from .store import Cell, CellStore, missing
 
 ALLOWED_FAILURES = 1  # worker deaths a task survives before it is stored as failed
+WORKER_MEMORY = 2**30  # about what a worker holds once its tasks have loaded torch, the zoo and the dataset (0.8 GB)
+
+
+def _memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):  # no sysconf (Windows): cores alone decide
+        return 2**62
+
+
+def local_workers(cores: int, memory: int) -> int:
+    """The embedded cluster's size: a single-threaded worker per core (the cells' tasks are small), as many as
+    `memory` bytes hold."""
+    return max(1, min(cores, memory // WORKER_MEMORY))
+
+
+LOCAL_WORKERS = local_workers(os.cpu_count() or 1, _memory())
 
 
 @dataclass(frozen=True)
@@ -40,7 +58,7 @@ class Progress:
 
 
 @contextmanager
-def cluster(scheduler: str | None = None, workers: int = 2, gpu_slots: int = 0) -> Iterator:
+def cluster(scheduler: str | None = None, workers: int = LOCAL_WORKERS, gpu_slots: int = 0) -> Iterator:
     """A Dask client: to `scheduler`, or to a local cluster of `workers` processes (one thread each; with
     `gpu_slots`, one process with that many GPU slots).
 

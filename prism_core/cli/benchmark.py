@@ -12,6 +12,7 @@ from ..benchmark import Benchmark, CellStore, cluster, write_outputs
 from ..benchmark import run as run_benchmark
 from ..benchmark.measure import extractor_name
 from ..benchmark.protocol import PRESET_NOTES, PRESETS
+from ..benchmark.runner import LOCAL_WORKERS
 from .flags import add_config_flags, add_workspace_flag, given_fields, workspace
 
 
@@ -62,7 +63,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the budget the flags below start from: " + "; ".join(f"{k}: {v}" for k, v in PRESET_NOTES.items()),
     )
     add_config_flags(p, Benchmark, show_defaults=False)  # None: the preset's value
-    p.add_argument("--workers", type=int, default=2, help="worker processes of the embedded local cluster")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=LOCAL_WORKERS,
+        help=f"worker processes of the embedded local cluster (default: a core each as memory holds: {LOCAL_WORKERS})",
+    )
     p.add_argument("--gpu-slots", type=int, default=0, help="tasks that share one GPU (embedded cluster)")
     p.add_argument(
         "--scheduler", help="a running Dask scheduler's address (tcp://host:8786) instead of the local cluster"

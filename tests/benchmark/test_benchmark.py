@@ -233,3 +233,11 @@ def test_bad_input_fails_before_anything_runs_with_one_line_naming_the_flag(flag
     lines = [line for line in err.splitlines() if line.strip()]
     assert cli.returncode == 2 and len(lines) == 1 and names in lines[0] and "Traceback" not in err, err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_local_cluster_takes_a_worker_per_core_as_memory_allows():
+    from prism_core.benchmark.runner import LOCAL_WORKERS, local_workers
+
+    gib = 2**30
+    assert local_workers(2, 24 * gib) == 2 and local_workers(16, 8 * gib) == 8 and local_workers(4, gib // 2) == 1
+    assert 1 <= LOCAL_WORKERS <= (os.cpu_count() or 1)
