@@ -40,7 +40,7 @@ def embedding(key: tuple, _runs: list):
 emb = embedding(
     (tuple(chosen), per_class, extractor, tuple(run_mtime(runs[c]) for c in chosen)), [runs[label] for label in chosen]
 )
-coords, points = np.array(emb["coords"]), emb["points"]
+coords, points = emb.coords, emb.points
 for label in chosen:
     n, classes = image_count(runs[label]), len(runs[label].config().classes)
     if n > RUN_POINTS:
@@ -49,9 +49,9 @@ for label in chosen:
             "IPC indices of every class."
         )
 groups = {}
-for i, p in sorted(enumerate(points), key=lambda ip: ip[1]["source"] != "real"):  # real first, runs drawn on top
-    source = names.get(p["source"], p["source"])
-    groups.setdefault(source if colour == "run" else info.class_names[p["class"]], []).append(i)
+for i, p in sorted(enumerate(points), key=lambda ip: ip[1].source != "real"):  # real first, runs drawn on top
+    source = names.get(p.source, p.source)
+    groups.setdefault(source if colour == "run" else info.class_names[p.label], []).append(i)
 fig = go.Figure()
 for name, idx in groups.items():
     real = colour == "run" and name == "real"
@@ -63,7 +63,7 @@ for name, idx in groups.items():
             name=name,
             customdata=idx,
             marker=dict(size=5 if real else 8, opacity=0.35 if real else 0.9, color="#9e9e9e" if real else None),
-            text=[f"{names.get(points[i]['source'], 'real')} · {info.class_names[points[i]['class']]}" for i in idx],
+            text=[f"{names.get(points[i].source, 'real')} · {info.class_names[points[i].label]}" for i in idx],
         )
     )
 fig.update_layout(title=f"UMAP of {extractor} features (seed 0)", height=560, dragmode="lasso")
@@ -75,14 +75,14 @@ if selected:
     tiles = []
     for i in selected:
         p = points[i]
-        if p["source"] == "real":
-            tiles.append(to_uint8(test.load([p["index"]])[0]).numpy())
+        if p.source == "real":
+            tiles.append(to_uint8(test.load([p.index])[0]).numpy())
         else:  # read from its PNG: the page never loads a whole run
-            tiles.append(runs[names[p["source"]]].read_images([p["class"]], [p["index"]])[0])
+            tiles.append(runs[names[p.source]].read_images([p.label], [p.index])[0])
     st.image(grid(np.stack(tiles), ncol=10, scale=3))
-    synthetic = [points[i] for i in selected if points[i]["source"] != "real"]
+    synthetic = [points[i] for i in selected if points[i].source != "real"]
     if synthetic and st.toggle("Inspect the first selected synthetic image", key="emb_inspect"):
         p = synthetic[0]
-        show_inspector(runs[names[p["source"]]], p["class"], p["index"])
+        show_inspector(runs[names[p.source]], p.label, p.index)
 else:
     st.caption("Select points (click, box or lasso) to see their images.")

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -31,6 +33,34 @@ MAX_POINTS = 4000  # above 4096 umap switches to NN-descent, with another long J
 RUN_POINTS = 1000  # at most this many points of one run: a large run is shown by its first IPC indices
 
 
+@dataclass(frozen=True)
+class Point:
+    """Where a projected point comes from: a run (by name) or "real", the image's class and its IPC index (a run)
+    or test-split index (real)."""
+
+    source: str
+    label: int  # the class
+    index: int
+
+
+@dataclass(frozen=True, eq=False)  # compare to_json(): an array field has no truth value
+class Embedding:
+    """A UMAP projection: one (x, y) per point, in the points' order, and the seed that drew it."""
+
+    coords: np.ndarray  # (N, 2)
+    points: tuple[Point, ...]
+    seed: int
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Embedding:
+        points = tuple(Point(p["source"], p["class"], p["index"]) for p in d["points"])
+        return cls(np.asarray(d["coords"], dtype=np.float32).reshape(-1, 2), points, d["seed"])
+
+    def to_json(self) -> dict[str, Any]:
+        points = [{"source": p.source, "class": p.label, "index": p.index} for p in self.points]
+        return {"coords": self.coords.tolist(), "points": points, "seed": self.seed}
+
+
 def warm_up() -> None:
     import umap  # deferred: umap (numba) takes seconds to import; only embeddings need it
 
@@ -48,12 +78,11 @@ def umap_2d(features: torch.Tensor, seed: int = 0, n_neighbors: int = 15) -> np.
     return reducer.fit_transform(features.float().numpy()).astype(np.float32)
 
 
-def embed_sets(sets: Sequence[tuple[str, torch.Tensor, np.ndarray, np.ndarray]], seed: int = 0) -> dict:
+def embed_sets(sets: Sequence[tuple[str, torch.Tensor, np.ndarray, np.ndarray]], seed: int = 0) -> Embedding:
     """sets: (source name, features, classes, indices). Returns coordinates with each point's identity."""
-    feats = torch.cat([f for _, f, _, _ in sets])
-    coords = umap_2d(feats, seed=seed)
-    ids = [{"source": name, "class": int(c), "index": int(i)} for name, _, cs, idx in sets for c, i in zip(cs, idx)]
-    return {"coords": coords.tolist(), "points": ids, "seed": seed}
+    coords = umap_2d(torch.cat([f for _, f, _, _ in sets]), seed=seed)
+    points = tuple(Point(name, int(c), int(i)) for name, _, cs, idx in sets for c, i in zip(cs, idx))
+    return Embedding(coords, points, seed)
 
 
 def embed_runs(
@@ -63,7 +92,7 @@ def embed_runs(
     folders: Sequence[Path],
     features: Features | None = None,
     seed: int = 0,
-) -> dict:
+) -> Embedding:
     """UMAP of the runs' images (of a run with more than RUN_POINTS, its first IPC indices of every class) plus
     `per_class` real test images of every class (points' sources: run names and "real"). Read from the first of
     `folders` that holds it, else computed and stored in the last one, under a key of the runs' contents, the
@@ -74,7 +103,7 @@ def embed_runs(
     ).hexdigest()[:24]
     for folder in folders:
         if (Path(folder) / f"{key}.json").is_file():
-            return json.loads((Path(folder) / f"{key}.json").read_text())
+            return Embedding.from_json(json.loads((Path(folder) / f"{key}.json").read_text()))
     dataset = runs[0].config().dataset
     info = get_dataset(dataset).info
     weights = model_weights(runs[0])
@@ -91,5 +120,5 @@ def embed_runs(
         sets.append(("real", features(extractor, x, dataset), labels, idx))
     emb = embed_sets(sets, seed=seed)
     Path(folders[-1]).mkdir(parents=True, exist_ok=True)
-    atomic_json(Path(folders[-1]) / f"{key}.json", emb)
+    atomic_json(Path(folders[-1]) / f"{key}.json", emb.to_json())
     return emb

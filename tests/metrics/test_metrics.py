@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from prism_core.metrics import cosine_matrix, embed_sets, intra_class_cosine, mean_offdiag, prdc, summarize
+from prism_core.metrics.embedding import Point
 
 
 def test_cosine_metric_on_known_vectors():
@@ -33,9 +34,9 @@ def test_umap_is_seeded_and_points_keep_their_identity():
     b = torch.randn(30, 16, generator=g) + 3
     sets = [("run", a, np.repeat([0, 1], 15), np.arange(30)), ("real", b, np.repeat([0, 1], 15), np.arange(30) + 100)]
     e1, e2 = embed_sets(sets, seed=3), embed_sets(sets, seed=3)
-    assert e1["coords"] == e2["coords"]
-    assert e1["points"][31] == {"source": "real", "class": 0, "index": 101}
-    coords = np.array(e1["coords"])
+    assert np.array_equal(e1.coords, e2.coords)
+    assert e1.points[31] == Point("real", 0, 101)
+    coords = e1.coords
     assert np.linalg.norm(coords[:30].mean(0) - coords[30:].mean(0)) > 1  # the two sets stay apart
 
 
@@ -86,8 +87,8 @@ def test_the_shipped_example_projection_matches_the_examples_and_is_read_not_com
     emb = embed_runs(
         runs, default_extractor(runs[0]), DEFAULT_REAL_PER_CLASS, [examples / ".embeddings"], features=_no_features
     )
-    sources = {p["source"] for p in emb["points"]}
-    assert sources == {runs[0].name, runs[1].name, "real"} and len(emb["coords"]) == len(emb["points"])
+    sources = {p.source for p in emb.points}
+    assert sources == {runs[0].name, runs[1].name, "real"} and len(emb.coords) == len(emb.points)
 
 
 @pytest.mark.integration
@@ -100,6 +101,7 @@ def test_a_projection_is_stored_once_and_keyed_by_what_it_depends_on(tmp_path, f
     list(synthesize(SynthConfig(method="prism", ipc=2, classes=(0, 1), iterations=2), run.path))
     first = embed_runs([run], "convnext_atto", 5, [tmp_path / "cache"])
     assert len(list((tmp_path / "cache").iterdir())) == 1
-    assert embed_runs([run], "convnext_atto", 5, [tmp_path / "cache"], features=_no_features) == first
+    again = embed_runs([run], "convnext_atto", 5, [tmp_path / "cache"], features=_no_features)
+    assert again.to_json() == first.to_json()
     embed_runs([run], "convnext_atto", 6, [tmp_path / "cache"])  # another real sample: another projection
     assert len(list((tmp_path / "cache").iterdir())) == 2
