@@ -5,7 +5,8 @@ import json
 import torch
 
 from prism_core.records import BatchRecord
-from prism_core.synthesis.runstore import Run, list_runs
+from prism_core.synthesis import SynthConfig
+from prism_core.synthesis.runstore import Run, RunRecord, list_runs
 from tests.conftest import ROOT
 
 
@@ -34,7 +35,7 @@ def test_a_record_round_trips_through_the_store_with_its_bn_sets_and_sources(tmp
         123,
     )
     run = Run(tmp_path / "r")
-    run.create({"config": {}, "class_names": ["a", "b"]})
+    run.create(RunRecord(SynthConfig(), ("a", "b")))
     x = torch.rand(2, 1, 4, 4)
     run.write_batch(rec, x, x)
     assert run.finished() == {3: rec}

@@ -43,20 +43,20 @@ for run in runs:
             continue
         if status.error:
             st.error(status.error)
-        cfg = record["config"]
+        cfg = record.config
         home = next((name for name, ws in declared.items() if in_workspace(run, ws)), None)
         if home is None:
             st.info(
-                f"Its workspace ({cfg['dataset']}, weights {cfg['weights']}) is not declared here: it opens "
+                f"Its workspace ({cfg.dataset}, weights {cfg.weights}) is not declared here: it opens "
                 "read-only. Declare it in $PRISM_WORKSPACES to resume it or show it on the other pages.",
                 icon=":material/lock:",
             )
         st.markdown(
-            f"Workspace **{home or '-'}** · **{cfg['method']}** · primary `{cfg['primary']}` · "
-            f"pool {', '.join(cfg['bn_pool']) or '-'} · "
-            f"IPC {cfg['ipc']} · {cfg['iterations']} iterations · seed {cfg['seed']}"
+            f"Workspace **{home or '-'}** · **{cfg.method}** · primary `{cfg.primary}` · "
+            f"pool {', '.join(cfg.bn_pool or ()) or '-'} · "
+            f"IPC {cfg.ipc} · {cfg.iterations} iterations · seed {cfg.seed}"
         )
-        st.json(record, expanded=False)
+        st.json(record.to_json(), expanded=False)
         cols = st.columns(3)
         if run.path.parent != EXAMPLES_DIR and home is not None and state.resumable:
             if cols[0].button("Resume", key=f"resume_{run.name}"):

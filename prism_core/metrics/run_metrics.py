@@ -44,7 +44,7 @@ def model_weights(run: Run) -> str:
 
 def default_extractor(run: Run) -> str:
     """The first model of the run's zoo that took no part in the run's synthesis."""
-    used = set(run.record()["teachers"])
+    used = set(run.record().teachers)
     zoo_dir = zoo_dir_of(model_weights(run))
     if zoo_dir is None:
         raise RunError(f"{run.path} used pretrained teachers and no zoo: name a held-out extractor (--extractor)")
@@ -152,7 +152,7 @@ def compute_metrics(
         image_metrics(model.model, x, classes, cfg.dataset),
         random_real_diversity(model.model, cfg.dataset, classes, cfg.ipc),
         prior,
-        tuple(sorted(run.record()["teachers"])),
+        tuple(sorted(run.record().teachers)),
     )
     atomic_json(cache, result.to_json())
     return result

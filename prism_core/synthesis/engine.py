@@ -29,20 +29,20 @@ from .hooks import attached
 from .loop import Stopped, SynthesisError, optimise_batch
 from .preparation import prepare
 from .run_health import sweep_temporaries
-from .runstore import Run, RunError
+from .runstore import Run, RunError, RunRecord
 from .types import BatchSpec, Prepared
 
 
-def run_record(p: Prepared) -> dict[str, Any]:
+def run_record(p: Prepared) -> RunRecord:
     versions = {pkg: importlib.metadata.version(pkg) for pkg in ("torch", "timm", "torchvision", "numpy")}
-    return {
-        "config": p.config.to_dict(),
-        "class_names": list(p.dataset.info.class_names),
-        "teachers": {n: t.identity() for n, t in p.teachers.items()},
-        "plan": {"batches": len(p.plan), "images": sum(len(b.classes) for b in p.plan)},
-        "versions": {"prism_core": __version__, **versions},
-        "created": time.time(),
-    }
+    return RunRecord(
+        p.config,
+        tuple(p.dataset.info.class_names),
+        {n: t.identity() for n, t in p.teachers.items()},
+        {"batches": len(p.plan), "images": sum(len(b.classes) for b in p.plan)},
+        {"prism_core": __version__, **versions},
+        time.time(),
+    )
 
 
 def synthesize(

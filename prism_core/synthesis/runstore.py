@@ -23,6 +23,7 @@ import re
 import shutil
 import socket
 import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,33 @@ from ..states import State
 from .config import SynthConfig
 
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """config.json: what a run was asked for and what it ran with (each teacher's exact weights, the plan's size,
+    the library versions), written once when the run is created."""
+
+    config: SynthConfig
+    class_names: tuple[str, ...]
+    teachers: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> Teacher.identity()
+    plan: dict[str, int] = field(default_factory=dict)  # batches, images
+    versions: dict[str, str] = field(default_factory=dict)  # package -> version
+    created: float = 0.0  # time.time()
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> RunRecord:
+        return cls(
+            SynthConfig.from_dict(d["config"]),
+            tuple(d["class_names"]),
+            d.get("teachers", {}),
+            d.get("plan", {}),
+            d.get("versions", {}),
+            d.get("created", 0.0),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "config": self.config.to_dict(), "class_names": list(self.class_names)}
 
 
 class RunError(ValueError):
@@ -78,20 +106,20 @@ class Run:
     def exists(self) -> bool:
         return (self.path / "config.json").is_file()
 
-    def record(self) -> dict[str, Any]:
+    def record(self) -> RunRecord:
         try:
-            return json.loads((self.path / "config.json").read_text())
-        except (OSError, json.JSONDecodeError) as err:
+            return RunRecord.from_json(json.loads((self.path / "config.json").read_text()))
+        except (OSError, ValueError, KeyError, TypeError) as err:  # ValueError: bad JSON, or a config of no version
             raise RunError(f"{self.path}: config.json is missing or damaged ({err})") from None
 
     def config(self) -> SynthConfig:
-        return SynthConfig.from_dict(self.record()["config"])
+        return self.record().config
 
-    def create(self, record: dict[str, Any]) -> None:
+    def create(self, record: RunRecord) -> None:
         (self.path / "batches").mkdir(parents=True, exist_ok=True)
         for sub in ("images", "pixels"):
             (self.path / sub).mkdir(exist_ok=True)
-        atomic_json(self.path / "config.json", record)
+        atomic_json(self.path / "config.json", record.to_json())
 
     def delete(self) -> None:
         shutil.rmtree(self.path)
@@ -125,7 +153,7 @@ class Run:
     def class_names(self) -> list[str]:
         """Read once per Run: image_path() is called for every image of a batch."""
         if not hasattr(self, "_class_names"):
-            self._class_names = self.record()["class_names"]
+            self._class_names = list(self.record().class_names)
         return self._class_names
 
     def image_path(self, cls: int, k: int) -> Path:

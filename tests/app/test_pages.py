@@ -200,7 +200,7 @@ def large_run(store, monkeypatch):
     from prism_core.data import get_dataset
     from prism_core.records import BatchRecord
     from prism_core.synthesis import SynthConfig
-    from prism_core.synthesis.runstore import Run
+    from prism_core.synthesis.runstore import Run, RunRecord
 
     info = get_dataset("fashion_mnist").info
     run = Run(store / "large")
@@ -219,7 +219,7 @@ def large_run(store, monkeypatch):
         jitter=2,
         crop_scale=(0.5, 1.0),
     )
-    run.create({"config": cfg.to_dict(), "class_names": list(info.class_names), "teachers": {"resnet18": {}}})
+    run.create(RunRecord(cfg, tuple(info.class_names), {"resnet18": {}}))
     for k in range(6):
         x01 = torch.rand(10, 1, 32, 32, generator=torch.Generator().manual_seed(k))
         run.write_batch(BatchRecord(k, tuple(range(10)), (k,) * 10, (k,), 1), info.normalize(x01), x01)

@@ -5,7 +5,8 @@ from prism_core.evaluation import EvalConfig, SoftLabeler, check_complete, stude
 from prism_core.evaluation.relabel import MixConfig
 from prism_core.records import BatchRecord
 from prism_core.selection import random_real_subset
-from prism_core.synthesis.runstore import Run, RunError
+from prism_core.synthesis import SynthConfig
+from prism_core.synthesis.runstore import Run, RunError, RunRecord
 from prism_core.teachers import create_teacher
 
 
@@ -46,7 +47,7 @@ def test_hard_labels_train_without_any_teacher(fmnist, monkeypatch):
 
 def test_evaluate_refuses_a_run_with_missing_images_and_changes_nothing(tmp_path):
     run = Run(tmp_path / "r")
-    run.create({"config": {}, "class_names": ["a", "b"]})
+    run.create(RunRecord(SynthConfig(), ("a", "b")))
     x = torch.rand(2, 1, 4, 4)
     run.write_batch(BatchRecord(0, (0, 1), (0, 0), (0,), 1), x, x)
     run.image_path(1, 0).unlink()

@@ -69,7 +69,7 @@ def test_two_sessions_launching_at_once_get_all_their_runs_in_order_and_unmixed(
         time.sleep(0.3)
     runs = [Run(store / n) for n in names]
     assert all(run_status(r).state == "finished" for r in runs)
-    created = sorted(runs, key=lambda r: r.record()["created"])
+    created = sorted(runs, key=lambda r: r.record().created)
     ended = sorted(runs, key=lambda r: json.loads((r.path / "status.json").read_text())["updated"])
     assert [r.name for r in created] == [r.name for r in ended]  # one worker: first queued, first done
     for run in runs:

@@ -5,9 +5,10 @@ import torch
 
 from prism_core.records import BatchRecord
 from prism_core.states import State
+from prism_core.synthesis import SynthConfig
 from prism_core.synthesis.run_export import contents, export_zip, read_images
 from prism_core.synthesis.run_health import run_problems, run_status
-from prism_core.synthesis.runstore import Run, RunError, check_run_name, list_runs
+from prism_core.synthesis.runstore import Run, RunError, RunRecord, check_run_name, list_runs
 
 
 @pytest.mark.faults
@@ -19,7 +20,7 @@ def test_run_names_cannot_escape_the_store(bad):
 
 def test_write_batch_then_finished_and_export(tmp_path):
     run = Run(tmp_path / "r")
-    run.create({"config": {}, "class_names": ["a", "b"]})
+    run.create(RunRecord(SynthConfig(), ("a", "b")))
     x = torch.rand(2, 1, 4, 4)
     run.write_batch(BatchRecord(0, (0, 1), (0, 0), (0,), 1), x, x)
     assert list(run.finished()) == [0]
@@ -37,7 +38,7 @@ def test_write_batch_then_finished_and_export(tmp_path):
 @pytest.mark.faults
 def test_damaged_batch_record_is_not_finished_and_damaged_status_is_reported(tmp_path):
     run = Run(tmp_path / "r")
-    run.create({"config": {}, "class_names": ["a"]})
+    run.create(RunRecord(SynthConfig(), ("a",)))
     (run.path / "batches" / "00000.json").write_text("{trunc")
     assert run.finished() == {}
     (run.path / "status.json").write_text("{nope")
@@ -47,7 +48,7 @@ def test_damaged_batch_record_is_not_finished_and_damaged_status_is_reported(tmp
 @pytest.mark.faults
 def test_dead_writer_reads_as_interrupted(tmp_path):
     run = Run(tmp_path / "r")
-    run.create({"config": {}, "class_names": ["a"]})
+    run.create(RunRecord(SynthConfig(), ("a",)))
     run.set_status(State.RUNNING)
     status = json.loads((run.path / "status.json").read_text())
     status["pid"] = 2**22 + 12345  # no such process
@@ -69,7 +70,7 @@ def test_a_status_written_by_any_version_reads_as_its_state_and_a_foreign_one_as
 
 def _two_image_run(path):
     run = Run(path)
-    run.create({"config": {}, "class_names": ["a", "b"]})
+    run.create(RunRecord(SynthConfig(), ("a", "b")))
     x = torch.rand(2, 1, 4, 4)
     run.write_batch(BatchRecord(0, (0, 1), (0, 0), (0,), 1), x, x)
     run.set_status(State.FINISHED, batches_total=1)
@@ -110,7 +111,7 @@ def test_export_zip_streams_into_a_file(tmp_path):
 def _ipc_run(path, classes=3, ipc=4):
     """A cross-class run: batch k holds IPC index k of every class; pixel value = class + k / 10."""
     run = Run(path)
-    run.create({"config": {}, "class_names": [f"c{i}" for i in range(classes)]})
+    run.create(RunRecord(SynthConfig(), tuple(f"c{i}" for i in range(classes))))
     for k in range(ipc):
         x = torch.stack([torch.full((1, 4, 4), (c + k / 10) / 10) for c in range(classes)])
         run.write_batch(BatchRecord(k, tuple(range(classes)), (k,) * classes, (k,), 1), x, x)

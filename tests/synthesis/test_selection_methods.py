@@ -61,7 +61,7 @@ def test_real_init_is_the_first_rule_and_old_runs_still_resume(tmp_path):
     assert SynthConfig(init="real") == SynthConfig(init="first")
     cfg = SynthConfig(method="sre2l", init="real", iterations=1, ipc=1, classes=(2,), weights="random")
     run = _run(cfg, tmp_path / "old")
-    record = run.record()
+    record = run.record().to_json()
     record["config"]["init"] = "real"  # as runs stored before the selection rules say it
     (run.path / "config.json").write_text(__import__("json").dumps(record))
     assert open_run(run, prepare(cfg)).config.init == "first"  # same config: no --resume needed
