@@ -44,7 +44,7 @@ PAGES = {
 def build_store(store: Path, images: int) -> Run:
     """A finished run of `images` images over the 10 classes (IPC = images / 10), as the engine writes one."""
     run = Run(store / BIG)
-    if run.exists() and run_status(run).get("state") == "finished":
+    if run.exists() and run_status(run).state == "finished":
         return run
     ds = get_dataset("fashion_mnist")
     train, info = ds.split("train"), ds.info
