@@ -120,7 +120,7 @@ def test_a_benchmark_launched_from_its_page_fills_in_and_shows_the_results_table
     for _ in range(2):  # classroom's rows are random real, SRe2L · noise, PRISM · noise: keep the first
         rows.press("Backspace")
     page.keyboard.press("Escape")
-    epochs = page.get_by_label("Epochs (0: the protocol's)")
+    epochs = page.get_by_role("spinbutton", name="Epochs (0: the protocol's)")  # its help button shares the label
     epochs.fill("1")
     page.get_by_label("Benchmark name").fill("browser-bench")
     page.get_by_role("button", name="Launch on the local Dask cluster").click()
