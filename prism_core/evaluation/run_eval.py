@@ -53,7 +53,7 @@ class StoredEvaluation:
         return cls(d["subject"], config, d["seeds"], list(d["top1"]), d["mean"], d["std"])
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "config": self.config.to_dict()}
+        return asdict(self)  # the config nests as EvalConfig.to_dict() has it
 
 
 def _eval_key(cfg: EvalConfig) -> str:

@@ -66,7 +66,7 @@ class RunRecord:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "config": self.config.to_dict(), "class_names": list(self.class_names)}
+        return asdict(self)  # the config nests as SynthConfig.to_dict() has it
 
 
 class RunError(ValueError):
