@@ -24,6 +24,7 @@ from ..synthesis import synthesize
 from ..synthesis.runstore import Run, slug
 from ..teachers import create_teacher, read_manifest
 from .protocol import REAL_ROWS, Benchmark, BenchmarkError, eval_config
+from .store import CELL_METRICS
 
 
 @dataclass(frozen=True)
@@ -106,15 +107,7 @@ def measure_metrics(bench: Benchmark, row: str, ipc: int, seed: int, images: Ima
     info = get_dataset(bench.workspace.dataset).info
     extractor = create_teacher(extractor_name(bench), info, weights=bench.workspace.weights).model
     m = image_metrics(extractor, images.x01, images.classes, bench.workspace.dataset)
-    fid = m.fidelity_mean
-    value = {
-        "vendi": m.diversity.vendi,
-        "cosine": m.intra_class_cosine_summary.mean,
-        "precision": fid.precision,
-        "density": fid.density,
-        "coverage": fid.coverage,
-        "nearest_real_cosine": fid.nearest_real_cosine,
-    }
+    value = {k: read(m) for k, read in CELL_METRICS.items()}
     return Result(
         row,
         ipc,

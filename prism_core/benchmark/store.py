@@ -7,16 +7,27 @@ its evaluations arrives, and a benchmark that stops resumes from what the file h
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..atomic import atomic_json
 from .protocol import PROTOCOL, key
 
+if TYPE_CHECKING:
+    from ..metrics.records import ImageMetrics
+
 SHIPPED = Path(__file__).resolve().parents[2] / "docs" / "measurements" / "grid" / "cells.json"  # Fashion-MNIST's
-# what the metrics task measures (measure.measure_metrics), stored beside top1 in the file
-METRIC_KEYS = ("vendi", "cosine", "precision", "density", "coverage", "nearest_real_cosine")
+# what the metrics task keeps of an image set's metrics (measure.measure_metrics), stored beside top1 in the file
+CELL_METRICS: dict[str, Callable[[ImageMetrics], float]] = {
+    "vendi": lambda m: m.diversity.vendi,
+    "cosine": lambda m: m.intra_class_cosine_summary.mean,
+    "precision": lambda m: m.fidelity_mean.precision,
+    "density": lambda m: m.fidelity_mean.density,
+    "coverage": lambda m: m.fidelity_mean.coverage,
+    "nearest_real_cosine": lambda m: m.fidelity_mean.nearest_real_cosine,
+}
 
 
 @dataclass
@@ -29,7 +40,7 @@ class Cell:
     seed: int
     protocol: int = PROTOCOL
     top1: dict[str, float] = field(default_factory=dict)  # evaluation ("resnet18 soft") -> top-1 %
-    metrics: dict[str, float] = field(default_factory=dict)  # METRIC_KEYS
+    metrics: dict[str, float] = field(default_factory=dict)  # CELL_METRICS' keys
     seconds: float = 0.0
     machine: str = ""  # where its first task ran
     seconds_on: dict[str, float] = field(default_factory=dict)  # machine -> seconds spent there
@@ -49,7 +60,7 @@ class Cell:
             d["seed"],
             d.get("protocol", 0),
             dict(d.get("top1", {})),
-            {k: d[k] for k in METRIC_KEYS if k in d},
+            {k: d[k] for k in CELL_METRICS if k in d},
             seconds,
             machine,
             dict(d.get("seconds_on") or {machine or "unrecorded": seconds}),  # cells older than the field

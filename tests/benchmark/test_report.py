@@ -11,7 +11,8 @@ import pytest
 
 from prism_core import benchmark as bm
 from prism_core.benchmark.figure import figure
-from prism_core.benchmark.protocol import PROTOCOL
+from prism_core.benchmark.protocol import METRICS, PROTOCOL
+from prism_core.benchmark.store import CELL_METRICS
 from prism_core.workspaces import EMBEDDED_WORKSPACE
 from tests.conftest import ROOT
 
@@ -110,6 +111,7 @@ def test_a_cell_is_measured_then_completed_without_repeating_work(tmp_path, fmni
         assert bm.run(bench, store, client, tmp_path / "runs", lambda p: tasks.append(p.label)) == 0
         done = store.get("SRe2L · noise", 1, 0)
         assert sorted(tasks) == ["convnet hard", "metrics"] and 0 <= done.top1["convnet hard"] <= 100
+        assert set(done.metrics) == set(CELL_METRICS)  # every value the file keeps, each one measured
         assert done.metrics["coverage"] >= 0 and done.metrics["vendi"] == pytest.approx(
             1.0, abs=1e-6
         )  # one image per class
@@ -119,6 +121,10 @@ def test_a_cell_is_measured_then_completed_without_repeating_work(tmp_path, fmni
     again = bm.CellStore(tmp_path / "cells.json").get("SRe2L · noise", 1, 0)
     assert tasks == ["resnet18 hard"] and again.top1["convnet hard"] == kept["convnet hard"]
     assert sum(again.seconds_on.values()) == pytest.approx(again.seconds)
+
+
+def test_every_metric_column_of_the_report_is_one_the_cells_keep():
+    assert set(METRICS.values()) <= set(CELL_METRICS)
 
 
 def test_measuring_time_is_counted_on_each_machine_a_cell_ran_on():
