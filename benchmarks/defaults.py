@@ -51,7 +51,7 @@ def main() -> None:
     if overrides:
         print(f"# overrides: {overrides}")
     ds = get_dataset("fashion_mnist")
-    zoo = {name: create_teacher(name, ds.info).model for name in read_manifest(ZOO_DIR)["teachers"]}
+    zoo = {name: create_teacher(name, ds.info).model for name in read_manifest(ZOO_DIR).teachers}
     print(
         f"# defaults at IPC {args.ipc}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}"
     )

@@ -130,5 +130,5 @@ def zoo_probabilities(image01: torch.Tensor, cls: int, dataset_name: str, weight
         raise RunError(f'{weights!r} names no zoo: the verdicts need one ("zoo" or "zoo:/path")')
     return {
         name: float(F.softmax(create_teacher(name, info, weights=weights).model(x), 1)[0, cls])
-        for name in read_manifest(zoo_dir)["teachers"]
+        for name in read_manifest(zoo_dir).teachers
     }

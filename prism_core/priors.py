@@ -80,8 +80,8 @@ def row_configs(cfg: PriorsConfig) -> dict[str, SynthConfig]:
     zoo_dir = zoo_dir_of(cfg.weights)
     if zoo_dir is None:
         raise ConfigError(f"the priors grid needs a zoo of BN teachers; {cfg.weights!r} names none")
-    zoo = read_manifest(zoo_dir)["teachers"]
-    bn_teachers = [n for n, e in zoo.items() if e["bn_layers"] and n != cfg.primary]
+    zoo = read_manifest(zoo_dir).teachers
+    bn_teachers = [n for n, e in zoo.items() if e.bn_layers and n != cfg.primary]
     base = SynthConfig(
         method="prism",
         dataset=cfg.dataset,

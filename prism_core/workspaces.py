@@ -69,7 +69,7 @@ class Workspace:
     def teachers(self) -> list[str]:
         """The teachers it offers: its zoo's, or for pretrained weights every registered ImageNet-size model."""
         if self.zoo_dir is not None:
-            return list(read_manifest(self.zoo_dir)["teachers"])
+            return list(read_manifest(self.zoo_dir).teachers)
         return [n for n in list_teachers() if get_spec(n).input_size >= 224]
 
 
@@ -153,13 +153,13 @@ def check_workspace(ws: Workspace) -> None:
     info = ds.info
     if ws.zoo_dir is not None:
         try:
-            entries = read_manifest(ws.zoo_dir)["teachers"]
+            entries = read_manifest(ws.zoo_dir).teachers
         except TeacherError as err:
             raise WorkspaceError(f"{where}, key 'zoo': {err}") from None
         if not entries:
             raise WorkspaceError(f"{where}, key 'zoo': {ws.zoo_dir} holds no teachers")
         for name, entry in entries.items():
-            size, classes = entry.get("input", {}).get("size"), entry.get("kwargs", {}).get("num_classes")
+            size, classes = entry.input.size, entry.kwargs.get("num_classes")
             if (size, classes) != (info.image_size, info.num_classes):
                 raise WorkspaceError(
                     f"{where}, key 'zoo': {name} in {ws.zoo_dir} was trained for {classes} classes at {size} px, but "

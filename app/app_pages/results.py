@@ -46,11 +46,10 @@ for label, run in runs.items():
             }
         )
 ws = workspace()
-zoo = read_manifest(ws.zoo_dir)["teachers"] if ws.zoo_dir else {}
+zoo = read_manifest(ws.zoo_dir).teachers if ws.zoo_dir else {}
 if "resnet18" in zoo:
     st.caption(
-        f"Full-data reference: ResNet-18 teacher {zoo['resnet18']['test_top1']}% on the "
-        f"{dataset().info.name} test split."
+        f"Full-data reference: ResNet-18 teacher {zoo['resnet18'].test_top1}% on the {dataset().info.name} test split."
     )
 if rows:
     st.dataframe(rows, hide_index=True)

@@ -65,7 +65,7 @@ def extractor_name(bench: Benchmark) -> str:
     ws = bench.workspace
     if ws.extractor:
         return ws.extractor
-    zoo = read_manifest(ws.zoo_dir)["teachers"] if ws.zoo_dir is not None else {}
+    zoo = read_manifest(ws.zoo_dir).teachers if ws.zoo_dir is not None else {}
     for name in EXTRACTOR_PREFERENCE:
         if name in zoo:
             return name

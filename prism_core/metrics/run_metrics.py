@@ -48,7 +48,7 @@ def default_extractor(run: Run) -> str:
     zoo_dir = zoo_dir_of(model_weights(run))
     if zoo_dir is None:
         raise RunError(f"{run.path} used pretrained teachers and no zoo: name a held-out extractor (--extractor)")
-    zoo = read_manifest(zoo_dir)["teachers"]
+    zoo = read_manifest(zoo_dir).teachers
     for name in EXTRACTOR_PREFERENCE + tuple(sorted(zoo)):
         if name in zoo and name not in used:
             return name
@@ -142,8 +142,8 @@ def compute_metrics(
     x, classes, _ = run_images01(run)
     prior = {}
     zoo_dir = zoo_dir_of(weights)
-    for name, entry in (read_manifest(zoo_dir)["teachers"] if zoo_dir is not None else {}).items():
-        if entry["bn_layers"]:
+    for name, entry in (read_manifest(zoo_dir).teachers if zoo_dir is not None else {}).items():
+        if entry.bn_layers:
             prior[name] = bn_mismatch(create_teacher(name, info, weights=weights), x, info)
     result = RunMetrics(
         key,

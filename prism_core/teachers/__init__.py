@@ -1,6 +1,7 @@
 """Teacher registry, weights and the shipped zoo."""
 
 from .cache import TeacherCache
+from .manifest import ZOO_DIR, Manifest, ZooEntry, read_manifest
 from .registry import (
     TeacherError,
     TeacherSpec,
@@ -12,7 +13,7 @@ from .registry import (
     register_teacher,
 )
 from .teacher import InputAdapter, Teacher, create_teacher
-from .weights import ZOO_DIR, load_state_dict, read_manifest, sha256_file, zoo_dir_of
+from .weights import load_state_dict, sha256_file, zoo_dir_of
 
 __all__ = [
     "TeacherError",
@@ -30,6 +31,8 @@ __all__ = [
     "ZOO_DIR",
     "load_state_dict",
     "read_manifest",
+    "Manifest",
+    "ZooEntry",
     "sha256_file",
     "zoo_dir_of",
 ]

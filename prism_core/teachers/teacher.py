@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 import torch.nn as nn
 
 from ..data import DatasetInfo
+from .manifest import ZOO_DIR
 from .registry import TeacherError, TeacherSpec, bn_layers, build_network, get_spec
-from .weights import ZOO_DIR, load_state_dict, pretrained_weights, sha256_file, zoo_dir_of, zoo_weights
+from .weights import load_state_dict, pretrained_weights, sha256_file, zoo_dir_of, zoo_weights
 
 
 class InputAdapter(nn.Module):
@@ -52,7 +52,6 @@ class Teacher:
     model: InputAdapter
     weights: str  # "zoo", "pretrained", "random" or a checkpoint path
     weights_sha256: str
-    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def bn_layers(self) -> list[nn.Module]:
@@ -81,12 +80,12 @@ def create_teacher(
     checkpoint file.
     """
     spec = get_spec(name)
-    mean, std, meta = info.mean, info.std, {}
+    mean, std = info.mean, info.std
     if zoo_dir_of(weights) is not None:
         state, entry = zoo_weights(name, zoo_dir if weights == "zoo" else zoo_dir_of(weights))
-        if entry.get("dataset") not in (None, info.name):
-            raise TeacherError(f"zoo teacher {name!r} was trained on {entry['dataset']}, not {info.name}")
-        mean, std, meta, digest = tuple(entry["input"]["mean"]), tuple(entry["input"]["std"]), entry, entry["sha256"]
+        if entry.dataset != info.name:
+            raise TeacherError(f"zoo teacher {name!r} was trained on {entry.dataset}, not {info.name}")
+        mean, std, digest = entry.input.mean, entry.input.std, entry.sha256
     elif weights == "pretrained":
         state = pretrained_weights(spec)
         mean, std, digest = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225), _tensor_digest(state)
@@ -120,4 +119,4 @@ def create_teacher(
         raise TeacherError(f"{name}: its normalisation has {len(mean)} channels; the dataset has {info.channels}")
     model = InputAdapter(net, info, mean, std, repeat=model_channels // info.channels)
     model.eval().requires_grad_(False).to(device)
-    return Teacher(name, spec, model, weights, digest, meta)
+    return Teacher(name, spec, model, weights, digest)

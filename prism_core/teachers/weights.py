@@ -7,22 +7,18 @@ Zoo files are checked against the sha256 in the manifest before use.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import pickle
 import socket
 from pathlib import Path
-from typing import Any
 
 import torch
 from huggingface_hub import try_to_load_from_cache
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
+from .manifest import ZOO_DIR, ZooEntry, read_manifest
 from .registry import TeacherError, TeacherSpec
-
-ZOO_DIR = Path(__file__).resolve().parents[2] / "assets" / "teachers"
-MANIFEST = "manifest.json"
 
 
 def zoo_dir_of(weights: str) -> Path | None:
@@ -41,18 +37,6 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def read_manifest(zoo_dir: Path = ZOO_DIR) -> dict[str, Any]:
-    path = Path(zoo_dir) / MANIFEST
-    if not path.is_file():
-        raise TeacherError(f"{path} is missing: train a zoo with `python -m prism_core teachers train`")
-    try:
-        manifest = json.loads(path.read_text())
-        manifest["teachers"]
-    except (json.JSONDecodeError, KeyError, TypeError) as err:
-        raise TeacherError(f"{path} is not a valid zoo manifest ({err}); restore it from git or retrain") from None
-    return manifest
 
 
 def load_state_dict(path: Path) -> dict[str, torch.Tensor]:
@@ -82,19 +66,19 @@ def load_state_dict(path: Path) -> dict[str, torch.Tensor]:
     return {k.removeprefix("module."): v for k, v in obj.items()}
 
 
-def zoo_weights(name: str, zoo_dir: Path = ZOO_DIR) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    entry = read_manifest(zoo_dir)["teachers"].get(name)
+def zoo_weights(name: str, zoo_dir: Path = ZOO_DIR) -> tuple[dict[str, torch.Tensor], ZooEntry]:
+    entry = read_manifest(zoo_dir).teachers.get(name)
     if entry is None:
         raise TeacherError(
             f"teacher {name!r} is not in the zoo at {zoo_dir}; `python -m prism_core teachers list` shows it"
         )
-    path = Path(zoo_dir) / entry["file"]
+    path = Path(zoo_dir) / entry.file
     if not path.is_file():
-        raise TeacherError(f"{path} is missing; restore it from git or retrain with: {entry.get('train_command', '')}")
+        raise TeacherError(f"{path} is missing; restore it from git or retrain with: {entry.train_command}")
     digest = sha256_file(path)
-    if digest != entry["sha256"]:
+    if digest != entry.sha256:
         raise TeacherError(
-            f"{path}: sha256 {digest[:12]}... does not match the manifest ({entry['sha256'][:12]}...); "
+            f"{path}: sha256 {digest[:12]}... does not match the manifest ({entry.sha256[:12]}...); "
             "the file was altered or corrupted: restore it from git or retrain"
         )
     return load_state_dict(path), entry

@@ -11,13 +11,14 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-from ..atomic import atomic_json, replacing
+from ..atomic import replacing
 from ..data import EMBEDDED_DATASET, Dataset
 from ..events import TeacherSaved, TrainEpoch
 from ..training import TrainConfig, top1, train_classifier
+from .manifest import SUBSET, ZOO_DIR, Manifest, ZooEntry, ZooInput, read_manifest, write_manifest
 from .registry import TeacherError, bn_layers, build_network, get_spec
 from .teacher import InputAdapter, create_teacher
-from .weights import MANIFEST, ZOO_DIR, read_manifest, sha256_file
+from .weights import sha256_file
 
 # Per-architecture training settings, sized for 2 CPU cores and the accuracy bar (ResNet-18 >= 92 %, others
 # >= 89 %); the small networks drop the random shift, which slowed their convergence more than it helped within a
@@ -31,9 +32,6 @@ ZOO_TRAINING: dict[str, TrainConfig] = {
     "lcnet_050": TrainConfig(epochs=8, shift=0),
     "ghostnet_050": TrainConfig(epochs=6, shift=0),
 }
-
-
-SUBSET = 2000  # the fixed test subset (the first 2,000 test images, or all of a smaller split) the tests re-score on
 
 
 def _round_to_fp16(net: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -56,7 +54,7 @@ def train_zoo_teacher(
     start = time.perf_counter()
     history = []
     for event in train_classifier(model, dataset, cfg, device=device, desc=name):
-        history.append({"epoch": event.epoch, "train_loss": event.train_loss, "test_top1": event.test_top1})
+        history.append(event)
         yield replace(event, teacher=name)
     seconds = time.perf_counter() - start
     net.cpu()
@@ -68,64 +66,50 @@ def train_zoo_teacher(
     file = f"{name}.safetensors"
     with replacing(out_dir / file) as tmp:
         save_file(state, str(tmp), metadata={"architecture": name, "dataset": info.name})
-    entry = {
-        "architecture": name,
-        "family": spec.family,
-        "source": spec.source,
-        "constructor": spec.constructor,
-        "kwargs": spec.constructor_kwargs(info.num_classes, info.channels),
-        "dataset": info.name,
-        "input": {
-            "size": info.image_size,
-            "channels": info.channels,
-            "mean": list(info.mean),
-            "std": list(info.std),
-            "repeat_to_channels": spec.model_channels(info.channels),
-        },
-        "params": sum(p.numel() for p in net.parameters()),
-        "bn_layers": len(bn_layers(net)),
-        "test_top1": round(acc, 2),
-        f"test_top1_first{SUBSET}": round(acc_subset, 2),
-        "file": file,
-        "bytes": (out_dir / file).stat().st_size,
-        "sha256": sha256_file(out_dir / file),
-        "train_config": cfg.to_dict(),
-        "train_history": history,
-        "train_seconds": round(seconds, 1),
-        "train_threads": torch.get_num_threads(),
-        "train_command": f"python -m prism_core teachers train --only {name}"
+    entry = ZooEntry(
+        architecture=name,
+        family=spec.family,
+        source=spec.source,
+        constructor=spec.constructor,
+        kwargs=spec.constructor_kwargs(info.num_classes, info.channels),
+        dataset=info.name,
+        input=ZooInput(info.image_size, info.channels, info.mean, info.std, spec.model_channels(info.channels)),
+        params=sum(p.numel() for p in net.parameters()),
+        bn_layers=len(bn_layers(net)),
+        test_top1=round(acc, 2),
+        test_top1_subset=round(acc_subset, 2),
+        file=file,
+        bytes=(out_dir / file).stat().st_size,
+        sha256=sha256_file(out_dir / file),
+        train_config=cfg,
+        train_history=tuple(history),
+        train_seconds=round(seconds, 1),
+        train_threads=torch.get_num_threads(),
+        train_command=f"python -m prism_core teachers train --only {name}"
         + (f" --dataset {shlex.quote(info.name)}" if info.name != EMBEDDED_DATASET else ""),
-        "torch": torch.__version__,
-    }
+        torch=torch.__version__,
+    )
     _update_manifest(out_dir, info.name, {name: entry})
     yield TeacherSaved(name, acc, seconds)
 
 
-def _update_manifest(out_dir: Path, dataset_name: str, entries: dict[str, dict]) -> None:
+def _update_manifest(out_dir: Path, dataset_name: str, entries: dict[str, ZooEntry]) -> None:
     try:
         manifest = read_manifest(out_dir)
     except TeacherError:
-        manifest = {"dataset": dataset_name, "teachers": {}}
-    manifest["teachers"].update(entries)
-    manifest["teachers"] = dict(sorted(manifest["teachers"].items()))
-    manifest["loading"] = (
-        "Without prism_core: build `constructor` from `source` (timm.create_model(constructor, **kwargs) "
-        "or torchvision.models.get_model(constructor, **kwargs)), load_state_dict(safetensors.torch."
-        "load_file(file)) cast to float32; feed (x/255 padded to size, minus mean, over std), "
-        "repeated to `repeat_to_channels`."
-    )
-    atomic_json(out_dir / MANIFEST, manifest)
+        manifest = Manifest(dataset_name)
+    write_manifest(out_dir, manifest.with_entries(entries))
 
 
 def rescore_zoo(dataset: Dataset, zoo_dir: Path = ZOO_DIR) -> dict[str, tuple[float, float]]:
     """Re-measure every zoo teacher (full test split and the fixed subset) and record it in the manifest."""
-    entries, scores = read_manifest(zoo_dir)["teachers"], {}
+    entries, scores = read_manifest(zoo_dir).teachers, {}
     test = dataset.split("test")
     for name, entry in entries.items():
         model = create_teacher(name, dataset.info, zoo_dir=zoo_dir).model
         full = top1(model, test, dataset.info)
         subset = top1(model, test, dataset.info, indices=range(min(SUBSET, len(test))))
-        entry.update({"test_top1": round(full, 2), f"test_top1_first{SUBSET}": round(subset, 2)})
+        entries[name] = replace(entry, test_top1=round(full, 2), test_top1_subset=round(subset, 2))
         scores[name] = (full, subset)
     _update_manifest(zoo_dir, dataset.info.name, entries)
     return scores

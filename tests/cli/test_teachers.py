@@ -10,8 +10,8 @@ def test_teachers_list_matches_the_manifest(capsys):
 
     assert main(["teachers", "list", "--json"]) == 0
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
-    for name, entry in read_manifest()["teachers"].items():
-        assert rows[name]["test_top1"] == entry["test_top1"] and rows[name]["in_zoo"]
+    for name, entry in read_manifest().teachers.items():
+        assert rows[name]["test_top1"] == entry.test_top1 and rows[name]["in_zoo"]
     assert rows["convnext_atto"]["roles"] == "primary only (no BN)"
     assert main(["teachers", "list"]) == 0
     assert "resnet18" in capsys.readouterr().out

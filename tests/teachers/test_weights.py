@@ -1,12 +1,13 @@
-import json
 import os
 import time
+from dataclasses import replace
 
 import pytest
 import torch
 from safetensors.torch import save_file
 
-from prism_core.teachers import TeacherError, create_teacher, load_state_dict
+from prism_core.teachers import TeacherError, create_teacher, load_state_dict, read_manifest
+from prism_core.teachers.manifest import Manifest, write_manifest
 from prism_core.teachers.registry import build_network, get_spec
 from prism_core.teachers.weights import pretrained_weights
 from tests.teachers.test_registry import GRAY
@@ -71,11 +72,8 @@ def test_pretrained_fails_fast_offline(name, monkeypatch, tmp_path):
 def test_zoo_file_with_wrong_hash_is_refused(tmp_path):
     net = build_network(get_spec("lcnet_050"), 10, 1)
     save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(tmp_path / "lcnet_050.safetensors"))
-    manifest = {
-        "teachers": {
-            "lcnet_050": {"file": "lcnet_050.safetensors", "sha256": "0" * 64, "input": {"mean": [0.5], "std": [0.25]}}
-        }
-    }
-    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    shipped = read_manifest()
+    entry = replace(shipped.teachers["lcnet_050"], sha256="0" * 64)  # the file is not the one the manifest names
+    write_manifest(tmp_path, Manifest(shipped.dataset, {"lcnet_050": entry}))
     with pytest.raises(TeacherError, match="does not match the manifest"):
         create_teacher("lcnet_050", GRAY, zoo_dir=tmp_path)

@@ -7,31 +7,31 @@ import torch
 from safetensors.torch import load_file
 
 from prism_core.teachers import ZOO_DIR, create_teacher, read_manifest, sha256_file
-from prism_core.teachers.zoo import SUBSET
+from prism_core.teachers.manifest import SUBSET
 from prism_core.training import top1
 
 MANIFEST = read_manifest(ZOO_DIR)
-NAMES = sorted(MANIFEST["teachers"])
+NAMES = sorted(MANIFEST.teachers)
 
 
 def test_zoo_mirrors_the_paper_pool():
-    entries = MANIFEST["teachers"].values()
-    bn = [e for e in entries if e["bn_layers"] > 0]
-    assert len(bn) >= 6 and len({e["family"] for e in bn}) >= 5
-    assert any(e["bn_layers"] == 0 for e in entries)  # a logit-only teacher
-    assert MANIFEST["teachers"]["resnet18"]["test_top1"] >= 92
-    assert all(e["test_top1"] >= 89 for e in entries)
-    assert sum((ZOO_DIR / e["file"]).stat().st_size for e in entries) <= 50e6
+    entries = MANIFEST.teachers.values()
+    bn = [e for e in entries if e.bn_layers > 0]
+    assert len(bn) >= 6 and len({e.family for e in bn}) >= 5
+    assert any(e.bn_layers == 0 for e in entries)  # a logit-only teacher
+    assert MANIFEST.teachers["resnet18"].test_top1 >= 92
+    assert all(e.test_top1 >= 89 for e in entries)
+    assert sum((ZOO_DIR / e.file).stat().st_size for e in entries) <= 50e6
 
 
 @pytest.mark.integration  # trained teachers over the test split
 @pytest.mark.parametrize("name", NAMES)
 def test_shipped_teacher_scores_its_manifest_accuracy(name, fmnist):
-    entry = MANIFEST["teachers"][name]
-    assert sha256_file(ZOO_DIR / entry["file"]) == entry["sha256"]
+    entry = MANIFEST.teachers[name]
+    assert sha256_file(ZOO_DIR / entry.file) == entry.sha256
     teacher = create_teacher(name, fmnist.info)
     acc = top1(teacher.model, fmnist.split("test"), fmnist.info, indices=range(SUBSET))
-    assert abs(acc - entry[f"test_top1_first{SUBSET}"]) <= 1.0
+    assert abs(acc - entry.test_top1_subset) <= 1.0
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -67,7 +67,5 @@ def test_training_a_teacher_reports_typed_epochs_then_its_saved_entry(tiny_idx_d
     events = list(train_zoo_teacher("lcnet_050", FashionMNIST(tiny_idx_dir), tmp_path, TrainConfig(epochs=2)))
     assert [type(e) for e in events] == [TrainEpoch, TrainEpoch, TeacherSaved]
     assert [e.epoch for e in events[:2]] == [1, 2] and {e.teacher for e in events} == {"lcnet_050"}
-    entry = read_manifest(tmp_path)["teachers"]["lcnet_050"]
-    assert [h["epoch"] for h in entry["train_history"]] == [1, 2] and entry["test_top1"] == round(
-        events[-1].test_top1, 2
-    )
+    entry = read_manifest(tmp_path).teachers["lcnet_050"]
+    assert [h.epoch for h in entry.train_history] == [1, 2] and entry.test_top1 == round(events[-1].test_top1, 2)

@@ -1,0 +1,127 @@
+"""The zoo manifest, typed: what each teacher of a zoo is, how it was trained and scored, and the file that holds it.
+
+Its JSON layout is one anyone can load without prism_core (the file's `loading` says how), so the records read and
+write exactly that layout.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ..atomic import atomic_json
+from ..events import TrainEpoch
+from ..training import TrainConfig
+from .registry import TeacherError
+
+ZOO_DIR = Path(__file__).resolve().parents[2] / "assets" / "teachers"  # the shipped zoo
+MANIFEST = "manifest.json"
+SUBSET = 2000  # the fixed test subset (the first 2,000 test images, or all of a smaller split) the tests re-score on
+LOADING = (
+    "Without prism_core: build `constructor` from `source` (timm.create_model(constructor, **kwargs) "
+    "or torchvision.models.get_model(constructor, **kwargs)), load_state_dict(safetensors.torch."
+    "load_file(file)) cast to float32; feed (x/255 padded to size, minus mean, over std), "
+    "repeated to `repeat_to_channels`."
+)
+
+
+@dataclass(frozen=True)
+class ZooInput:
+    """What the network was trained on: image size and channels, normalisation, channels it repeats to."""
+
+    size: int
+    channels: int
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    repeat_to_channels: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "mean": list(self.mean), "std": list(self.std)}
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    """One trained teacher: how to build it, its file and digest, its scores and how it was trained."""
+
+    architecture: str
+    family: str
+    source: str  # "timm" or "torchvision"
+    constructor: str
+    kwargs: dict[str, Any]
+    dataset: str
+    input: ZooInput
+    params: int
+    bn_layers: int
+    test_top1: float  # on the whole test split
+    test_top1_subset: float  # on the first SUBSET test images
+    file: str
+    bytes: int
+    sha256: str
+    train_config: TrainConfig
+    train_history: tuple[TrainEpoch, ...]
+    train_seconds: float
+    train_threads: int
+    train_command: str  # how to train it again
+    torch: str  # the version that trained it
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> ZooEntry:
+        i = d["input"]
+        return cls(
+            **{k: d[k] for k in ("architecture", "family", "source", "constructor", "kwargs", "dataset")},
+            input=ZooInput(i["size"], i["channels"], tuple(i["mean"]), tuple(i["std"]), i["repeat_to_channels"]),
+            **{k: d[k] for k in ("params", "bn_layers", "test_top1")},
+            test_top1_subset=d[f"test_top1_first{SUBSET}"],
+            **{k: d[k] for k in ("file", "bytes", "sha256")},
+            train_config=TrainConfig(**d["train_config"]),
+            train_history=tuple(TrainEpoch(**h) for h in d["train_history"]),
+            **{k: d[k] for k in ("train_seconds", "train_threads", "train_command", "torch")},
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The file's layout and key order."""
+        out: dict[str, Any] = {}
+        for k, v in self.__dict__.items():
+            if k == "input":
+                v = v.to_json()
+            elif k == "train_config":
+                v = v.to_dict()
+            elif k == "train_history":
+                v = [{"epoch": e.epoch, "train_loss": e.train_loss, "test_top1": e.test_top1} for e in v]
+            out[f"test_top1_first{SUBSET}" if k == "test_top1_subset" else k] = v
+        return out
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A zoo: the dataset its teachers were trained on and their entries by name."""
+
+    dataset: str
+    teachers: dict[str, ZooEntry] = field(default_factory=dict)
+
+    def with_entries(self, entries: dict[str, ZooEntry]) -> Manifest:
+        """These entries added (or replacing those of the same name), sorted by name."""
+        return replace(self, teachers=dict(sorted({**self.teachers, **entries}.items())))
+
+    def to_json(self) -> dict[str, Any]:
+        teachers = {n: e.to_json() for n, e in self.teachers.items()}
+        return {"dataset": self.dataset, "teachers": teachers, "loading": LOADING}
+
+
+def read_manifest(zoo_dir: Path = ZOO_DIR) -> Manifest:
+    path = Path(zoo_dir) / MANIFEST
+    if not path.is_file():
+        raise TeacherError(f"{path} is missing: train a zoo with `python -m prism_core teachers train`")
+    try:
+        d = json.loads(path.read_text())
+        return Manifest(d["dataset"], {n: ZooEntry.from_json(e) for n, e in d["teachers"].items()})
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as err:
+        raise TeacherError(
+            f"{path} is not a valid zoo manifest ({type(err).__name__}: {err}); restore it from git or retrain"
+        ) from None
+
+
+def write_manifest(zoo_dir: Path, manifest: Manifest) -> None:
+    atomic_json(Path(zoo_dir) / MANIFEST, manifest.to_json())
