@@ -14,7 +14,8 @@ import platform
 import resource
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -229,7 +230,47 @@ def _engine(p: Prepared, warmup: int) -> tuple[int, float, float]:
     return sum(len(b.classes) * b.iterations for b in p.plan), seconds, peak
 
 
-def run_case(case: Case, variants: tuple[str, ...] = ("fp32",), warmup: int = 2) -> dict:
+@dataclass(frozen=True)
+class Figures:
+    """One loop's speed on a case; `ratio` is its image-iterations/s over the reference loop's."""
+
+    img_it_s: float
+    tflops: float  # achieved, from the counted FLOPs per image-iteration
+    peak_gib: float
+    seconds: float
+    ratio: float
+    graphs: int = 0  # compiled variants: graphs Dynamo made and graph breaks it met
+    breaks: int = 0
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A variant the device could not run (CUDA graphs on a CPU, say): reported in the table, not fatal."""
+
+    error: str
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    case: str
+    what: str
+    image_iterations: int
+    avg_bn_set: float
+    reference: Figures
+    engine: dict[str, Figures | Failed]  # variant -> its figures
+
+    def line(self) -> str:
+        """One line for progress output: the reference's rate, then each variant's rate, ratio and memory."""
+        return f"{self.case}: reference {self.reference.img_it_s:.0f} img-it/s; engine " + ", ".join(
+            f"{v} " + (m.error if isinstance(m, Failed) else f"{m.img_it_s:.0f} ({m.ratio:.2f}x, {m.peak_gib:.1f} GiB)")
+            for v, m in self.engine.items()
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_case(case: Case, variants: tuple[str, ...] = ("fp32",), warmup: int = 2) -> CaseResult:
     """The reference-style loop once (fp32 eager, as the public code) and the engine in each variant; both get
     `warmup` untimed steps first and load their models before the clock starts."""
     p = prepare(case.config)
@@ -254,32 +295,21 @@ def run_case(case: Case, variants: tuple[str, ...] = ("fp32",), warmup: int = 2)
         0.0 if p.config.method == "sre2l" else sum(f * use.get(n, 0.0) for n, f in per_teacher.items())
     )
 
-    def figures(iters: int, seconds: float, peak: float, flops: float) -> dict:
-        return {
-            "img_it_s": iters / seconds,
-            "tflops": flops * iters / seconds / 1e12,
-            "peak_gib": peak,
-            "seconds": seconds,
-            "ratio": iters / seconds / (image_iters / reference_s),
-        }
+    def figures(iters: int, seconds: float, peak: float, flops: float, graphs: int = 0, breaks: int = 0) -> Figures:
+        ratio = iters / seconds / (image_iters / reference_s)
+        return Figures(iters / seconds, flops * iters / seconds / 1e12, peak, seconds, ratio, graphs, breaks)
 
-    engine = {}
+    engine: dict[str, Figures | Failed] = {}
     for variant in variants:
         try:
             before = _graph_counts()
-            engine[variant] = figures(*_engine(prepare(variant_config(case.config, variant)), warmup), engine_flops)
+            measured = _engine(prepare(variant_config(case.config, variant)), warmup)
             after = _graph_counts()
-            engine[variant].update(graphs=after[0] - before[0], breaks=after[1] - before[1])
+            engine[variant] = figures(*measured, engine_flops, after[0] - before[0], after[1] - before[1])
         except Exception as err:  # a variant the device cannot run (e.g. CUDA graphs) is reported, not fatal
-            engine[variant] = {"error": f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"}
-    return {
-        "case": case.name,
-        "what": case.what,
-        "image_iterations": image_iters,
-        "avg_bn_set": avg_set,
-        "reference": figures(image_iters, reference_s, reference_mem, reference_flops),
-        "engine": engine,
-    }
+            engine[variant] = Failed(f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}")
+    reference = figures(image_iters, reference_s, reference_mem, reference_flops)
+    return CaseResult(case.name, case.what, image_iters, avg_set, reference, engine)
 
 
 def _graph_counts() -> tuple[int, int]:
@@ -300,7 +330,7 @@ ANCHOR_OF = {"sre2l-imagenet": "lean_bf16_compiled_S1", "prism4-imagenet": "lean
 
 
 def markdown(
-    results: list[dict], device: torch.device, rate: float, steps: int, anchor: dict[str, float] | None = None
+    results: list[CaseResult], device: torch.device, rate: float, steps: int, anchor: dict[str, float] | None = None
 ) -> str:
     """The bench table; with `anchor` (the lean anchor's img-it/s by name), each engine row's ratio to its case's
     anchor figure as well."""
@@ -316,19 +346,19 @@ def markdown(
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        rows = [("reference", "fp32", r["reference"])] + [("engine", v, m) for v, m in r["engine"].items()]
-        against = ANCHOR_OF.get(r["case"])
+        rows = [("reference", "fp32", r.reference)] + [("engine", v, m) for v, m in r.engine.items()]
+        against = ANCHOR_OF.get(r.case)
         for loop, variant, m in rows:
-            if "error" in m:
-                lines.append(f"| {r['case']} | {loop} | {variant} | failed: {m['error']} | | | | |")
+            if isinstance(m, Failed):
+                lines.append(f"| {r.case} | {loop} | {variant} | failed: {m.error} | | | | |")
                 continue
-            ratio = f"**{m['ratio']:.2f}x**" if loop == "engine" else ""
-            lean = f"{m['img_it_s'] / anchor[against]:.2f}x ({against})" if against in anchor else ""
-            if m.get("graphs"):  # compiled: what Dynamo made of it
-                variant = f"{variant} ({m['graphs']} graph{'s' * (m['graphs'] > 1)}, {m['breaks']} breaks)"
+            ratio = f"**{m.ratio:.2f}x**" if loop == "engine" else ""
+            lean = f"{m.img_it_s / anchor[against]:.2f}x ({against})" if against in anchor else ""
+            if m.graphs:  # compiled: what Dynamo made of it
+                variant = f"{variant} ({m.graphs} graph{'s' * (m.graphs > 1)}, {m.breaks} breaks)"
             lines.append(
-                f"| {r['case']} | {loop} | {variant} | {m['img_it_s']:.0f} | {m['tflops']:.2f} "
-                f"({100 * m['tflops'] / rate:.1f} %) | {m['peak_gib']:.2f} | {ratio} | {lean} |"
+                f"| {r.case} | {loop} | {variant} | {m.img_it_s:.0f} | {m.tflops:.2f} "
+                f"({100 * m.tflops / rate:.1f} %) | {m.peak_gib:.2f} | {ratio} | {lean} |"
             )
-    lines += [""] + [f"- {r['case']}: {r['what']}" for r in results]
+    lines += [""] + [f"- {r.case}: {r.what}" for r in results]
     return "\n".join(lines)

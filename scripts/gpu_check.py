@@ -100,7 +100,7 @@ class Check:
         self.out, self.deadline, self.t0, self.only = out, time.time() + budget_s, time.time(), only
         self.steps: list[dict] = []
         self.facts: dict = {}
-        self.bench: list[dict] = []
+        self.bench: list[bench.CaseResult] = []
 
     def left(self) -> float:
         return self.deadline - time.time()
@@ -134,7 +134,11 @@ class Check:
 
     def write(self) -> None:
         (self.out / "gpu_check.json").write_text(
-            json.dumps({"facts": self.facts, "steps": self.steps, "bench": self.bench}, indent=1, default=str)
+            json.dumps(
+                {"facts": self.facts, "steps": self.steps, "bench": [r.to_json() for r in self.bench]},
+                indent=1,
+                default=str,
+            )
         )
         lines = (
             ["| fact | value |", "|---|---|"]
@@ -439,11 +443,7 @@ def main() -> int:
             case = bench.cases(steps, dev, imagenet_dataset=f"imagenet_shape:{size}")[case_name]
             r = bench.run_case(case, variants, warmup=1 if dry else 3)
             check.bench.append(r)
-            return f"reference {r['reference']['img_it_s']:.0f} img-it/s; " + ", ".join(
-                f"{v} "
-                + (m["error"] if "error" in m else f"{m['img_it_s']:.0f} ({m['ratio']:.2f}x, {m['peak_gib']:.1f} GiB)")
-                for v, m in r["engine"].items()
-            )
+            return r.line()
 
         return go
 

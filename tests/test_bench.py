@@ -1,6 +1,8 @@
 """The benchmark compares like with like: the reference-style loop computes the engine's loss (first step,
 same pixels and augmentation), and the CLI prints both rates and their ratio."""
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -41,16 +43,18 @@ def test_bench_cli_prints_rates_ratio_and_flops(monkeypatch, capsys):
 
 
 def test_the_table_reads_each_engine_rate_against_its_cases_lean_anchor():
-    figures = {"img_it_s": 3000.0, "tflops": 5.0, "peak_gib": 2.0, "seconds": 1.0, "ratio": 3.0}
-    result = {
-        "case": "sre2l-imagenet",
-        "what": "SRe2L",
-        "reference": dict(figures, img_it_s=1000.0, ratio=1.0),
-        "engine": {
-            "bf16+compile+step": dict(figures, graphs=2, breaks=0),
-            "bf16+cudagraphs": {"error": "RuntimeError: no CUDA"},
+    figures = bench.Figures(img_it_s=3000.0, tflops=5.0, peak_gib=2.0, seconds=1.0, ratio=3.0)
+    result = bench.CaseResult(
+        "sre2l-imagenet",
+        "SRe2L",
+        image_iterations=3000,
+        avg_bn_set=1.0,
+        reference=replace(figures, img_it_s=1000.0, ratio=1.0),
+        engine={
+            "bf16+compile+step": replace(figures, graphs=2, breaks=0),
+            "bf16+cudagraphs": bench.Failed("RuntimeError: no CUDA"),
         },
-    }
+    )
     anchor = {"lean_bf16_compiled_S1": 12000.0, "lean_bf16_compiled_S4": 1300.0, "lean_bf16_S4": "ERROR OOM"}
     table = bench.markdown([result], torch.device("cpu"), 100.0, 10, anchor)
     assert "| bf16+compile+step (2 graphs, 0 breaks) | 3000 |" in table

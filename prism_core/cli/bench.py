@@ -38,16 +38,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             flush=True,
         )
         results.append(run_case(chosen[name], variants, warmup=args.warmup))
-        r = results[-1]
-        print(
-            f"{name}: reference {r['reference']['img_it_s']:.0f} img-it/s; engine "
-            + ", ".join(
-                f"{v} " + (m["error"] if "error" in m else f"{m['img_it_s']:.0f} img-it/s ({m['ratio']:.2f}x)")
-                for v, m in r["engine"].items()
-            ),
-            file=sys.stderr,
-            flush=True,
-        )
+        print(results[-1].line(), file=sys.stderr, flush=True)
     table = markdown(results, device, rate, args.steps)
     print(table)
     if args.out:
@@ -55,7 +46,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).write_text(
             json.dumps(
-                {"device": str(device), "matmul_tflops": rate, "steps": args.steps, "results": results}, indent=1
+                {
+                    "device": str(device),
+                    "matmul_tflops": rate,
+                    "steps": args.steps,
+                    "results": [r.to_json() for r in results],
+                },
+                indent=1,
             )
         )
     return 0
