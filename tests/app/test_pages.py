@@ -7,6 +7,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from prism_core.teachers import read_manifest
 from tests.conftest import APP_PAGES, ROOT
 
 PAGES = APP_PAGES
@@ -159,6 +160,8 @@ def test_results_page_shows_the_measured_grid_as_the_readme_does(store):
     assert any(bm.verdicts(bm.load_cells())[0] in m.value for m in at.markdown)  # the moonshot, as decided
     budget = bm.budget(bm.load_cells())
     assert not budget or any(budget in m.value for m in at.markdown)
+    teacher = read_manifest().teachers["resnet18"].test_top1  # the full-data reference the grid is read against
+    assert any(f"ResNet-18 teacher {teacher}%" in c.value for c in at.caption)
 
 
 def test_benchmark_page_presets_fill_the_form_and_a_stored_benchmark_reopens_as_results_shows_it(store):
