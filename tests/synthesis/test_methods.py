@@ -6,16 +6,7 @@ from prism_core.cli import build_parser
 from prism_core.events import BatchDone, Step
 from prism_core.synthesis import METHODS, ConfigError, SynthConfig, get_method, register, resolve, synthesize
 from prism_core.synthesis.methods import PRISM, baseline
-
-SMALL = dict(
-    weights="random",
-    ipc=2,
-    classes=(0, 1, 2),
-    batch_size=3,
-    iterations=3,
-    log_every=1,
-    bn_pool=("mobilenetv2_050", "shufflenet_v2_x0_5", "lcnet_050"),
-)
+from tests.synthesis.test_engine import SMALL
 
 
 def test_every_method_describes_itself_and_resolves_to_a_complete_config():
@@ -72,7 +63,7 @@ def test_a_registered_method_runs_through_the_same_loop_and_reaches_the_cli():
             "prism-late-pool"
             in build_parser().parse_args(["synth", "--method", "prism-late-pool", "--out", "x"]).method
         )
-        cfg = SynthConfig(method="prism-late-pool", subset_rule="k", subset_k=3, seed=0, **dict(SMALL, iterations=4))
+        cfg = SynthConfig(method="prism-late-pool", subset_rule="k", subset_k=3, seed=0, **SMALL)
         events = list(synthesize(cfg))
         steps = [e for e in events if isinstance(e, Step)]
         assert "resnet18" in steps[0].bn_set and "resnet18" not in steps[-1].bn_set
