@@ -7,7 +7,7 @@ write exactly that layout.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +37,6 @@ class ZooInput:
     std: tuple[float, ...]
     repeat_to_channels: int
 
-    def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "mean": list(self.mean), "std": list(self.std)}
-
 
 @dataclass(frozen=True)
 class ZooEntry:
@@ -68,30 +65,25 @@ class ZooEntry:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> ZooEntry:
-        i = d["input"]
+        raw = {f.name: d[_FILE_KEY.get(f.name, f.name)] for f in fields(cls)}
+        i = raw["input"]
         return cls(
-            **{k: d[k] for k in ("architecture", "family", "source", "constructor", "kwargs", "dataset")},
-            input=ZooInput(i["size"], i["channels"], tuple(i["mean"]), tuple(i["std"]), i["repeat_to_channels"]),
-            **{k: d[k] for k in ("params", "bn_layers", "test_top1")},
-            test_top1_subset=d[f"test_top1_first{SUBSET}"],
-            **{k: d[k] for k in ("file", "bytes", "sha256")},
-            train_config=TrainConfig(**d["train_config"]),
-            train_history=tuple(TrainEpoch(**h) for h in d["train_history"]),
-            **{k: d[k] for k in ("train_seconds", "train_threads", "train_command", "torch")},
+            **raw
+            | {
+                "input": ZooInput(**i | {"mean": tuple(i["mean"]), "std": tuple(i["std"])}),
+                "train_config": TrainConfig(**raw["train_config"]),
+                "train_history": tuple(TrainEpoch(**h) for h in raw["train_history"]),
+            }
         )
 
     def to_json(self) -> dict[str, Any]:
-        """The file's layout and key order."""
-        out: dict[str, Any] = {}
-        for k, v in self.__dict__.items():
-            if k == "input":
-                v = v.to_json()
-            elif k == "train_config":
-                v = v.to_dict()
-            elif k == "train_history":
-                v = [{"epoch": e.epoch, "train_loss": e.train_loss, "test_top1": e.test_top1} for e in v]
-            out[f"test_top1_first{SUBSET}" if k == "test_top1_subset" else k] = v
-        return out
+        """The file's layout and key order (json writes the tuples as lists)."""
+        d = asdict(self)
+        d["train_history"] = [{k: e[k] for k in ("epoch", "train_loss", "test_top1")} for e in d["train_history"]]
+        return {_FILE_KEY.get(k, k): v for k, v in d.items()}
+
+
+_FILE_KEY = {"test_top1_subset": f"test_top1_first{SUBSET}"}  # a field whose key in the file says the subset's size
 
 
 @dataclass(frozen=True)
