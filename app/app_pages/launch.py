@@ -56,9 +56,9 @@ if ws.zoo_dir is None:  # pretrained weights: offer the teachers whose weights a
         with st.expander(f"{len(missing)} teachers are not offered: their weights are not on this machine"):
             st.markdown(hint)
             st.caption(", ".join(missing))
-zoo = [r for r in teacher_rows(ws.zoo_dir) if r["name"] in offered]
-bn_ok = [r["name"] for r in zoo if r["bn_layers"]]
-bn_free = [r for r in zoo if not r["bn_layers"]]
+zoo = [r for r in teacher_rows(ws.zoo_dir) if r.name in offered]
+bn_ok = [r.name for r in zoo if r.bn_layers]
+bn_free = [r for r in zoo if not r.bn_layers]
 device, device_label = device_name()
 
 
@@ -86,37 +86,33 @@ method = field_input(
     captions=[m.summary for m in METHODS.values()],
 )
 recipe, rules = defaults(method), get_method(method)
-names = [r["name"] for r in zoo]
+names = [r.name for r in zoo]
 left, right = st.columns(2)
 with left:
     primary = field_input("primary", method, "resnet18", options=names, select=True)
     st.markdown(f"**{rules.pool_role or 'BN-teacher pool'}**")
     # the recipe's pool where this workspace has it, else every other BN teacher it offers
-    default_pool = set(recipe.bn_pool) & set(names) or {
-        r["name"] for r in zoo if r["bn_layers"] and r["name"] != primary
-    }
+    default_pool = set(recipe.bn_pool) & set(names) or {r.name for r in zoo if r.bn_layers and r.name != primary}
     pool = []
     for r in zoo:
-        disabled = r["bn_layers"] == 0 or not rules.pool_role
+        disabled = r.bn_layers == 0 or not rules.pool_role
         reason = (
             "no BatchNorm layers: it can be a primary, not a BN teacher"
-            if r["bn_layers"] == 0
+            if r.bn_layers == 0
             else f"{rules.title} uses the primary alone"
             if not rules.pool_role
-            else f"{r['bn_layers']} BN layers"
+            else f"{r.bn_layers} BN layers"
         )
         if st.checkbox(
-            f"{r['name']} ({r['family']})",
-            value=r["name"] in default_pool and not disabled,
+            f"{r.name} ({r.family})",
+            value=r.name in default_pool and not disabled,
             disabled=disabled,
             help=reason,
-            key=f"w_pool_{method}_{r['name']}",
+            key=f"w_pool_{method}_{r.name}",
         ):
-            pool.append(r["name"])
+            pool.append(r.name)
     for r in bn_free:
-        st.caption(
-            f":material/block: {r['name']}: {r['family']} has no BatchNorm layers, so it cannot align BN statistics."
-        )
+        st.caption(f":material/block: {r.name}: {r.family} has no BatchNorm layers, so it cannot align BN statistics.")
 with right:
     # every row is a config field: its label, help (the CLI's words), bounds and widget come from SynthConfig; a
     # method greys out the options it does not read (Method.options) and a selection everything it does not optimise

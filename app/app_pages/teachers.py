@@ -11,16 +11,11 @@ ws = workspace()
 st.caption(f"Workspace **{ws.name}**: " + (f"the zoo in `{ws.zoo_dir}`" if ws.zoo_dir else "pretrained weights"))
 rows = teacher_rows(ws.zoo_dir)
 st.dataframe(
-    [
-        {
-            k: r[k]
-            for k in ("name", "family", "source", "params_M", "bn_layers", "test_top1", "size_MB", "roles", "in_zoo")
-        }
-        for r in rows
-    ],
+    [r.to_json() for r in rows],
+    column_order=("name", "family", "source", "params_M", "bn_layers", "test_top1", "size_MB", "roles", "in_zoo"),
     hide_index=True,
 )
-zoo = [r["name"] for r in rows if r["in_zoo"] and r["bn_layers"]]
+zoo = [r.name for r in rows if r.in_zoo and r.bn_layers]
 name = st.selectbox("BN running-statistics profile of", zoo, key="teacher_profile")
 
 

@@ -10,9 +10,11 @@ from ..workspaces import Workspace, get_workspace
 
 
 def table(rows: list[dict], columns: list[str]) -> str:
-    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) if rows else len(c) for c in columns}
+    """A plain-text table; a missing or None value is a blank cell."""
+    cells = [{c: "" if r.get(c) is None else str(r[c]) for c in columns} for r in rows]
+    widths = {c: max(len(c), *(len(r[c]) for r in cells)) if cells else len(c) for c in columns}
     line = "  ".join(c.ljust(widths[c]) for c in columns)
-    body = ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
+    body = ["  ".join(r[c].ljust(widths[c]) for c in columns) for r in cells]
     return "\n".join([line, "  ".join("-" * widths[c] for c in columns), *body])
 
 

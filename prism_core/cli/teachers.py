@@ -18,7 +18,7 @@ from .flags import table
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    rows = teacher_rows(Path(args.zoo))
+    rows = [r.to_json() for r in teacher_rows(Path(args.zoo))]
     if args.json:
         print(json.dumps(rows, indent=1))
     else:
