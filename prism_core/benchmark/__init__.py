@@ -1,7 +1,7 @@
 """The init-controlled comparison as a product: any workspace, cells on Dask, paired intervals, an honest report.
 
 protocol (rows, claims, students, budgets) -> measure (a cell's tasks) -> runner (Dask) -> store (cells.json) ->
-stats (paired intervals) -> report (markdown, statements) and figure.
+stats (paired intervals) -> verdicts (the decisions) -> report (markdown, statements) and figure.
 """
 
 from .output import write_outputs
@@ -20,10 +20,11 @@ from .protocol import (
     epochs,
     key,
 )
-from .report import budget, caveat, coreset_verdict, document, headline, markdown, statements, verdicts
+from .report import budget, caveat, document, headline, markdown, statements
 from .runner import Progress, cluster, run
 from .stats import Cells, differences, hours, interval, ipcs, paired, summary
 from .store import SHIPPED, Cell, CellStore, cells_from_json, cells_to_json, load_cells, missing
+from .verdicts import coreset_verdict, verdicts
 
 __all__ = [
     "write_outputs",

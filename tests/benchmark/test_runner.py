@@ -1,5 +1,6 @@
-"""The benchmark on Dask: the same cells on a LocalCluster and in one process, no finished cell lost to a killed
-worker, a second worker process joining a running scheduler, and bad input refused before anything runs."""
+"""The benchmark on Dask: a cell completed without repeating work, the same cells on a LocalCluster and in one
+process, no finished cell lost to a killed worker, a second worker process joining a running scheduler, and bad input
+refused before anything runs."""
 
 import os
 import signal
@@ -9,9 +10,11 @@ import time
 
 import pytest
 
+from prism_core import benchmark as bm
 from prism_core.benchmark import Benchmark, CellStore, cluster, run
+from prism_core.benchmark.store import CELL_METRICS
 from prism_core.synthesis.runstore import Run, slug
-from prism_core.workspaces import get_workspace
+from prism_core.workspaces import EMBEDDED_WORKSPACE, get_workspace
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
@@ -241,3 +244,34 @@ def test_the_local_cluster_takes_a_worker_per_core_as_memory_allows():
     gib = 2**30
     assert local_workers(2, 24 * gib) == 2 and local_workers(16, 8 * gib) == 8 and local_workers(4, gib // 2) == 1
     assert 1 <= LOCAL_WORKERS <= (os.cpu_count() or 1)
+
+
+def test_a_cell_is_measured_then_completed_without_repeating_work(tmp_path, fmnist):
+    from distributed import Client
+
+    bench = bm.Benchmark(
+        EMBEDDED_WORKSPACE,
+        rows=("SRe2L · noise",),
+        ipcs=(1,),
+        seeds=1,
+        students=("convnet",),
+        labels=("hard",),
+        epochs=1,
+        extra={"iterations": 2},
+    )
+    store = bm.CellStore(tmp_path / "cells.json")
+    with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
+        tasks = []
+        assert bm.run(bench, store, client, tmp_path / "runs", lambda p: tasks.append(p.label)) == 0
+        done = store.get("SRe2L · noise", 1, 0)
+        assert sorted(tasks) == ["convnet hard", "metrics"] and 0 <= done.top1["convnet hard"] <= 100
+        assert set(done.metrics) == set(CELL_METRICS)  # every value the file keeps, each one measured
+        assert done.metrics["coverage"] >= 0 and done.metrics["vendi"] == pytest.approx(
+            1.0, abs=1e-6
+        )  # one image per class
+        kept, tasks = dict(done.top1), []
+        wider = bm.Benchmark(**{**bench.__dict__, "students": ("convnet", "resnet18")})
+        assert bm.run(wider, store, client, tmp_path / "runs", lambda p: tasks.append(p.label)) == 0
+    again = bm.CellStore(tmp_path / "cells.json").get("SRe2L · noise", 1, 0)
+    assert tasks == ["resnet18 hard"] and again.top1["convnet hard"] == kept["convnet hard"]
+    assert sum(again.seconds_on.values()) == pytest.approx(again.seconds)
