@@ -57,7 +57,6 @@ if ws.zoo_dir is None:  # pretrained weights: offer the teachers whose weights a
             st.markdown(hint)
             st.caption(", ".join(missing))
 zoo = [r for r in teacher_rows(ws.zoo_dir) if r.name in offered]
-bn_ok = [r.name for r in zoo if r.bn_layers]
 bn_free = [r for r in zoo if not r.bn_layers]
 device, device_label = device_name()
 
