@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from common import teacher, workspace
 
-from prism_core.teachers.catalog import teacher_rows
+from prism_core.teachers.catalog import TeacherRow, teacher_rows
 
 st.title("Teachers")
 ws = workspace()
@@ -12,7 +12,7 @@ st.caption(f"Workspace **{ws.name}**: " + (f"the zoo in `{ws.zoo_dir}`" if ws.zo
 rows = teacher_rows(ws.zoo_dir)
 st.dataframe(
     [r.to_json() for r in rows],
-    column_order=("name", "family", "source", "params_M", "bn_layers", "test_top1", "size_MB", "roles", "in_zoo"),
+    column_order=(*TeacherRow.COLUMNS, "in_zoo"),
     hide_index=True,
 )
 zoo = [r.name for r in rows if r.in_zoo and r.bn_layers]

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..data import EMBEDDED_DATASET, get_dataset
 from ..events import TeacherSaved
 from ..teachers import ZOO_DIR
-from ..teachers.catalog import teacher_rows
+from ..teachers.catalog import TeacherRow, teacher_rows
 from ..teachers.zoo import ZOO_TRAINING, rescore_zoo, train_zoo_teacher
 from ..training import TrainConfig
 from ..workspaces import declaration
@@ -22,7 +22,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=1))
     else:
-        print(table(rows, ["name", "family", "source", "params_M", "bn_layers", "test_top1", "size_MB", "roles"]))
+        print(table(rows, list(TeacherRow.COLUMNS)))
     return 0
 
 

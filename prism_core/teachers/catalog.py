@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from .manifest import ZOO_DIR, read_manifest
 from .registry import TeacherError, bn_layer_count, get_spec, list_teachers
@@ -22,6 +23,18 @@ class TeacherRow:
     params_M: float | None = None
     test_top1: float | None = None
     size_MB: float | None = None
+
+    # what `teachers list` and the Teachers page show, in this order
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "name",
+        "family",
+        "source",
+        "params_M",
+        "bn_layers",
+        "test_top1",
+        "size_MB",
+        "roles",
+    )
 
     @property
     def roles(self) -> str:

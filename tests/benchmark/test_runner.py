@@ -10,7 +10,6 @@ import time
 
 import pytest
 
-from prism_core import benchmark as bm
 from prism_core.benchmark import Benchmark, CellStore, cluster, run
 from prism_core.benchmark.store import CELL_METRICS
 from prism_core.synthesis.runstore import Run, slug
@@ -249,7 +248,7 @@ def test_the_local_cluster_takes_a_worker_per_core_as_memory_allows():
 def test_a_cell_is_measured_then_completed_without_repeating_work(tmp_path, fmnist):
     from distributed import Client
 
-    bench = bm.Benchmark(
+    bench = Benchmark(
         EMBEDDED_WORKSPACE,
         rows=("SRe2L · noise",),
         ipcs=(1,),
@@ -259,10 +258,10 @@ def test_a_cell_is_measured_then_completed_without_repeating_work(tmp_path, fmni
         epochs=1,
         extra={"iterations": 2},
     )
-    store = bm.CellStore(tmp_path / "cells.json")
+    store = CellStore(tmp_path / "cells.json")
     with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
         tasks = []
-        assert bm.run(bench, store, client, tmp_path / "runs", lambda p: tasks.append(p.label)) == 0
+        assert run(bench, store, client, tmp_path / "runs", lambda p: tasks.append(p.label)) == 0
         done = store.get("SRe2L · noise", 1, 0)
         assert sorted(tasks) == ["convnet hard", "metrics"] and 0 <= done.top1["convnet hard"] <= 100
         assert set(done.metrics) == set(CELL_METRICS)  # every value the file keeps, each one measured
@@ -270,8 +269,8 @@ def test_a_cell_is_measured_then_completed_without_repeating_work(tmp_path, fmni
             1.0, abs=1e-6
         )  # one image per class
         kept, tasks = dict(done.top1), []
-        wider = bm.Benchmark(**{**bench.__dict__, "students": ("convnet", "resnet18")})
-        assert bm.run(wider, store, client, tmp_path / "runs", lambda p: tasks.append(p.label)) == 0
-    again = bm.CellStore(tmp_path / "cells.json").get("SRe2L · noise", 1, 0)
+        wider = Benchmark(**{**bench.__dict__, "students": ("convnet", "resnet18")})
+        assert run(wider, store, client, tmp_path / "runs", lambda p: tasks.append(p.label)) == 0
+    again = CellStore(tmp_path / "cells.json").get("SRe2L · noise", 1, 0)
     assert tasks == ["resnet18 hard"] and again.top1["convnet hard"] == kept["convnet hard"]
     assert sum(again.seconds_on.values()) == pytest.approx(again.seconds)
