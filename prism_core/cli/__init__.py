@@ -6,6 +6,7 @@ they share."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ..data import DataError
@@ -27,7 +28,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a reader that closed early (`| head`) shows up here, inside the handler below
+        return code
+    except BrokenPipeError:
+        # The reader has what it wanted: point stdout at devnull so the interpreter's final flush stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # what a program killed by SIGPIPE reports
     except (DataError, TeacherError, ConfigError, RunError, SynthesisError, ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

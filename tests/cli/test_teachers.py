@@ -1,6 +1,9 @@
 """`teachers`: the registry as a table, and a clear error for an unknown dataset."""
 
 import json
+import os
+import subprocess
+import sys
 
 from prism_core.cli import main
 
@@ -20,3 +23,17 @@ def test_teachers_list_matches_the_manifest(capsys):
 def test_unknown_dataset_is_a_clear_error(capsys):
     assert main(["teachers", "train", "--dataset", "cifar-11", "--only", "resnet18"]) == 2
     assert "unknown dataset 'cifar-11'" in capsys.readouterr().err
+
+
+def test_a_reader_that_closes_early_gets_no_error_message():
+    """`teachers list | head -3` used to end with 'error: [Errno 32] Broken pipe' on stderr."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prism_core", "teachers", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    proc.stdout.close()  # closed before the child prints anything: its first write meets a broken pipe
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Broken pipe" not in err and "Traceback" not in err, err
