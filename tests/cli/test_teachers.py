@@ -1,4 +1,4 @@
-"""`teachers`: the registry as a table, and a clear error for an unknown dataset."""
+"""`teachers`: the registry as a table, a clear error for an unknown dataset, and quiet when its reader stops early."""
 
 import json
 import os
