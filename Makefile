@@ -83,8 +83,10 @@ gpu-dask:
 	$(GPU_PY) -c "import distributed" 2>/dev/null || $(GPU_PY) -m pip install -q --no-index --find-links .gpu-data/wheels $(DASK_PINS)
 
 gpu-check: gpu-dask
-	PRISM_DATA_DIR=$${PRISM_DATA_DIR:-.gpu-data} PYTHONUNBUFFERED=1 $(GPU_PY) scripts/gpu_check.py --out $${OUT:-gpu-check-out}
+	PRISM_DATA_DIR=$${PRISM_DATA_DIR:-.gpu-data} PYTHONUNBUFFERED=1 $(GPU_PY) scripts/gpu_check.py --out $${OUT:-gpu-check-out} $(CHECK_ARGS)
 
+# CHECK_ARGS narrows a call that has less device time, e.g. CHECK_ARGS='--budget-s 400 --only "lean anchor,bench"
+#   --anchor-runs lean_bf16_compiled_S1'.
 # gpu-check ends with the results grid in the budget left; a call for the grid alone (GRID_S seconds):
 # there: make gpu-grid OUT=DIR GRID_S=360   here: cp DIR/grid/cells.json docs/measurements/grid/ && python scripts/results.py
 gpu-grid: gpu-dask

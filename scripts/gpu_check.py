@@ -77,6 +77,7 @@ def main() -> int:
         default=str(ANCHOR),
         help="the lean anchor loop (make gpu-data copies ../shared/bench/lean_anchor.py)",
     )
+    ap.add_argument("--anchor-runs", default="", help="the anchor's runs to time, comma-separated (default: all)")
     args = ap.parse_args()
     if args.pack_data:
         pack_fashion_mnist(Path(args.pack_data))
@@ -90,6 +91,7 @@ def main() -> int:
         dry=dry,
         bench_steps=2 if dry else args.steps,
         anchor=Path(args.anchor),
+        anchor_runs=args.anchor_runs,
     )
     s.out.mkdir(parents=True, exist_ok=True)
     check = Check(s.out, args.budget_s, args.only.split(",") if args.only else None)

@@ -15,6 +15,7 @@ class Setting:
     dry: bool
     bench_steps: int  # timed steps per bench batch
     anchor: Path  # the lean anchor loop
+    anchor_runs: str = ""  # the anchor's runs to time, comma-separated (its --only); empty: all of them
 
     @property
     def device(self) -> torch.device:

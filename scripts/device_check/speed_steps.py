@@ -32,7 +32,9 @@ def lean_anchor(s: Setting) -> dict[str, float | str]:
     out = s.out / "anchor"
     out.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(
-        [sys.executable, str(s.anchor), "--iters", "30", "--out", str(out)], capture_output=True, text=True
+        [sys.executable, str(s.anchor), "--iters", "30", "--out", str(out), "--only", s.anchor_runs],
+        capture_output=True,
+        text=True,
     )
     (out / "lean_anchor.log").write_text(proc.stdout + proc.stderr)
     if proc.returncode:
