@@ -44,7 +44,6 @@ def plan(s: Setting, check: Check) -> list[tuple[str, Callable[[], str], float]]
         "bf16",
         "bf16+compile",
         "bf16+compile+step",
-        "bf16+cudagraphs+step",
         "bf16+compile+step+pack4",
     )
     return [
@@ -60,6 +59,11 @@ def plan(s: Setting, check: Check) -> list[tuple[str, Callable[[], str], float]]
         ("bench prism4-imagenet", partial(sp.bench_case, s, check, "prism4-imagenet", ("fp32", *compiled)), 150),
         ("bench fmnist-defaults", partial(sp.bench_case, s, check, "fmnist-defaults", ("fp32", *compiled)), 90),
         ("profile fmnist-defaults, eager", partial(sp.profile, s, "fmnist-defaults", "fp32"), 30),
+        (
+            "bench sre2l-imagenet, CUDA graphs over the whole step",
+            partial(sp.bench_own_process, s, "sre2l-imagenet", "bf16+cudagraphs+step"),
+            60,
+        ),
         ("results grid", partial(results_grid, s, check), 120),
     ]
 

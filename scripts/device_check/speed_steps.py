@@ -59,6 +59,19 @@ def bench_case(s: Setting, check: Check, name: str, variants: tuple[str, ...]) -
     return r.line()
 
 
+def bench_own_process(s: Setting, name: str, variant: str) -> str:
+    """One variant in a child process, for a variant that can take the process down (inductor's CUDA graphs over
+    the whole step segfaulted torch 2.11 on an H200, 2026-11-30): a crash costs this figure, not the call."""
+    out = s.out / f"bench_{name}_{variant.replace('+', '_')}.json"
+    cmd = [sys.executable, "-m", "prism_core", "bench", "--case", name, "--variants", variant, "--device", s.dev]
+    cmd += ["--steps", str(s.bench_steps), "--warmup", "1" if s.dry else "3", "--json", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode:
+        tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1][:200]
+        raise RuntimeError(f"{variant} exited with {proc.returncode} (negative: killed by that signal): {tail}")
+    return proc.stderr.strip().splitlines()[-1]
+
+
 def profile(s: Setting, name: str, variant: str) -> str:
     """Where a step's time goes: torch.profiler over 10 steps after a warm-up; the top kernels by self time."""
     from torch.profiler import ProfilerActivity
