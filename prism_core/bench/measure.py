@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -60,9 +61,16 @@ class CaseResult:
         return asdict(self)
 
 
-def run_case(case: Case, variants: tuple[str, ...] = ("fp32",), warmup: int = 2) -> CaseResult:
+def run_case(
+    case: Case,
+    variants: tuple[str, ...] = ("fp32",),
+    warmup: int = 2,
+    on_result: Callable[[CaseResult], None] | None = None,
+) -> CaseResult:
     """The reference-style loop once (fp32 eager, as the public code) and the engine in each variant; both get
-    `warmup` untimed steps first and load their models before the clock starts."""
+    `warmup` untimed steps first and load their models before the clock starts. `on_result` gets the result so far
+    after the reference and after each variant, so that a caller cut short (a device's time limit) keeps what was
+    measured."""
     p = prepare(case.config)
     device = torch.device(p.config.device)
     steps = p.config.iterations
@@ -89,8 +97,15 @@ def run_case(case: Case, variants: tuple[str, ...] = ("fp32",), warmup: int = 2)
         ratio = iters / seconds / (image_iters / reference_s)
         return Figures(iters / seconds, flops * iters / seconds / 1e12, peak, seconds, ratio, graphs, breaks)
 
+    reference = figures(image_iters, reference_s, reference_mem, reference_flops)
     engine: dict[str, Figures | Failed] = {}
+
+    def result() -> CaseResult:
+        return CaseResult(case.name, case.what, image_iters, avg_set, reference, dict(engine))
+
     for variant in variants:
+        if on_result:
+            on_result(result())
         try:
             before = _graph_counts()
             measured = _engine(prepare(variant_config(case.config, variant)), warmup)
@@ -98,8 +113,9 @@ def run_case(case: Case, variants: tuple[str, ...] = ("fp32",), warmup: int = 2)
             engine[variant] = figures(*measured, engine_flops, after[0] - before[0], after[1] - before[1])
         except Exception as err:  # a variant the device cannot run (e.g. CUDA graphs) is reported, not fatal
             engine[variant] = Failed(f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}")
-    reference = figures(image_iters, reference_s, reference_mem, reference_flops)
-    return CaseResult(case.name, case.what, image_iters, avg_set, reference, engine)
+    if on_result:
+        on_result(result())
+    return result()
 
 
 def _graph_counts() -> tuple[int, int]:

@@ -61,3 +61,13 @@ def test_the_table_reads_each_engine_rate_against_its_cases_lean_anchor():
     assert "| **3.00x** | 0.25x (lean_bf16_compiled_S1) |" in table
     assert "failed: RuntimeError: no CUDA" in table
     assert "| **3.00x** |  |" in bench.markdown([result], torch.device("cpu"), 100.0, 10)  # no anchor measured
+
+
+def test_a_case_reports_each_variant_as_it_is_measured():
+    """A device call cut short keeps the variants measured before the cut (the device check writes on each)."""
+    seen: list[list[str]] = []
+    cfg = SynthConfig(method="sre2l", ipc=1, classes=(0, 1), iterations=1, seed=3, snapshots=0)
+    case = bench.Case("tiny", cfg, "SRe2L, 2 images")
+    final = bench.run_case(case, ("fp32", "bf16+nonsense"), warmup=0, on_result=lambda r: seen.append(list(r.engine)))
+    assert seen == [[], ["fp32"], ["fp32", "bf16+nonsense"]]
+    assert isinstance(final.engine["bf16+nonsense"], bench.Failed) and final.engine["fp32"].img_it_s > 0
