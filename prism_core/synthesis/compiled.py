@@ -92,7 +92,9 @@ def adam_update(
 
 @cache
 def compiled_adam_update(mode: str) -> Callable:
-    """`adam_update` compiled with torch.compile's `mode` (inductor may run it without CUDA graphs: it updates its
-    inputs in place)."""
+    """`adam_update` compiled with torch.compile's `mode`, except CUDA graphs: it updates its inputs in place, so
+    inductor skips them for it anyway ("mutated inputs", logged on an H200 on 2026-11-30, just before torch 2.11
+    segfaulted). Only the loss graph is captured; whether that avoids the crash is for the next device check."""
     allow_graphs()
-    return torch.compile(adam_update, mode=_mode(mode), dynamic=False)
+    without_graphs = {"reduce-overhead": "default", "max-autotune": "max-autotune-no-cudagraphs"}
+    return torch.compile(adam_update, mode=_mode(without_graphs.get(mode, mode)), dynamic=False)
