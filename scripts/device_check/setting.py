@@ -31,5 +31,10 @@ class Setting:
         return 64 if self.dry else 224
 
     @property
+    def bench_warmup(self) -> int:
+        """Untimed steps before a bench is timed (compilation, cuDNN autotuning, graph capture happen there)."""
+        return 1 if self.dry else 3
+
+    @property
     def iterations(self) -> int:
         return 4 if self.dry else 40

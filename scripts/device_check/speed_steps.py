@@ -63,7 +63,7 @@ def bench_case(s: Setting, check: Check, name: str, variants: tuple[str, ...]) -
         check.write()
         print(f"   {partial.line()}", flush=True)
 
-    return bench.run_case(_case(s, name, s.bench_steps), variants, warmup=1 if s.dry else 3, on_result=keep).line()
+    return bench.run_case(_case(s, name, s.bench_steps), variants, warmup=s.bench_warmup, on_result=keep).line()
 
 
 def bench_own_process(s: Setting, name: str, variant: str) -> str:
@@ -71,7 +71,7 @@ def bench_own_process(s: Setting, name: str, variant: str) -> str:
     the whole step segfaulted torch 2.11 on an H200, 2026-11-30): a crash costs this figure, not the call."""
     out = s.out / f"bench_{name}_{variant.replace('+', '_')}.json"
     cmd = [sys.executable, "-m", "prism_core", "bench", "--case", name, "--variants", variant, "--device", s.dev]
-    cmd += ["--steps", str(s.bench_steps), "--warmup", "1" if s.dry else "3", "--json", str(out)]
+    cmd += ["--steps", str(s.bench_steps), "--warmup", str(s.bench_warmup), "--json", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode:
         tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1][:200]
