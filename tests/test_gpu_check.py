@@ -48,7 +48,7 @@ ANCHOR = ROOT.parent / "shared" / "bench" / "lean_anchor.py"  # the workplace's 
 @pytest.mark.integration
 def test_dry_run_reports_every_step_it_ran(tmp_path, fmnist):
     assert ANCHOR.is_file(), f"{ANCHOR} is missing: the check runs the lean anchor beside the engine"
-    steps = "CLI synth,CLI evaluate,job queue,CPU and,lean anchor,results grid"
+    steps = "CLI synth,CLI evaluate,job queue,CPU and,lean anchor,own process,results grid"
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "--dry-run", "--out", str(tmp_path), "--only", steps, "--anchor", str(ANCHOR)],
         capture_output=True,
@@ -59,13 +59,16 @@ def test_dry_run_reports_every_step_it_ran(tmp_path, fmnist):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     report = json.loads((tmp_path / "gpu_check.json").read_text())
     ran = {s["step"]: s["status"] for s in report["steps"]}
-    assert len(ran) == 7 and set(ran.values()) == {"ok"}, ran
+    assert len(ran) == 8 and set(ran.values()) == {"ok"}, ran
     assert report["facts"]["torch"] and report["facts"]["mode"].startswith("dry run")
     assert report["facts"]["anchor"]["lean_bf16_S1"] > 0  # its loop ran here, tiny
     table = (tmp_path / "gpu_check.md").read_text()
     assert (
         "| CLI synth, each recipe, Fashion-MNIST zoo | ok |" in table and "| job queue (the app's path) | ok |" in table
     )
+    (own,) = report["bench"]  # measured in a child process (where CUDA graphs may crash), joined to the table
+    assert own["case"] == "sre2l-imagenet" and own["engine"]["fp32"]["img_it_s"] > 0 < own["reference"]["img_it_s"]
+    assert "| sre2l-imagenet | engine | fp32 |" in table and "| sre2l-imagenet | reference | fp32 |" in table
     grown = json.loads((tmp_path / "grid" / "cells.json").read_text())  # the committed cells, gone on from
     committed = json.loads((ROOT / "docs/measurements/grid/cells.json").read_text())
     assert set(committed) < set(grown) and all(grown[k]["top1"] == c["top1"] for k, c in committed.items())

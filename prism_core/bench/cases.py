@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..data import get_dataset
 from ..synthesis import SynthConfig
 
 
@@ -17,6 +18,7 @@ class Case:
 
 def cases(steps: int, device: str, imagenet_dataset: str = "imagenet_shape") -> dict[str, Case]:
     """The benchmark cases; `imagenet_dataset` "imagenet_shape:64" shrinks the ImageNet ones (CPU dry runs)."""
+    px = get_dataset(imagenet_dataset).info.image_size
     imagenet = dict(
         dataset=imagenet_dataset,
         weights="random",
@@ -32,7 +34,7 @@ def cases(steps: int, device: str, imagenet_dataset: str = "imagenet_shape") -> 
         "sre2l-imagenet": Case(
             "sre2l-imagenet",
             SynthConfig(method="sre2l", primary="tv_resnet18", **imagenet),
-            "SRe2L, ResNet-18, 224 px, 1,000 classes, batch 100, random weights",
+            f"SRe2L, ResNet-18, {px} px, 1,000 classes, batch 100, random weights",
         ),
         "prism4-imagenet": Case(
             "prism4-imagenet",
@@ -44,7 +46,7 @@ def cases(steps: int, device: str, imagenet_dataset: str = "imagenet_shape") -> 
                 bn_pool=("tv_mobilenet_v2", "tv_efficientnet_b0", "tv_shufflenet_v2_x0_5"),
                 **imagenet,
             ),
-            "PRISM, S = {ResNet-18, MobileNetV2, EfficientNet-B0, ShuffleNetV2} every step, 224 px, batch 100",
+            f"PRISM, S = {{ResNet-18, MobileNetV2, EfficientNet-B0, ShuffleNetV2}} every step, {px} px, batch 100",
         ),
         "fmnist-defaults": Case(
             "fmnist-defaults",

@@ -60,6 +60,12 @@ class CaseResult:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> CaseResult:
+        """The inverse of to_json: a result measured in another process (`bench --json`) joins a report's table."""
+        engine = {v: Failed(**m) if "error" in m else Figures(**m) for v, m in d["engine"].items()}
+        return cls(**{**d, "reference": Figures(**d["reference"]), "engine": engine})
+
 
 def run_case(
     case: Case,

@@ -29,7 +29,7 @@ def markdown(
     unit = "bf16" if device.type == "cuda" else "fp32"
     mem = "peak GPU memory" if device.type == "cuda" else "peak process RSS"
     lines = [
-        f"Device: {device_label(device)}; measured {unit} matrix rate {rate:.1f} TFLOP/s; "
+        f"Device: {device_label(device)}; measured {unit} matrix rate {rate:.3g} TFLOP/s; "
         f"{steps} steps per batch; torch {torch.__version__}; {time.strftime('%Y-%m-%d')}.",
         "",
         f"| case | loop | variant | image-iterations/s | achieved TFLOP/s (% of matrix rate) | {mem} (GiB) "
@@ -47,9 +47,10 @@ def markdown(
             lean = f"{m.img_it_s / anchor[against]:.2f}x ({against})" if against in anchor else ""
             if m.graphs:  # compiled: what Dynamo made of it
                 variant = f"{variant} ({m.graphs} graph{'s' * (m.graphs > 1)}, {m.breaks} breaks)"
+            share = f" ({100 * m.tflops / rate:.1f} %)" if rate > 0 else ""  # a busy CPU can measure ~0
             lines.append(
-                f"| {r.case} | {loop} | {variant} | {m.img_it_s:.0f} | {m.tflops:.2f} "
-                f"({100 * m.tflops / rate:.1f} %) | {m.peak_gib:.2f} | {ratio} | {lean} |"
+                f"| {r.case} | {loop} | {variant} | {m.img_it_s:.0f} | {m.tflops:.2f}{share} "
+                f"| {m.peak_gib:.2f} | {ratio} | {lean} |"
             )
     lines += [""] + [f"- {r.case}: {r.what}" for r in results]
     return "\n".join(lines)

@@ -14,7 +14,8 @@ from ..bench import cases, markdown, matmul_tflops, run_case, variant_config
 
 def cmd_bench(args: argparse.Namespace) -> int:
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    chosen = cases(args.steps, str(device))
+    imagenet = f"imagenet_shape:{args.imagenet_size}" if args.imagenet_size else "imagenet_shape"
+    chosen = cases(args.steps, str(device), imagenet_dataset=imagenet)
     names = list(chosen) if args.case == "all" else args.case.split(",")
     unknown = [n for n in names if n not in chosen]
     if unknown:
@@ -67,6 +68,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--steps", type=int, default=20, help="optimisation steps per batch for both loops")
     p.add_argument("--device", help="default: cuda when available, else cpu")
+    p.add_argument(
+        "--imagenet-size",
+        type=int,
+        help="the ImageNet cases' image size in px (default: ImageNet's; smaller for CPU checks)",
+    )
     p.add_argument(
         "--variants",
         help="engine variants, comma-separated, each fp32|bf16 joined with +cl (channels_last), "

@@ -66,17 +66,21 @@ def bench_case(s: Setting, check: Check, name: str, variants: tuple[str, ...]) -
     return bench.run_case(_case(s, name, s.bench_steps), variants, warmup=s.bench_warmup, on_result=keep).line()
 
 
-def bench_own_process(s: Setting, name: str, variant: str) -> str:
+def bench_own_process(s: Setting, check: Check, name: str, variant: str) -> str:
     """One variant in a child process, for a variant that can take the process down (inductor's CUDA graphs over
-    the whole step segfaulted torch 2.11 on an H200, 2026-11-30): a crash costs this figure, not the call."""
+    the whole step segfaulted torch 2.11 on an H200, 2026-11-30): a crash costs this figure, not the call. The
+    child measures its own reference; its row joins the bench table."""
     out = s.out / f"bench_{name}_{variant.replace('+', '_')}.json"
     cmd = [sys.executable, "-m", "prism_core", "bench", "--case", name, "--variants", variant, "--device", s.dev]
-    cmd += ["--steps", str(s.bench_steps), "--warmup", str(s.bench_warmup), "--json", str(out)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    cmd += ["--steps", str(s.bench_steps), "--warmup", str(s.bench_warmup), "--imagenet-size", str(s.size)]
+    proc = subprocess.run([*cmd, "--json", str(out)], capture_output=True, text=True)
     if proc.returncode:
         tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1][:200]
         raise RuntimeError(f"{variant} exited with {proc.returncode} (negative: killed by that signal): {tail}")
-    return proc.stderr.strip().splitlines()[-1]
+    (result,) = (bench.CaseResult.from_json(r) for r in json.loads(out.read_text())["results"])
+    check.bench.append(result)
+    check.write()
+    return result.line()
 
 
 def profile(s: Setting, name: str, variant: str) -> str:
