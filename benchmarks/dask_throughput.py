@@ -2,7 +2,8 @@
 by two local Dask worker processes (one torch thread each) against one process (all threads), side by side, and a
 local cluster's memory per worker.
 
-    python benchmarks/dask_throughput.py          # prints a markdown table
+    python benchmarks/dask_throughput.py                                # prints a markdown table
+    python benchmarks/dask_throughput.py --rows "random real" --seeds 6  # students only: many small tasks
 
 The workspace (data/shapes.py, a zoo trained on it for one epoch) is made in a temporary folder first and is not
 timed. Each side measures the whole preset from nothing: synthesis, metrics and every student.
@@ -38,8 +39,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", default="classroom", choices=list(PRESETS))
     ap.add_argument("--seeds", type=int, help="seeds per row instead of the preset's (more cells to share)")
+    ap.add_argument("--rows", help="rows instead of the preset's, comma-separated")
     args = ap.parse_args()
     preset = {**PRESETS[args.preset], **({"seeds": args.seeds} if args.seeds else {})}
+    preset |= {"rows": tuple(args.rows.split(","))} if args.rows else {}
     from distributed import Client
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -56,7 +59,10 @@ def main() -> None:
             t_two, f_two = timed(two, client, root / "two")
             after = client.run(rss_mb)
         cells = len(CellStore(root / "two" / "cells.json").cells)
-    print(f"| {args.preset} preset, seeds {preset['seeds']}, shapes workspace, {cells} cells | wall | failed tasks |")
+    rows = ", ".join(preset["rows"])
+    print(
+        f"| {args.preset} preset ({rows}), seeds {preset['seeds']}, shapes workspace, {cells} cells | wall | failed |"
+    )
     print("|---|---:|---:|")
     print(f"| one process, {threads} torch threads | {t_one:.1f} s | {f_one} |")
     print(f"| local Dask cluster, 2 worker processes x 1 thread | {t_two:.1f} s | {f_two} |")
