@@ -4,6 +4,7 @@ local cluster's memory per worker.
 
     python benchmarks/dask_throughput.py                                # prints a markdown table
     python benchmarks/dask_throughput.py --rows "random real" --seeds 6  # students only: many small tasks
+    python benchmarks/dask_throughput.py --rows "random real" --seeds 4 --epochs 200  # longer ones
 
 The workspace (data/shapes.py, a zoo trained on it for one epoch) is made in a temporary folder first and is not
 timed. Each side measures the whole preset from nothing: synthesis, metrics and every student.
@@ -40,9 +41,11 @@ def main() -> None:
     ap.add_argument("--preset", default="classroom", choices=list(PRESETS))
     ap.add_argument("--seeds", type=int, help="seeds per row instead of the preset's (more cells to share)")
     ap.add_argument("--rows", help="rows instead of the preset's, comma-separated")
+    ap.add_argument("--epochs", type=int, help="student epochs instead of the preset's (longer tasks)")
     args = ap.parse_args()
     preset = {**PRESETS[args.preset], **({"seeds": args.seeds} if args.seeds else {})}
     preset |= {"rows": tuple(args.rows.split(","))} if args.rows else {}
+    preset |= {"epochs": args.epochs} if args.epochs else {}
     from distributed import Client
 
     with tempfile.TemporaryDirectory() as tmp:
