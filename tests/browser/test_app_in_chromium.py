@@ -148,8 +148,9 @@ def test_a_selection_sits_beside_prism_in_the_gallery_and_the_inspector_says_whi
     page.get_by_role("link", name="Launch").click()
     page.get_by_text("Launch a synthesis run").wait_for(timeout=60_000)
     page.get_by_role("radio", name="herding").first.check(force=True)
-    page.wait_for_timeout(1500)
-    assert page.get_by_label("Iterations per batch", exact=True).is_disabled()  # a selection optimises nothing
+    iterations = 'input[aria-label="Iterations per batch"]'  # a selection optimises nothing: the field is disabled
+    page.locator(f"{iterations}:disabled").wait_for(timeout=30_000)
+    page.locator(f"{iterations}:enabled").wait_for(state="detached", timeout=30_000)  # the rerun's stale form gone
     box = page.get_by_label("Images per class (IPC)", exact=True)
     box.fill("5")
     box.press("Enter")
