@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..data import get_dataset
+from ..data import get_dataset, with_size
 from ..synthesis import SynthConfig
 
 
@@ -16,11 +16,12 @@ class Case:
     what: str
 
 
-def cases(steps: int, device: str, imagenet_dataset: str = "imagenet_shape") -> dict[str, Case]:
-    """The benchmark cases; `imagenet_dataset` "imagenet_shape:64" shrinks the ImageNet ones (CPU dry runs)."""
-    px = get_dataset(imagenet_dataset).info.image_size
+def cases(steps: int, device: str, imagenet_size: int | None = None) -> dict[str, Case]:
+    """The benchmark cases; `imagenet_size` (say 64) shrinks the ImageNet ones from ImageNet's size (CPU checks)."""
+    dataset = with_size("imagenet_shape", imagenet_size) if imagenet_size else "imagenet_shape"
+    px = get_dataset(dataset).info.image_size
     imagenet = dict(
-        dataset=imagenet_dataset,
+        dataset=dataset,
         weights="random",
         ipc=1,
         classes=tuple(range(100)),

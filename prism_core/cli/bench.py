@@ -14,8 +14,7 @@ from ..bench import cases, markdown, matmul_tflops, run_case, variant_config
 
 def cmd_bench(args: argparse.Namespace) -> int:
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    imagenet = f"imagenet_shape:{args.imagenet_size}" if args.imagenet_size else "imagenet_shape"
-    chosen = cases(args.steps, str(device), imagenet_dataset=imagenet)
+    chosen = cases(args.steps, str(device), imagenet_size=args.imagenet_size)
     names = list(chosen) if args.case == "all" else args.case.split(",")
     unknown = [n for n in names if n not in chosen]
     if unknown:

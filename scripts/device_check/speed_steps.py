@@ -50,7 +50,7 @@ def anchor(s: Setting, check: Check) -> str:
 
 
 def _case(s: Setting, name: str, steps: int) -> bench.Case:
-    return bench.cases(steps, s.dev, imagenet_dataset=f"imagenet_shape:{s.size}")[name]
+    return bench.cases(steps, s.dev, imagenet_size=s.size)[name]
 
 
 def bench_case(s: Setting, check: Check, name: str, variants: tuple[str, ...]) -> str:
