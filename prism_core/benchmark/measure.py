@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..allocator import keep_freed_memory
 from ..data import get_dataset
 from ..evaluation import evaluate_images
 from ..events import Evaluated
@@ -84,9 +85,15 @@ def _worker() -> str:
         return "local"
 
 
+def _prepare_worker(bench: Benchmark) -> None:
+    """What every task sets first: the benchmark's threads, and the allocator Dask's workers start with undone."""
+    torch.set_num_threads(bench.threads)
+    keep_freed_memory()
+
+
 def make_images(bench: Benchmark, row: str, ipc: int, seed: int, work: Path) -> Images:
     """A random real subset, the init images, or a run (a synthesis or a selection, resuming one left in `work`)."""
-    torch.set_num_threads(bench.threads)
+    _prepare_worker(bench)
     started = time.perf_counter()
     dataset = get_dataset(bench.workspace.dataset)
     train, classes = dataset.split("train"), list(range(dataset.info.num_classes))
@@ -102,7 +109,7 @@ def make_images(bench: Benchmark, row: str, ipc: int, seed: int, work: Path) -> 
 
 
 def measure_metrics(bench: Benchmark, row: str, ipc: int, seed: int, images: Images) -> Result:
-    torch.set_num_threads(bench.threads)
+    _prepare_worker(bench)
     started = time.perf_counter()
     info = get_dataset(bench.workspace.dataset).info
     extractor = create_teacher(extractor_name(bench), info, weights=bench.workspace.weights).model
@@ -123,7 +130,7 @@ def measure_metrics(bench: Benchmark, row: str, ipc: int, seed: int, images: Ima
 
 def evaluate(bench: Benchmark, row: str, ipc: int, seed: int, label: str, images: Images) -> Result:
     """Train one student from scratch on the cell's images; its top-1 on the full test split."""
-    torch.set_num_threads(bench.threads)
+    _prepare_worker(bench)
     started = time.perf_counter()
     cfg = replace(eval_config(label, bench.workspace.weights), epochs=bench.epochs_at(ipc), seed=seed)
     top1 = next(

@@ -26,7 +26,7 @@ from .protocol import Benchmark, BenchmarkError, key
 from .store import Cell, CellStore, missing
 
 ALLOWED_FAILURES = 1  # worker deaths a task survives before it is stored as failed
-WORKER_MEMORY = 2**30  # about what a worker holds once its tasks have loaded torch, the zoo and the dataset (0.8 GB)
+WORKER_MEMORY = 2**30  # about what a worker holds once its tasks have loaded torch, the zoo and the dataset (0.9 GB)
 
 
 def _memory() -> int:
