@@ -26,6 +26,7 @@ print(dask_default, faults())
 """
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(not keep_freed_memory(), reason="glibc only")
 def test_a_dask_worker_environment_stops_faulting_freed_tensors_back_in():
     env = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"}  # what Dask's nanny gives every worker
