@@ -3,7 +3,7 @@
 Dask's nanny starts every worker with MALLOC_TRIM_THRESHOLD_=65536 (its `distributed.nanny.pre-spawn-environ`), and
 setting that fixes glibc's thresholds: every tensor over 128 KB is then mapped and unmapped on each allocation, and
 each step faults its activations in again. Measured on one ResNet-18 student step at IPC 50 (2 cores): about 85,000
-page faults and 40% more CPU time than the same step in a plain process (docs/performance.md). Any worker, however
+page faults and about 45% more CPU time than the same step in a plain process (docs/performance.md). Any worker, however
 it was started, gets glibc's own ceilings back by calling `keep_freed_memory` before it computes.
 """
 
