@@ -57,6 +57,11 @@ def test_a_local_cluster_gives_the_cells_of_a_single_process(bench, tmp_path, ca
             )
             == 0
         )
+        durations = client.run_on_scheduler(
+            lambda dask_scheduler: {p: tp.duration_average for p, tp in dask_scheduler.task_prefixes.items()}
+        )
+    assert set(durations) == {"images", "metrics", "evaluate"}  # one learned duration per kind, to balance by
+    assert min(durations.values()) > 0
     one, two = CellStore(tmp_path / "one" / "cells.json").cells, CellStore(tmp_path / "two" / "cells.json").cells
     assert len(one) == 2 * len(TINY["rows"]) and all(
         set(c.top1) == {"convnet hard", "convnet soft"} for c in one.values()
