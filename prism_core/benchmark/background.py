@@ -36,6 +36,9 @@ class BackgroundBenchmark:
     def cancel(self) -> None:
         self._stop.set()
 
+    def _submitted(self, total: int) -> None:
+        self.total = total
+
     def _progress(self, p: Progress) -> None:
         self.done, self.total = p.done, p.total
         self.failed_tasks += bool(p.error)
@@ -51,6 +54,7 @@ class BackgroundBenchmark:
                     self.out / "runs",
                     self._progress,
                     self._stop.is_set,
+                    self._submitted,
                 )
             self.state = State.CANCELLED if self._stop.is_set() else State.FINISHED
         except Exception as err:  # shown on the page; the cells stored so far stay

@@ -26,6 +26,7 @@ from .protocol import Benchmark, BenchmarkError, key
 from .store import Cell, CellStore, missing
 
 ALLOWED_FAILURES = 1  # worker deaths a task survives before it is stored as failed
+ORPHAN_IDLE_S = 60  # an embedded cluster with no task to run for this long closes (its client may have been killed)
 WORKER_MEMORY = 2**30  # about what a worker holds once its tasks have loaded torch, the zoo and the dataset (0.9 GB)
 
 
@@ -64,7 +65,9 @@ def cluster(scheduler: str | None = None, workers: int = LOCAL_WORKERS, gpu_slot
 
     The local cluster is Dask's SubprocessCluster: the scheduler and each worker start as fresh `python -m dask`
     processes. LocalCluster's workers are spawned from this process and re-run its __main__, which inside
-    Streamlit (and its AppTest) is the app's script, not a guarded entry point."""
+    Streamlit (and its AppTest) is the app's script, not a guarded entry point. Those processes outlive a client
+    killed outright (the app's server, the CLI): the scheduler's idle timeout then closes it, its workers with it,
+    instead of leaving three processes and a GB of memory behind for good."""
     from distributed import Client  # deferred: Dask only when a benchmark runs, not when the app imports this
     from distributed.deploy.subprocess import SubprocessCluster
 
@@ -83,7 +86,7 @@ def cluster(scheduler: str | None = None, workers: int = LOCAL_WORKERS, gpu_slot
         n_workers=1 if gpu_slots else workers,
         threads_per_worker=gpu_slots or 1,
         dashboard_address=None,
-        scheduler_kwargs={"allowed_failures": ALLOWED_FAILURES},
+        scheduler_kwargs={"allowed_failures": ALLOWED_FAILURES, "idle_timeout": f"{ORPHAN_IDLE_S}s"},
         worker_kwargs={"resources": {"GPU": gpu_slots}} if gpu_slots else None,
     )
     with local, Client(local) as client:
@@ -156,14 +159,17 @@ def run(
     work: Path,
     progress: Callable[[Progress], None] = lambda p: None,
     should_stop: Callable[[], bool] = lambda: False,
+    submitted: Callable[[int], None] = lambda total: None,
 ) -> int:
     """Measure what the store lacks; each result is stored as it arrives. Returns the number of failed tasks.
+    `submitted` hears how many tasks there are before any runs (a first result can be many minutes away).
     `should_stop` is polled twice a second: when it turns true the outstanding tasks are cancelled, and nothing
     finished is lost."""
     from distributed import as_completed  # deferred: as above
 
     tasks = submit(bench, store, client, Path(work))
     futures = list(tasks)
+    submitted(len(futures))
     threading.Thread(target=_cancel_when, args=(should_stop, client, futures), daemon=True).start()
     train_images = len(get_dataset(bench.workspace.dataset).split("train").labels)
     failed, imaged = 0, set()  # cells whose images' seconds are counted

@@ -31,13 +31,16 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     with cluster(args.scheduler, args.workers, args.gpu_slots) as client:
         bar = tqdm(desc="benchmark", unit="task")
 
+        def announce(total: int) -> None:
+            bar.total = total
+            bar.refresh()
+
         def show(p) -> None:
-            bar.total = p.total
             bar.update(1)
             if p.error:
                 tqdm.write(f"{p.cell} {p.label}: failed ({p.error})")
 
-        failed = run_benchmark(bench, store, client, out / "runs", show)
+        failed = run_benchmark(bench, store, client, out / "runs", show, submitted=announce)
         bar.close()
     write_outputs(
         store.cells,

@@ -45,7 +45,12 @@ def test_a_local_cluster_gives_the_cells_of_a_single_process(bench, tmp_path, ca
     with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
         assert run(bench, CellStore(tmp_path / "one" / "cells.json"), client, tmp_path / "one" / "runs") == 0
     assert "student convnet" not in capfd.readouterr().err  # tasks keep quiet: the benchmark's bar is the progress
-    workers = []
+    workers, counts = [], []  # counts: the announced total, then each result's count of tasks done
+
+    def progress(p):
+        workers.append(p.result.worker)
+        counts.append(p.done)
+
     with cluster(workers=2) as client:
         assert (
             run(
@@ -53,7 +58,8 @@ def test_a_local_cluster_gives_the_cells_of_a_single_process(bench, tmp_path, ca
                 CellStore(tmp_path / "two" / "cells.json"),
                 client,
                 tmp_path / "two" / "runs",
-                lambda p: workers.append(p.result.worker),
+                progress,
+                submitted=counts.append,
             )
             == 0
         )
@@ -68,6 +74,7 @@ def test_a_local_cluster_gives_the_cells_of_a_single_process(bench, tmp_path, ca
     )
     assert measured(one) == measured(two)
     assert len(set(workers)) == 2  # both processes took tasks
+    assert counts == [len(workers), *range(1, len(workers) + 1)]  # the total is known before the first result
     prism = Run(tmp_path / "one" / "runs" / f"{slug('PRISM · real')}-ipc1-s0").config()
     assert prism.bn_pool == ("lcnet_050",)  # PRISM's default pool, cut to what the workspace's zoo has
     with cluster(workers=2) as client:  # a finished benchmark resumes to nothing
@@ -212,6 +219,7 @@ def test_a_second_worker_process_joins_a_running_scheduler_and_takes_tasks(bench
         procs.append(subprocess.Popen(worker, stderr=subprocess.DEVNULL, env={**os.environ, "HF_HUB_OFFLINE": "1"}))
         out, err = cli.communicate(timeout=900)
         assert cli.returncode == 0, err[-3000:]
+        assert f"0/{3 * 2 * len(TINY['rows'])}" in err  # the bar shows its total before the first result
         from distributed import Client
 
         with Client(address) as client:
