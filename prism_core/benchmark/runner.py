@@ -67,7 +67,7 @@ def cluster(scheduler: str | None = None, workers: int = LOCAL_WORKERS, gpu_slot
     processes. LocalCluster's workers are spawned from this process and re-run its __main__, which inside
     Streamlit (and its AppTest) is the app's script, not a guarded entry point. Those processes outlive a client
     killed outright (the app's server, the CLI): the scheduler's idle timeout then closes it, its workers with it,
-    instead of leaving three processes and a GB of memory behind for good."""
+    instead of leaving its processes (a scheduler, and a nanny and a worker each: about a GB) behind for good."""
     from distributed import Client  # deferred: Dask only when a benchmark runs, not when the app imports this
     from distributed.deploy.subprocess import SubprocessCluster
 
