@@ -40,7 +40,7 @@ class BackgroundBenchmark:
         self.total = total
 
     def _progress(self, p: Progress) -> None:
-        self.done, self.total = p.done, p.total
+        self.done = p.done
         self.failed_tasks += bool(p.error)
 
     def _work(self) -> None:

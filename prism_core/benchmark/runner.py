@@ -48,10 +48,9 @@ LOCAL_WORKERS = local_workers(os.cpu_count() or 1, _memory())
 
 @dataclass(frozen=True)
 class Progress:
-    """One finished (or failed) task, with how many of the submitted ones are done."""
+    """One finished (or failed) task, with how many are done (`run`'s `submitted` heard the total)."""
 
     done: int
-    total: int
     result: Result | None  # None: the task failed
     cell: str  # its key, "row|ipc|seed"
     label: str
@@ -185,11 +184,11 @@ def run(
             cell = store.get(*where) or Cell(*where, train_images=train_images)
             cell.failed[task] = error
             store.put(cell)
-            progress(Progress(done, len(futures), None, key(*where), task, error))
+            progress(Progress(done, None, key(*where), task, error))
         else:
             _store_result(store, result, train_images, where not in imaged)
             imaged.add(where)
-            progress(Progress(done, len(futures), result, key(*where), task))
+            progress(Progress(done, result, key(*where), task))
     return failed
 
 
