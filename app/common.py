@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +19,7 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from prism_core.data import get_dataset  # noqa: E402
-from prism_core.jobs import JobQueue  # noqa: E402
+from prism_core.jobs import CLASSROOM, UNLIMITED, JobQueue  # noqa: E402
 from prism_core.states import State  # noqa: E402
 from prism_core.synthesis.run_export import contents, read_images, trajectory  # noqa: E402
 from prism_core.synthesis.run_health import run_status  # noqa: E402
@@ -49,14 +51,30 @@ def device_name() -> tuple[str, str]:
     return "cpu", f"CPU ({os.cpu_count()} cores)"
 
 
+def classroom() -> bool:
+    """`make run CLASSROOM=1` (PRISM_CLASSROOM=1): one session's queued runs, their size and the store's disk are
+    bounded (prism_core.jobs.CLASSROOM)."""
+    return os.environ.get("PRISM_CLASSROOM", "") == "1"
+
+
 @st.cache_resource
-def _job_queue(root: str, device: str) -> JobQueue:
-    return JobQueue(Path(root), device=device)
+def _job_queue(root: str, device: str, room: bool) -> JobQueue:
+    return JobQueue(Path(root), device=device, limits=CLASSROOM if room else UNLIMITED)
 
 
 def job_queue() -> JobQueue:
-    """One queue per run store and device, shared by every browser session."""
-    return _job_queue(str(runs_dir()), device_name()[0])
+    """One queue per run store and device, shared by every browser session; its jobs run in worker processes."""
+    return _job_queue(str(runs_dir()), device_name()[0], classroom())
+
+
+def session_owner() -> str:
+    """This browser session's name in the job store: its own runs are listed first, the others' read-only."""
+    return st.session_state.setdefault("owner", secrets.token_hex(4))
+
+
+def unique_name(prefix: str) -> str:
+    """A run name no other session will draw in the same second: the time and a random suffix."""
+    return f"{prefix}-{time.strftime('%m%d-%H%M%S')}-{secrets.token_hex(2)}"
 
 
 def workspaces():

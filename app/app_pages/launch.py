@@ -1,23 +1,19 @@
 """Launch a synthesis run (optionally with its SRe2L baseline) or a selection of real images, and watch it form."""
 
-import time
-
-import plotly.graph_objects as go
 import streamlit as st
-from common import dataset, device_name, job_queue, workspace
+from common import dataset, device_name, job_queue, session_owner, unique_name, workspace
 from forms import FIELDS, field_input, field_key
 from launch_presets import PRESETS, apply_preset
+from progress import synthesis_progress
 
 from prism_core.data import with_size
 from prism_core.selection import RULES
-from prism_core.states import State
 from prism_core.synthesis import METHODS, SynthConfig, get_method, resolve
 from prism_core.synthesis.config import help_for
 from prism_core.synthesis.methods import baseline as baseline_of
 from prism_core.teachers import get_spec
 from prism_core.teachers.catalog import teacher_rows
 from prism_core.teachers.weights import cached_pretrained, pretrained_hint
-from prism_core.viz import grid
 
 st.title("Launch a synthesis run")
 st.caption(
@@ -174,7 +170,12 @@ baseline = st.checkbox(
     key="w_baseline",
     disabled=baseline_of(recipe) is None,
 )
-name = st.text_input("Run name", value=f"{method}-{time.strftime('%Y%m%d-%H%M%S')}", key="w_name")
+name = st.text_input(
+    "Run name",
+    value=unique_name(method),
+    key="w_name",
+    help="Letters, digits, '.', '_' and '-'; a random suffix keeps it unique on a shared server",
+)
 
 if st.button("Launch", type="primary", key="launch"):
     # a selection optimises nothing: its recipe fixes the steps, the init and the weights
@@ -194,61 +195,14 @@ if st.button("Launch", type="primary", key="launch"):
         }
     )
     try:
-        jobs = [job_queue().submit(cfg, name)]
+        queued = [job_queue().submit(cfg, name, owner=session_owner())]
         base = baseline_of(cfg) if baseline else None
         if base is not None:
-            jobs.append(job_queue().submit(base, f"{name}-sre2l"))
-        st.session_state.setdefault("my_jobs", []).extend(j.id for j in jobs)
-        st.success(f"Queued {', '.join(j.run_name for j in jobs)}")
+            queued.append(job_queue().submit(base, f"{name}-sre2l", owner=session_owner()))
+        st.success(f"Queued {', '.join(j.run_name for j in queued)}")
+        del st.session_state["w_name"]  # the next launch gets a fresh name
     except Exception as err:  # shown to the user, nothing is created
         st.error(f"Cannot launch: {err}")
 
-
-def loss_figure(job) -> go.Figure:
-    fig = go.Figure()
-    keys = [k for k in job.losses[-1] if k not in ("batch", "step")] if job.losses else []
-    xs = list(range(len(job.losses)))
-    for key in keys:
-        fig.add_trace(go.Scatter(x=xs, y=[p.get(key) for p in job.losses], name=key, mode="lines"))
-    fig.update_layout(
-        height=260,
-        margin=dict(l=10, r=10, t=30, b=10),
-        yaxis_type="log",
-        title="loss terms (logged points)",
-        legend=dict(orientation="h"),
-    )
-    return fig
-
-
-@st.fragment(run_every=1.0)
-def progress_panel() -> None:
-    mine = [j for j in job_queue().jobs() if j.id in st.session_state.get("my_jobs", [])]
-    if not mine:
-        st.info("Launch a run to watch it form here. Finished runs are in Runs and Gallery.")
-        return
-    for job in reversed(mine):
-        with st.container(border=True):
-            head = st.columns([3, 1])
-            head[0].markdown(f"**{job.run_name}** · {job.state}" + (f" · {job.error}" if job.error else ""))
-            if job.active and head[1].button("Cancel", key=f"cancel_{job.id}"):
-                job_queue().cancel(job.id)
-            frac = (
-                job.batches_done + (job.step / job.iterations if job.iterations and job.state == State.RUNNING else 0)
-            ) / max(job.batches_total, 1)
-            st.progress(
-                min(frac, 1.0),
-                text=f"batch {job.batches_done}/{job.batches_total} · step {job.step}/"
-                f"{job.iterations} · {job.img_per_s:.0f} image-it/s · ETA {job.eta_s:.0f} s",
-            )
-            if job.losses:
-                c1, c2 = st.columns([2, 1])
-                c1.plotly_chart(loss_figure(job), key=f"loss_{job.id}_{len(job.losses)}")
-                if job.preview is not None:
-                    c2.image(
-                        grid(job.preview.images, ncol=min(10, len(job.preview.classes)), scale=3),
-                        caption=f"batch {job.preview.batch} at step {job.preview.step}",
-                    )
-
-
 st.subheader("Progress")
-progress_panel()
+synthesis_progress()

@@ -3,7 +3,8 @@ accuracy of the user's own evaluated runs; evaluations run as background jobs.""
 
 import benchmark_view
 import streamlit as st
-from common import dataset, finished_runs, job_queue, runs_dir, workspace
+from common import dataset, finished_runs, job_queue, runs_dir, session_owner, workspace
+from progress import evaluation_progress
 
 from prism_core import benchmark as bm
 from prism_core.evaluation import EvalConfig, stored_evaluations
@@ -101,18 +102,10 @@ with st.form("evaluate"):
             teachers=("resnet18",) if "resnet18" in zoo or not ws.zoo_dir else (next(iter(zoo)),),
         )
         try:
-            job = job_queue().submit_evaluation(runs[label].name, cfg, int(seeds))
-            st.session_state.setdefault("my_eval_jobs", []).append(job.id)
+            job_queue().submit_evaluation(runs[label].name, cfg, int(seeds), owner=session_owner())
             st.success(f"Queued the evaluation of {label}")
         except Exception as err:
             st.error(f"Cannot evaluate: {err}")
-
-
-@st.fragment(run_every=1.0)
-def evaluation_progress() -> None:
-    for job in job_queue().jobs():
-        if job.id in st.session_state.get("my_eval_jobs", []):
-            st.write(f"**{job.run_name}** · {job.state} · {job.message or job.error}")
 
 
 evaluation_progress()

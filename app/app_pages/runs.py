@@ -3,8 +3,9 @@
 from functools import partial
 
 import streamlit as st
-from common import EXAMPLES_DIR, all_runs, in_workspace, job_queue, run_label, workspaces
+from common import EXAMPLES_DIR, all_runs, classroom, in_workspace, job_queue, run_label, session_owner, workspaces
 
+from prism_core.jobs import Kind
 from prism_core.states import State
 from prism_core.synthesis.run_export import export_zip
 from prism_core.synthesis.run_health import run_status
@@ -14,7 +15,9 @@ st.title("Runs")
 st.caption(
     "Every run in the store, of every workspace; the other pages show the runs of the workspace chosen in the sidebar."
 )
-runs = all_runs()
+jobs = {r.run_name: r for r in job_queue().jobs() if r.kind == Kind.SYNTH}  # who launched each run, what it does now
+me = session_owner()
+runs = sorted(all_runs(), key=lambda run: run.name not in jobs or jobs[run.name].owner != me)  # mine first
 declared = workspaces()[0]
 if not runs:
     st.info("No runs yet: launch one on the Launch page.")
@@ -30,8 +33,10 @@ ICON = {
 }
 for run in runs:
     status = run_status(run)
-    job = job_queue().job_for(run.name) if run.path.parent != EXAMPLES_DIR else None
+    job = jobs.get(run.name) if run.path.parent != EXAMPLES_DIR else None
     state = job.state if job is not None and job.active else status.state
+    # in a classroom, another session's run is read-only (a run the CLI made has no owner)
+    theirs = classroom() and job is not None and job.owner != me
     with st.expander(
         f"{ICON.get(state, ':material/circle:')} {run_label(run)} · {state} · "
         f"{status.batches_done}/{status.batches_total or '?'} batches"
@@ -58,10 +63,12 @@ for run in runs:
         )
         st.json(record.to_json(), expanded=False)
         cols = st.columns(3)
-        if run.path.parent != EXAMPLES_DIR and home is not None and state.resumable:
+        if theirs:
+            st.caption(":material/lock: Another session's run: read-only in a classroom.")
+        if run.path.parent != EXAMPLES_DIR and home is not None and state.resumable and not theirs:
             if cols[0].button("Resume", key=f"resume_{run.name}"):
                 try:
-                    job_queue().submit(run.config(), run.name, resume=True)
+                    job_queue().submit(run.config(), run.name, resume=True, owner=me)
                     st.success("Queued to resume; progress on the Launch page.")
                 except Exception as err:
                     st.error(f"Cannot resume: {err}")
@@ -75,7 +82,7 @@ for run in runs:
                 key=f"zip_{run.name}",
                 on_click="ignore",
             )
-        if run.path.parent != EXAMPLES_DIR and not state.active:
+        if run.path.parent != EXAMPLES_DIR and not state.active and not theirs:
             confirm = cols[2].checkbox("Confirm delete", key=f"confirm_{run.name}")
             if cols[2].button("Delete", key=f"delete_{run.name}", disabled=not confirm):
                 run.delete()

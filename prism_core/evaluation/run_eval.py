@@ -18,7 +18,6 @@ from ..metrics import run_images01
 from ..selection import random_real_subset
 from ..synthesis.run_health import run_problems
 from ..synthesis.runstore import Run, RunError
-from .relabel import MixConfig
 from .train_loop import EvalConfig, train_student
 
 
@@ -47,10 +46,7 @@ class StoredEvaluation:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> StoredEvaluation:
-        c = d["config"]
-        mix = MixConfig(**{**c["mix"], "crop_scale": tuple(c["mix"]["crop_scale"])})
-        config = EvalConfig(**{**c, "teachers": tuple(c["teachers"]), "mix": mix})
-        return cls(d["subject"], config, d["seeds"], list(d["top1"]), d["mean"], d["std"])
+        return cls(d["subject"], EvalConfig.from_dict(d["config"]), d["seeds"], list(d["top1"]), d["mean"], d["std"])
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)  # the config nests as EvalConfig.to_dict() has it

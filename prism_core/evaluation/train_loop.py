@@ -47,6 +47,12 @@ class EvalConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> EvalConfig:
+        """The inverse of `to_dict` (JSON turns the tuples into lists)."""
+        mix = MixConfig(**{**d["mix"], "crop_scale": tuple(d["mix"]["crop_scale"])})
+        return cls(**{**d, "teachers": tuple(d["teachers"]), "mix": mix})
+
 
 def lr_factor(schedule: str, epoch: int, epochs: int) -> float:
     if schedule == "cos":

@@ -5,7 +5,7 @@ from .engine import synthesize
 from .loop import SynthesisError
 from .methods import METHODS, get_method, register
 from .plan import make_plan
-from .preparation import prepare
+from .preparation import check, prepare
 from .recipes import resolve
 from .types import BatchSpec, Method, Prepared
 
@@ -16,6 +16,7 @@ __all__ = [
     "validate",
     "synthesize",
     "prepare",
+    "check",
     "Prepared",
     "SynthesisError",
     "BatchSpec",

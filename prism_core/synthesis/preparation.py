@@ -16,19 +16,24 @@ from .config import ConfigError, SynthConfig, validate
 from .methods import get_method
 from .plan import make_plan
 from .recipes import resolve
-from .types import Prepared
+from .types import Method, Prepared
 
 
-def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
-    """Resolve defaults and validate everything, loading the teachers (through `cache` when given);
-    raises before any run exists."""
+def teacher_names(cfg: SynthConfig, method: Method) -> list[str]:
+    """The primary, then the BN pool's other teachers: every model a run loads."""
+    return [cfg.primary] + [n for n in method.bn_pool(cfg) if n != cfg.primary]
+
+
+def check(cfg: SynthConfig) -> tuple[SynthConfig, Dataset, Method]:
+    """Resolve defaults and validate all that needs no teacher's weights: what a job queue checks when a run is
+    submitted, in milliseconds, before a worker process loads anything."""
     dataset = get_dataset(cfg.dataset)
     info = dataset.info
     method = get_method(cfg.method)
     cfg = resolve(cfg, method, info.image_size, info.num_classes)
     validate(cfg, info.num_classes)
     bn_pool = method.bn_pool(cfg)
-    names = [cfg.primary] + [n for n in bn_pool if n != cfg.primary]
+    names = teacher_names(cfg, method)
     for name in names:
         get_spec(name)  # unknown architecture: a clear error before anything loads
     for name in bn_pool:
@@ -38,6 +43,12 @@ def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
                 f"use it as the primary (logit) teacher instead, or remove it from the BN pool"
             )
     method.check(cfg)
+    stray = sorted(set(cfg.checkpoints or {}) - set(names))
+    if stray:
+        raise ConfigError(
+            f"checkpoints given for {', '.join(stray)}, which take no part in this run "
+            f"(its teachers: {', '.join(names)})"
+        )
     if method.optimises and cfg.iterations == 0:
         raise ConfigError(
             f"iterations must be a positive integer for {method.name}, which optimises, got 0; to keep "
@@ -51,14 +62,17 @@ def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
                 f"real-image init needs {cfg.ipc} training images per class, but classes {short} "
                 "have fewer; lower the IPC or use noise init"
             )
+    return cfg, dataset, method
+
+
+def prepare(cfg: SynthConfig, cache: TeacherCache | None = None) -> Prepared:
+    """Check the config (`check`), then load its teachers (through `cache` when given) and init images; raises
+    before any run exists."""
+    cfg, dataset, method = check(cfg)
+    info = dataset.info
+    names = teacher_names(cfg, method)
     device = local_device(cfg.device)
     load = cache.get if cache is not None else create_teacher
-    stray = sorted(set(cfg.checkpoints or {}) - set(names))
-    if stray:
-        raise ConfigError(
-            f"checkpoints given for {', '.join(stray)}, which take no part in this run "
-            f"(its teachers: {', '.join(names)})"
-        )
     weights = {name: (cfg.checkpoints or {}).get(name, cfg.weights) for name in names}
     teachers = {name: load(name, info, weights=weights[name], device=device) for name in names}
     for teacher in teachers.values():

@@ -210,6 +210,18 @@ class Run:
         order = np.lexsort((k, c))
         return x[torch.as_tensor(order)], c[order], k[order]
 
+    def read_events(self, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+        """The complete event lines after byte `offset`, and the offset after them: a poller reads only what was
+        appended since its last call (a line still being written waits for the next)."""
+        try:
+            with open(self.path / "events.jsonl", "rb") as f:
+                f.seek(offset)
+                chunk = f.read()
+        except FileNotFoundError:
+            return offset, []
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        return offset + len(complete), [json.loads(line) for line in complete.splitlines() if line.strip()]
+
     def append_events(self, events: list[dict[str, Any]]) -> None:
         if events:
             with open(self.path / "events.jsonl", "a") as f:

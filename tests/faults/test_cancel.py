@@ -22,20 +22,20 @@ CFG = SynthConfig(
     ipc=3,
     classes=(0, 1, 2),
     batch_size=3,
-    iterations=40,
+    iterations=80,
     seed=4,
     bn_pool=("lcnet_050", "shufflenet_v2_x0_5"),
 )
 
 
 def test_cancel_mid_batch_keeps_finished_batches_usable_and_resumable(tmp_path):
-    queue = JobQueue(tmp_path / "runs")
+    queue = JobQueue(tmp_path / "runs", workers=1)
     job = queue.submit(CFG, "victim")
     deadline = time.time() + 300
-    while time.time() < deadline and not (job.batches_done >= 1 and job.step >= 5):
-        time.sleep(0.02)  # batch 1 is under way
+    while time.time() < deadline and not ((p := queue.store.read(job.id).progress).batches_done >= 1 and p.step >= 5):
+        time.sleep(0.02)  # batch 1 is under way (the worker reports every REPORT_EVERY_S)
     queue.cancel(job.id)
-    queue.wait(job, timeout=120)
+    job = queue.wait(job, timeout=120)
     run = Run(tmp_path / "runs" / "victim")
     assert job.state == "cancelled" and run_status(run).state == "cancelled"
     finished = run.finished()
@@ -47,6 +47,7 @@ def test_cancel_mid_batch_keeps_finished_batches_usable_and_resumable(tmp_path):
     assert len(names) == len(x) and all(n.startswith("victim/") and n.endswith(".png") for n in names)
 
     queue.wait(queue.submit(run.config(), "victim", resume=True), timeout=300)
+    queue.close()
     assert run_status(run).state == "finished"
     for _ in synthesize(CFG, tmp_path / "ref"):
         pass

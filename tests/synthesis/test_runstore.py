@@ -182,3 +182,16 @@ def test_the_stores_caches_forget_the_least_recently_used_beyond_their_bound():
     assert cache.get("a") == 1  # a is now the most recently used
     cache["c"] = 3
     assert list(cache) == ["a", "c"] and cache.get("b") is None
+
+
+def test_a_poller_reads_only_the_events_appended_since_its_last_read(tmp_path):
+    run = Run(tmp_path)
+    run.append_events([{"step": 1}, {"step": 2}])
+    offset, first = run.read_events()
+    with open(tmp_path / "events.jsonl", "a") as f:
+        f.write('{"step": 3}\n{"step": 4')  # the writer is in the middle of its second line
+    offset, more = run.read_events(offset)
+    assert [e["step"] for e in first] == [1, 2] and [e["step"] for e in more] == [3]
+    with open(tmp_path / "events.jsonl", "a") as f:
+        f.write("}\n")
+    assert [e["step"] for e in run.read_events(offset)[1]] == [4]
