@@ -5,7 +5,6 @@ import threading
 import time
 
 import pytest
-import torch
 from streamlit.runtime.scriptrunner import magic
 from streamlit.testing.v1 import AppTest
 
