@@ -5,12 +5,14 @@ PY      := $(VENV)/bin/python
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT    ?= 8501
 ADDRESS ?= 127.0.0.1
+# CLASSROOM=1: bound each session's queued runs and their size, and the run store's disk (prism_core/jobs/limits.py)
+CLASSROOM ?=
 export HF_HUB_OFFLINE = 1
 
 .PHONY: run test lint setup setup-test data browser unit integration browser-tests faults bench clean-venv gpu-check gpu-data gpu-dask gpu-grid
 
 run: setup
-	$(VENV)/bin/streamlit run app/main.py --server.address $(ADDRESS) --server.port $(PORT) \
+	PRISM_CLASSROOM=$(CLASSROOM) $(VENV)/bin/streamlit run app/main.py --server.address $(ADDRESS) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 # The whole suite on TEST_JOBS processes (xdist; each test file stays on one, one torch thread each), the 15 slowest

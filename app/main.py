@@ -1,7 +1,9 @@
 """PRISM Studio: `streamlit run app/main.py`. A thin layer over prism_core."""
 
 import streamlit as st
-from common import workspace_selector  # (importing common puts prism_core on the path, sets HF_HUB_OFFLINE)
+from common import classroom, workspace_selector  # (importing common puts prism_core on the path, sets HF_HUB_OFFLINE)
+
+from prism_core.jobs import CLASSROOM
 
 st.set_page_config(page_title="PRISM Studio", page_icon=":material/change_history:", layout="wide")
 
@@ -19,4 +21,10 @@ pages = [
 ]
 navigation = st.navigation(pages)
 workspace_selector()  # in the sidebar, under the page links: every page follows it
+if classroom():
+    st.sidebar.caption(
+        f":material/school: Classroom server: up to {CLASSROOM.active_per_session} runs queued per session, IPC up "
+        f"to {CLASSROOM.max_ipc}, {CLASSROOM.max_iterations} iterations per batch; everyone shares one queue, served "
+        "in turn."
+    )
 navigation.run()

@@ -15,6 +15,15 @@ import pytest
 from tests.conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [  # headless in a container, and nothing that reaches out of this machine
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -30,12 +39,14 @@ def healthy(url: str) -> bool:
         return False
 
 
-def start_server(runs: Path, port: int, *flags: str) -> subprocess.Popen:
+def start_server(
+    runs: Path, port: int, *flags: str, env: dict[str, str] | None = None, root: Path = ROOT
+) -> subprocess.Popen:
     """`streamlit run app/main.py` from the repository root (so .streamlit/config.toml applies), healthy on return."""
-    env = dict(os.environ, PRISM_RUNS_DIR=str(runs), HF_HUB_OFFLINE="1")
+    env = dict(os.environ, PRISM_RUNS_DIR=str(runs), HF_HUB_OFFLINE="1", **(env or {}))
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.port", str(port), *flags],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -54,15 +65,7 @@ def chromium(playwright):
         executable_path=CHROMIUM,
         headless=True,
         viewport={"width": 1400, "height": 1200},
-        args=[
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ],
+        args=CHROMIUM_ARGS,
     )
 
 

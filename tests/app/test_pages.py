@@ -75,6 +75,29 @@ def test_launch_form_refuses_ipc_0_with_a_visible_message(store):
     assert not store.exists() or not any(store.iterdir())
 
 
+def test_a_classroom_server_refuses_a_run_beyond_its_limits_in_one_line_and_queues_nothing(store, monkeypatch):
+    monkeypatch.setenv("PRISM_CLASSROOM", "1")
+    at = page("app_pages/launch.py")
+    assert any("Classroom server" in c.value for c in at.sidebar.caption)
+    at.number_input(key="w_ipc").set_value(20).run()
+    at.button(key="launch").click().run()
+    assert [e.value for e in at.error] == ["Cannot launch: IPC 20 is above this server's limit of 10: lower it"]
+    assert not (store / ".jobs").exists() or not any((store / ".jobs").iterdir())
+
+
+def test_two_launches_in_one_session_get_fresh_names(store):
+    at = page("app_pages/launch.py")
+    at.checkbox(key="w_baseline").uncheck().run()
+    at.number_input(key="w_ipc").set_value(1).run()
+    at.number_input(key="w_iterations_prism").set_value(1).run()
+    names = []
+    for _ in range(2):
+        names.append(at.text_input(key="w_name").value)
+        at.button(key="launch").click().run()
+        assert not at.error, [e.value for e in at.error]
+    assert names[0] != names[1] and all(n.startswith("prism-") for n in names)
+
+
 def test_bn_free_teachers_are_shown_disabled_with_the_reason(store):
     at = page("app_pages/launch.py")
     box = at.checkbox(key="w_pool_prism_convnext_atto")
