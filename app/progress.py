@@ -12,20 +12,21 @@ from prism_core.jobs import JobRecord, Kind
 from prism_core.states import State
 from prism_core.synthesis.runstore import Run
 
-# seconds between polls (chosen with benchmarks/classroom.py, docs/performance.md "A classroom on one server")
-RUNNING_S, QUEUED_S = 1.0, 3.0
-CURVE_POINTS = 300  # loss points drawn per run (the newest, evenly thinned)
+# seconds between polls (chosen with benchmarks/classroom.py, docs/performance.md "A classroom on one server": at 1 s
+# the progress fragments of 5 sessions took most of the server's CPU)
+RUNNING_S, QUEUED_S = 2.0, 5.0
+CURVE_ROWS = 2400  # (logged step, term) rows drawn per run: the newest
 
 
 def interval(records: list[JobRecord]) -> float | None:
-    """Poll every second while one of them runs, every 3 s while they only wait, not at all when all ended."""
+    """Poll every RUNNING_S while one of them runs, every QUEUED_S while they only wait, not at all when all ended."""
     states = {r.state for r in records}
     return RUNNING_S if State.RUNNING in states else QUEUED_S if State.QUEUED in states else None
 
 
-def _mine(kind: Kind) -> list[JobRecord]:
+def _mine(kind: Kind, records: list[JobRecord]) -> list[JobRecord]:
     me = session_owner()
-    return [r for r in job_queue().jobs() if r.owner == me and r.kind == kind]
+    return [r for r in records if r.owner == me and r.kind == kind]
 
 
 def _losses(run_name: str) -> pd.DataFrame:
@@ -39,7 +40,7 @@ def _losses(run_name: str) -> pd.DataFrame:
         for k, v in e["losses"].items()
     ]
     tails[run_name] = (offset, points)
-    frame = pd.DataFrame(points[-CURVE_POINTS * 8 :], columns=["point", "term", "loss"])
+    frame = pd.DataFrame(points[-CURVE_ROWS:], columns=["point", "term", "loss"])
     return frame[frame["loss"] > 0]
 
 
@@ -59,7 +60,9 @@ def _loss_chart(frame: pd.DataFrame) -> None:
     )
 
 
-def _synthesis_card(record: JobRecord) -> None:
+def _synthesis_card(record: JobRecord, waiting_before: int, chart: bool) -> None:
+    """One run: its state, progress and preview, and its loss curve when `chart` (a chart is the costliest element to
+    redraw, in the server and in the browser, so a finished run draws it only once the polling has stopped)."""
     p = record.progress
     with st.container(border=True):
         head = st.columns([3, 1])
@@ -67,7 +70,7 @@ def _synthesis_card(record: JobRecord) -> None:
         if record.active and head[1].button("Cancel", key=f"cancel_{record.id}"):
             job_queue().cancel(record.id)
         if record.state == State.QUEUED:
-            st.caption(f"waiting: {queue_position(record)} runs of the shared queue start before it")
+            st.caption(f"waiting: {waiting_before} runs of the shared queue were queued before it")
             return
         st.progress(
             p.fraction,
@@ -75,7 +78,7 @@ def _synthesis_card(record: JobRecord) -> None:
             f"{p.img_per_s:.0f} image-it/s · ETA {p.eta_s:.0f} s",
         )
         left, right = st.columns([2, 1])
-        frame = _losses(record.run_name)
+        frame = _losses(record.run_name) if chart else ()
         if len(frame):
             with left:
                 _loss_chart(frame)
@@ -84,58 +87,50 @@ def _synthesis_card(record: JobRecord) -> None:
             right.image(preview.read_bytes(), caption=p.preview)
 
 
-def queue_position(record: JobRecord) -> int:
-    """Queued jobs submitted before it (the round-robin order may start it sooner)."""
-    return sum(r.state == State.QUEUED and r.submitted < record.submitted for r in job_queue().jobs())
-
-
-def _others() -> None:
+def _others(records: list[JobRecord]) -> None:
+    """The rest of the shared queue in one line (the Runs page lists every run)."""
     me = session_owner()
-    active = [r for r in job_queue().jobs() if r.owner != me and r.active]
-    if active:
-        st.caption(f"The shared queue: {len(active)} runs of other sessions (read-only)")
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {"run": r.run_name, "state": str(r.state), "progress": round(100 * r.progress.fraction)}
-                    for r in active
-                ]
-            ),
-            hide_index=True,
-            column_config={"progress": st.column_config.ProgressColumn("progress", format="%d%%")},
+    theirs = [r for r in records if r.owner != me and r.active]
+    if theirs:
+        running = sum(r.state == State.RUNNING for r in theirs)
+        st.caption(
+            f":material/groups: The shared queue also holds {len(theirs)} runs of other sessions: {running} running, "
+            f"{len(theirs) - running} waiting."
         )
 
 
 def synthesis_progress() -> None:
-    """The session's synthesis runs (newest first) and the rest of the queue, re-polled while any of its runs is
-    active; when they all end, one full rerun lets the other pages' lists catch up."""
-    mine = _mine(Kind.SYNTH)
-    every = interval(mine)
+    """The session's synthesis runs (newest first) and a line on the rest of the queue, re-polled while any of its runs
+    is active; when that changes, one full rerun sets the new pace."""
+    every = interval(_mine(Kind.SYNTH, job_queue().jobs()))
 
     @st.fragment(run_every=every)
     def panel() -> None:
-        now = _mine(Kind.SYNTH)
-        if interval(now) != every:  # a run started or every run ended: poll at the new pace
+        records = job_queue().jobs()
+        mine = _mine(Kind.SYNTH, records)
+        if interval(mine) != every:  # a run started or every run ended: poll at the new pace
             st.rerun()
-        if not now:
+        if not mine:
             st.info("Launch a run to watch it form here. Finished runs are in Runs and Gallery.")
-        for record in reversed(now[-6:]):
-            _synthesis_card(record)
-        _others()
+        queued = sorted(r.submitted for r in records if r.state == State.QUEUED)
+        polling = any(r.active for r in mine)
+        for record in reversed(mine[-6:]):
+            _synthesis_card(record, sum(t < record.submitted for t in queued), chart=record.active or not polling)
+        _others(records)
 
     panel()
 
 
 def evaluation_progress() -> None:
     """The session's evaluations, one line each."""
-    every = interval(_mine(Kind.EVALUATE))
+    every = interval(_mine(Kind.EVALUATE, job_queue().jobs()))
 
     @st.fragment(run_every=every)
     def panel() -> None:
-        now = _mine(Kind.EVALUATE)
-        if interval(now) != every:
+        mine = _mine(Kind.EVALUATE, job_queue().jobs())
+        if interval(mine) != every:
             st.rerun()
-        for record in now:
+        for record in mine:
             st.write(f"**{record.run_name}** · {record.state} · {record.progress.message or record.error}")
 
     panel()

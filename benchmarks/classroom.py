@@ -55,6 +55,7 @@ class Room:
     last_end: float
     server_mb: float
     total_mb: float
+    cpu: dict[str, float]  # CPU seconds over the room: the server process, its job workers, the rest of the machine
 
     @property
     def throughput(self) -> float:
@@ -119,15 +120,25 @@ async def student(browser, url: str, session: Session, store: Path, deadline: fl
     await ctx.close()
 
 
-async def _memory(server: psutil.Process, peaks: list[float], stop: asyncio.Event) -> None:
+def _busy(times) -> float:
+    return times.user + times.system
+
+
+async def _watch(server: psutil.Process, peaks: list[float], cpu: dict[str, float], stop: asyncio.Event) -> None:
+    """Peak memory of the server and of the server with its workers; CPU seconds of the server, of the workers (each
+    worker's last reading, so one that ended still counts) and of the whole machine."""
+    machine, workers = _busy(psutil.cpu_times()), {}
     while not stop.is_set():
         try:
-            procs = [server, *server.children(recursive=True)]
-            rss = [p.memory_info().rss for p in procs if p.is_running()]
+            children = server.children(recursive=True)
             peaks[0] = max(peaks[0], server.memory_info().rss)
-            peaks[1] = max(peaks[1], sum(rss))
+            peaks[1] = max(peaks[1], server.memory_info().rss + sum(p.memory_info().rss for p in children))
+            cpu["server"] = _busy(server.cpu_times())
+            workers.update({p.pid: _busy(p.cpu_times()) for p in children})
         except psutil.Error:
             pass
+        cpu["workers"] = sum(workers.values())
+        cpu["other"] = _busy(psutil.cpu_times()) - machine - cpu.get("server", 0) - cpu["workers"]
         await asyncio.sleep(1.0)
 
 
@@ -136,12 +147,12 @@ async def room(n: int, timeout: float, flags: list[str], app_root: Path) -> Room
 
     store, port = Path(tempfile.mkdtemp(prefix="prism-classroom-")), free_port()
     server = start_server(store, port, *flags, root=app_root)
-    peaks, stop = [0.0, 0.0], asyncio.Event()
+    peaks, cpu, stop = [0.0, 0.0], {}, asyncio.Event()
     sessions = [Session(i) for i in range(n)]
     try:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            watch = asyncio.create_task(_memory(psutil.Process(server.pid), peaks, stop))
+            watch = asyncio.create_task(_watch(psutil.Process(server.pid), peaks, cpu, stop))
             deadline = time.time() + timeout
             await asyncio.gather(*(student(browser, f"http://127.0.0.1:{port}", s, store, deadline) for s in sessions))
             stop.set()
@@ -161,6 +172,7 @@ async def room(n: int, timeout: float, flags: list[str], app_root: Path) -> Room
         max(ends, default=0.0),
         peaks[0] / 2**20,
         peaks[1] / 2**20,
+        cpu,
     )
 
 
@@ -173,8 +185,9 @@ def table(rooms: dict[int, Room]) -> str:
     one_demo = one.last_finish_s
     lines = [
         "| sessions | refused | finished | open p95 s | Try-it p95 s | Launch p95 s | page switch p95 s | last demo s "
-        "| vs N x one demo | room img-it/s | vs first row | server MB | with workers MB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| vs N x one demo | room img-it/s | vs first row | server MB | with workers MB | CPU s: server / workers "
+        "/ rest |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for n, r in rooms.items():
         ss = r.sessions
@@ -184,7 +197,8 @@ def table(rooms: dict[int, Room]) -> str:
             f"| {n} | {sum(bool(s.refused) for s in ss)} | {sum(bool(s.finished) for s in ss)} | {waits['open']:.1f} "
             f"| {waits['try-it']:.1f} | {waits['launch']:.1f} | {p95(switches):.1f} | {r.last_finish_s:.0f} "
             f"| {r.last_finish_s / (n * one_demo):.2f} | {r.throughput:.0f} | {r.throughput / one.throughput:.2f} "
-            f"| {r.server_mb:.0f} | {r.total_mb:.0f} |"
+            f"| {r.server_mb:.0f} | {r.total_mb:.0f} "
+            f"| {r.cpu.get('server', 0):.0f} / {r.cpu.get('workers', 0):.0f} / {r.cpu.get('other', 0):.0f} |"
         )
     return "\n".join(lines)
 

@@ -64,14 +64,18 @@ def quick_demo(store: str) -> tuple[float, float]:
         preview_every=10,
     )
     queue = JobQueue(Path(store))
+    time.sleep(10)  # the worker processes start with the server, before anyone launches
     t0 = time.perf_counter()
     first = queue.submit(cfg, "demo")
     second = queue.submit(baseline(cfg), "demo-sre2l")
-    while first.batches_done == 0 and first.active:
+    while (job := queue.store.read(first.id)).progress.batches_done == 0 and job.active:
         time.sleep(0.05)
     images = time.perf_counter() - t0
+    queue.wait(first)
     queue.wait(second)
-    return images, time.perf_counter() - t0
+    elapsed = time.perf_counter() - t0
+    queue.close()
+    return images, elapsed
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ from ..fields import opt
 from ..synthesis import SynthConfig
 from ..synthesis.init_settings import GVBSM_INIT_SETTINGS, INIT_SETTINGS
 from ..synthesis.methods import get_method
+from ..synthesis.recipes import pool_within
 from ..workspaces import Workspace
 
 PROTOCOL = 1  # cells of another protocol are measured again
@@ -197,10 +198,8 @@ class Benchmark:
         """The row's recipe on the workspace; a method's default BN pool keeps the teachers the workspace's zoo has
         (the embedded zoo has them all)."""
         cfg = SYNTH_ROWS.get(row) or SELECTION_ROWS.get(row) or ABLATION[row]
-        pool = get_method(cfg.method).defaults.get("bn_pool")
-        if cfg.bn_pool is None and pool and self.workspace.zoo_dir is not None:
-            zoo = set(self.workspace.teachers())
-            cfg = cfg.replace(bn_pool=tuple(t for t in pool if t in zoo))
+        if self.workspace.zoo_dir is not None:
+            cfg = pool_within(cfg, get_method(cfg.method), self.workspace.teachers())
         return cfg.replace(
             ipc=ipc, seed=seed, snapshots=0, device=self.device, **self.workspace.run_fields(), **self.extra
         )

@@ -10,9 +10,10 @@ from tqdm.auto import tqdm
 
 from ..distributed import shard_from_env
 from ..events import BatchDone, Done, Started, Step
-from ..synthesis import METHODS, SynthConfig, synthesize
+from ..synthesis import METHODS, SynthConfig, get_method, synthesize
 from ..synthesis.config import COMPILE_MODES
 from ..synthesis.presets import preset
+from ..synthesis.recipes import pool_within
 from .flags import add_config_flags, add_workspace_flag, given_fields, workspace
 
 # config fields whose flags have a shape of their own (added by hand in `register`)
@@ -34,7 +35,15 @@ def synth_config_from_args(args: argparse.Namespace) -> SynthConfig:
         else SynthConfig()
     )
     if args.workspace:
-        cfg = cfg.replace(**workspace(args).run_fields())
+        ws = workspace(args)
+        cfg = cfg.replace(**ws.run_fields())
+        if ws.zoo_dir is not None and args.bn_pool is None:
+            cut = pool_within(cfg, get_method(args.method or cfg.method), ws.teachers())
+            if cut.bn_pool != cfg.bn_pool:
+                print(
+                    f"BN pool: {', '.join(cut.bn_pool)} (the method's default, cut to {ws.name}'s zoo)", file=sys.stderr
+                )
+            cfg = cut
     overrides = {k: v for k, v in given_fields(SynthConfig, args).items() if k not in OWN_FLAGS}
     overrides.update(compile=args.compile, method=args.method)
     if args.checkpoint:

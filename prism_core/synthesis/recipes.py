@@ -9,6 +9,7 @@ values live on its object (methods.py).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import fields
 
 from .config import SynthConfig
@@ -27,3 +28,12 @@ def resolve(cfg: SynthConfig, method: Method, image_size: int, num_classes: int)
     if cfg.crop_scale is None:
         changes["crop_scale"] = (0.5, 1.0) if small else (0.08, 1.0)
     return cfg.replace(**changes)
+
+
+def pool_within(cfg: SynthConfig, method: Method, teachers: Collection[str]) -> SynthConfig:
+    """`cfg` with the method's default BN pool cut to `teachers` (a workspace's zoo); a pool the user named is kept as
+    named, and refused later if the zoo lacks one of it."""
+    pool = method.defaults.get("bn_pool")
+    if cfg.bn_pool is not None or not pool:
+        return cfg
+    return cfg.replace(bn_pool=tuple(t for t in pool if t in teachers))

@@ -113,17 +113,23 @@ def job_queue(s: Setting) -> str:
     from prism_core.jobs import JobQueue
 
     queue = JobQueue(s.work / "jobs", device=s.dev)
-    job = queue.submit(
-        SynthConfig(method="prism", ipc=2, classes=(0, 1, 2, 3, 4), iterations=s.iterations, preview_every=5),
-        "gpu-job",
-    )
-    queue.wait(job, timeout=300)
+    try:
+        job = queue.wait(
+            queue.submit(
+                SynthConfig(method="prism", ipc=2, classes=(0, 1, 2, 3, 4), iterations=s.iterations, preview_every=5),
+                "gpu-job",
+            ),
+            timeout=300,
+        )
+    finally:
+        queue.close()
     if job.state != "finished":
         raise RuntimeError(f"job {job.state}: {job.error}")
-    status = run_status(Run(job.run_dir))
+    run = s.work / "jobs" / job.run_name
+    status = run_status(Run(run))
     return (
-        f"state {job.state}, run status {status.state}, {png_count(job.run_dir)} PNGs, "
-        f"{job.img_per_s:.0f} img-it/s, preview {job.preview is not None}"
+        f"state {job.state} in worker process {job.pid}, run status {status.state}, {png_count(run)} PNGs, "
+        f"{job.progress.img_per_s:.0f} img-it/s, preview {queue.store.preview_path(job.id).is_file()}"
     )
 
 

@@ -112,6 +112,18 @@ def test_cli_synth_and_metrics_use_the_workspaces_dataset_teachers_and_extractor
     assert "no workspace 'nope'" in capsys.readouterr().err and not (root / "runs" / "x").exists()
 
 
+def test_synth_on_a_workspace_cuts_the_methods_default_pool_to_its_zoo_and_says_so(workspace, monkeypatch, capsys):
+    root, toml, _ = workspace
+    monkeypatch.setenv("PRISM_WORKSPACES", str(toml))
+    args = ["synth", "--workspace", "shapes", "--method", "prism", "--ipc", "1", "--iterations", "2"]
+    assert cli([*args, "--out", str(root / "default-pool")]) == 0
+    zoo = set(get_workspace("shapes").teachers())
+    pool = Run(root / "default-pool").config().bn_pool
+    assert pool and set(pool) <= zoo  # PRISM's default pool names teachers this zoo does not have
+    assert f"BN pool: {', '.join(pool)} (the method's default, cut to shapes's zoo)" in capsys.readouterr().err
+
+
+
 @pytest.mark.faults
 @pytest.mark.parametrize(
     "body, message",
