@@ -57,7 +57,7 @@ def classroom() -> bool:
     return os.environ.get("PRISM_CLASSROOM", "") == "1"
 
 
-@st.cache_resource
+@st.cache_resource(on_release=JobQueue.close)  # its worker processes end with it
 def _job_queue(root: str, device: str, room: bool) -> JobQueue:
     return JobQueue(Path(root), device=device, limits=CLASSROOM if room else UNLIMITED)
 

@@ -1,6 +1,7 @@
 import gzip
 import os
 import struct
+import sys
 import tempfile
 from pathlib import Path
 
@@ -84,6 +85,16 @@ def shapes_workspace(tmp_path_factory):
     root = tmp_path_factory.mktemp("ws")
     toml, dataset = shapes_workspace(root)
     return root, toml, dataset
+
+
+@pytest.fixture(autouse=True)
+def _app_job_queues_end_with_their_test():
+    """An AppTest's job queue (app/common.py, cached per run store) holds worker processes: end them with the test
+    instead of keeping two idle workers per test until the suite ends."""
+    yield
+    common = sys.modules.get("common")
+    if common is not None and hasattr(common, "_job_queue"):
+        common._job_queue.clear()
 
 
 # one pair of files per pytest process: `make test` runs two xdist workers (gw0, gw1), `pytest` alone one (main)

@@ -170,9 +170,10 @@ baseline = st.checkbox(
     key="w_baseline",
     disabled=baseline_of(recipe) is None,
 )
+if st.session_state.pop("w_name_used", False) or "w_name" not in st.session_state:  # the last launch took it
+    st.session_state["w_name"] = unique_name(method)
 name = st.text_input(
     "Run name",
-    value=unique_name(method),
     key="w_name",
     help="Letters, digits, '.', '_' and '-'; a random suffix keeps it unique on a shared server",
 )
@@ -200,7 +201,7 @@ if st.button("Launch", type="primary", key="launch"):
         if base is not None:
             queued.append(job_queue().submit(base, f"{name}-sre2l", owner=session_owner()))
         st.success(f"Queued {', '.join(j.run_name for j in queued)}")
-        del st.session_state["w_name"]  # the next launch gets a fresh name
+        st.session_state["w_name_used"] = True
     except Exception as err:  # shown to the user, nothing is created
         st.error(f"Cannot launch: {err}")
 

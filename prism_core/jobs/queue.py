@@ -120,10 +120,6 @@ class JobQueue:
     def jobs(self) -> list[JobRecord]:
         return self.store.records()
 
-    def job_for(self, run_name: str) -> JobRecord | None:
-        matches = [r for r in self.jobs() if r.run_name == run_name]
-        return matches[-1] if matches else None
-
     def wait(self, job: JobRecord, timeout: float = 600) -> JobRecord:
         deadline = time.time() + timeout
         while (job := self.store.read(job.id) or job).active and time.time() < deadline:

@@ -49,7 +49,10 @@ def execute(runs_root: str, job_id: str, device: str) -> State:
     """Run the job to its end and record how it ended; never raises (the error is the record's)."""
     store = JobStore(runs_root)
     record = store.read(job_id)
-    if record is None or store.cancel_requested(job_id):
+    if record is None:
+        return State.CANCELLED
+    if store.cancel_requested(job_id):  # cancelled between its dispatch and this start
+        store.write(record.replace(state=State.CANCELLED, ended=time.time()))
         return State.CANCELLED
     report = Reporter(store, record.replace(state=State.RUNNING, pid=os.getpid(), started=time.time()))
     state, error = State.FINISHED, ""

@@ -7,6 +7,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from prism_core.jobs import JobStore
 from prism_core.teachers import read_manifest
 from tests.conftest import APP_PAGES, ROOT
 
@@ -90,12 +91,11 @@ def test_two_launches_in_one_session_get_fresh_names(store):
     at.checkbox(key="w_baseline").uncheck().run()
     at.number_input(key="w_ipc").set_value(1).run()
     at.number_input(key="w_iterations_prism").set_value(1).run()
-    names = []
     for _ in range(2):
-        names.append(at.text_input(key="w_name").value)
         at.button(key="launch").click().run()
         assert not at.error, [e.value for e in at.error]
-    assert names[0] != names[1] and all(n.startswith("prism-") for n in names)
+    names = [r.run_name for r in JobStore(store).records()]
+    assert len(set(names)) == 2 and all(n.startswith("prism-") for n in names)
 
 
 def test_bn_free_teachers_are_shown_disabled_with_the_reason(store):

@@ -123,7 +123,6 @@ def test_synth_on_a_workspace_cuts_the_methods_default_pool_to_its_zoo_and_says_
     assert f"BN pool: {', '.join(pool)} (the method's default, cut to shapes's zoo)" in capsys.readouterr().err
 
 
-
 @pytest.mark.faults
 @pytest.mark.parametrize(
     "body, message",
