@@ -72,11 +72,12 @@ def _synthesis_card(record: JobRecord, waiting_before: int, chart: bool) -> None
         if record.state == State.QUEUED:
             st.caption(f"waiting: {waiting_before} runs of the shared queue were queued before it")
             return
-        st.progress(
-            p.fraction,
-            text=f"batch {p.batches_done}/{p.batches_total} · step {p.step}/{p.iterations} · "
-            f"{p.img_per_s:.0f} image-it/s · ETA {p.eta_s:.0f} s",
-        )
+        text = f"batch {p.batches_done}/{p.batches_total}"
+        if record.state == State.RUNNING:
+            text += f" · step {p.step}/{p.iterations} · {p.img_per_s:.0f} image-it/s · ETA {p.eta_s:.0f} s"
+        elif record.ended > record.started > 0:
+            text += f" · {record.ended - record.started:.0f} s in its worker"
+        st.progress(p.fraction, text=text)
         left, right = st.columns([2, 1])
         frame = _losses(record.run_name) if chart else ()
         if len(frame):
