@@ -32,15 +32,14 @@ def _mine(kind: Kind, records: list[JobRecord]) -> list[JobRecord]:
 def _losses(run_name: str) -> pd.DataFrame:
     """The run's loss terms so far, in long form; only the lines appended since the last poll are read."""
     tails = st.session_state.setdefault("event_tails", {})
-    offset, points = tails.get(run_name, (0, []))
+    offset, logged, rows = tails.get(run_name, (0, 0, []))  # bytes read, logged steps seen, (step, term) rows
     offset, new = Run(runs_dir() / run_name).read_events(offset)
-    points = points + [
-        {"point": len(points) + i, "term": k, "loss": v}
-        for i, e in enumerate(e for e in new if e.get("kind") == "step")
-        for k, v in e["losses"].items()
+    steps = [e for e in new if e.get("kind") == "step"]
+    rows = rows + [
+        {"point": logged + i, "term": k, "loss": v} for i, e in enumerate(steps) for k, v in e["losses"].items()
     ]
-    tails[run_name] = (offset, points)
-    frame = pd.DataFrame(points[-CURVE_ROWS:], columns=["point", "term", "loss"])
+    tails[run_name] = (offset, logged + len(steps), rows)
+    frame = pd.DataFrame(rows[-CURVE_ROWS:], columns=["point", "term", "loss"])
     return frame[frame["loss"] > 0]
 
 
