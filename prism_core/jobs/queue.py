@@ -173,10 +173,7 @@ class JobQueue:
                     records[record.id] = self.store.write(record.replace(state=State.QUEUED, pid=None))
             queued = [r for r in records.values() if r.state == State.QUEUED and r.id not in self._running]
             while len(self._running) < self.workers and (job := next_job(queued, self._served)) is not None:
-                queued.remove(job)
-                if self.store.cancel_requested(job.id):
-                    self._end(job, State.CANCELLED)
-                    continue
+                queued.remove(job)  # one cancelled meanwhile is ended by its worker before it starts
                 self._served[job.owner] = time.monotonic()
                 try:
                     with _main_left_alone():
