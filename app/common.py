@@ -19,6 +19,7 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from prism_core.data import get_dataset  # noqa: E402
+from prism_core.doctor import WorkspaceReport, examine  # noqa: E402
 from prism_core.jobs import CLASSROOM, UNLIMITED, JobQueue  # noqa: E402
 from prism_core.states import State  # noqa: E402
 from prism_core.synthesis.run_export import contents, read_images, trajectory  # noqa: E402
@@ -104,7 +105,46 @@ def workspace_selector() -> Workspace:
     )
     for problem in problems:
         st.sidebar.warning(problem, icon=":material/warning:")
-    return workspace()
+    ws = workspace()
+    with st.sidebar.expander("Check this workspace"):
+        st.caption("Its dataset, every teacher loaded and scored, the extractor and selector, and what can run here.")
+        if st.button("Check", key="workspace_check"):
+            st.session_state["workspace_checked"] = ws.name
+        if st.session_state.get("workspace_checked") == ws.name:
+            with st.spinner("Loading and scoring every teacher..."):
+                report = workspace_report(ws.name)
+            show_report(report)
+    return ws
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def workspace_report(name: str) -> WorkspaceReport:
+    """`workspaces check`'s report, shared by every session for five minutes (it loads every teacher)."""
+    return examine(workspaces()[0][name])
+
+
+def show_report(report: WorkspaceReport) -> None:
+    """What cannot run first, one line each with its reason; then the teachers' scores; then a count of the rest."""
+    if report.dataset is not None:
+        st.caption(report.dataset.line())
+    failed = report.failures_by_reason()
+    if failed:
+        st.error(f"{sum(map(len, failed.values()))} check(s) failed", icon=":material/error:")
+    else:
+        st.success("Everything that applies here can run", icon=":material/check_circle:")
+    for reason, subjects in failed.items():  # the reason, then what it takes down
+        st.markdown(f":red[{reason}]")
+        st.caption(f"{len(subjects)} cannot run: {', '.join(subjects)}" if len(subjects) > 1 else subjects[0])
+    for f in report.findings:
+        if f.ok and f.subject.startswith("teacher "):
+            st.markdown(f"**{f.subject}**: {f.detail}")
+    rest = [f for f in report.findings if f.ok and not f.subject.startswith("teacher ")]
+    skipped = [f for f in report.findings if not f.ok and not f.applies]
+    st.caption(
+        f"{len(rest)} more can run (extractor, selector, methods, benchmark rows)"
+        + (f"; {len(skipped)} do not apply to this dataset" if skipped else "")
+        + ". `python -m prism_core workspaces check NAME` prints every line."
+    )
 
 
 def in_workspace(run: Run, ws: Workspace) -> bool:

@@ -103,11 +103,14 @@ class Evaluated:
 # --- teacher training (training.py, teachers/zoo.py) ------------------------------------------------
 @dataclass(frozen=True)
 class TrainEpoch:
-    """An epoch of a classifier (a zoo teacher) trained on the whole train split, scored on the test split."""
+    """An epoch at which a classifier (a zoo teacher) was scored on the validation part held out of its train split
+    (None without one), with its mean training loss since the previous score. Manifests written before validation
+    existed scored every epoch on the test split instead."""
 
     epoch: int
     train_loss: float
-    test_top1: float
+    val_top1: float | None = None
+    test_top1: float | None = None  # only in those older manifests
     teacher: str = ""
 
 
@@ -118,6 +121,7 @@ class TeacherSaved:
     teacher: str
     test_top1: float
     seconds: float
+    val_top1: float | None = None
 
 
 # --- priors (priors.py) ---------------------------------------------------------------------------

@@ -21,16 +21,16 @@ those, so it stays readable when the workspace file changes. Everything here is 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .data import EMBEDDED_DATASET, DataError, get_dataset
+from .data import EMBEDDED_DATASET, DataError, folder_parts, get_dataset
 from .data.shapes import write_shapes
 from .teachers import TeacherError, get_spec, list_teachers, read_manifest, zoo_dir_of
-from .teachers.zoo import ZOO_TRAINING, train_zoo_teacher
-from .training import TrainConfig
+from .teachers.zoo import train_zoo_teacher, training_for
 
 EMBEDDED = "embedded"
 KEYS = {"dataset", "zoo", "weights", "checkpoints", "extractor", "selector"}
@@ -189,6 +189,12 @@ def get_workspace(name: str, path: Path | str | None = None) -> Workspace:
     raise WorkspaceError(why or f"no workspace {name!r}; known: {', '.join(found)}{hint}")
 
 
+def workspace_name(dataset: str) -> str:
+    """A TOML-ready workspace name for a dataset: a folder's own name (`folder:/data/flowers:64` -> flowers)."""
+    stem = Path(folder_parts(dataset)[0]).name if dataset.startswith("folder:") else dataset
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "mydata"
+
+
 def declaration(name: str, dataset: str, zoo: Path | str) -> str:
     """The TOML lines that declare a workspace for a zoo just trained (printed by `teachers train`)."""
     return f'[{name}]\ndataset = "{dataset}"\nzoo = "{Path(zoo).resolve()}"\n'
@@ -201,8 +207,9 @@ def shapes_workspace(root: Path, name: str = "shapes") -> tuple[Path, str]:
     write_shapes(root / "shapes")
     dataset = f"folder:{root / 'shapes'}:32"
     for arch in ("resnet18", "lcnet_050", "convnext_atto"):
-        cfg = replace(ZOO_TRAINING.get(arch, TrainConfig()), epochs=1)
-        for _ in train_zoo_teacher(arch, get_dataset(dataset), root / "zoo", cfg):
+        data = get_dataset(dataset)
+        cfg = replace(training_for(arch, data.info), epochs=1, min_updates=0)
+        for _ in train_zoo_teacher(arch, data, root / "zoo", cfg, dataset_name=dataset):
             pass
     toml = root / "workspaces.toml"
     toml.write_text(declaration(name, dataset, root / "zoo"))

@@ -52,6 +52,30 @@ def image_tree(root: Path, classes=("a", "b"), per_class: int = 3, size=(24, 24)
     return root
 
 
+def poisoned_zoo(src, dst, teacher="lcnet_050", tensor_suffix="running_var"):
+    """A copy of the zoo `src` whose `teacher` holds an inf BN statistic, its digest updated (as a zoo written by a
+    diverged, fp16-overflowed training was, before saves refused it)."""
+    import shutil
+    from dataclasses import replace
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    from prism_core.teachers import read_manifest, sha256_file
+    from prism_core.teachers.manifest import write_manifest
+
+    shutil.copytree(src, dst)
+    manifest = read_manifest(dst)
+    entry = manifest.teachers[teacher]
+    state = load_file(str(dst / entry.file))
+    name = next(k for k in state if k.endswith(tensor_suffix))
+    state[name] = torch.full_like(state[name], float("inf"))
+    save_file(state, str(dst / entry.file))
+    entry = replace(entry, sha256=sha256_file(dst / entry.file))
+    write_manifest(dst, manifest.with_entries({teacher: entry}))
+    return name
+
+
 @pytest.fixture
 def tiny_idx_dir(tmp_path: Path) -> Path:
     """A Fashion-MNIST-shaped IDX folder: 3 images per class in train, 2 in test, pixel value = label * 20."""

@@ -11,9 +11,11 @@ from prism_core.selection import RULES
 from prism_core.synthesis import METHODS, SynthConfig, get_method, resolve
 from prism_core.synthesis.config import help_for
 from prism_core.synthesis.methods import baseline as baseline_of
+from prism_core.synthesis.recipes import fit_to_zoo
 from prism_core.teachers import get_spec
 from prism_core.teachers.catalog import teacher_rows
-from prism_core.teachers.weights import cached_pretrained, pretrained_hint
+from prism_core.teachers.weights import pretrained_hint
+from prism_core.teachers.weights import without_weights as _without_weights
 
 st.title("Launch a synthesis run")
 st.caption(
@@ -30,10 +32,7 @@ def defaults(method: str) -> SynthConfig:
     return resolve(SynthConfig(method=method), get_method(method), info.image_size, info.num_classes)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
-def without_weights(names: tuple[str, ...], checkpoints: tuple[str, ...]) -> list[str]:
-    """Teachers of a pretrained workspace whose ImageNet weights are neither cached here nor given as a checkpoint."""
-    return [n for n in names if n not in checkpoints and cached_pretrained(get_spec(n)) is None]
+without_weights = st.cache_data(ttl=60, show_spinner=False)(_without_weights)
 
 
 offered = ws.teachers()
@@ -142,7 +141,7 @@ with right:
     chosen["selector"] = field_input(
         "selector",
         method,
-        ws.selector or recipe.selector,
+        ws.selector or fit_to_zoo(recipe.replace(primary=primary), rules, names)[0].selector,
         options=selectors,
         select=True,
         disabled=chosen["init"] not in RULES or not RULES[chosen["init"]].needs_selector,

@@ -28,7 +28,7 @@ from ..fields import opt
 from ..synthesis import SynthConfig
 from ..synthesis.init_settings import GVBSM_INIT_SETTINGS, INIT_SETTINGS
 from ..synthesis.methods import get_method
-from ..synthesis.recipes import pool_within
+from ..synthesis.recipes import fit_to_zoo
 from ..workspaces import Workspace
 
 PROTOCOL = 1  # cells of another protocol are measured again
@@ -195,11 +195,11 @@ class Benchmark:
         return [(r, ipc, s) for ipc in self.ipcs for s in range(self.seeds) for r in self.rows]
 
     def synth_config(self, row: str, ipc: int, seed: int) -> SynthConfig:
-        """The row's recipe on the workspace; a method's default BN pool keeps the teachers the workspace's zoo has
-        (the embedded zoo has them all)."""
+        """The row's recipe on the workspace, its default BN pool and selector fitted to the workspace's zoo (the
+        embedded zoo has them all)."""
         cfg = SYNTH_ROWS.get(row) or SELECTION_ROWS.get(row) or ABLATION[row]
         if self.workspace.zoo_dir is not None:
-            cfg = pool_within(cfg, get_method(cfg.method), self.workspace.teachers())
+            cfg = fit_to_zoo(cfg, get_method(cfg.method), self.workspace.teachers())[0]
         return cfg.replace(
             ipc=ipc, seed=seed, snapshots=0, device=self.device, **self.workspace.run_fields(), **self.extra
         )

@@ -26,6 +26,7 @@ from .protocol import Benchmark, BenchmarkError, key
 from .store import Cell, CellStore, missing
 
 ALLOWED_FAILURES = 1  # worker deaths a task survives before it is stored as failed
+GPU_SLOTS = 4  # tasks that share one GPU on the embedded cluster: students and small syntheses leave it idle alone
 ORPHAN_IDLE_S = 60  # an embedded cluster with no task to run for this long closes (its client may have been killed)
 WORKER_MEMORY = 2**30  # about what a worker holds once its tasks have loaded torch, the zoo and the dataset (0.9 GB)
 
@@ -91,6 +92,16 @@ def cluster(scheduler: str | None = None, workers: int = LOCAL_WORKERS, gpu_slot
     with local, Client(local) as client:
         client.wait_for_workers(1 if gpu_slots else workers, timeout=120)
         yield client
+
+
+def require_gpu_workers(client, scheduler: str | None) -> None:
+    """Tasks on a GPU ask for the worker resource "GPU"; without a worker that offers it they would wait forever."""
+    workers = client.scheduler_info()["workers"].values()
+    if not any(w.get("resources", {}).get("GPU") for w in workers):
+        raise BenchmarkError(
+            f"--device cuda: no worker of {scheduler or 'the local cluster'} offers the resource GPU, so no task "
+            "would start; start workers with `dask worker ADDRESS --resources GPU=4` (4 tasks share a GPU)"
+        )
 
 
 def task_key(kind: str, token: str, what: str) -> str:

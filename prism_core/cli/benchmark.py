@@ -11,8 +11,9 @@ from tqdm.auto import tqdm
 from ..benchmark import Benchmark, CellStore, cluster, write_outputs
 from ..benchmark import run as run_benchmark
 from ..benchmark.measure import extractor_name
+from ..benchmark.preflight import preflight
 from ..benchmark.protocol import PRESET_NOTES, PRESETS
-from ..benchmark.runner import LOCAL_WORKERS
+from ..benchmark.runner import GPU_SLOTS, LOCAL_WORKERS, require_gpu_workers
 from .flags import add_config_flags, add_workspace_flag, given_fields, workspace
 
 
@@ -25,10 +26,17 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     """Measure the missing cells on Dask (an embedded local cluster, or --scheduler), store each as it arrives, then
     write results.md and results.png beside cells.json."""
     bench = benchmark_from_args(args)
+    preflight(bench)
     extractor = extractor_name(bench)
     out = Path(args.out)
     store = CellStore(out / "cells.json")
-    with cluster(args.scheduler, args.workers, args.gpu_slots) as client:
+    slots = args.gpu_slots
+    if bench.device.startswith("cuda") and not args.scheduler and not slots:
+        slots = GPU_SLOTS
+        print(f"GPU slots: {slots} tasks share the GPU (--gpu-slots to change)", file=sys.stderr)
+    with cluster(args.scheduler, args.workers, slots) as client:
+        if bench.device.startswith("cuda"):
+            require_gpu_workers(client, args.scheduler)
         bar = tqdm(desc="benchmark", unit="task")
 
         def announce(total: int) -> None:
@@ -72,7 +80,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=LOCAL_WORKERS,
         help=f"worker processes of the embedded local cluster (default: a core each as memory holds: {LOCAL_WORKERS})",
     )
-    p.add_argument("--gpu-slots", type=int, default=0, help="tasks that share one GPU (embedded cluster)")
+    p.add_argument(
+        "--gpu-slots",
+        type=int,
+        default=0,
+        help=f"tasks that share one GPU on the embedded cluster (default with --device cuda: {GPU_SLOTS})",
+    )
     p.add_argument(
         "--scheduler", help="a running Dask scheduler's address (tcp://host:8786) instead of the local cluster"
     )

@@ -13,7 +13,7 @@ from ..events import BatchDone, Done, Started, Step
 from ..synthesis import METHODS, SynthConfig, get_method, synthesize
 from ..synthesis.config import COMPILE_MODES
 from ..synthesis.presets import preset
-from ..synthesis.recipes import pool_within
+from ..synthesis.recipes import fit_to_zoo
 from .flags import add_config_flags, add_workspace_flag, given_fields, workspace
 
 # config fields whose flags have a shape of their own (added by hand in `register`)
@@ -37,13 +37,13 @@ def synth_config_from_args(args: argparse.Namespace) -> SynthConfig:
     if args.workspace:
         ws = workspace(args)
         cfg = cfg.replace(**ws.run_fields())
-        if ws.zoo_dir is not None and args.bn_pool is None:
-            cut = pool_within(cfg, get_method(args.method or cfg.method), ws.teachers())
-            if cut.bn_pool != cfg.bn_pool:
-                print(
-                    f"BN pool: {', '.join(cut.bn_pool)} (the method's default, cut to {ws.name}'s zoo)", file=sys.stderr
-                )
-            cfg = cut
+        if ws.zoo_dir is not None:
+            named = {
+                k: v for k, v in given_fields(SynthConfig, args).items() if k in ("bn_pool", "primary", "selector")
+            }
+            cfg, notes = fit_to_zoo(cfg.replace(**named), get_method(args.method or cfg.method), ws.teachers())
+            for note in notes:
+                print(f"{note}; workspace {ws.name}", file=sys.stderr)
     overrides = {k: v for k, v in given_fields(SynthConfig, args).items() if k not in OWN_FLAGS}
     overrides.update(compile=args.compile, method=args.method)
     if args.checkpoint:

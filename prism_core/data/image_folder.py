@@ -1,4 +1,5 @@
-"""Any ImageFolder tree (ImageNet-1K train/val, or a user's folder) behind the same interface.
+"""Any ImageFolder tree (ImageNet-1K train/val, or a user's folder) behind the same interface, at the images' own
+size (measured) unless a size is given.
 
 Layout: ROOT/train/<class>/<img>, ROOT/val/<class>/<img> (or test/); a ROOT whose children are the
 class folders serves as the train split. Classes are sorted folder names, images sorted file names,
@@ -22,6 +23,8 @@ from .idx import DataError
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".JPEG"}
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 _SPLIT_DIRS = {"train": ("train",), "test": ("val", "test")}
+MIN_SIZE, MAX_MEASURED_SIZE = 16, 224  # the zoo's networks need 16 px; a folder's own size is kept up to 224 px
+SIZE_SAMPLE = 64  # images whose short side is measured when no size is given
 
 
 def scan(folder: Path) -> tuple[list[str], list[Path], np.ndarray]:
@@ -37,6 +40,19 @@ def scan(folder: Path) -> tuple[list[str], list[Path], np.ndarray]:
     if not files:
         raise DataError(f"{folder}: class folders hold no images ({', '.join(sorted(IMAGE_EXTENSIONS))})")
     return classes, files, np.asarray(labels, dtype=np.int64)
+
+
+def measure_size(files: Sequence[Path]) -> int:
+    """The median short side of up to SIZE_SAMPLE images spread over the list (headers only), capped at 224 px."""
+    step = max(1, len(files) // SIZE_SAMPLE)
+    sides = []
+    for f in files[::step][:SIZE_SAMPLE]:
+        try:
+            with Image.open(f) as img:
+                sides.append(min(img.size))
+        except (UnidentifiedImageError, OSError) as err:
+            raise DataError(f"{f}: unreadable image ({err})") from None
+    return min(int(np.median(sides)), MAX_MEASURED_SIZE)
 
 
 def load_image(path: Path, size: int, channels: int) -> torch.Tensor:
@@ -85,7 +101,7 @@ class ImageFolderDataset:
     def __init__(
         self,
         root: Path | str,
-        image_size: int = 224,
+        image_size: int | None = None,
         channels: int = 3,
         mean: tuple[float, ...] = IMAGENET_MEAN,
         std: tuple[float, ...] = IMAGENET_STD,
@@ -94,9 +110,20 @@ class ImageFolderDataset:
         self.root = Path(root)
         if not self.root.is_dir():
             raise DataError(f"{self.root}: no such folder (expected an ImageFolder tree)")
-        self._size, self._channels = image_size, channels
         self._splits: dict[str, FolderSplit] = {}
-        classes = scan(self._split_dir("train"))[0]
+        classes, files, _ = scan(self._split_dir("train"))
+        if len(classes) < 2:
+            raise DataError(
+                f"{self._split_dir('train')}: one class folder ({classes[0]}); a classifier needs at least two classes"
+            )
+        self.size_measured = image_size is None  # the images' own size, not one the user chose
+        image_size = measure_size(files) if image_size is None else image_size
+        if image_size < MIN_SIZE:
+            raise DataError(
+                f"{self.root}: its images are {image_size} px; the teachers need at least {MIN_SIZE} px. To upscale "
+                f"them, name the size: folder:{self.root}:32"
+            )
+        self._size, self._channels = image_size, channels
         self.folder_names = tuple(classes)
         names = tuple(class_names) if class_names else imagenet_descriptions(self.folder_names)
         if len(names) != len(classes):

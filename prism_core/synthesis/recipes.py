@@ -12,8 +12,21 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import fields
 
+from ..selection import DEFAULT_SELECTOR
 from .config import SynthConfig
 from .types import Method
+
+# Models that score real images for the selection rules when the default is not in a zoo: BN networks that are
+# neither the usual primary (resnet18) nor the metrics' preferred extractor (convnext_atto) come first.
+SELECTOR_PREFERENCE = (
+    "regnetx_002",
+    "lcnet_050",
+    "ghostnet_050",
+    "shufflenet_v2_x0_5",
+    "mobilenetv2_050",
+    "convnext_atto",
+    "resnet18",
+)
 
 
 def resolve(cfg: SynthConfig, method: Method, image_size: int, num_classes: int) -> SynthConfig:
@@ -30,10 +43,22 @@ def resolve(cfg: SynthConfig, method: Method, image_size: int, num_classes: int)
     return cfg.replace(**changes)
 
 
-def pool_within(cfg: SynthConfig, method: Method, teachers: Collection[str]) -> SynthConfig:
-    """`cfg` with the method's default BN pool cut to `teachers` (a workspace's zoo); a pool the user named is kept as
-    named, and refused later if the zoo lacks one of it."""
+def fit_to_zoo(cfg: SynthConfig, method: Method, teachers: Collection[str]) -> tuple[SynthConfig, list[str]]:
+    """`cfg` with its defaults fitted to a workspace's zoo (`teachers`), and a line for each choice made:
+    - the method's default BN pool cut to the zoo (a pool the user named is kept, and refused later if need be);
+    - the default selector, when the zoo lacks it, replaced by the first of SELECTOR_PREFERENCE in the zoo that is
+      not the primary teacher (a user's selector is kept)."""
+    notes = []
     pool = method.defaults.get("bn_pool")
-    if cfg.bn_pool is not None or not pool:
-        return cfg
-    return cfg.replace(bn_pool=tuple(t for t in pool if t in teachers))
+    if cfg.bn_pool is None and pool:
+        cut = tuple(t for t in pool if t in teachers)
+        if cut != tuple(pool):
+            notes.append(f"BN pool: {', '.join(cut) or 'none'} (the method's default, cut to the zoo)")
+        cfg = cfg.replace(bn_pool=cut)
+    if cfg.selector == DEFAULT_SELECTOR and DEFAULT_SELECTOR not in teachers:
+        pick = next((t for t in SELECTOR_PREFERENCE if t in teachers and t != cfg.primary), None)
+        pick = pick or next((t for t in sorted(teachers) if t != cfg.primary), None)
+        if pick:
+            notes.append(f"selector: {pick} (the default {DEFAULT_SELECTOR} is not in the zoo)")
+            cfg = cfg.replace(selector=pick)
+    return cfg, notes

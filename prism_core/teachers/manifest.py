@@ -13,7 +13,7 @@ from typing import Any
 
 from ..atomic import atomic_json
 from ..events import TrainEpoch
-from ..training import TrainConfig
+from ..training import LEGACY_TRAINING, TrainConfig
 from .registry import TeacherError
 
 ZOO_DIR = Path(__file__).resolve().parents[2] / "assets" / "teachers"  # the shipped zoo
@@ -62,16 +62,17 @@ class ZooEntry:
     train_threads: int
     train_command: str  # how to train it again
     torch: str  # the version that trained it
+    val_top1: float | None = None  # on the part held out of train to choose the epoch; None in older manifests
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> ZooEntry:
-        raw = {f.name: d[_FILE_KEY.get(f.name, f.name)] for f in fields(cls)}
+        raw = {f.name: d[_FILE_KEY.get(f.name, f.name)] for f in fields(cls) if _FILE_KEY.get(f.name, f.name) in d}
         i = raw["input"]
         return cls(
             **raw
             | {
                 "input": ZooInput(**i | {"mean": tuple(i["mean"]), "std": tuple(i["std"])}),
-                "train_config": TrainConfig(**raw["train_config"]),
+                "train_config": TrainConfig(**LEGACY_TRAINING | raw["train_config"]),
                 "train_history": tuple(TrainEpoch(**h) for h in raw["train_history"]),
             }
         )
@@ -79,7 +80,9 @@ class ZooEntry:
     def to_json(self) -> dict[str, Any]:
         """The file's layout and key order (json writes the tuples as lists)."""
         d = asdict(self)
-        d["train_history"] = [{k: e[k] for k in ("epoch", "train_loss", "test_top1")} for e in d["train_history"]]
+        d["train_history"] = [
+            {k: v for k, v in e.items() if k != "teacher" and v is not None} for e in d["train_history"]
+        ]
         return {_FILE_KEY.get(k, k): v for k, v in d.items()}
 
 

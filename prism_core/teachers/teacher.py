@@ -12,7 +12,7 @@ import torch.nn as nn
 from ..data import DatasetInfo
 from .manifest import ZOO_DIR
 from .registry import TeacherError, TeacherSpec, bn_layers, build_network, get_spec
-from .weights import load_state_dict, pretrained_weights, sha256_file, zoo_dir_of, zoo_weights
+from .weights import load_state_dict, non_finite, pretrained_weights, sha256_file, zoo_dir_of, zoo_weights
 
 
 class InputAdapter(nn.Module):
@@ -80,12 +80,17 @@ def create_teacher(
     checkpoint file.
     """
     spec = get_spec(name)
-    mean, std = info.mean, info.std
+    mean, std, remedy = info.mean, info.std, "use another checkpoint"
     if zoo_dir_of(weights) is not None:
         state, entry = zoo_weights(name, zoo_dir if weights == "zoo" else zoo_dir_of(weights))
         if entry.dataset != info.name:
             raise TeacherError(f"zoo teacher {name!r} was trained on {entry.dataset}, not {info.name}")
-        mean, std, digest = entry.input.mean, entry.input.std, entry.sha256
+        mean, std, digest, remedy = (
+            entry.input.mean,
+            entry.input.std,
+            entry.sha256,
+            f"retrain it: {entry.train_command}",
+        )
     elif weights == "pretrained":
         state = pretrained_weights(spec)
         mean, std, digest = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225), _tensor_digest(state)
@@ -99,6 +104,12 @@ def create_teacher(
         net = build_network(spec, info.num_classes, info.channels)
     if state is not None:
         state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+        bad = non_finite(state)
+        if bad:
+            raise TeacherError(
+                f"{name} ({weights}): {', '.join(bad[:3])}{' and others' if len(bad) > 3 else ''} hold(s) inf or NaN, "
+                f"so every loss through this teacher would be non-finite; {remedy}"
+            )
         heads = [f"{n}.weight" for n, m in net.named_modules() if isinstance(m, nn.Linear)]
         head_key = heads[-1] if heads else None  # the classifier: its rows are the classes
         if head_key in state and state[head_key].shape[0] != info.num_classes:

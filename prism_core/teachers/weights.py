@@ -18,7 +18,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from .manifest import ZOO_DIR, ZooEntry, read_manifest
-from .registry import TeacherError, TeacherSpec
+from .registry import TeacherError, TeacherSpec, get_spec
 
 
 def zoo_dir_of(weights: str) -> Path | None:
@@ -37,6 +37,11 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def non_finite(state: dict[str, torch.Tensor]) -> list[str]:
+    """The names of floating-point tensors holding inf or NaN (a diverged training, or an fp16 overflow)."""
+    return [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
 
 
 def load_state_dict(path: Path) -> dict[str, torch.Tensor]:
@@ -131,6 +136,11 @@ def cached_pretrained(spec: TeacherSpec) -> Path | None:
         return None
     cached = _torchvision_file(spec)[1]
     return cached if cached.is_file() else None
+
+
+def without_weights(names: tuple[str, ...], checkpoints: tuple[str, ...]) -> list[str]:
+    """Those of `names` whose ImageNet weights are neither cached here nor given as a checkpoint."""
+    return [n for n in names if n not in checkpoints and cached_pretrained(get_spec(n)) is None]
 
 
 def pretrained_weights(spec: TeacherSpec) -> dict[str, torch.Tensor]:

@@ -64,7 +64,9 @@ def test_training_a_teacher_reports_typed_epochs_then_its_saved_entry(tiny_idx_d
     from prism_core.teachers.zoo import train_zoo_teacher
     from prism_core.training import TrainConfig
 
-    events = list(train_zoo_teacher("lcnet_050", FashionMNIST(tiny_idx_dir), tmp_path, TrainConfig(epochs=2)))
+    events = list(
+        train_zoo_teacher("lcnet_050", FashionMNIST(tiny_idx_dir), tmp_path, TrainConfig(epochs=2, min_updates=0))
+    )
     assert [type(e) for e in events] == [TrainEpoch, TrainEpoch, TeacherSaved]
     assert [e.epoch for e in events[:2]] == [1, 2] and {e.teacher for e in events} == {"lcnet_050"}
     entry = read_manifest(tmp_path).teachers["lcnet_050"]
