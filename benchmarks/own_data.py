@@ -27,7 +27,7 @@ from prism_core.doctor import examine
 from prism_core.events import TeacherSaved
 from prism_core.metrics import run_images01
 from prism_core.synthesis.runstore import Run
-from prism_core.teachers import create_teacher
+from prism_core.teachers import create_teacher, read_manifest
 from prism_core.teachers.report import teacher_report
 from prism_core.teachers.zoo import train_zoo_teacher, training_for
 from prism_core.training import predict
@@ -57,7 +57,12 @@ def teachers(dataset: str, root: Path, only: list[str]) -> list[dict]:
         return json.loads(done.read_text())
     data = get_dataset(dataset)
     saved = []
+    stored = read_manifest(root / "zoo").teachers if (root / "zoo" / "manifest.json").is_file() else {}
     for arch in only:
+        if arch in stored:  # trained by an earlier, interrupted run of this script
+            e = stored[arch]
+            saved.append(TeacherSaved(arch, e.test_top1, e.train_seconds, e.val_top1))
+            continue
         for event in train_zoo_teacher(arch, data, root / "zoo", training_for(arch, data.info), dataset_name=dataset):
             if isinstance(event, TeacherSaved):
                 saved.append(event)

@@ -39,3 +39,14 @@ def test_missing_folder_and_empty_tree(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataError, match="no class folders"):
         ImageFolderDataset(tmp_path / "empty")
+
+
+def test_without_a_size_a_folder_keeps_its_images_own_size_and_says_so(tmp_path):
+    from prism_core.data import get_dataset
+    from prism_core.data.summary import summarize
+
+    _make_tree(tmp_path, size=40)  # widths 40-56, heights 40: the short side is 40
+    ds = get_dataset(f"folder:{tmp_path}")
+    assert ds.info.image_size == 40 and ds.split("train").load([0]).shape[-2:] == (40, 40)
+    assert "40 px (the images' own size" in summarize(f"folder:{tmp_path}", ds).line()
+    assert get_dataset(f"folder:{tmp_path}:32").info.image_size == 32  # a size given wins

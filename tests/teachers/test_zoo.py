@@ -71,3 +71,29 @@ def test_training_a_teacher_reports_typed_epochs_then_its_saved_entry(tiny_idx_d
     assert [e.epoch for e in events[:2]] == [1, 2] and {e.teacher for e in events} == {"lcnet_050"}
     entry = read_manifest(tmp_path).teachers["lcnet_050"]
     assert [h.epoch for h in entry.train_history] == [1, 2] and entry.test_top1 == round(events[-1].test_top1, 2)
+
+
+def test_bn_statistics_stay_fp32_and_a_non_finite_tensor_is_never_saved():
+    import pytest
+
+    from prism_core.teachers import TeacherError, build_network, get_spec
+    from prism_core.teachers.zoo import _round_to_fp16
+
+    net = build_network(get_spec("resnet18"), 10, 1)
+    net.bn1.running_var.fill_(1e6)  # beyond fp16's 65,504: it would have been saved as inf
+    state = _round_to_fp16(net, "resnet18")
+    assert state["bn1.running_var"].dtype == torch.float32 and torch.isfinite(state["bn1.running_var"]).all()
+    assert state["conv1.weight"].dtype == torch.float16  # the weights still ship at half the size
+    net.fc.weight.data[0, 0] = float("nan")
+    with pytest.raises(TeacherError, match="resnet18: not saved: fc.weight hold"):
+        _round_to_fp16(net, "resnet18")
+
+
+def test_a_users_folder_trains_with_a_shift_the_embedded_zoo_keeps_its_recipe(fmnist):
+    from dataclasses import replace
+
+    from prism_core.teachers.zoo import ZOO_TRAINING, training_for
+
+    assert training_for("lcnet_050", fmnist.info) == ZOO_TRAINING["lcnet_050"]  # shift 0, as the shipped zoo
+    folder = replace(fmnist.info, name="folder:letters", image_size=32)
+    assert training_for("lcnet_050", folder).shift == 4

@@ -169,6 +169,28 @@ def test_the_app_follows_the_workspace_chosen_in_the_sidebar(workspace, monkeypa
     assert at.get("plotly_chart") and "convnext_atto" in at.get("plotly_chart")[0].proto.spec
 
 
+def test_the_sidebar_checks_the_chosen_workspace_as_the_cli_does(workspace, monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT, poisoned_zoo
+
+    root, toml, dataset = workspace
+    tensor = poisoned_zoo(root / "zoo", tmp_path / "zoo")
+    toml = tmp_path / "ws.toml"
+    toml.write_text(f'[broken]\ndataset = "{dataset}"\nzoo = "{tmp_path / "zoo"}"\n')
+    monkeypatch.setenv("PRISM_WORKSPACES", str(toml))
+    monkeypatch.setenv("PRISM_RUNS_DIR", str(tmp_path / "runs"))
+    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=180)
+    at.run()
+    at.selectbox(key="workspace_choice").set_value("broken").run()
+    at.button(key="workspace_check").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.error and "check(s) failed" in at.error[0].value
+    shown = " ".join(m.value for m in at.sidebar.markdown)
+    assert tensor in shown and "needs lcnet_050, which cannot be used here" in shown
+    assert "teacher resnet18" in shown  # the usable teachers, with their scores
+
+
 @pytest.mark.browser
 def test_in_chromium_a_user_picks_their_workspace_launches_and_sees_their_images(workspace, monkeypatch, tmp_path):
     import time
