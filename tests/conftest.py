@@ -52,9 +52,9 @@ def image_tree(root: Path, classes=("a", "b"), per_class: int = 3, size=(24, 24)
     return root
 
 
-def poisoned_zoo(src, dst, teacher="lcnet_050", tensor_suffix="running_var"):
-    """A copy of the zoo `src` whose `teacher` holds an inf BN statistic, its digest updated (as a zoo written by a
-    diverged, fp16-overflowed training was, before saves refused it)."""
+def poisoned_zoo(src, dst, teacher="lcnet_050", tensor_suffix="running_var", value=float("inf")):
+    """A copy of the zoo `src` whose `teacher` holds a BN statistic of `value` (inf by default), its digest updated
+    (as a zoo written by a diverged, fp16-overflowed training was, before saves refused it)."""
     import shutil
     from dataclasses import replace
 
@@ -69,7 +69,7 @@ def poisoned_zoo(src, dst, teacher="lcnet_050", tensor_suffix="running_var"):
     entry = manifest.teachers[teacher]
     state = load_file(str(dst / entry.file))
     name = next(k for k in state if k.endswith(tensor_suffix))
-    state[name] = torch.full_like(state[name], float("inf"))
+    state[name] = torch.full_like(state[name], value)
     save_file(state, str(dst / entry.file))
     entry = replace(entry, sha256=sha256_file(dst / entry.file))
     write_manifest(dst, manifest.with_entries({teacher: entry}))

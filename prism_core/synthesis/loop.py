@@ -83,10 +83,15 @@ def optimise_batch(
             values = {k: float(v) for k, v in last.items()}
             bad = [k for k, v in values.items() if not math.isfinite(v)]
             if bad:
+                cause = (
+                    "This was before any update, so the learning rate is not the cause: a teacher (its weights or BN "
+                    "statistics) or the init is; `python -m prism_core workspaces check` tests every teacher."
+                    if step == 0
+                    else "Lower the learning rate or the loss weights."
+                )
                 raise SynthesisError(
                     f"batch {spec.index}: the loss became non-finite at step {step} "
-                    f"(terms: {', '.join(bad)}); the batch was stopped and earlier batches are kept. "
-                    "Lower the learning rate or the loss weights."
+                    f"(terms: {', '.join(bad)}); the batch was stopped and earlier batches are kept. {cause}"
                 )
             yield Step(spec.index, step + 1, spec.iterations, lr, list(served), ce_name, values)
         if cfg.preview_every and (step % cfg.preview_every == 0 or final):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import fields
 
-from ..selection import DEFAULT_SELECTOR
+from ..selection import DEFAULT_SELECTOR, RULES
 from .config import SynthConfig
 from .types import Method
 
@@ -46,8 +46,8 @@ def resolve(cfg: SynthConfig, method: Method, image_size: int, num_classes: int)
 def fit_to_zoo(cfg: SynthConfig, method: Method, teachers: Collection[str]) -> tuple[SynthConfig, list[str]]:
     """`cfg` with its defaults fitted to a workspace's zoo (`teachers`), and a line for each choice made:
     - the method's default BN pool cut to the zoo (a pool the user named is kept, and refused later if need be);
-    - the default selector, when the zoo lacks it, replaced by the first of SELECTOR_PREFERENCE in the zoo that is
-      not the primary teacher (a user's selector is kept)."""
+    - the default selector, when the run's init scores images with it and the zoo lacks it, replaced by the first of
+      SELECTOR_PREFERENCE in the zoo that is not the primary teacher (a user's selector is kept)."""
     notes = []
     pool = method.defaults.get("bn_pool")
     if cfg.bn_pool is None and pool:
@@ -55,7 +55,9 @@ def fit_to_zoo(cfg: SynthConfig, method: Method, teachers: Collection[str]) -> t
         if cut != tuple(pool):
             notes.append(f"BN pool: {', '.join(cut) or 'none'} (the method's default, cut to the zoo)")
         cfg = cfg.replace(bn_pool=cut)
-    if cfg.selector == DEFAULT_SELECTOR and DEFAULT_SELECTOR not in teachers:
+    init = cfg.init or method.defaults.get("init")
+    scores = init in RULES and RULES[init].needs_selector  # only a rule that scores images loads the selector
+    if scores and cfg.selector == DEFAULT_SELECTOR and DEFAULT_SELECTOR not in teachers:
         pick = next((t for t in SELECTOR_PREFERENCE if t in teachers and t != cfg.primary), None)
         pick = pick or next((t for t in sorted(teachers) if t != cfg.primary), None)
         if pick:

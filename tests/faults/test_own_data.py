@@ -14,9 +14,10 @@ pytestmark = pytest.mark.faults
 
 
 def _one_line_error(capsys) -> str:
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("error: ") and "Traceback" not in err
-    return err
+    """The error line (a command may have said what it chose before it); no traceback."""
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "error: " in err, err
+    return err[err.index("error: ") :]
 
 
 def test_a_teacher_with_an_inf_statistic_is_refused_naming_the_tensor(shapes_workspace, tmp_path, capsys, monkeypatch):
@@ -32,6 +33,21 @@ def test_a_teacher_with_an_inf_statistic_is_refused_naming_the_tensor(shapes_wor
     err = _one_line_error(capsys)
     assert "nothing was submitted" in err and "for PRISM · noise: lcnet_050" in err and tensor in err
     assert not out.exists()  # nothing ran, nothing was written
+
+
+def test_a_loss_non_finite_before_any_update_blames_the_teachers_not_the_learning_rate(
+    shapes_workspace, tmp_path, capsys, monkeypatch
+):
+    """A finite but absurd statistic (1e30) passes the load check and overflows the BN loss at step 0."""
+    root, _, dataset = shapes_workspace
+    poisoned_zoo(root / "zoo", tmp_path / "zoo", teacher="resnet18", tensor_suffix="running_mean", value=1e30)
+    toml = tmp_path / "ws.toml"
+    toml.write_text(f'[huge]\ndataset = "{dataset}"\nzoo = "{tmp_path / "zoo"}"\n')
+    monkeypatch.setenv("PRISM_WORKSPACES", str(toml))
+    args = ["synth", "--workspace", "huge", "--method", "sre2l", "--ipc", "1", "--iterations", "2"]
+    assert main([*args, "--out", str(tmp_path / "run")]) == 2
+    err = _one_line_error(capsys)
+    assert "non-finite at step 0" in err and "the learning rate is not the cause" in err and "workspaces check" in err
 
 
 def test_a_selector_the_zoo_lacks_is_named_before_any_task(shapes_workspace, tmp_path, capsys, monkeypatch):
