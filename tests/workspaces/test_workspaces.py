@@ -21,16 +21,22 @@ def workspace(shapes_workspace):
 
 def launch_and_wait(at, name: str, iterations: int, runs) -> None:
     """Launch a PRISM run and its baseline from the AppTest's Launch form; wait until both finished."""
-    import time
 
     at.number_input(key="w_iterations_prism").set_value(iterations).run()
     at.text_input(key="w_name").set_value(name).run()
     at.button(key="launch").click().run()
     assert not at.error, [e.value for e in at.error]
-    status = runs / f"{name}-sre2l" / "status.json"
-    deadline = time.time() + 180
-    while time.time() < deadline and not (status.is_file() and '"finished"' in status.read_text()):
-        time.sleep(0.3)
+    wait_both_finished(runs, name)
+
+
+def wait_both_finished(runs, name: str, timeout: float = 180) -> None:
+    """The run and its baseline run in two worker processes at once: either may finish first."""
+    import time
+
+    deadline = time.time() + timeout
+    for status in (runs / name / "status.json", runs / f"{name}-sre2l" / "status.json"):
+        while time.time() < deadline and not (status.is_file() and '"finished"' in status.read_text()):
+            time.sleep(0.3)
 
 
 def test_teachers_train_prints_the_lines_that_declare_the_workspace(workspace, capsys):
@@ -193,7 +199,6 @@ def test_the_sidebar_checks_the_chosen_workspace_as_the_cli_does(workspace, monk
 
 @pytest.mark.browser
 def test_in_chromium_a_user_picks_their_workspace_launches_and_sees_their_images(workspace, monkeypatch, tmp_path):
-    import time
 
     from playwright.sync_api import sync_playwright
 
@@ -222,10 +227,7 @@ def test_in_chromium_a_user_picks_their_workspace_launches_and_sees_their_images
             page.get_by_text("lcnet_050 (", exact=False).first.wait_for(timeout=30_000)  # the zoo trained on the folder
             assert page.get_by_text("ghostnet_050").count() == 0  # not the embedded zoo
             launch_from_form(page, "mine", ipc=2, iterations=3)
-            deadline = time.time() + 180
-            status = runs / "mine-sre2l" / "status.json"
-            while time.time() < deadline and not (status.is_file() and '"finished"' in status.read_text()):
-                time.sleep(0.5)
+            wait_both_finished(runs, "mine")
             page.wait_for_timeout(1500)
             page.screenshot(path=str(artifacts / "workspace-launch.png"), full_page=True)
             page.get_by_role("link", name="Gallery").click()
