@@ -17,14 +17,13 @@ from .benchmark.preflight import models_needed
 from .benchmark.protocol import BenchmarkError
 from .data import DataError, get_dataset
 from .data.summary import DatasetSummary, summarize
-from .selection import RULES
 from .synthesis import SynthConfig, SynthesisError, get_method
 from .synthesis.config import ConfigError
 from .synthesis.methods import METHODS
-from .synthesis.preparation import check, teacher_names
+from .synthesis.preparation import check, models_loaded
 from .synthesis.recipes import fit_to_zoo
 from .teachers import TeacherError, create_teacher, read_manifest
-from .teachers.report import FAR_BELOW
+from .teachers.report import REMEDY, far_below
 from .teachers.weights import without_weights
 from .training import hold_out, top1
 from .workspaces import Workspace
@@ -79,15 +78,17 @@ class WorkspaceReport:
         return out + [f"ok    {kind}s that can run: {', '.join(names)}" for kind, names in runnable.items()]
 
 
-def _teacher_findings(ws: Workspace, dataset) -> list[Finding]:
-    """Each teacher loaded and scored on SAMPLE held-out images: its validation part where its zoo entry has one,
-    else the test split."""
+def _teacher_findings(ws: Workspace, dataset) -> tuple[list[Finding], set[str]]:
+    """Each teacher loaded and scored on SAMPLE held-out images (its validation part where its zoo entry has one,
+    else the test split), and the teachers that load (a weak one still loads: it fails its finding, not the runs)."""
     info = dataset.info
     if ws.zoo_dir is None:  # pretrained: what Launch offers, ImageNet's classes (nothing to score on this dataset)
         missing = set(without_weights(tuple(ws.teachers()), tuple(ws.checkpoints)))
         offered = [n for n in ws.teachers() if n not in missing]
         found = [Finding(f"teacher {n}", True, "weights on this machine") for n in offered]
-        return found + [Finding(f"{len(missing)} more teachers", False, "no weights on this machine", False)]
+        return found + [Finding(f"{len(missing)} more teachers", False, "no weights on this machine", False)], set(
+            offered
+        )
     train, entries = dataset.split("train"), read_manifest(ws.zoo_dir).teachers
     scores, findings = {}, {}
     for name in ws.teachers():
@@ -105,16 +106,10 @@ def _teacher_findings(ws: Workspace, dataset) -> list[Finding]:
         idx = idx[np.linspace(0, len(idx) - 1, min(SAMPLE, len(idx))).astype(int)]
         scores[name] = top1(model, split, info, indices=idx)
         findings[name] = Finding(f"teacher {name}", True, f"{scores[name]:.1f} % top-1 on {len(idx)} {where} images")
-    best = max(scores.values(), default=0.0)
-    for name, score in scores.items():
-        if best - score > FAR_BELOW:
-            findings[name] = Finding(
-                f"teacher {name}",
-                False,
-                f"{score:.1f} % top-1, {best - score:.0f} points below the best: retrain it longer (`teachers train "
-                "--min-updates`) or leave it out of the zoo",
-            )
-    return list(findings.values())
+    for name, gap in far_below(scores).items():
+        detail = f"{scores[name]:.1f} % top-1, {gap:.0f} points below the best: {REMEDY}"
+        findings[name] = Finding(f"teacher {name}", False, detail)
+    return list(findings.values()), set(scores)
 
 
 def _role_findings(ws: Workspace, usable: set[str]) -> list[Finding]:
@@ -145,16 +140,10 @@ def _method_findings(ws: Workspace, usable: set[str]) -> list[Finding]:
             except (ConfigError, DataError, TeacherError, SynthesisError, ValueError) as err:
                 out.append(Finding(subject, False, str(err), applies=_has_images(ws) or init == "noise"))
                 continue
-            missing = sorted(set(_models(cfg, method)) - usable)
+            missing = sorted(set(models_loaded(cfg, method)) - usable)
             detail = f"needs {', '.join(missing)}, which cannot be used here" if missing else CAN_RUN
             out.append(Finding(subject, not missing, detail))
     return out
-
-
-def _models(cfg: SynthConfig, method) -> list[str]:
-    """The models a run of `cfg` loads: its teachers, and its selector where its init rule scores images."""
-    rule = RULES.get(cfg.init)
-    return teacher_names(cfg, method) + ([cfg.selector] if rule is not None and rule.needs_selector else [])
 
 
 def _row_findings(ws: Workspace, teachers_ok: set[str]) -> list[Finding]:
@@ -183,7 +172,6 @@ def examine(ws: Workspace) -> WorkspaceReport:
         summary = summarize(ws.dataset, dataset)
     except DataError as err:
         return WorkspaceReport(ws.name, None, (Finding("dataset", False, str(err)),))
-    teachers = _teacher_findings(ws, dataset)
-    usable = {f.subject.removeprefix("teacher ") for f in teachers if f.ok or "points below" in f.detail}
+    teachers, usable = _teacher_findings(ws, dataset)
     findings = teachers + _role_findings(ws, usable) + _method_findings(ws, usable) + _row_findings(ws, usable)
     return WorkspaceReport(ws.name, summary, tuple(findings))

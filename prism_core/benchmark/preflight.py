@@ -7,10 +7,9 @@ from __future__ import annotations
 import torch
 
 from ..data import DataError, get_dataset
-from ..selection import RULES
 from ..synthesis import SynthesisError
 from ..synthesis.config import ConfigError
-from ..synthesis.preparation import check, teacher_names
+from ..synthesis.preparation import check, models_loaded
 from ..teachers import TeacherError, create_teacher
 from .measure import extractor_name
 from .protocol import REAL_ROWS, Benchmark, BenchmarkError
@@ -32,10 +31,7 @@ def models_needed(bench: Benchmark) -> tuple[dict[str, set[str]], dict[str, str]
             except (ConfigError, DataError, TeacherError, SynthesisError, ValueError) as err:
                 refused.setdefault(row, f"at IPC {ipc}: {err}")
                 continue
-            names = teacher_names(cfg, method)
-            if cfg.init in RULES and RULES[cfg.init].needs_selector:
-                names.append(cfg.selector)
-            for name in names:
+            for name in models_loaded(cfg, method):
                 needed.setdefault(name, set()).add(row)
     if "soft" in bench.labels:
         needed.setdefault(SOFT_LABEL_TEACHER, set()).add("soft labels")

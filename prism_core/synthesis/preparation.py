@@ -24,6 +24,13 @@ def teacher_names(cfg: SynthConfig, method: Method) -> list[str]:
     return [cfg.primary] + [n for n in method.bn_pool(cfg) if n != cfg.primary]
 
 
+def models_loaded(cfg: SynthConfig, method: Method) -> list[str]:
+    """Every model a run of the resolved `cfg` loads: its teachers, and the selector where its init rule scores
+    images (`_pick_init`)."""
+    rule = get_rule(cfg.init) if cfg.init != "noise" else None
+    return teacher_names(cfg, method) + ([cfg.selector] if rule is not None and rule.needs_selector else [])
+
+
 def check(cfg: SynthConfig) -> tuple[SynthConfig, Dataset, Method]:
     """Resolve defaults and validate all that needs no teacher's weights: what a job queue checks when a run is
     submitted, in milliseconds, before a worker process loads anything."""

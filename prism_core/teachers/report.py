@@ -12,6 +12,13 @@ from typing import ClassVar
 from ..events import TeacherSaved
 
 FAR_BELOW = 10.0  # points of validation top-1 under the zoo's best that flag a teacher
+REMEDY = "train longer (--min-updates), lower --lr, or leave it out of the zoo"
+
+
+def far_below(scores: dict[str, float]) -> dict[str, float]:
+    """The teachers more than FAR_BELOW points under the best of `scores`, with how far."""
+    best = max(scores.values(), default=0.0)
+    return {name: best - score for name, score in scores.items() if best - score > FAR_BELOW}
 
 
 @dataclass(frozen=True)
@@ -30,16 +37,10 @@ class TeacherReportRow:
 
 def teacher_report(saved: Sequence[TeacherSaved]) -> list[TeacherReportRow]:
     """One row per teacher trained; the score compared is validation top-1 (test top-1 where there is none)."""
-    score = {e.teacher: e.val_top1 if e.val_top1 is not None else e.test_top1 for e in saved}
-    best = max(score.values(), default=0.0)
+    weak = far_below({e.teacher: e.val_top1 if e.val_top1 is not None else e.test_top1 for e in saved})
     rows = []
     for e in saved:
-        gap = best - score[e.teacher]
-        verdict = (
-            f"{gap:.0f} points below the best: train longer (--min-updates), lower --lr, or leave it out of the zoo"
-            if gap > FAR_BELOW
-            else "ok"
-        )
+        verdict = f"{weak[e.teacher]:.0f} points below the best: {REMEDY}" if e.teacher in weak else "ok"
         val = round(e.val_top1, 2) if e.val_top1 is not None else None
         rows.append(TeacherReportRow(e.teacher, val, round(e.test_top1, 2), round(e.seconds, 1), verdict))
     return rows
