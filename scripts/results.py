@@ -1,5 +1,5 @@
-"""Render the shipped Fashion-MNIST benchmark: docs/results.md, docs/img/results.png and the README summary, from the
-committed cells (docs/measurements/grid/cells.json) as they are. Nothing is measured here.
+"""Render the shipped Fashion-MNIST benchmark: docs/results.md, docs/img/results.png and forest.png, and the README's
+verdict, from the committed cells (docs/measurements/grid/cells.json) as they are. Nothing is measured here.
 
     python scripts/results.py
     # to measure more cells first (resumes; --scheduler ADDRESS for a running Dask cluster):
@@ -23,22 +23,17 @@ README_MARK = re.compile(r"(<!-- results:start -->\n).*?(<!-- results:end -->)",
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cells", type=Path, default=SHIPPED, help="the measured cells")
-    ap.add_argument("--docs", type=Path, default=ROOT / "docs", help="where results.md and img/results.png go")
+    ap.add_argument("--docs", type=Path, default=ROOT / "docs", help="where results.md and img/*.png go")
     ap.add_argument("--readme", type=Path, default=ROOT / "README.md", help="its results block is rewritten")
     args = ap.parse_args()
     cells = load_cells(args.cells)
     write_outputs(
-        cells,
-        args.docs / "results.md",
-        args.docs / "img" / "results.png",
-        EMBEDDED_WORKSPACE.extractor,
-        "python scripts/results.py",
-        figure_link="img/results.png",
+        cells, args.docs / "results.md", args.docs / "img", EMBEDDED_WORKSPACE.extractor, "python scripts/results.py"
     )
     text = args.readme.read_text() if args.readme.is_file() else ""
     if README_MARK.search(text):
         args.readme.write_text(README_MARK.sub(lambda m: m[1] + "\n".join(headline(cells)) + "\n" + m[2], text))
-    print(f"wrote {args.docs / 'results.md'}, {args.docs / 'img' / 'results.png'} and the summary in {args.readme}")
+    print(f"wrote {args.docs / 'results.md'}, its figures in {args.docs / 'img'} and the verdict in {args.readme}")
 
 
 if __name__ == "__main__":

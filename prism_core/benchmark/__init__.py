@@ -1,7 +1,7 @@
 """The init-controlled comparison as a product: any workspace, cells on Dask, paired intervals, an honest report.
 
 protocol (rows, claims, students, budgets) -> measure (a cell's tasks) -> runner (Dask) -> store (cells.json) ->
-stats (paired intervals) -> verdicts (the decisions) -> report (markdown, statements) and figure.
+stats (paired tests, Holm) -> verdicts (the decisions) -> report (markdown, statements) and figure.
 """
 
 from .output import write_outputs
@@ -20,11 +20,24 @@ from .protocol import (
     epochs,
     key,
 )
-from .report import budget, caveat, document, headline, markdown, statements
+from .report import HOW_TESTED, budget, caveat, compact, document, headline, markdown, prism_verdict, statements
 from .runner import Progress, cluster, run
-from .stats import Cells, differences, hours, interval, ipcs, paired, summary
+from .stats import (
+    ALPHA,
+    Cells,
+    Difference,
+    accuracy,
+    differences,
+    direction,
+    holm,
+    hours,
+    interval,
+    ipcs,
+    paired,
+    summary,
+)
 from .store import SHIPPED, Cell, CellStore, cells_from_json, cells_to_json, load_cells, missing
-from .verdicts import coreset_verdict, verdicts
+from .verdicts import against_best_coreset, against_random_real, best_coresets, coreset_verdict, judged_rows, verdicts
 
 __all__ = [
     "write_outputs",
@@ -45,14 +58,26 @@ __all__ = [
     "caveat",
     "document",
     "headline",
+    "HOW_TESTED",
+    "judged_rows",
+    "compact",
+    "prism_verdict",
     "markdown",
     "statements",
     "verdicts",
     "coreset_verdict",
+    "against_best_coreset",
+    "against_random_real",
+    "best_coresets",
     "Progress",
     "cluster",
     "run",
+    "ALPHA",
+    "Difference",
+    "accuracy",
     "differences",
+    "direction",
+    "holm",
     "hours",
     "interval",
     "ipcs",

@@ -1,12 +1,13 @@
-"""The benchmark's figure: top-1 per row and evaluation beside the random real subset, and diversity against
-fidelity."""
+"""The benchmark's figures: the decisions as a forest plot of paired differences, and top-1 per row and evaluation
+beside the random real subset with diversity against fidelity."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .protocol import EVALS, METRICS, ROWS
-from .stats import Cells, column_values, diversity_axis, summary
+from .protocol import EVALS, METRICS, MOONSHOT, ROWS
+from .stats import Cells, column_values, direction, diversity_axis, summary
+from .verdicts import against_best_coreset, against_random_real, judged_rows
 
 COLOURS = {
     "random real": "0.6",
@@ -123,4 +124,56 @@ def figure(cells: Cells, ipc: int, extractor: str):
     )
     fig.legend(*bars.get_legend_handles_labels(), loc="lower center", ncol=min(len(rows), 7), fontsize=9, frameon=False)
     fig.tight_layout(rect=(0, (0.22 * legend_rows + 0.08) / height, 1, 1))
+    return fig
+
+
+def forest(cells: Cells, rows: list[str] | None = None, ipc: int = 10):
+    """The decisions as a forest plot: each synthesis row's paired difference (point and 95 % interval) per
+    evaluation, against random real (left, the moonshot's bar dotted at +3) and against each evaluation's best
+    coreset (right, the bar at +2); filled where it holds under Holm's correction over the decision's family."""
+    from matplotlib.figure import Figure
+
+    panels = [
+        ("vs random real", against_random_real(cells, ipc), 3.0),
+        ("vs the best coreset of each evaluation", against_best_coreset(cells, ipc), 2.0),
+    ]
+    panels = [p for p in panels if any(p[1].values())]
+    measured = judged_rows(cells, ipc)
+    rows = [r for r in (rows or measured) if r in measured]
+    height = 1.7 + 0.42 * max(1, len(rows))
+    fig = Figure(figsize=(6 * max(1, len(panels)), height))
+    axes = fig.subplots(1, max(1, len(panels)), sharey=True, squeeze=False)[0]
+    offsets = np.linspace(-0.3, 0.3, len(MOONSHOT))
+    for ax, (title, tested, bar) in zip(axes, panels):
+        for k, e in enumerate(MOONSHOT):
+            colour = f"C{k}"
+            for i, row in enumerate(rows):
+                d = tested.get((row, e))
+                if d is None:
+                    continue
+                y = i + offsets[k]
+                ax.errorbar(
+                    d.mean,
+                    y,
+                    xerr=d.half,
+                    fmt="o",
+                    color=colour,
+                    mfc=colour if direction(d) else "white",
+                    ms=5,
+                    lw=1,
+                    label=e if i == 0 else None,
+                )
+        ax.axvline(0, color="0.3", lw=0.8)
+        ax.axvline(bar, color="0.5", lw=0.8, ls=":")
+        ax.set_title(f"{title} (dotted: the +{bar:g} target)", fontsize=10)
+        ax.set_xlabel("paired difference in student top-1 (points)")
+        ax.grid(axis="x", color="0.9")
+    axes[0].set_yticks(range(len(rows)), rows, fontsize=9)
+    axes[0].invert_yaxis()
+    if not rows:
+        axes[0].text(0.5, 0.5, "no paired difference measured yet", ha="center", transform=axes[0].transAxes)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=9, frameon=False)
+    fig.suptitle(f"IPC {ipc}: paired differences, 95 % intervals; filled: holds after Holm's correction", fontsize=10)
+    fig.tight_layout(rect=(0, 0.35 / height, 1, 1))
     return fig

@@ -10,9 +10,11 @@ import numpy as np
 
 from ..synthesis import init_settings
 from . import protocol
-from .protocol import ABLATION, CLAIMS, ROWS
+from .protocol import ABLATION, CLAIMS, HEADLINE_ROWS, MOONSHOT, ROWS
 from .stats import (
     Cells,
+    Difference,
+    accuracy,
     column_values,
     differences,
     direction,
@@ -51,37 +53,47 @@ def caveat(cells: Cells, ipc: int) -> str:
     return " ".join(notes)
 
 
-def _verdict(d: tuple[float, float, int] | None, unit: str = "") -> str:
+def _verdict(d: Difference | None, unit: str = "") -> str:
     if d is None:
         return "not measured yet"
-    mean, half, n = d
-    said = f"{mean:+.2f} ± {half:.2f}{' ' + unit if unit else ''}, {n} seeds"
-    return (
-        f"**{'higher' if direction(d) > 0 else 'lower'}** ({said})" if direction(d) else f"no difference shown ({said})"
+    said = f"{d.said()}{' ' + unit if unit else ''}, {d.n} seeds"
+    return f"**{'higher' if direction(d) > 0 else 'lower'}** ({said})" if direction(d) else f"no difference ({said})"
+
+
+def _listed(ds: dict[str, Difference]) -> str:
+    return ", ".join(f"{e} ({d.said()})" for e, d in ds.items())
+
+
+def accuracy_verdict(cells: Cells, ipc: int, a: str, b: str) -> str:
+    """Where a is better or worse than b in accuracy, a claim's evaluations tested as one family; '' unmeasured."""
+    evals = measured_evals(cells)
+    measured = {e: d for e, d in accuracy(cells, ipc, a, b).items() if d}
+    if not measured:
+        return ""
+    wins = {e: d for e, d in measured.items() if direction(d) > 0}
+    losses = {e: d for e, d in measured.items() if direction(d) < 0}
+    parts = [f"better with {_listed(wins)}"] * bool(wins) + [f"worse with {_listed(losses)}"] * bool(losses)
+    rest = len(measured) - len(wins) - len(losses)
+    parts += (
+        [f"no difference in any of the {rest} evaluations"]
+        if rest == len(measured)
+        else ["no difference elsewhere"] * bool(rest)
+    )
+    return "; ".join(parts) + (
+        f" ({len(measured)} of {len(evals)} evaluations measured)" if len(measured) < len(evals) else ""
     )
 
 
 def statements(cells: Cells, ipc: int) -> list[str]:
-    """One sentence per claim: accuracy with every student and label kind, then diversity at matched fidelity
-    (a Vendi gain counts only where coverage, the share of real neighbourhoods reached, is not lower)."""
-    out, evals = [], measured_evals(cells)
+    """One verdict per claim: where a is better or worse than b in accuracy (a claim's evaluations tested as one
+    family), then diversity at matched fidelity (a Vendi gain counts only where coverage, the share of real
+    neighbourhoods reached, is not lower)."""
+    out = []
     for a, b in CLAIMS:
-        accuracy = {e: paired(cells, ipc, a, b, e) for e in evals}
-        if all(d is None for d in accuracy.values()):
+        said = accuracy_verdict(cells, ipc, a, b)
+        if not said:
             continue
-        wins = [e for e, d in accuracy.items() if direction(d) > 0]
-        losses = [e for e, d in accuracy.items() if direction(d) < 0]
-        measured = [e for e, d in accuracy.items() if d]
-        verdict = (
-            "holds for every student"
-            if len(wins) == len(measured)
-            else f"holds for {', '.join(wins)}"
-            if wins
-            else "does not hold for any student"
-        )
-        text = f"- **{a} beats {b}** in accuracy: {verdict}"
-        text += f"; {b} is better for {', '.join(losses)}" if losses else ""
-        text += (f" ({len(measured)} of {len(evals)} evaluations measured)" if len(measured) < len(evals) else "") + "."
+        text = f"- **{a} vs {b}**: {said}."
         vendi, coverage = paired(cells, ipc, a, b, "Vendi"), paired(cells, ipc, a, b, "coverage")
         if coverage and diversity_axis(ipc) != "Vendi":
             text += f" Coverage {_verdict(coverage)}."
@@ -143,55 +155,112 @@ def _body(doc: str) -> str:
     return " ".join(doc.split("\n\n", 1)[1].split())
 
 
+HOW_TESTED = (
+    "Paired by seed; ± is the 95 % interval of each difference (Student t); a difference *holds* where Holm's "
+    "correction over all the comparisons of its line leaves p under 5 %."
+)
+
+
+def prism_verdict(cells: Cells, ipc: int = 10) -> list[str]:
+    """PRISM against SRe2L from each init, the question the method was built for, as one line."""
+    said = [
+        (i, v)
+        for i in init_settings.INIT_SETTINGS
+        if (v := accuracy_verdict(cells, ipc, f"PRISM · {i}", f"SRe2L · {i}"))
+    ]
+    if not said:
+        return []
+    return [
+        "- **PRISM vs SRe2L** (same init, seed and primary): "
+        + "; ".join(f"from {'real images' if i == 'real' else i}, {v}" for i, v in said)
+        + "."
+    ]
+
+
+def compact(cells: Cells, ipc: int = 10) -> list[str]:
+    """At most 8 rows by 4 columns: the references and each method's rows (HEADLINE_ROWS), mean top-1 with the two
+    students the decisions use (soft / hard labels), and coverage."""
+    rows = [r for r in HEADLINE_ROWS if column_values(cells, r, ipc, MOONSHOT[0])]
+
+    def mean(row: str, column: str, digits: int = 1) -> str:
+        v = list(column_values(cells, row, ipc, column).values())
+        return f"{np.mean(v):.{digits}f}" if v else "-"
+
+    lines = [
+        {
+            "row": r,
+            "ResNet-18 soft / hard": f"{mean(r, 'resnet18 soft')} / {mean(r, 'resnet18 hard')}",
+            "ConvNet soft / hard": f"{mean(r, 'convnet soft')} / {mean(r, 'convnet hard')}",
+            "coverage": mean(r, "coverage", 3),
+        }
+        for r in rows
+    ]
+    return markdown(lines)
+
+
 def headline(cells: Cells) -> list[str]:
-    """The IPC 10 table and what holds there: the README's summary and the top of the app's page."""
-    return markdown(summary(cells, 10, ROWS)) + ["", *statements(cells, 10), *verdicts(cells), *coreset_verdict(cells)]
+    """The verdict first: the three decisions a reader arrives with, then the compact table at IPC 10 (the README's
+    block and the top of docs/results.md and the Results page)."""
+    lines = [*coreset_verdict(cells), *verdicts(cells)[:1], *prism_verdict(cells)]
+    if not lines:
+        return []
+    seeds = max((len(column_values(cells, r, 10, MOONSHOT[0])) for r in ROWS), default=0)
+    return [
+        *lines,
+        "",
+        *compact(cells),
+        "",
+        f"IPC 10, mean top-1 (%) over {seeds} seeds; coverage: the share of real images with a synthetic one among "
+        f"their 5 nearest neighbours. {HOW_TESTED}",
+    ]
 
 
-def document(cells: Cells, extractor: str, command: str, figure_link: str = "results.png") -> str:
-    """The whole report: protocol, budget check, and per IPC the table, its caveats, the paired differences, what
-    holds, and at IPC 10 the decisions and the BN-set ablation."""
+def document(cells: Cells, extractor: str, command: str, figures: str = "") -> str:
+    """The whole report, verdict first: the decisions, the compact table and the forest plot; then the protocol, the
+    budget check, and per IPC the table, its caveats, the paired differences and what holds, and at IPC 10 every
+    decision and the BN-set ablation. `figures`: the folder of results.png and forest.png, relative to the report."""
     where = ", ".join(f"{h:.1f} h on {m}" for m, h in hours(cells).most_common())
     out = [
         "# Results: method and initialisation apart",
         "",
         f"Generated by `{command}` ({date.today()}); the stored cells took {where} (wall time, synthesis, students "
-        "and metrics). Mean ± std over seeds (n in brackets); a '-' is still to be measured: the benchmark "
-        "resumes where it stopped.",
+        "and metrics). A '-' is still to be measured: the benchmark resumes where it stopped.",
         "",
-        f"![student top-1 per row and evaluation; Vendi against coverage]({figure_link})",
+    ]
+    if verdict := headline(cells):
+        out += ["## Verdict", "", *verdict, "", f"![paired differences per synthesis row]({figures}forest.png)", ""]
+    out += [
+        "## Protocol",
         "",
-        "**Protocol** (`prism_core/benchmark/protocol.py`). "
-        + _body(protocol.__doc__)
-        + " "
-        + _body(init_settings.__doc__)
-        + f" The extractor here: {extractor}.",
+        _body(protocol.__doc__) + " " + _body(init_settings.__doc__) + f" The extractor here: {extractor}.",
         "",
         "**Reading the diversity columns.** Vendi (the effective number of distinct images) and intra-class cosine "
         "reward images far from the data as much as varied ones: a set born from noise scores high on both. "
         "Coverage (the share of real images whose neighbourhood holds a synthetic one, k = 5) is the diversity "
         "figure such a set cannot win, so a diversity claim counts only where coverage is not lower.",
         "",
+        f"**Reading the tests.** {HOW_TESTED} Three seeds give two degrees of freedom, so a difference must be "
+        "large against its spread to hold once a line's comparisons are corrected together.",
+        "",
         *([said, ""] if (said := budget(cells)) else []),
+        f"![student top-1 per row and evaluation; Vendi against coverage]({figures}results.png)",
+        "",
     ]
     for ipc in ipcs(cells):
         table = summary(cells, ipc, [*ROWS, *ABLATION] if ipc == 10 else ROWS)
         if not table:
             continue
-        out += [f"## IPC {ipc}", ""] + markdown(table) + [""] + ([note, ""] if (note := caveat(cells, ipc)) else [])
-        diffs = differences(cells, ipc)
-        if diffs:
-            out += (
-                [
-                    "Paired differences (same seed), mean ± 95 % interval (Student t); *holds* where the interval "
-                    "excludes 0:",
-                    "",
-                ]
-                + markdown(diffs)
-                + ["", "What holds:", "", *statements(cells, ipc), ""]
-            )
+        out += [f"## IPC {ipc}", ""]
         if ipc == 10:
             out += ["Decisions:", "", *verdicts(cells), *coreset_verdict(cells), ""]
+        diffs = differences(cells, ipc)
+        if diffs:
+            out += ["Each claim:", "", *statements(cells, ipc), ""]
+        out += ["Mean ± std over seeds (n):", "", *markdown(table), ""]
+        out += [note, ""] if (note := caveat(cells, ipc)) else []
+        if diffs:
+            out += ["Paired differences (same seed), mean ± 95 % interval:", "", *markdown(diffs), ""]
+        if ipc == 10:
             ablation = differences(cells, 10, [(r, "SRe2L · real") for r in ("PRISM · real", *ABLATION)])
             if ablation:
                 out += (

@@ -24,7 +24,7 @@ def benchmark_from_args(args: argparse.Namespace) -> Benchmark:
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
     """Measure the missing cells on Dask (an embedded local cluster, or --scheduler), store each as it arrives, then
-    write results.md and results.png beside cells.json."""
+    write results.md, results.png and forest.png beside cells.json."""
     bench = benchmark_from_args(args)
     preflight(bench)
     extractor = extractor_name(bench)
@@ -53,12 +53,12 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     write_outputs(
         store.cells,
         out / "results.md",
-        out / "results.png",
+        out,
         extractor,
         "python -m prism_core benchmark " + " ".join(sys.argv[2:]),
     )
     print(
-        f"{len(store.cells)} cells in {out / 'cells.json'}; wrote {out / 'results.md'} and {out / 'results.png'}"
+        f"{len(store.cells)} cells in {out / 'cells.json'}; wrote {out / 'results.md'}, results.png and forest.png"
         + (f"; {failed} task(s) failed (stored in the cells under 'failed')" if failed else "")
     )
     return 1 if failed else 0
@@ -89,5 +89,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--scheduler", help="a running Dask scheduler's address (tcp://host:8786) instead of the local cluster"
     )
-    p.add_argument("--out", required=True, help="folder of cells.json, results.md and results.png (resumes)")
+    p.add_argument("--out", required=True, help="folder of cells.json, results.md and its figures (resumes)")
     p.set_defaults(func=cmd_benchmark, workspace="embedded")

@@ -175,12 +175,17 @@ def test_results_page_launches_an_evaluation_with_the_real_baseline(store):
 def test_results_page_shows_the_measured_grid_as_the_readme_does(store):
     from prism_core import benchmark as bm
 
+    cells = bm.load_cells()
     at = page("app_pages/results.py")
-    shown = at.dataframe[0].value
-    assert list(shown["row"]) == [r["row"] for r in bm.summary(bm.load_cells(), 10, [*bm.ROWS, *bm.ABLATION])]
+    assert at.markdown[0].value == "\n".join(bm.headline(cells))  # the verdict first, as the README has it
+    assert at.multiselect(key="grid_forest_rows").value == bm.judged_rows(cells)
+    shown = at.dataframe[0].value  # one click down: the full table
+    assert list(shown["row"]) == [r["row"] for r in bm.summary(cells, 10, [*bm.ROWS, *bm.ABLATION])]
     assert "random real" in list(shown["row"]) and "resnet18 hard" in shown.columns
-    assert len(at.get("image")) == 1  # the figure
-    assert any(bm.verdicts(bm.load_cells())[0] in m.value for m in at.markdown)  # the moonshot, as decided
+    assert len(at.get("image")) == 2  # the forest plot, then the bar chart
+    assert any(bm.verdicts(cells)[0] in m.value for m in at.markdown)  # the moonshot, as decided
+    at.multiselect(key="grid_forest_rows").set_value(["PRISM · herding"]).run()
+    assert not at.exception and len(at.get("image")) == 2
     budget = bm.budget(bm.load_cells())
     assert not budget or any(budget in m.value for m in at.markdown)
     teacher = read_manifest().teachers["resnet18"].test_top1  # the full-data reference the grid is read against

@@ -23,11 +23,12 @@ def test_a_diversity_gain_counts_only_at_matched_fidelity():
         for r in ("SRe2L · noise", "SRe2L · real")
     ]
     said = "\n".join(bm.statements(cells_of(*far, *near, *base), 10))
-    noise = next(line for line in said.splitlines() if line.startswith("- **PRISM · noise beats SRe2L · noise"))
-    real = next(line for line in said.splitlines() if line.startswith("- **PRISM · real beats SRe2L · real"))
-    assert "does not hold for any student" in noise and "SRe2L · noise is better for" in noise
+    noise = next(line for line in said.splitlines() if line.startswith("- **PRISM · noise vs SRe2L · noise**: "))
+    real = next(line for line in said.splitlines() if line.startswith("- **PRISM · real vs SRe2L · real**: "))
+    assert "worse with resnet18 soft (-5.00 ± 0.00)" in noise and "better" not in noise
     assert "not a diversity gain at matched fidelity" in noise
-    assert "holds for every student" in real and "a diversity gain at matched fidelity" in real
+    assert "better with resnet18 soft (+5.00 ± 0.00)" in real and "no difference" not in real.split(".")[0]
+    assert "a diversity gain at matched fidelity" in real
 
 
 @pytest.mark.integration
@@ -57,10 +58,13 @@ def test_results_script_writes_the_same_table_to_the_doc_and_the_readme(tmp_path
         cwd=ROOT,
         check=True,
     )
-    table = "\n".join(bm.markdown(bm.summary(cells, 10, bm.ROWS)))
+    verdict = "\n".join(bm.headline(cells))
     text, doc = readme.read_text(), (tmp_path / "docs" / "results.md").read_text()
-    assert table in text and table in doc and "stale" not in text and text.endswith("tail\n")
-    assert "PRISM · real beats SRe2L · real" in text and (tmp_path / "docs" / "img" / "results.png").stat().st_size
+    assert verdict in text and verdict in doc and "stale" not in text and text.endswith("tail\n")
+    assert doc.index(verdict) < doc.index("## Protocol")  # the verdict first
+    assert "\n".join(bm.markdown(bm.summary(cells, 10, bm.ROWS))) in doc  # the full table below
+    assert "- **PRISM vs SRe2L** (same init, seed and primary): from real images, better with" in text
+    assert all((tmp_path / "docs" / "img" / f).stat().st_size for f in ("results.png", "forest.png"))
     assert bm.verdicts(cells)[0] in text and bm.verdicts(cells)[0] in doc  # the moonshot, decided the same
     assert doc.index("## IPC 1\n") < doc.index(bm.caveat(cells, 1)) and bm.caveat(cells, 1) not in text  # Vendi is 1
 
@@ -72,11 +76,14 @@ def test_an_ipc_measured_with_one_seed_says_it_tests_no_claim():
     assert bm.caveat(three, 50) == "" and bm.differences(three, 50)
 
 
-def test_the_readme_summary_is_the_committed_grid():
+def test_the_readme_verdict_is_the_committed_grid_in_at_most_8_rows_by_4_columns():
     """Regenerate with `python scripts/results.py` after measuring."""
     block = re.search(r"<!-- results:start -->\n(.*?)<!-- results:end -->", (ROOT / "README.md").read_text(), re.S)
     cells = bm.load_cells()
-    assert block and "\n".join(bm.markdown(bm.summary(cells, 10, bm.ROWS))) in block[1]
+    assert block and "\n".join(bm.headline(cells)) in block[1]
+    table = [line for line in block[1].splitlines() if line.startswith("| ")]
+    assert 1 < len(table) <= 9 and all(line.count(" | ") == 3 for line in table)  # header + 8 rows, 4 columns
+    assert [line for line in block[1].splitlines() if line.startswith("- **")][:1] == bm.coreset_verdict(cells)
 
 
 def test_markdown_rows_keep_their_columns_when_a_name_holds_a_pipe():

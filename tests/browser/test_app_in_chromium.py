@@ -109,6 +109,18 @@ def test_launch_prism_with_baseline_and_inspect(landing):
     page.screenshot(path=str(ARTIFACTS / "runs.png"), full_page=True)
 
 
+def test_the_results_page_leads_with_the_verdict_and_the_forest_plot(landing):
+    """The shipped grid's decisions and its forest plot come first; the tables wait one click down."""
+    page, _ = landing
+    page.get_by_role("link", name="Results").click()
+    page.get_by_text("Rows in the forest plot").wait_for(timeout=60_000)
+    page.get_by_text("Synthesis against the best coreset").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(2000)
+    assert page.locator('[data-testid="stImage"]').count() >= 1  # the forest plot
+    assert not page.locator('[data-testid="stException"]').count() and not page.get_by_text("Traceback").count()
+    page.screenshot(path=str(ARTIFACTS / "results-page.png"), full_page=True)
+
+
 def test_a_benchmark_launched_from_its_page_fills_in_and_shows_the_results_tables(landing):
     """The Benchmark page: the classroom preset cut to one row and one epoch, launched on the local Dask cluster;
     its cell fills in while the page watches, and the table appears."""
