@@ -9,7 +9,7 @@ ADDRESS ?= 127.0.0.1
 CLASSROOM ?=
 export HF_HUB_OFFLINE = 1
 
-.PHONY: run test lint setup setup-test data browser unit integration browser-tests faults bench clean-venv gpu-check gpu-data gpu-dask gpu-grid
+.PHONY: run test lint setup setup-test data browser unit integration browser-tests faults clean-venv gpu-check gpu-data gpu-dask gpu-grid
 
 run: setup
 	PRISM_CLASSROOM=$(CLASSROOM) $(VENV)/bin/streamlit run app/main.py --server.address $(ADDRESS) --server.port $(PORT) \
@@ -79,7 +79,8 @@ ANCHOR ?= ../shared/bench/lean_anchor.py
 gpu-data: setup
 	$(PY) scripts/gpu_check.py --pack-data .gpu-data
 	$(PY) -m pip download -q -d .gpu-data/wheels $(DASK_PINS)
-	cp $(ANCHOR) .gpu-data/lean_anchor.py
+	@if [ -f "$(ANCHOR)" ]; then cp $(ANCHOR) .gpu-data/lean_anchor.py; \
+	else echo "no lean anchor loop at $(ANCHOR) (ANCHOR=FILE names one): the check's lean-loop step will say so"; fi
 
 gpu-dask:
 	$(GPU_PY) -c "import distributed" 2>/dev/null || $(GPU_PY) -m pip install -q --no-index --find-links .gpu-data/wheels $(DASK_PINS)

@@ -101,7 +101,7 @@ def workspace_selector() -> Workspace:
         key="workspace_choice",
         format_func=lambda n: f"{n} ({found[n].dataset.split(':')[0]})",
         help="A dataset, its teachers and a held-out extractor, chosen together (declared in the TOML file named by "
-        "$PRISM_WORKSPACES; the README's 'Your own data' says how)",
+        "$PRISM_WORKSPACES; docs/workspaces.md says how)",
     )
     for problem in problems:
         st.sidebar.warning(problem, icon=":material/warning:")

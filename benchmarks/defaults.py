@@ -6,7 +6,7 @@
 Two held-out measures: top-1 of convnext_atto, the one zoo teacher no recipe uses (BN-free, so never in a
 BN pool, and never a primary here: the same judge for every method), and the mean top-1 over every zoo
 teacher that took no part in that run (more judges, but a different set per method). Prints a markdown
-table; the README quotes it.
+table; docs/methods.md quotes it.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ANCHOR = ROOT / ".gpu-data" / "lean_anchor.py"  # make gpu-data copies it from ../shared/bench
+ANCHOR = ROOT / ".gpu-data" / "lean_anchor.py"  # make gpu-data copies it (ANCHOR=FILE)
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -80,7 +80,7 @@ def main() -> int:
     ap.add_argument(
         "--anchor",
         default=str(ANCHOR),
-        help="the lean anchor loop (make gpu-data copies ../shared/bench/lean_anchor.py)",
+        help="the lean anchor loop (make gpu-data ANCHOR=FILE copies it here)",
     )
     ap.add_argument("--anchor-runs", default="", help="the anchor's runs to time, comma-separated (default: all)")
     args = ap.parse_args()

@@ -23,7 +23,7 @@ def lean_anchor(s: Setting) -> dict[str, float | str]:
     the engine's rates read as ratios to a loop measured on the same device, warmed up the same way; on a dry run,
     one tiny step of its loop in this process (64 px, batch 4, CPU), which checks that it loads and runs."""
     if not s.anchor.is_file():
-        raise FileNotFoundError(f"{s.anchor} is missing: `make gpu-data` copies ../shared/bench/lean_anchor.py there")
+        raise FileNotFoundError(f"{s.anchor} is missing: `make gpu-data ANCHOR=FILE` copies a lean anchor loop there")
     if s.dry:
         spec = importlib.util.spec_from_file_location("lean_anchor", s.anchor)
         module = importlib.util.module_from_spec(spec)

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 
 def own_data_block() -> list[str]:
     readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Your own data") :]
+    section = readme[readme.index("## Your data on a GPU") :]
     return re.search(r"```bash\n(.*?)```", section, re.S).group(1).splitlines()
 
 
