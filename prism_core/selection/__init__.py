@@ -7,7 +7,20 @@ import torch
 
 from ..data import get_dataset
 from .rded import RDED
-from .rules import Candidates, Difficulty, Easy, First, Herding, KCenter, Picked, Random, Rule, SelectionError, Selector
+from .rules import (
+    Candidates,
+    Difficulty,
+    Easy,
+    First,
+    Herding,
+    KCenter,
+    Picked,
+    Random,
+    Rule,
+    SelectionError,
+    Selector,
+    too_few_candidates,
+)
 
 RULES: dict[str, Rule] = {r.name: r for r in (First(), Random(), Herding(), KCenter(), Easy(), Difficulty(), RDED())}
 DEFAULT_SELECTOR = "regnetx_002"  # in the embedded zoo: neither the soft-label teacher (resnet18) nor the extractor
@@ -39,6 +52,7 @@ __all__ = [
     "Candidates",
     "Selector",
     "SelectionError",
+    "too_few_candidates",
     "get_rule",
     "register_rule",
     "random_real_subset",

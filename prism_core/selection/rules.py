@@ -68,6 +68,13 @@ def class_pool(split: Split, cls: int, ipc: int) -> np.ndarray:
     return idx
 
 
+def too_few_candidates(candidates: int, ipc: int) -> str:
+    return (
+        f"{candidates} candidates per class cannot give IPC {ipc} distinct images; raise --candidates to at least "
+        f"{ipc}, or 0 for the whole class"
+    )
+
+
 class Rule:
     """Picks IPC images per class from seeded candidates scored by the selector; subclasses say in what order."""
 
@@ -99,6 +106,8 @@ class Rule:
         """The class's candidates: a seeded draw of `candidates` (the rule's own number when None) of its training
         indices, sorted; the whole class when it has no more (or with 0)."""
         limit = self.candidates if candidates is None else candidates
+        if 0 < limit < ipc:  # a rule would repeat images or return fewer than asked
+            raise SelectionError(too_few_candidates(limit, ipc))
         idx = class_pool(split, cls, ipc)
         return np.sort(rng.choice(idx, limit, replace=False)) if 0 < limit < len(idx) else idx
 

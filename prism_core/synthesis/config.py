@@ -13,7 +13,7 @@ from typing import Any
 
 from ..data import EMBEDDED_DATASET
 from ..fields import opt
-from ..selection import DEFAULT_SELECTOR, RULES
+from ..selection import DEFAULT_SELECTOR, RULES, too_few_candidates
 
 MAX_IPC = 1000  # a stated limit: beyond this a run is almost surely a typo (ImageNet IPC 200 is the field's max)
 COMPILE_MODES = ("off", "default", "reduce-overhead", "max-autotune")  # torch.compile modes; "off": eager
@@ -211,6 +211,7 @@ def validate(cfg: SynthConfig, num_classes: int) -> None:
         cfg.candidates is None or (isinstance(cfg.candidates, int) and cfg.candidates >= 0),
         f"candidates must be a non-negative integer (0: the whole class), got {cfg.candidates}",
     )
+    need(not cfg.candidates or cfg.candidates >= cfg.ipc, too_few_candidates(cfg.candidates or 0, cfg.ipc))
     need(
         cfg.batch_formation in (None, "cross-class", "class-grouped"),
         f"batch_formation must be 'cross-class' or 'class-grouped', not {cfg.batch_formation!r}",

@@ -55,6 +55,7 @@ def test_cli_refuses_bad_input_clearly_and_creates_nothing(tmp_path, capsys):
         (["--init", "coreset"], "invalid choice"),
         (["--init", "herding", "--selector", "resnet19"], "name another with --selector"),
         (["--init", "kcenter", "--candidates", "-5"], "candidates must be a non-negative"),
+        (["--method", "herding", "--iterations", "1", "--ipc", "10", "--candidates", "5"], "raise --candidates"),
     ]
     p = cli(*BASE, *cases[0][0], "--out", str(tmp_path / "x"))
     _, err = p.communicate(timeout=180)

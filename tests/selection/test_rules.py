@@ -86,6 +86,14 @@ def test_a_coreset_is_real_training_images_of_its_class_and_seeded(train, select
     assert get_rule(rule).pick(train, [1], 4, 1, selector, 100)[1].sources != picked[1].sources
 
 
+@pytest.mark.parametrize("rule", ["herding", "kcenter", "easy", "difficulty"])
+def test_fewer_candidates_than_the_ipc_is_refused_before_anything_is_picked(train, selector, rule):
+    # with 5 candidates and IPC 10, herding and k-center returned 5 unique images of 10, difficulty each twice
+    with pytest.raises(SelectionError, match="5 candidates per class cannot give IPC 10 distinct images"):
+        get_rule(rule).pick(train, [0], 10, 0, selector, candidates=5)
+    assert len({s[0] for s in get_rule(rule).pick(train, [0], 10, 0, selector, candidates=10)[0].sources}) == 10
+
+
 def test_a_rule_says_what_is_missing(train, selector):
     with pytest.raises(SelectionError, match="fewer than IPC"):
         RULES["random"].pick(train, [0], 7000, 0, None)
