@@ -1,6 +1,6 @@
-"""Issue 41's acceptance on folders unlike Fashion-MNIST: the README's zoo trained on each, the workspace check, the
-classroom benchmark preset (with the real-init rows added), and how well a held-out zoo model recognises each row's
-images.
+"""Issue 41's acceptance on folders unlike Fashion-MNIST: the README's zoo trained on each, the workspace check,
+`calibrate`, the classroom benchmark preset (with the real-init rows added), and how well a held-out zoo model
+recognises each row's images.
 
     python benchmarks/own_data.py [--out runs/own-data] [--folders letters,fashion5,shapes] [--only resnet18,...]
 
@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from prism_core.calibrated import write_calibrated
+from prism_core.calibration import calibrate
 from prism_core.data import get_dataset
 from prism_core.data.folders import write_fashion_cut, write_letters
 from prism_core.data.shapes import write_shapes
@@ -31,7 +33,7 @@ from prism_core.teachers import create_teacher, read_manifest
 from prism_core.teachers.report import teacher_report
 from prism_core.teachers.zoo import train_zoo_teacher, training_for
 from prism_core.training import predict
-from prism_core.workspaces import declaration, get_workspace
+from prism_core.workspaces import Workspace, declaration, get_workspace
 
 README_ZOO = "resnet18,regnetx_002,ghostnet_050,convnext_atto"
 ROWS = "random real,SRe2L · noise,PRISM · noise,SRe2L · real,PRISM · real"  # the classroom preset's, plus real init
@@ -70,6 +72,12 @@ def teachers(dataset: str, root: Path, only: list[str]) -> list[dict]:
     rows = [r.to_json() for r in teacher_report(saved)]
     done.write_text(json.dumps(rows, indent=1))
     return rows
+
+
+def calibrated(ws: Workspace) -> dict[str, str]:
+    """The workspace's recipes, calibrated once (stored beside its zoo)."""
+    found = ws.calibrated or write_calibrated(ws.zoo_dir, calibrate(ws)) and ws.calibrated
+    return {kind: recipe.said() for kind, recipe in found.recipes.items()}
 
 
 def benchmark(name: str, root: Path, toml: Path) -> tuple[int, str]:
@@ -128,14 +136,21 @@ def main() -> None:
         toml.write_text(declaration(name, dataset, root / "zoo"))
         os.environ["PRISM_WORKSPACES"] = str(toml)
         report = examine(get_workspace(name))
+        recipes = calibrated(get_workspace(name))
         code, tail = benchmark(name, root, toml)
         scores = recognition(dataset, root, toml, name) if (root / "bench" / "runs").is_dir() else {}
-        summary = {"teachers": rows, "check_ok": report.ok, "benchmark_rc": code, "recognition": scores}
+        summary = {
+            "teachers": rows,
+            "check_ok": report.ok,
+            "recipes": recipes,
+            "benchmark_rc": code,
+            "recognition": scores,
+        }
         (root / "summary.json").write_text(json.dumps(summary, indent=1))
         print("| teacher | validation top-1 | test top-1 | s | verdict |\n|---|---|---|---|---|")
         for r in rows:
             print(f"| {r['teacher']} | {r['val_top1']} | {r['test_top1']} | {r['seconds']} | {r['verdict']} |")
-        print(f"workspaces check: {'passes' if report.ok else 'FAILS'}; benchmark exit {code}")
+        print(f"workspaces check: {'passes' if report.ok else 'FAILS'}; recipes {recipes}; benchmark exit {code}")
         if code:
             print(tail)
         for run, top1 in scores.items():

@@ -124,7 +124,20 @@ def _role_findings(ws: Workspace, usable: set[str]) -> list[Finding]:
     present = cfg.selector in usable
     detail = notes[-1].removeprefix("selector: ") if notes else cfg.selector
     out.append(Finding("selector", present, detail + ("" if present else " cannot be used here: name another")))
-    return out
+    return out + [_recipes_finding(ws)]
+
+
+def _recipes_finding(ws: Workspace) -> Finding:
+    """Which optimiser settings runs here take: the workspace's calibrated ones, or the built-in small-image ones."""
+    try:
+        calibrated = ws.calibrated
+    except ValueError as err:
+        return Finding("recipes", False, str(err))
+    if calibrated is None:
+        hint = f"; `python -m prism_core calibrate --workspace {ws.name}` fits them to this zoo" if ws.zoo_dir else ""
+        return Finding("recipes", True, "the built-in ones, tuned on Fashion-MNIST" + hint)
+    said = "; ".join(f"{kind}: {r.said()}" for kind, r in calibrated.recipes.items())
+    return Finding("recipes", True, f"calibrated on {calibrated.date} ({said})")
 
 
 def _method_findings(ws: Workspace, usable: set[str]) -> list[Finding]:
@@ -138,7 +151,7 @@ def _method_findings(ws: Workspace, usable: set[str]) -> list[Finding]:
             try:
                 cfg, _, method = check(fit_to_zoo(cfg, method, ws.teachers())[0])
             except (ConfigError, DataError, TeacherError, SynthesisError, ValueError) as err:
-                out.append(Finding(subject, False, str(err), applies=_has_images(ws) or init == "noise"))
+                out.append(Finding(subject, False, str(err), applies=ws.has_images or init == "noise"))
                 continue
             missing = sorted(set(models_loaded(cfg, method)) - usable)
             detail = f"needs {', '.join(missing)}, which cannot be used here" if missing else CAN_RUN
@@ -153,17 +166,12 @@ def _row_findings(ws: Workspace, teachers_ok: set[str]) -> list[Finding]:
     for row in ALL_ROWS:
         missing = sorted(n for n, rows in needed.items() if row in rows and n not in teachers_ok)
         if row in refused:
-            out.append(Finding(f"row {row}", False, refused[row], applies=_has_images(ws)))
+            out.append(Finding(f"row {row}", False, refused[row], applies=ws.has_images))
         elif missing:
             out.append(Finding(f"row {row}", False, f"needs {', '.join(missing)}, which cannot be used here"))
         else:
             out.append(Finding(f"row {row}", True, CAN_RUN))
     return out
-
-
-def _has_images(ws: Workspace) -> bool:
-    """False for a shape-only dataset (imagenet_shape): real images, and all that starts from them, are not here."""
-    return not ws.dataset.startswith("imagenet_shape")
 
 
 def examine(ws: Workspace) -> WorkspaceReport:

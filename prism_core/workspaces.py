@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .calibrated import Calibrated, read_calibrated
 from .data import EMBEDDED_DATASET, DataError, folder_parts, get_dataset
 from .data.shapes import write_shapes
 from .teachers import TeacherError, get_spec, list_teachers, read_manifest, zoo_dir_of
@@ -56,6 +57,16 @@ class Workspace:
     def zoo_dir(self) -> Path | None:
         """The zoo folder whose teachers the workspace offers, or None (pretrained weights)."""
         return zoo_dir_of(self.weights)
+
+    @property
+    def has_images(self) -> bool:
+        """False for a shape-only dataset (imagenet_shape): real images, and all that starts from them, are not here."""
+        return not self.dataset.startswith("imagenet_shape")
+
+    @property
+    def calibrated(self) -> Calibrated | None:
+        """The recipes `calibrate` chose for this workspace's zoo, or None (the built-in small-image recipes)."""
+        return read_calibrated(self.zoo_dir)
 
     def run_fields(self) -> dict[str, Any]:
         """What a synthesis config takes from the workspace."""

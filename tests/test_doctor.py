@@ -27,6 +27,7 @@ def test_a_zoo_without_the_default_selector_gets_one_of_its_own(shapes_workspace
     assert report.ok, report.lines()
     assert by["selector"].detail == "lcnet_050 (the default regnetx_002 is not in the zoo)"
     assert by["teacher resnet18"].detail.endswith("validation images")  # scored on its held-out part, not on test
+    assert "calibrate --workspace shapes` fits them to this zoo" in by["recipes"].detail  # not calibrated yet
     assert main(["workspaces", "check", "shapes"]) == 0
 
 

@@ -11,7 +11,7 @@ from prism_core.selection import RULES
 from prism_core.synthesis import METHODS, SynthConfig, get_method, resolve
 from prism_core.synthesis.config import help_for
 from prism_core.synthesis.methods import baseline as baseline_of
-from prism_core.synthesis.recipes import fit_to_zoo
+from prism_core.synthesis.recipes import fit_to_zoo, with_calibrated
 from prism_core.teachers import get_spec
 from prism_core.teachers.catalog import teacher_rows
 from prism_core.teachers.weights import pretrained_hint
@@ -27,9 +27,11 @@ info = dataset().info
 has_images = not ws.dataset.startswith("imagenet_shape")  # noise init only: no images to start from
 
 
-def defaults(method: str) -> SynthConfig:
-    """The method's recipe as resolved for this dataset (what the CLI would run)."""
-    return resolve(SynthConfig(method=method), get_method(method), info.image_size, info.num_classes)
+def defaults(method: str) -> tuple[SynthConfig, str | None]:
+    """The method's recipe as resolved for this dataset, with the workspace's calibrated setting where it has one
+    (what the CLI would run), and the line that says so."""
+    cfg, note = with_calibrated(SynthConfig(method=method), get_method(method), ws.calibrated)
+    return resolve(cfg, get_method(method), info.image_size, info.num_classes), note
 
 
 without_weights = st.cache_data(ttl=60, show_spinner=False)(_without_weights)
@@ -79,7 +81,7 @@ method = field_input(
     format_func=lambda m: METHODS[m].title,
     captions=[m.summary for m in METHODS.values()],
 )
-recipe, rules = defaults(method), get_method(method)
+(recipe, calibrated_note), rules = defaults(method), get_method(method)
 names = [r.name for r in zoo]
 left, right = st.columns(2)
 with left:
@@ -128,6 +130,8 @@ with right:
     )
     for setting in ("iterations", "lr", "r_bn"):
         chosen[setting] = field_input(setting, method, getattr(recipe, setting), disabled=not rules.optimises)
+    if calibrated_note:
+        st.caption(calibrated_note)
     inits = [*RULES, "noise"] if has_images else ["noise"]
     chosen["init"] = field_input(
         "init",

@@ -28,7 +28,7 @@ from ..fields import opt
 from ..synthesis import SynthConfig
 from ..synthesis.init_settings import GVBSM_INIT_SETTINGS, INIT_SETTINGS
 from ..synthesis.methods import get_method
-from ..synthesis.recipes import fit_to_zoo
+from ..synthesis.recipes import fit_to_zoo, with_calibrated
 from ..workspaces import Workspace
 
 PROTOCOL = 1  # cells of another protocol are measured again
@@ -207,10 +207,13 @@ class Benchmark:
 
     def synth_config(self, row: str, ipc: int, seed: int) -> SynthConfig:
         """The row's recipe on the workspace, its default BN pool and selector fitted to the workspace's zoo (the
-        embedded zoo has them all)."""
+        embedded zoo has them all); on a calibrated workspace, the optimiser setting of the row's init is the
+        calibrated one (still one setting per init, so two rows differ only in the method or only in the init)."""
         cfg = SYNTH_ROWS.get(row) or SELECTION_ROWS.get(row) or ABLATION[row]
+        method = get_method(cfg.method)
         if self.workspace.zoo_dir is not None:
-            cfg = fit_to_zoo(cfg, get_method(cfg.method), self.workspace.teachers())[0]
+            cfg = fit_to_zoo(cfg, method, self.workspace.teachers())[0]
+        cfg = with_calibrated(cfg, method, self.workspace.calibrated, force=True)[0]
         return cfg.replace(
             ipc=ipc, seed=seed, snapshots=0, device=self.device, **self.workspace.run_fields(), **self.extra
         )

@@ -14,13 +14,13 @@ from ..synthesis import SynthesisError
 from ..synthesis.config import ConfigError
 from ..synthesis.runstore import RunError
 from ..teachers import TeacherError
-from . import bench, benchmark, priors, runs, synth, teachers, workspaces
+from . import bench, benchmark, calibrate, priors, runs, synth, teachers, workspaces
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m prism_core", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for command in (teachers, workspaces, synth, runs, bench, priors, benchmark):
+    for command in (teachers, workspaces, calibrate, synth, runs, bench, priors, benchmark):
         command.register(sub)
     return parser
 

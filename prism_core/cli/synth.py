@@ -39,9 +39,12 @@ def synth_config_from_args(args: argparse.Namespace) -> SynthConfig:
         cfg = cfg.replace(**ws.run_fields())
         if ws.zoo_dir is not None:
             named = {
-                k: v for k, v in given_fields(SynthConfig, args).items() if k in ("bn_pool", "primary", "selector")
+                k: v
+                for k, v in given_fields(SynthConfig, args).items()
+                if k in ("bn_pool", "primary", "selector", "init", "lr", "r_bn", "iterations")
             }
-            cfg, notes = fit_to_zoo(cfg.replace(**named), get_method(args.method or cfg.method), ws.teachers())
+            method = get_method(args.method or cfg.method)
+            cfg, notes = fit_to_zoo(cfg.replace(**named), method, ws.teachers(), ws.calibrated)
             for note in notes:
                 print(f"{note}; workspace {ws.name}", file=sys.stderr)
     overrides = {k: v for k, v in given_fields(SynthConfig, args).items() if k not in OWN_FLAGS}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import fields
 
+from ..calibrated import Calibrated, init_kind
 from ..selection import DEFAULT_SELECTOR, RULES
 from .config import SynthConfig
 from .types import Method
@@ -43,12 +44,36 @@ def resolve(cfg: SynthConfig, method: Method, image_size: int, num_classes: int)
     return cfg.replace(**changes)
 
 
-def fit_to_zoo(cfg: SynthConfig, method: Method, teachers: Collection[str]) -> tuple[SynthConfig, list[str]]:
+def calibrates(method: Method) -> bool:
+    """Whether a method takes a workspace's calibrated recipe: those whose small-image recipe is the shared per-init
+    setting (SRe2L, PRISM and PRISM balanced); G-VBSM keeps its own (four backbones in turn), a selection has none."""
+    return method.optimises and method.name != "gvbsm"
+
+
+def with_calibrated(
+    cfg: SynthConfig, method: Method, calibrated: Calibrated | None, force: bool = False
+) -> tuple[SynthConfig, str | None]:
+    """`cfg` with the workspace's calibrated lr, r_bn and steps for its init (the method's default init when it names
+    none): where `cfg` leaves them to the method, or all three with `force` (a benchmark row, whose setting is the
+    protocol's), and the line that says so; unchanged where the workspace is not calibrated or the method takes none."""
+    if calibrated is None or not calibrates(method):
+        return cfg, None
+    init = cfg.init or method.defaults.get("init")
+    recipe = calibrated.recipes[init_kind(init)]
+    fill = {k: getattr(recipe, k) for k in ("lr", "r_bn", "iterations") if force or getattr(cfg, k) is None}
+    return (cfg.replace(**fill), calibrated.note(init)) if fill else (cfg, None)
+
+
+def fit_to_zoo(
+    cfg: SynthConfig, method: Method, teachers: Collection[str], calibrated: Calibrated | None = None
+) -> tuple[SynthConfig, list[str]]:
     """`cfg` with its defaults fitted to a workspace's zoo (`teachers`), and a line for each choice made:
     - the method's default BN pool cut to the zoo (a pool the user named is kept, and refused later if need be);
     - the default selector, when the run's init scores images with it and the zoo lacks it, replaced by the first of
-      SELECTOR_PREFERENCE in the zoo that is not the primary teacher (a user's selector is kept)."""
-    notes = []
+      SELECTOR_PREFERENCE in the zoo that is not the primary teacher (a user's selector is kept);
+    - the workspace's calibrated lr, r_bn and steps for the run's init, where the run leaves them to the method."""
+    cfg, note = with_calibrated(cfg, method, calibrated)
+    notes = [note] if note else []
     pool = method.defaults.get("bn_pool")
     if cfg.bn_pool is None and pool:
         cut = tuple(t for t in pool if t in teachers)
