@@ -19,6 +19,7 @@ from .protocol import (
     BenchmarkError,
     epochs,
     key,
+    protocol_of,
 )
 from .report import HOW_TESTED, budget, caveat, compact, document, headline, markdown, prism_verdict, statements
 from .runner import Progress, cluster, run
@@ -54,6 +55,7 @@ __all__ = [
     "BenchmarkError",
     "epochs",
     "key",
+    "protocol_of",
     "budget",
     "caveat",
     "document",

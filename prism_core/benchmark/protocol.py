@@ -32,6 +32,15 @@ from ..synthesis.recipes import fit_to_zoo, with_calibrated
 from ..workspaces import Workspace
 
 PROTOCOL = 1  # cells of another protocol are measured again
+# rows whose rule changed since: k-center starts at a seeded random image (2026-12-08; it started at the class mean)
+ROW_PROTOCOLS = {"k-center": 2}
+
+
+def protocol_of(row: str) -> int:
+    """The protocol a row's cells must have been measured under to count."""
+    return ROW_PROTOCOLS.get(row, PROTOCOL)
+
+
 # real training images taken as they are, by the random rule (a new draw per seed) and the first-k rule
 REAL_ROWS = {"random real": "random", "real init images": "first"}
 _METHODS = {"SRe2L": "sre2l", "PRISM": "prism", "PRISM balanced": "prism-balanced"}

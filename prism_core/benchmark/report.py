@@ -38,11 +38,6 @@ def caveat(cells: Cells, ipc: int) -> str:
             "coverage and density alone here."
         ]
     )
-    if ipc == 1 and all(column_values(cells, r, ipc, "coverage") for r in ("herding", "k-center")):
-        notes.append(
-            "k-center's one image per class is herding's (both rules start at the image nearest the class mean), "
-            "so their two rows hold the same images."
-        )
     if (
         max((len(column_values(cells, r, ipc, "coverage")) for r in [*ROWS, *ABLATION]), default=0) == 1
     ):  # every cell has it

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..data import get_dataset
 from .measure import Result, evaluate, make_images, measure_metrics
-from .protocol import Benchmark, BenchmarkError, key
+from .protocol import Benchmark, BenchmarkError, key, protocol_of
 from .store import Cell, CellStore, missing
 
 ALLOWED_FAILURES = 1  # worker deaths a task survives before it is stored as failed
@@ -192,7 +192,7 @@ def run(
         except Exception as err:  # the task's own error, or KilledWorker after ALLOWED_FAILURES deaths
             failed += 1
             error = f"{type(err).__name__}: {err}"
-            cell = store.get(*where) or Cell(*where, train_images=train_images)
+            cell = store.get(*where) or Cell(*where, protocol_of(where[0]), train_images=train_images)
             cell.failed[task] = error
             store.put(cell)
             progress(Progress(done, None, key(*where), task, error))
@@ -213,7 +213,9 @@ def _cancel_when(should_stop: Callable[[], bool], client, futures: list) -> None
 
 def _store_result(store: CellStore, r: Result, train_images: int, with_images: bool) -> None:
     """Add a task's result to its cell, with the seconds it took (and its images' seconds, once per cell)."""
-    cell = store.get(r.row, r.ipc, r.seed) or Cell(r.row, r.ipc, r.seed, machine=r.machine, train_images=train_images)
+    cell = store.get(r.row, r.ipc, r.seed) or Cell(
+        r.row, r.ipc, r.seed, protocol_of(r.row), machine=r.machine, train_images=train_images
+    )
     if r.label == "metrics":
         cell.metrics.update(r.value)
     else:

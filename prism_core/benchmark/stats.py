@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import stats as scipy_stats
 
-from .protocol import CLAIMS, EVALS, METRICS, PROTOCOL
+from .protocol import CLAIMS, EVALS, METRICS, protocol_of
 from .store import Cell
 
 Cells = dict[str, Cell]  # by key, "row|ipc|seed"
@@ -44,7 +44,7 @@ def column_values(cells: Cells, row: str, ipc: int, column: str) -> dict[int, fl
     """seed -> value of one column (an evaluation label or a METRICS name) for one row at one IPC."""
     out = {}
     for c in cells.values():
-        if c.row == row and c.ipc == ipc and c.protocol == PROTOCOL:
+        if c.row == row and c.ipc == ipc and c.protocol == protocol_of(row):
             v = c.top1.get(column) if column in EVALS else c.metrics.get(METRICS[column])
             if v is not None and not math.isnan(v):
                 out[c.seed] = v

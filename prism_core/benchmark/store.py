@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..atomic import atomic_json
-from .protocol import PROTOCOL, key
+from .protocol import PROTOCOL, key, protocol_of
 
 if TYPE_CHECKING:
     from ..metrics.records import ImageMetrics
@@ -97,7 +97,7 @@ class CellStore:
     def get(self, row: str, ipc: int, seed: int) -> Cell | None:
         """The stored cell, unless it was measured under another protocol (then it is measured again)."""
         cell = self.cells.get(key(row, ipc, seed))
-        return cell if cell and cell.protocol == PROTOCOL else None
+        return cell if cell and cell.protocol == protocol_of(row) else None
 
     def put(self, cell: Cell) -> None:
         self.cells[cell.key] = cell

@@ -99,7 +99,7 @@ class Rule:
         out = {}
         for c in classes:
             idx = self.draw(split, c, ipc, candidates, rng)
-            out[c] = _as_picked(split, idx[self.order(Candidates(c, idx, *selector(split.load(idx))), ipc)])
+            out[c] = _as_picked(split, idx[self.order(Candidates(c, idx, *selector(split.load(idx))), ipc, rng)])
         return out
 
     def draw(self, split: Split, cls: int, ipc: int, candidates: int | None, rng: np.random.Generator) -> np.ndarray:
@@ -111,9 +111,13 @@ class Rule:
         idx = class_pool(split, cls, ipc)
         return np.sort(rng.choice(idx, limit, replace=False)) if 0 < limit < len(idx) else idx
 
-    def order(self, cand: Candidates, ipc: int) -> np.ndarray:
-        """Positions (into `cand.indices`) of the class's `ipc` images."""
+    def order(self, cand: Candidates, ipc: int, rng: np.random.Generator) -> np.ndarray:
+        """Positions (into `cand.indices`) of the class's `ipc` images; `rng` is the run's, after the draw."""
         raise NotImplementedError
+
+    def configured(self, kcenter_start: str) -> Rule:
+        """The rule with a run's options (only k-center has one)."""
+        return self
 
 
 class First(Rule):
@@ -142,7 +146,7 @@ class Herding(Rule):
         "to the class mean"
     )
 
-    def order(self, cand, ipc):
+    def order(self, cand, ipc, rng):
         f = F.normalize(cand.features, dim=1)
         mu, total, chosen = f.mean(0), torch.zeros_like(f[0]), []
         for t in range(ipc):
@@ -154,16 +158,30 @@ class Herding(Rule):
 
 
 class KCenter(Rule):
+    """k-center greedy on L2-normalised features (cosine geometry: the selector's features differ in scale from class
+    to class, and normalised ones are what herding and the metrics compare). The first centre is a seeded random
+    candidate, as in Sener and Savarese and DeepCore; `start="mean"` takes the candidate nearest the class mean
+    instead, which makes IPC 1 herding's image."""
+
     name, title = "kcenter", "k-center"
     summary = (
-        "k-center greedy (Sener and Savarese 2018): start at the image nearest the class mean, then add the "
+        "k-center greedy (Sener and Savarese 2018) on normalised features: a seeded random first image, then the "
         "image farthest from those chosen"
     )
+    STARTS = ("random", "mean")
 
-    def order(self, cand, ipc):
+    def __init__(self, start: str = "random"):
+        if start not in self.STARTS:
+            raise SelectionError(f"k-center starts at 'random' or 'mean', not {start!r}")
+        self.start = start
+
+    def configured(self, kcenter_start: str) -> Rule:
+        return self if kcenter_start == self.start else KCenter(kcenter_start)
+
+    def order(self, cand, ipc, rng):
         f = F.normalize(cand.features, dim=1)
-        chosen = [int(((f - f.mean(0)) ** 2).sum(1).argmin())]
-        nearest = ((f - f[chosen[0]]) ** 2).sum(1)
+        first = int(((f - f.mean(0)) ** 2).sum(1).argmin()) if self.start == "mean" else int(rng.integers(len(f)))
+        chosen, nearest = [first], ((f - f[first]) ** 2).sum(1)
         for _ in range(ipc - 1):
             chosen.append(int(nearest.argmax()))
             nearest = torch.minimum(nearest, ((f - f[chosen[-1]]) ** 2).sum(1))
@@ -174,7 +192,7 @@ class Easy(Rule):
     name, title = "easy", "easy (lowest loss)"
     summary = "the images the selector finds easiest: lowest cross-entropy on the true class (arXiv 2411.12115)"
 
-    def order(self, cand, ipc):
+    def order(self, cand, ipc, rng):
         return torch.argsort(cand.losses(), stable=True)[:ipc].numpy()
 
 
@@ -189,7 +207,7 @@ class Difficulty(Rule):
     name, title = "difficulty", "difficulty window"
     summary = "EL2N difficulty, a window placed by the budget: easy images at IPC 1, harder ones as IPC grows"
 
-    def order(self, cand, ipc):
+    def order(self, cand, ipc, rng):
         probs = cand.logits.softmax(1)
         el2n = (probs - F.one_hot(torch.tensor(cand.label), probs.shape[1])).norm(dim=1)
         ranked = torch.argsort(el2n, stable=True).numpy()

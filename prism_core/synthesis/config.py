@@ -86,6 +86,12 @@ class SynthConfig:
         "training images per class a selection rule draws (with the seed) to choose "
         "from; 0: all (default: the rule's own, 1,000; RDED's 300)",
     )
+    kcenter_start: str = opt(
+        "random",
+        "k-center's first image: random (seeded; Sener and Savarese's and DeepCore's) or mean (the candidate nearest "
+        "the class mean, so that IPC 1 is herding's image). Its features are L2-normalised",
+        ("random", "mean"),
+    )
     batch_formation: str | None = opt(
         None,
         "one IPC index across classes (cross-class) or consecutive images of a class (class-grouped)",
@@ -212,6 +218,9 @@ def validate(cfg: SynthConfig, num_classes: int) -> None:
         f"candidates must be a non-negative integer (0: the whole class), got {cfg.candidates}",
     )
     need(not cfg.candidates or cfg.candidates >= cfg.ipc, too_few_candidates(cfg.candidates or 0, cfg.ipc))
+    need(
+        cfg.kcenter_start in ("random", "mean"), f"kcenter_start must be 'random' or 'mean', not {cfg.kcenter_start!r}"
+    )
     need(
         cfg.batch_formation in (None, "cross-class", "class-grouped"),
         f"batch_formation must be 'cross-class' or 'class-grouped', not {cfg.batch_formation!r}",

@@ -95,7 +95,7 @@ def _pick_init(
     """The selection rule's real images per class (its selector loaded only when the rule scores images)."""
     if cfg.init == "noise":
         return None
-    rule = get_rule(cfg.init)
+    rule = get_rule(cfg.init).configured(cfg.kcenter_start)
     selector = None
     if rule.needs_selector:
         try:

@@ -120,7 +120,9 @@ def test_a_column_missing_an_ipc_neither_hides_the_others_ipcs_nor_is_dropped():
     assert "vit soft (IPC 1 → 10) 20.0 → 48.0" in line and "rises with the IPC in every evaluation" in line
 
 
-def test_ipc_1_says_k_center_and_herding_hold_the_same_images():
-    cells = bm.load_cells()  # the shipped grid: both rows measured at IPC 1
-    assert "k-center's one image per class is herding's" in bm.caveat(cells, 1)
-    assert "herding's" not in bm.caveat(cells, 10)
+def test_k_center_cells_measured_from_the_class_mean_no_longer_count():
+    """k-center's first image became a seeded random one: its cells of the old rule are measured again."""
+    old = cells_of(*(cell(r, s, [80.0 + s] * 6, ipc=1) for s in range(3) for r in ("herding", "k-center")))
+    assert all(c.protocol == 1 for c in old.values())
+    assert bm.summary(old, 1, bm.ROWS)[0]["row"] == "herding" and len(bm.summary(old, 1, bm.ROWS)) == 1
+    assert bm.protocol_of("k-center") == 2 and bm.protocol_of("herding") == 1

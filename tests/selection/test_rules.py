@@ -38,7 +38,7 @@ def _radius(f: torch.Tensor, chosen) -> float:
 @pytest.mark.parametrize("rule, objective", [("herding", _mean_gap), ("kcenter", _radius)])
 def test_herding_and_kcenter_beat_random_draws_at_their_own_objective(scored, rule, objective):
     """Herding keeps the class mean (gap of the chosen mean), k-center covers the class (farthest candidate)."""
-    chosen = RULES[rule].order(scored, 10)
+    chosen = RULES[rule].order(scored, 10, np.random.default_rng(0))
     randoms = [
         objective(scored.features, np.random.default_rng(s).choice(CANDIDATES, 10, replace=False)) for s in range(20)
     ]
@@ -48,7 +48,7 @@ def test_herding_and_kcenter_beat_random_draws_at_their_own_objective(scored, ru
 
 def test_easy_takes_the_lowest_losses_and_difficulty_moves_harder_with_the_budget(scored):
     losses = scored.losses()
-    easy = RULES["easy"].order(scored, 10)
+    easy = RULES["easy"].order(scored, 10, np.random.default_rng(0))
     rest = np.setdiff1d(np.arange(CANDIDATES), easy)
     assert losses[easy].max() <= losses[rest].min()
     rank = {
@@ -57,10 +57,13 @@ def test_easy_takes_the_lowest_losses_and_difficulty_moves_harder_with_the_budge
             torch.argsort((scored.logits.softmax(1) - F.one_hot(torch.tensor(6), 10)).norm(dim=1), stable=True)
         )
     }
-    at = {ipc: np.median([rank[int(i)] for i in RULES["difficulty"].order(scored, ipc)]) for ipc in (1, 10, 50)}
+    at = {
+        ipc: np.median([rank[int(i)] for i in RULES["difficulty"].order(scored, ipc, np.random.default_rng(0))])
+        for ipc in (1, 10, 50)
+    }
     assert at[1] < CANDIDATES * 0.1  # IPC 1: within the easiest tenth
     assert at[1] < at[10] < at[50]  # a bigger budget places the window on harder images
-    assert RULES["difficulty"].order(scored, 1).tolist() != easy[:1].tolist()
+    assert RULES["difficulty"].order(scored, 1, np.random.default_rng(0)).tolist() != easy[:1].tolist()
 
 
 def test_random_and_first_rules_are_the_baselines(train):
@@ -92,6 +95,22 @@ def test_fewer_candidates_than_the_ipc_is_refused_before_anything_is_picked(trai
     with pytest.raises(SelectionError, match="5 candidates per class cannot give IPC 10 distinct images"):
         get_rule(rule).pick(train, [0], 10, 0, selector, candidates=5)
     assert len({s[0] for s in get_rule(rule).pick(train, [0], 10, 0, selector, candidates=10)[0].sources}) == 10
+
+
+def test_k_center_starts_at_a_seeded_random_image_unless_told_the_class_mean(train, selector):
+    from prism_core.selection import KCenter
+
+    herding = RULES["herding"].pick(train, [3], 1, 0, selector, 200)[3].sources
+    mean = KCenter("mean").pick(train, [3], 1, 0, selector, 200)[3].sources
+    assert mean == herding  # the nearest image to the mean is herding's first: why random is the default
+    runs = {s: RULES["kcenter"].pick(train, [3], 4, s, selector, 200)[3].sources for s in (0, 0, 1)}
+    assert len(runs) == 2 and runs[0] != runs[1] and runs[0][0] != mean[0]
+    assert (
+        RULES["kcenter"].configured("mean").start == "mean"
+        and RULES["kcenter"].configured("random") is RULES["kcenter"]
+    )
+    with pytest.raises(SelectionError, match="'random' or 'mean'"):
+        KCenter("middle")
 
 
 def test_a_rule_says_what_is_missing(train, selector):
