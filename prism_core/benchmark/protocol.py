@@ -5,10 +5,10 @@ init (synthesis/init_settings.py), so two rows differ only in the method or only
 synthesis: a random real subset (a new draw per seed), and the init images, the first IPC training images of each
 class that every real-init row starts from (PRISM's rule, the same for every seed), so that a real-init row's gain
 over them is what its optimisation adds and their gap to the random subset is what the choice of images adds.
-Selection rows optimise nothing: herding, k-center, easy (lowest loss) and a difficulty window pick real training
-images, and RDED stitches the crops its observer scores best, all scored by a zoo model that no evaluation uses
-(regnetx_002 on the embedded zoo) among a seeded draw of 1,000 images per class (RDED: 300); SRe2L · herding and
-PRISM · herding start from the herding images with the real-init setting.
+Selection rows optimise nothing: herding, k-center, easy (lowest loss), a difficulty window and CCS
+(coverage-centric) pick real training images, and RDED stitches the crops its observer scores best, all scored by a
+zoo model that no evaluation uses (regnetx_002 on the embedded zoo) among a seeded draw of 1,000 images per class
+(RDED: 300); SRe2L · herding and PRISM · herding start from the herding images with the real-init setting.
 Students (ResNet-18; the DD ConvNet and a 6-layer ViT, families that no method uses as a teacher) train from scratch
 for 300 epochs at IPC 1-10 (IPC 10, batch 50: 600 updates) and 150 at IPC 50 (1,500 updates), AdamW at lr 1e-3,
 cosine schedule, on random-resized crops and flips; *soft*: MSE to the workspace's ResNet-18's logits on exactly
@@ -61,6 +61,7 @@ SELECTION_ROWS: dict[str, SynthConfig] = {
         ("k-center", "kcenter"),
         ("easy", "easy"),
         ("difficulty", "difficulty"),
+        ("CCS", "ccs"),
         ("RDED", "rded"),
     )
 }
@@ -70,7 +71,7 @@ SYNTH_ROWS.update(
         for m, name in (("SRe2L", "sre2l"), ("PRISM", "prism"))
     }
 )
-CORESETS = ("random real", "herding", "k-center", "easy", "difficulty")  # real images picked by a rule
+CORESETS = ("random real", "herding", "k-center", "easy", "difficulty", "CCS")  # real images picked by a rule
 ROWS = (*REAL_ROWS, *SYNTH_ROWS, *SELECTION_ROWS)
 # the rows also measured at IPC 1 and 50
 MAIN = ("random real", "real init images", "SRe2L · noise", "PRISM · noise", "SRe2L · real", "PRISM · real")

@@ -8,6 +8,7 @@ import torch
 from ..data import get_dataset
 from .rded import RDED
 from .rules import (
+    CCS,
     Candidates,
     Difficulty,
     Easy,
@@ -22,7 +23,9 @@ from .rules import (
     too_few_candidates,
 )
 
-RULES: dict[str, Rule] = {r.name: r for r in (First(), Random(), Herding(), KCenter(), Easy(), Difficulty(), RDED())}
+RULES: dict[str, Rule] = {
+    r.name: r for r in (First(), Random(), Herding(), KCenter(), Easy(), Difficulty(), CCS(), RDED())
+}
 DEFAULT_SELECTOR = "regnetx_002"  # in the embedded zoo: neither the soft-label teacher (resnet18) nor the extractor
 
 
@@ -62,5 +65,6 @@ __all__ = [
     "KCenter",
     "Easy",
     "Difficulty",
+    "CCS",
     "RDED",
 ]

@@ -60,6 +60,12 @@ class Candidates:
         """The selector's cross-entropy on each candidate's true class."""
         return F.cross_entropy(self.logits, torch.full((len(self.indices),), self.label), reduction="none")
 
+    def el2n(self) -> np.ndarray:
+        """EL2N difficulty, ||softmax - one-hot||, from the selector (Paul et al. take it early in training, averaged
+        over seeds; a trained zoo model is what a workspace has)."""
+        probs = self.logits.softmax(1)
+        return (probs - F.one_hot(torch.tensor(self.label), probs.shape[1])).norm(dim=1).numpy()
+
 
 def class_pool(split: Split, cls: int, ipc: int) -> np.ndarray:
     idx = class_indices(split, cls)
@@ -208,13 +214,40 @@ class Difficulty(Rule):
     summary = "EL2N difficulty, a window placed by the budget: easy images at IPC 1, harder ones as IPC grows"
 
     def order(self, cand, ipc, rng):
-        probs = cand.logits.softmax(1)
-        el2n = (probs - F.one_hot(torch.tensor(cand.label), probs.shape[1])).norm(dim=1)
-        ranked = torch.argsort(el2n, stable=True).numpy()
+        ranked = np.argsort(cand.el2n(), kind="stable")
         n = len(ranked)
         width = min(n, max(ipc, n // 10))
         start = min(n - width, int(0.5 * np.log(ipc) / np.log(max(n, 2)) * n))
         return ranked[start + ((np.arange(ipc) + 0.5) * width / ipc).astype(int)]
+
+
+class CCS(Rule):
+    """Coverage-centric coreset selection (Zheng et al., ICLR 2023): drop the hardest `beta` of the candidates by EL2N
+    (at high pruning rates the hardest images are the noisiest), cut the rest's score range into `strata` bins of
+    equal width, and share the budget across the bins, the emptiest first, each taking at most an even share of what
+    is left; within a bin, a seeded random draw. The paper tunes beta per pruning rate; 0.1 here is a choice, not a
+    measured one."""
+
+    name, title = "ccs", "CCS (coverage-centric)"
+    summary = (
+        "coverage-centric coreset selection (Zheng et al. 2023): prune the hardest 10 % by EL2N, then sample evenly "
+        "across the score range"
+    )
+    beta = 0.1
+    strata = 50
+
+    def order(self, cand, ipc, rng):
+        el2n = cand.el2n()
+        kept = np.argsort(el2n, kind="stable")[: max(ipc, round(len(el2n) * (1 - self.beta)))]
+        edges = np.linspace(el2n[kept].min(), el2n[kept].max(), self.strata + 1)[1:-1]
+        bins = [b for b in (kept[np.digitize(el2n[kept], edges) == i] for i in range(self.strata)) if len(b)]
+        chosen, budget = [], ipc
+        for i, members in enumerate(sorted(bins, key=len)):
+            take = min(len(members), budget // (len(bins) - i))
+            chosen += rng.choice(members, take, replace=False).tolist()
+            budget -= take
+        rest = np.setdiff1d(kept, chosen)  # bins too small for their share leave a remainder: drawn from the rest
+        return np.asarray(chosen + rng.choice(rest, budget, replace=False).tolist())
 
 
 def _as_picked(split: Split, chosen: np.ndarray) -> Picked:

@@ -78,7 +78,19 @@ def test_random_and_first_rules_are_the_baselines(train):
     assert torch.equal(first.images01, train.load(class_indices(train, 4)[:3]))
 
 
-@pytest.mark.parametrize("rule", ["herding", "kcenter", "easy", "difficulty"])
+def test_ccs_leaves_out_the_hardest_tenth_and_spans_the_rest_of_the_score_range(scored):
+    el2n = scored.el2n()
+    chosen = RULES["ccs"].order(scored, 10, np.random.default_rng(0))
+    assert len(set(chosen.tolist())) == 10
+    hardest = np.argsort(el2n, kind="stable")[-CANDIDATES // 10 :]
+    assert not set(chosen.tolist()) & set(hardest.tolist())
+    easy = RULES["easy"].order(scored, 10, np.random.default_rng(0))
+    assert np.ptp(el2n[chosen]) > 3 * np.ptp(el2n[easy])  # coverage of the scores, not their easy end
+    again = RULES["ccs"].order(scored, 10, np.random.default_rng(0))
+    assert again.tolist() == chosen.tolist() != RULES["ccs"].order(scored, 10, np.random.default_rng(1)).tolist()
+
+
+@pytest.mark.parametrize("rule", ["herding", "kcenter", "easy", "difficulty", "ccs"])
 def test_a_coreset_is_real_training_images_of_its_class_and_seeded(train, selector, rule):
     picked = get_rule(rule).pick(train, [1, 6], 4, seed=0, selector=selector, candidates=100)
     for c, p in picked.items():
@@ -89,7 +101,7 @@ def test_a_coreset_is_real_training_images_of_its_class_and_seeded(train, select
     assert get_rule(rule).pick(train, [1], 4, 1, selector, 100)[1].sources != picked[1].sources
 
 
-@pytest.mark.parametrize("rule", ["herding", "kcenter", "easy", "difficulty"])
+@pytest.mark.parametrize("rule", ["herding", "kcenter", "easy", "difficulty", "ccs"])
 def test_fewer_candidates_than_the_ipc_is_refused_before_anything_is_picked(train, selector, rule):
     # with 5 candidates and IPC 10, herding and k-center returned 5 unique images of 10, difficulty each twice
     with pytest.raises(SelectionError, match="5 candidates per class cannot give IPC 10 distinct images"):
