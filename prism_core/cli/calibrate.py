@@ -14,10 +14,10 @@ from ..workspaces import get_workspace
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     ws = get_workspace(args.workspace)
-    total = sum(s.size() + 1 for s in SWEEPS.values())
-    bar = tqdm(total=total, unit="point", desc=f"calibrating {ws.name}")
+    bar = tqdm(unit="point", desc=f"calibrating {ws.name}")
 
-    def show(point: Point, done: int, _: int) -> None:
+    def show(point: Point, done: int, total: int) -> None:
+        bar.total = total
         bar.update(done - bar.n)
         tqdm.write(
             f"{point.init:5} {point.method:5} {point.recipe.said():32} held-out top-1 {point.top1:5.1f} %  "
