@@ -142,6 +142,8 @@ with right:
         disabled=not has_images or not rules.optimises,
     )
     selectors = [n for n in names if n != primary] or names
+    for setting in ("residual_every", "residual_alpha"):  # FADRM's data residual: real-image inits only
+        chosen[setting] = field_input(setting, method, getattr(recipe, setting), disabled=chosen["init"] == "noise")
     chosen["selector"] = field_input(
         "selector",
         method,

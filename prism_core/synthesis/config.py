@@ -67,6 +67,19 @@ class SynthConfig:
         None, "weight of the statistics (BN) term", label="Statistics (BN) weight", bounds=(0.0, None)
     )
     first_bn_multiplier: float = opt(10.0, "extra weight of the first statistics layer")
+    residual_every: int = opt(
+        0,
+        "every K steps mix the images back toward the real images they started from, x = alpha x + (1 - alpha) init, "
+        "and restart Adam's moments (FADRM's data residual); 0: off. Real-image inits only",
+        label="Residual to the init every K steps (0: off)",
+        bounds=(0, None),
+    )
+    residual_alpha: float = opt(
+        0.5,
+        "the share of the optimised images kept at each residual step",
+        label="Residual: share kept",
+        bounds=(0.0, 1.0),
+    )
     init: str | None = opt(
         None,
         "start from noise or from real images picked by a selection rule: first (the k-th "
@@ -218,6 +231,13 @@ def validate(cfg: SynthConfig, num_classes: int) -> None:
         f"candidates must be a non-negative integer (0: the whole class), got {cfg.candidates}",
     )
     need(not cfg.candidates or cfg.candidates >= cfg.ipc, too_few_candidates(cfg.candidates or 0, cfg.ipc))
+    need(cfg.residual_every >= 0, f"residual_every must be >= 0 (0: off), got {cfg.residual_every}")
+    need(0 < cfg.residual_alpha <= 1, f"residual_alpha must be in (0, 1], got {cfg.residual_alpha}")
+    need(
+        not cfg.residual_every or cfg.init != "noise",
+        "the residual mixes the images back toward the real images they started from: give a real-image init "
+        "(--init first, herding, ...), or residual_every 0",
+    )
     need(
         cfg.kcenter_start in ("random", "mean"), f"kcenter_start must be 'random' or 'mean', not {cfg.kcenter_start!r}"
     )

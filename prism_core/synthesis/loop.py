@@ -62,6 +62,7 @@ def optimise_batch(
     marks = {round(i * spec.iterations / cfg.snapshots) for i in range(cfg.snapshots)}
     frames: list[torch.Tensor] = []
     frame_steps: list[int] = []
+    start = x.detach().clone() if cfg.residual_every else None  # what the residual pulls back toward
     for step in range(spec.iterations):
         if step in marks:
             frames.append(to_uint8(info.denormalize(x.detach())).cpu())
@@ -77,6 +78,8 @@ def optimise_batch(
         total.backward()
         lr = setup.lr_at(step)
         update_at(lr)
+        if start is not None and (step + 1) % cfg.residual_every == 0 and step + 1 < spec.iterations:
+            _residual(x, start, cfg.residual_alpha, opt)
         last = report
         final = step == spec.iterations - 1
         if step % cfg.log_every == 0 or final:
@@ -123,6 +126,16 @@ def optimise_batch(
         os.getpid(),
     )
     yield BatchDone(spec.index, record, x.detach().cpu(), torch.stack(frames) if frames else None, frame_steps)
+
+
+def _residual(x: torch.Tensor, start: torch.Tensor, alpha: float, opt: torch.optim.Optimizer) -> None:
+    """FADRM's data residual: the images mixed back toward where they started, and Adam's moments restarted (in
+    place, so a compiled update keeps its state tensors), as its official loop restarts its optimiser there."""
+    with torch.no_grad():
+        x.mul_(alpha).add_(start, alpha=1 - alpha)
+        for value in opt.state[x].values():
+            if torch.is_tensor(value):
+                value.zero_()
 
 
 def _class_rows(spec: BatchSpec) -> tuple[tuple[tuple[int, ...], ...], ...]:

@@ -38,6 +38,27 @@ def test_same_seed_gives_identical_images_and_another_seed_differs():
     assert a[0].record.bn_sets_drawn == b[0].record.bn_sets_drawn
 
 
+def test_the_data_residual_keeps_the_images_nearer_their_real_start_and_is_recorded(tmp_path):
+    """FADRM's residual: every K steps the images are mixed back toward the real images they started from."""
+    cfg = SynthConfig(method="prism", init="first", seed=1, lr=0.2, **dict(SMALL, iterations=6))
+    start = prepare(cfg).init  # the first real images of each class, the run's start
+    x0 = torch.stack([start[c].images01[k] for c in SMALL["classes"] for k in range(SMALL["ipc"])])
+
+    def moved(config, out):
+        list(synthesize(config, out))
+        from prism_core.metrics import run_images01
+
+        x, _, _ = run_images01(Run(out))
+        return float((x - x0).abs().mean())
+
+    plain = moved(cfg, tmp_path / "plain")
+    pulled = moved(cfg.replace(residual_every=2, residual_alpha=0.5), tmp_path / "pulled")
+    assert pulled < 0.8 * plain  # two pulls halfway back in six steps
+    stored = Run(tmp_path / "pulled").config()
+    assert (stored.residual_every, stored.residual_alpha) == (2, 0.5)
+    assert Run(tmp_path / "plain").config().residual_every == 0  # off by default
+
+
 def test_pre_keeps_the_bn_set_fixed_and_intra_redraws_it():
     _, pre = run_pixels(SynthConfig(method="prism", selection="pre", seed=0, **dict(SMALL, iterations=12)))
     for e in pre.values():
@@ -126,6 +147,8 @@ def test_run_store_layout_resume_and_refusal(tmp_path):
         (dict(classes=(3, 12)), "outside 0..9"),
         (dict(lr=float("nan")), "lr must be a finite"),
         (dict(graph="step"), "add --compile default"),
+        (dict(init="noise", residual_every=2), "give a real-image init"),
+        (dict(residual_every=2, residual_alpha=0.0), "residual_alpha must be in"),
     ],
 )
 @pytest.mark.faults
