@@ -144,6 +144,8 @@ with right:
     selectors = [n for n in names if n != primary] or names
     for setting in ("residual_every", "residual_alpha"):  # FADRM's data residual: real-image inits only
         chosen[setting] = field_input(setting, method, getattr(recipe, setting), disabled=chosen["init"] == "noise")
+    for setting in ("multires_size", "multires_fraction"):  # FADRM's multi-resolution
+        chosen[setting] = field_input(setting, method, getattr(recipe, setting), disabled=not rules.optimises)
     chosen["selector"] = field_input(
         "selector",
         method,

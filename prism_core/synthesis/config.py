@@ -74,6 +74,19 @@ class SynthConfig:
         label="Residual to the init every K steps (0: off)",
         bounds=(0, None),
     )
+    multires_size: int = opt(
+        0,
+        "optimise the first steps' pixels at this lower size (px), then upsample them and go on at full size "
+        "(FADRM's multi-resolution); the teachers still see full-size crops; 0: off",
+        label="Lower size for the first steps (px, 0: off)",
+        bounds=(0, None),
+    )
+    multires_fraction: float = opt(
+        0.5,
+        "the share of each batch's steps at the lower size",
+        label="Share of steps at the lower size",
+        bounds=(0.0, 1.0),
+    )
     residual_alpha: float = opt(
         0.5,
         "the share of the optimised images kept at each residual step",
@@ -231,6 +244,8 @@ def validate(cfg: SynthConfig, num_classes: int) -> None:
         f"candidates must be a non-negative integer (0: the whole class), got {cfg.candidates}",
     )
     need(not cfg.candidates or cfg.candidates >= cfg.ipc, too_few_candidates(cfg.candidates or 0, cfg.ipc))
+    need(cfg.multires_size >= 0, f"multires_size must be >= 0 (0: off), got {cfg.multires_size}")
+    need(0 < cfg.multires_fraction < 1, f"multires_fraction must be in (0, 1), got {cfg.multires_fraction}")
     need(cfg.residual_every >= 0, f"residual_every must be >= 0 (0: off), got {cfg.residual_every}")
     need(0 < cfg.residual_alpha <= 1, f"residual_alpha must be in (0, 1], got {cfg.residual_alpha}")
     need(

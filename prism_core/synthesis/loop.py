@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 
 import torch
+import torch.nn.functional as F
 
 from ..events import BatchDone, Preview, Step
 from ..images import to_uint8
@@ -48,6 +49,12 @@ def optimise_batch(
     )
     loss_of = compiled_step(cfg.compile) if whole_step else step_loss
     lo, hi = info.pixel_bounds(x)
+    full = x.shape[-1]
+    # at least the last step at full size, so the batch ends at the images' own size
+    low_steps = min(round(cfg.multires_fraction * spec.iterations), spec.iterations - 1) if cfg.multires_size else 0
+    start = x.detach().clone() if cfg.residual_every else None  # what the residual pulls back toward
+    if low_steps:  # FADRM's multi-resolution: the first steps' pixels at the lower size
+        x, opt = _resized(x, opt, cfg.multires_size)
     update_at = _updater(cfg, opt, x, lo, hi)
     targets = torch.tensor(spec.classes, device=device)
     class_rows = _class_rows(spec)
@@ -55,17 +62,22 @@ def optimise_batch(
     # those groups' losses count
     shares = Shares(G, device, whole_batch=cfg.compile != "off")
     # every step's crop, flip and roll, drawn up front in the steps' order and copied to the device once
-    draws = setup.augment.draw(*x.shape[-2:], setup.generators, spec.iterations).to(device)
+    draws = setup.augment.draw(*x.shape[-2:], setup.generators, low_steps or spec.iterations)
+    if low_steps:  # the lower size's draws are in its pixels; the rest in the full size's, drawn after them
+        draws = torch.cat([draws, setup.augment.draw(full, full, setup.generators, spec.iterations - low_steps)])
+    draws = draws.to(device)
     sets_used: list[dict[tuple[str, ...], int]] = [{} for _ in range(G)]
     last: dict[str, torch.Tensor] = {}
     # the trajectory: uint8 images before `snapshots` evenly spaced steps (the first is the init) and at the end
     marks = {round(i * spec.iterations / cfg.snapshots) for i in range(cfg.snapshots)}
     frames: list[torch.Tensor] = []
     frame_steps: list[int] = []
-    start = x.detach().clone() if cfg.residual_every else None  # what the residual pulls back toward
     for step in range(spec.iterations):
+        if low_steps and step == low_steps:  # on at full size, with a fresh optimiser as FADRM starts each stage
+            x, opt = _resized(x, opt, full)
+            update_at = _updater(cfg, opt, x, lo, hi)
         if step in marks:
-            frames.append(to_uint8(info.denormalize(x.detach())).cpu())
+            frames.append(to_uint8(info.denormalize(_at(x.detach(), full))).cpu())
             frame_steps.append(step)
         if should_stop():
             raise Stopped()
@@ -79,7 +91,7 @@ def optimise_batch(
         lr = setup.lr_at(step)
         update_at(lr)
         if start is not None and (step + 1) % cfg.residual_every == 0 and step + 1 < spec.iterations:
-            _residual(x, start, cfg.residual_alpha, opt)
+            _residual(x, _at(start, x.shape[-1]), cfg.residual_alpha, opt)
         last = report
         final = step == spec.iterations - 1
         if step % cfg.log_every == 0 or final:
@@ -103,7 +115,7 @@ def optimise_batch(
                 step + 1,
                 list(spec.classes),
                 list(spec.ipc_indices),
-                to_uint8(info.denormalize(x.detach())).cpu(),
+                to_uint8(info.denormalize(_at(x.detach(), full))).cpu(),
             )
     for ts in stats.values():
         ts.reset()
@@ -126,6 +138,19 @@ def optimise_batch(
         os.getpid(),
     )
     yield BatchDone(spec.index, record, x.detach().cpu(), torch.stack(frames) if frames else None, frame_steps)
+
+
+def _at(x: torch.Tensor, size: int) -> torch.Tensor:
+    """`x` at `size` px (bilinear, antialiased when shrinking); itself when it is that size already."""
+    if x.shape[-1] == size:
+        return x
+    return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=size < x.shape[-1])
+
+
+def _resized(x: torch.Tensor, opt: torch.optim.Optimizer, size: int) -> tuple[torch.Tensor, torch.optim.Optimizer]:
+    """The pixels at `size` px as a new leaf, and a fresh optimiser of the same kind and settings over them."""
+    resized = _at(x.detach(), size).contiguous().requires_grad_(True)
+    return resized, type(opt)([resized], **opt.defaults)
 
 
 def _residual(x: torch.Tensor, start: torch.Tensor, alpha: float, opt: torch.optim.Optimizer) -> None:

@@ -39,6 +39,11 @@ def check(cfg: SynthConfig) -> tuple[SynthConfig, Dataset, Method]:
     method = get_method(cfg.method)
     cfg = resolve(cfg, method, info.image_size, info.num_classes)
     validate(cfg, info.num_classes)
+    if cfg.multires_size and not 8 <= cfg.multires_size < info.image_size:
+        raise ConfigError(
+            f"multires_size {cfg.multires_size} must lie between 8 px and the image size ({info.image_size} px), "
+            "or be 0 (off)"
+        )
     bn_pool = method.bn_pool(cfg)
     names = teacher_names(cfg, method)
     for name in names:

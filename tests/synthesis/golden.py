@@ -64,6 +64,7 @@ RECIPES = {
     "prism-intra": Recipe(dict(method="prism", selection="intra", reselect_every=1), 2, LOOSE),
     "prism-k-noise": Recipe(dict(method="prism", subset_rule="k", subset_k=2, init="noise")),
     "gvbsm": Recipe(dict(method="gvbsm", stats_images=64), 2, LOOSE),
+    "sre2l-multires": Recipe(dict(method="sre2l", multires_size=16, multires_fraction=0.5), 6, LOOSE),
     "prism-residual": Recipe(dict(method="prism", selection="pre", residual_every=1, residual_alpha=0.5), 2, LOOSE),
 }
 POOL_WITHOUT_REGNET = ("mobilenetv2_050", "shufflenet_v2_x0_5", "lcnet_050", "ghostnet_050")

@@ -59,6 +59,21 @@ def test_the_data_residual_keeps_the_images_nearer_their_real_start_and_is_recor
     assert Run(tmp_path / "plain").config().residual_every == 0  # off by default
 
 
+def test_multi_resolution_optimises_coarse_pixels_first_and_ends_at_full_size(tmp_path):
+    """FADRM's multi-resolution: the first half of the steps moves 16 px pixels (smooth at 32 px), then full size."""
+    cfg = SynthConfig(method="sre2l", seed=2, snapshots=3, **dict(SMALL, iterations=4, weights="random"))
+    coarse = cfg.replace(multires_size=16, multires_fraction=0.5)
+    _, a = run_pixels(coarse, tmp_path / "coarse")
+    _, b = run_pixels(coarse)
+    _, plain = run_pixels(cfg)
+    assert a[0].pixels.shape == plain[0].pixels.shape == (3, 1, 32, 32)  # back at the images' size
+    assert a[0].frames.shape[-2:] == (32, 32)  # the trajectory is shown at full size throughout
+    assert torch.equal(a[0].pixels, b[0].pixels) and not torch.equal(a[0].pixels, plain[0].pixels)
+    assert Run(tmp_path / "coarse").config().multires_size == 16
+    with pytest.raises(ConfigError, match="between 8 px and the image size"):
+        list(synthesize(cfg.replace(multires_size=32), tmp_path / "no"))
+
+
 def test_pre_keeps_the_bn_set_fixed_and_intra_redraws_it():
     _, pre = run_pixels(SynthConfig(method="prism", selection="pre", seed=0, **dict(SMALL, iterations=12)))
     for e in pre.values():
