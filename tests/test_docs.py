@@ -68,3 +68,14 @@ def test_every_make_target_and_cli_flag_named_exists(doc):
             known |= {s for p in sub.values() for a in p._actions for s in a.option_strings}
         for flag in re.findall(r"(?<![\w-])(--[a-z][\w-]*)", line[found.end() :]):
             assert flag in known, f"{doc.name}: `{found[1]}` has no flag {flag} ({line})"
+
+
+def test_the_floors_development_md_lists_are_the_import_contracts():
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    layers = next(c["layers"] for c in contracts if c.get("containers") == ["prism_core"])
+    listed = (ROOT / "docs" / "development.md").read_text()
+    floors = [m.strip() for layer in layers[1:] for m in layer.split("|")]  # __main__ is the entry, not a floor
+    missing = [m for m in floors if f"`{m}`" not in listed and f"`{m}/`" not in listed]
+    assert not missing, f"docs/development.md's floors leave out {missing}"
