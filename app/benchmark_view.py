@@ -44,9 +44,11 @@ def show(cells: bm.Cells, extractor: str, key: str) -> None:
     else:
         st.markdown(
             "- **Synthesis against the best coreset**: no coreset is measured at IPC 10 yet (the *coresets* preset "
-            "measures herding, k-center, easy, difficulty and RDED beside PRISM)."
+            "measures herding, k-center, easy, difficulty, CCS and RDED beside PRISM)."
         )
-    with st.expander("Every row, evaluation and claim: the tables, the bar chart and the paired differences"):
+    # with a verdict to lead, the detail waits one click down; without one (no IPC 10 yet), it is the page
+    detail = "Every row, evaluation and claim: the tables, the bar chart and the paired differences"
+    with st.expander(detail) if verdict else st.container():
         if budget := bm.budget(cells):
             st.markdown(budget)
         ipc = st.radio("IPC", ipcs, horizontal=True, key=f"{key}_ipc")

@@ -230,8 +230,8 @@ class CCS(Rule):
 
     name, title = "ccs", "CCS (coverage-centric)"
     summary = (
-        "coverage-centric coreset selection (Zheng et al. 2023): prune the hardest 10 % by EL2N, then sample evenly "
-        "across the score range"
+        "coverage-centric coreset selection (Zheng et al. 2023): prune the hardest tenth by EL2N, then sample "
+        "evenly across the score range"
     )
     beta = 0.1
     strata = 50
