@@ -156,7 +156,7 @@ def check_workspace(ws: Workspace) -> None:
     where = f"{ws.source}, [{ws.name}]"
     try:
         ds = get_dataset(ws.dataset)
-        if not ws.dataset.startswith("imagenet_shape"):
+        if ws.has_images:
             if len(ds.split("train")) == 0:
                 raise DataError("the train split holds no images")
     except DataError as err:

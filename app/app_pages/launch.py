@@ -24,7 +24,7 @@ st.caption(
 )
 ws = workspace()
 info = dataset().info
-has_images = not ws.dataset.startswith("imagenet_shape")  # noise init only: no images to start from
+has_images = ws.has_images  # noise init only where there are no images to start from
 
 
 def defaults(method: str) -> tuple[SynthConfig, str | None]:

@@ -178,8 +178,12 @@ class KCenter(Rule):
 
     def __init__(self, start: str = "random"):
         if start not in self.STARTS:
-            raise SelectionError(f"k-center starts at 'random' or 'mean', not {start!r}")
+            raise SelectionError(f"k-center starts at {self.said_starts()}, not {start!r}")
         self.start = start
+
+    @classmethod
+    def said_starts(cls) -> str:
+        return " or ".join(f"'{s}'" for s in cls.STARTS)
 
     def configured(self, kcenter_start: str) -> Rule:
         return self if kcenter_start == self.start else KCenter(kcenter_start)

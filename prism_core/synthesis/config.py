@@ -13,7 +13,7 @@ from typing import Any
 
 from ..data import EMBEDDED_DATASET
 from ..fields import opt
-from ..selection import DEFAULT_SELECTOR, RULES, too_few_candidates
+from ..selection import DEFAULT_SELECTOR, RULES, KCenter, too_few_candidates
 
 MAX_IPC = 1000  # a stated limit: beyond this a run is almost surely a typo (ImageNet IPC 200 is the field's max)
 COMPILE_MODES = ("off", "default", "reduce-overhead", "max-autotune")  # torch.compile modes; "off": eager
@@ -116,7 +116,7 @@ class SynthConfig:
         "random",
         "k-center's first image: random (seeded; Sener and Savarese's and DeepCore's) or mean (the candidate nearest "
         "the class mean, so that IPC 1 is herding's image). Its features are L2-normalised",
-        ("random", "mean"),
+        KCenter.STARTS,
     )
     batch_formation: str | None = opt(
         None,
@@ -254,7 +254,8 @@ def validate(cfg: SynthConfig, num_classes: int) -> None:
         "(--init first, herding, ...), or residual_every 0",
     )
     need(
-        cfg.kcenter_start in ("random", "mean"), f"kcenter_start must be 'random' or 'mean', not {cfg.kcenter_start!r}"
+        cfg.kcenter_start in KCenter.STARTS,
+        f"kcenter_start must be {KCenter.said_starts()}, not {cfg.kcenter_start!r}",
     )
     need(
         cfg.batch_formation in (None, "cross-class", "class-grouped"),

@@ -93,6 +93,7 @@ class GVBSM(Method):
     summary = "round-robin backbones each supply the logits and BN + conv/patch statistics; data densification"
     pool_role = "G-VBSM backbones"
     primary_supplies_ce = False
+    shares_init_setting = False  # four backbones in turn need their own steps (init_settings.GVBSM_INIT_SETTINGS)
     options = ("ema_alpha", "dd_weight", "dd_tau", "stats_images")
     defaults = dict(
         SRe2L.defaults,

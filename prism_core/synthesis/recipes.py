@@ -47,7 +47,7 @@ def resolve(cfg: SynthConfig, method: Method, image_size: int, num_classes: int)
 def calibrates(method: Method) -> bool:
     """Whether a method takes a workspace's calibrated recipe: those whose small-image recipe is the shared per-init
     setting (SRe2L, PRISM and PRISM balanced); G-VBSM keeps its own (four backbones in turn), a selection has none."""
-    return method.optimises and method.name != "gvbsm"
+    return method.optimises and method.shares_init_setting
 
 
 def with_calibrated(

@@ -77,6 +77,9 @@ class Method:
     options: ClassVar[tuple[str, ...]] = ()  # config fields only this method reads (the app greys out the rest)
     primary_supplies_ce: ClassVar[bool] = True  # False: the CE teacher changes per step (G-VBSM's round robin)
     optimises: ClassVar[bool] = True  # False: a selection rule, whose run is its init
+    # False: the method keeps its own small-image recipe rather than the shared per-init setting (init_settings.py),
+    # so a workspace's calibrated setting does not apply to it
+    shares_init_setting: ClassVar[bool] = True
     # the published (ImageNet-size) recipe, and the changes tuned for small images (<= 64 px; recipes.py)
     defaults: ClassVar[dict]
     small_image: ClassVar[dict] = {}
